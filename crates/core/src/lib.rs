@@ -1,0 +1,15 @@
+//! The skillreg domain: what a skill, a version, a bundle and a registry are, the rules that
+//! decide conflicts and resolution, the ports adapters implement, and the use cases over them.
+//!
+//! This crate does no I/O: no files, no network, no clock, no randomness. Time and ids come
+//! through ports ([`ports::Clock`], [`ports::IdSource`]); bytes come in as slices.
+
+pub mod bundle;
+pub mod digest;
+pub mod identity;
+pub mod manifest;
+pub mod version;
+
+pub use digest::Digest;
+pub use identity::{LookupKey, Namespace, SkillId, SkillName, SkillRef};
+pub use version::{Version, VersionReq};
