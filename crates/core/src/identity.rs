@@ -398,7 +398,8 @@ mod tests {
         for good in ["pdf", "pdf-tools", "a1", "email_validator", "x"] {
             assert!(good.parse::<SkillName>().is_ok(), "{good}");
         }
-        let cases: &[(&str, fn(&IdentityError) -> bool)] = &[
+        type Check = fn(&IdentityError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("", |e| matches!(e, IdentityError::EmptyName)),
             ("PDF", |e| {
                 matches!(e, IdentityError::NameCharacter { character: 'P', .. })

@@ -4,10 +4,19 @@
 //! This crate does no I/O: no files, no network, no clock, no randomness. Time and ids come
 //! through ports ([`ports::Clock`], [`ports::IdSource`]); bytes come in as slices.
 
+pub mod auth;
 pub mod bundle;
+pub mod clients;
+pub mod conflict;
 pub mod digest;
 pub mod identity;
 pub mod manifest;
+pub mod model;
+pub mod ports;
+pub mod resolve;
+pub mod signature;
+pub mod text;
+pub mod usecases;
 pub mod version;
 
 pub use digest::Digest;

@@ -36,8 +36,13 @@ pub enum VersionError {
 
 impl Version {
     /// Builds a plain `major.minor.patch` version.
-    pub fn new(major: u64, minor: u64, patch: u64) -> Self {
+    pub const fn new(major: u64, minor: u64, patch: u64) -> Self {
         Version(semver::Version::new(major, minor, patch))
+    }
+
+    /// `0.1.0`: where a skill imported without a version starts.
+    pub const fn first() -> Self {
+        Version::new(0, 1, 0)
     }
 
     /// The underlying semver value.
@@ -107,10 +112,11 @@ impl FromStr for Version {
 }
 
 /// What a person or a lock file asks for (formats.md, "Version requests").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum VersionReq {
     /// `latest` or nothing: the highest non-yanked stable version, else the highest
     /// non-yanked pre-release.
+    #[default]
     Latest,
     /// `1.2.3`, `=1.2.3`, `v1.2.3`: exactly this version, yanked or not.
     Exact(Version),
@@ -147,12 +153,6 @@ impl VersionReq {
     /// Whether the request names one version exactly (then yanked versions are allowed).
     pub fn is_exact(&self) -> bool {
         matches!(self, VersionReq::Exact(_))
-    }
-}
-
-impl Default for VersionReq {
-    fn default() -> Self {
-        VersionReq::Latest
     }
 }
 

@@ -1,1 +1,88 @@
-//! Test support for skillreg.
+//! Test support for skillreg: in-memory fakes and mockall mocks of every port, proptest
+//! strategies, the port contract suites every adapter runs, and the fixture loader.
+//!
+//! Everything here is for tests: helpers panic with a clear message on broken fixtures
+//! rather than return errors.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support: a broken fixture or a failed contract check is a test failure with a location"
+)]
+
+pub mod contract;
+pub mod fakes;
+pub mod fixtures;
+pub mod mocks;
+pub mod strategies;
+
+use std::sync::Arc;
+
+use skillreg_core::usecases::{Registry, RegistryConfig};
+
+/// The in-memory parts a [`Registry`] is assembled from, kept so tests can look inside.
+#[derive(Debug, Clone)]
+pub struct TestRegistry {
+    /// The registry under test.
+    pub registry: Registry,
+    /// Its store.
+    pub store: Arc<fakes::MemoryStore>,
+    /// Its blobs.
+    pub blobs: Arc<fakes::MemoryBlobs>,
+    /// Its clock.
+    pub clock: Arc<fakes::ManualClock>,
+}
+
+impl TestRegistry {
+    /// A registry over fresh in-memory fakes, default settings.
+    pub fn new() -> Self {
+        TestRegistry::with_config(RegistryConfig::default())
+    }
+
+    /// A registry over fresh in-memory fakes.
+    pub fn with_config(config: RegistryConfig) -> Self {
+        let store = Arc::new(fakes::MemoryStore::new());
+        let blobs = Arc::new(fakes::MemoryBlobs::new());
+        let clock = Arc::new(fakes::ManualClock::default());
+        let registry = Registry::new(
+            store.clone(),
+            blobs.clone(),
+            clock.clone(),
+            Arc::new(fakes::SequentialIds::default()),
+            config,
+        );
+        TestRegistry {
+            registry,
+            store,
+            blobs,
+            clock,
+        }
+    }
+}
+
+impl TestRegistry {
+    /// Every event recorded so far.
+    ///
+    /// # Panics
+    /// Never: the in-memory store does not fail.
+    pub async fn store_events(&self) -> Vec<skillreg_core::model::EventRecord> {
+        use skillreg_core::ports::SkillStore as _;
+        self.store
+            .events_after(0, u32::MAX)
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Every stored blob's digest.
+    pub async fn blob_digests(&self) -> Vec<skillreg_core::Digest> {
+        use skillreg_core::ports::BlobStore as _;
+        self.blobs.list().await.unwrap_or_default()
+    }
+}
+
+impl Default for TestRegistry {
+    fn default() -> Self {
+        TestRegistry::new()
+    }
+}

@@ -1,0 +1,295 @@
+//! Who may do what: the [`Actor`] behind a request and the checks the use cases make.
+//! Handlers never decide; they build an [`Actor`] from a token and pass it down.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::identity::{IdentityError, Namespace, string_forms};
+use crate::model::{NamespaceRecord, Scope, SkillRecord, TokenRecord, UserId};
+
+/// Which namespaces a token may act in: `*` (all), `acme` (just that one), `acme/*` (that
+/// one and every namespace under it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NamespacePattern {
+    /// Every namespace.
+    Any,
+    /// Exactly one namespace.
+    Exact(Namespace),
+    /// A namespace and everything under it.
+    Subtree(Namespace),
+}
+
+impl NamespacePattern {
+    /// Whether `namespace` is covered.
+    pub fn allows(&self, namespace: &Namespace) -> bool {
+        match self {
+            NamespacePattern::Any => true,
+            NamespacePattern::Exact(ns) => ns.key() == namespace.key(),
+            NamespacePattern::Subtree(ns) => namespace.is_within(ns),
+        }
+    }
+}
+
+impl FromStr for NamespacePattern {
+    type Err = IdentityError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "*" {
+            return Ok(NamespacePattern::Any);
+        }
+        match text.strip_suffix("/*") {
+            Some(prefix) => Ok(NamespacePattern::Subtree(prefix.parse()?)),
+            None => Ok(NamespacePattern::Exact(text.parse()?)),
+        }
+    }
+}
+
+string_forms! {
+    NamespacePattern => |v| match v {
+        NamespacePattern::Any => "*".to_owned(),
+        NamespacePattern::Exact(ns) => ns.to_string(),
+        NamespacePattern::Subtree(ns) => format!("{ns}/*"),
+    };
+}
+
+/// The user behind a request, with what their token allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    user: UserId,
+    scopes: Vec<Scope>,
+    namespaces: Vec<NamespacePattern>,
+}
+
+impl Actor {
+    /// An actor with exactly these scopes and namespace patterns.
+    pub fn new(user: UserId, scopes: Vec<Scope>, namespaces: Vec<NamespacePattern>) -> Self {
+        Actor {
+            user,
+            scopes,
+            namespaces,
+        }
+    }
+
+    /// The actor a (non-revoked) token stands for.
+    pub fn from_token(token: &TokenRecord) -> Self {
+        Actor::new(
+            token.user.clone(),
+            token.scopes.clone(),
+            token.namespaces.clone(),
+        )
+    }
+
+    /// Who.
+    pub fn user(&self) -> &UserId {
+        &self.user
+    }
+
+    /// Whether the token has `scope` (admin has every scope).
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+
+    /// Whether the token has the admin scope.
+    pub fn is_admin(&self) -> bool {
+        self.scopes.contains(&Scope::Admin)
+    }
+
+    /// Whether the token's namespace patterns cover `namespace`.
+    pub fn may_act_in(&self, namespace: &Namespace) -> bool {
+        self.is_admin()
+            || self
+                .namespaces
+                .iter()
+                .any(|pattern| pattern.allows(namespace))
+    }
+}
+
+/// Why an actor was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// The token lacks a scope.
+    #[error("the token lacks the `{scope}` scope")]
+    MissingScope {
+        /// The scope needed.
+        scope: Scope,
+    },
+    /// The token's namespace patterns do not cover the namespace.
+    #[error("the token may not act in namespace `{namespace}`")]
+    NamespaceNotAllowed {
+        /// The namespace.
+        namespace: Namespace,
+    },
+    /// The user is not a member of the namespace (or of the namespace above it, when it
+    /// would be created).
+    #[error("`{user}` is not a member of namespace `{namespace}`")]
+    NotAMember {
+        /// The user.
+        user: UserId,
+        /// The namespace.
+        namespace: Namespace,
+    },
+    /// The namespace is reserved.
+    #[error("namespace `{namespace}` is reserved")]
+    Reserved {
+        /// The namespace.
+        namespace: Namespace,
+    },
+    /// Only the creator may do this (overwrite by import).
+    #[error("only `{creator}`, who created `{skill}`, may overwrite it")]
+    NotCreator {
+        /// The skill.
+        skill: String,
+        /// Its creator.
+        creator: UserId,
+    },
+}
+
+/// Checks that `actor` holds `scope`.
+///
+/// # Errors
+/// [`AccessError::MissingScope`].
+pub fn require_scope(actor: &Actor, scope: Scope) -> Result<(), AccessError> {
+    if actor.has_scope(scope) {
+        Ok(())
+    } else {
+        Err(AccessError::MissingScope { scope })
+    }
+}
+
+/// What publishing into `namespace` needs: a token that covers it, a namespace that is not
+/// reserved, and membership of the namespace — or, when it does not exist yet, of the
+/// nearest existing namespace above it (`closest_ancestor`), so nobody squats `acme/x`
+/// without being in `acme`.
+///
+/// # Errors
+/// The first [`AccessError`] that applies.
+pub fn check_publish_namespace(
+    actor: &Actor,
+    namespace: &Namespace,
+    existing: Option<&NamespaceRecord>,
+    closest_ancestor: Option<&NamespaceRecord>,
+) -> Result<(), AccessError> {
+    if namespace.is_reserved() && !actor.is_admin() {
+        return Err(AccessError::Reserved {
+            namespace: namespace.clone(),
+        });
+    }
+    if !actor.may_act_in(namespace) {
+        return Err(AccessError::NamespaceNotAllowed {
+            namespace: namespace.clone(),
+        });
+    }
+    if actor.is_admin() {
+        return Ok(());
+    }
+    match existing.or(closest_ancestor) {
+        Some(record) if record.role_of(actor.user()).is_none() => Err(AccessError::NotAMember {
+            user: actor.user().clone(),
+            namespace: record.namespace.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What acting on an existing skill (yank, deprecate) needs: the scope, a token covering
+/// the namespace, and membership of it (or being its creator).
+///
+/// # Errors
+/// The first [`AccessError`] that applies.
+pub fn check_manage_skill(
+    actor: &Actor,
+    scope: Scope,
+    skill: &SkillRecord,
+    namespace: Option<&NamespaceRecord>,
+) -> Result<(), AccessError> {
+    require_scope(actor, scope)?;
+    let ns = skill.id.namespace();
+    if !actor.may_act_in(ns) {
+        return Err(AccessError::NamespaceNotAllowed {
+            namespace: ns.clone(),
+        });
+    }
+    let member = namespace.is_some_and(|record| record.role_of(actor.user()).is_some());
+    if actor.is_admin() || member || &skill.created_by == actor.user() {
+        Ok(())
+    } else {
+        Err(AccessError::NotAMember {
+            user: actor.user().clone(),
+            namespace: ns.clone(),
+        })
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.user.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Role, Timestamp};
+
+    fn actor(user: &str, scopes: &[Scope], patterns: &[&str]) -> Actor {
+        Actor::new(
+            user.parse().unwrap(),
+            scopes.to_vec(),
+            patterns.iter().map(|p| p.parse().unwrap()).collect(),
+        )
+    }
+
+    fn ns_record(ns: &str, members: &[&str]) -> NamespaceRecord {
+        NamespaceRecord {
+            namespace: ns.parse().unwrap(),
+            members: members
+                .iter()
+                .map(|m| (m.parse().unwrap(), Role::Member))
+                .collect::<BTreeMap<_, _>>(),
+            created_at: Timestamp::default(),
+        }
+    }
+
+    #[test]
+    fn patterns_cover_what_they_say() {
+        let acme: Namespace = "acme".parse().unwrap();
+        let sub: Namespace = "acme/email".parse().unwrap();
+        let other: Namespace = "other".parse().unwrap();
+        let subtree: NamespacePattern = "acme/*".parse().unwrap();
+        let exact: NamespacePattern = "acme".parse().unwrap();
+        assert!(subtree.allows(&acme) && subtree.allows(&sub) && !subtree.allows(&other));
+        assert!(exact.allows(&acme) && !exact.allows(&sub));
+        assert!(NamespacePattern::Any.allows(&other));
+        assert_eq!(subtree.to_string(), "acme/*");
+    }
+
+    #[test]
+    fn publishing_needs_membership_of_the_namespace_or_its_parent() {
+        let ns: Namespace = "acme/email".parse().unwrap();
+        let alice = actor("alice", &[Scope::PublishNew], &["*"]);
+        let acme = ns_record("acme", &["alice"]);
+        assert_eq!(
+            check_publish_namespace(&alice, &ns, None, Some(&acme)),
+            Ok(())
+        );
+        let bob = actor("bob", &[Scope::PublishNew], &["*"]);
+        assert!(matches!(
+            check_publish_namespace(&bob, &ns, None, Some(&acme)),
+            Err(AccessError::NotAMember { .. })
+        ));
+        assert_eq!(
+            check_publish_namespace(&bob, &"bob".parse().unwrap(), None, None),
+            Ok(())
+        );
+        let narrow = actor("alice", &[Scope::PublishNew], &["other"]);
+        assert!(matches!(
+            check_publish_namespace(&narrow, &ns, None, Some(&acme)),
+            Err(AccessError::NamespaceNotAllowed { .. })
+        ));
+        assert!(matches!(
+            check_publish_namespace(&alice, &"admin".parse().unwrap(), None, None),
+            Err(AccessError::Reserved { .. })
+        ));
+    }
+}

@@ -1,0 +1,494 @@
+//! Bundle rules, packing, and every hostile archive of testing.md §5.
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest as _, Sha256};
+
+use super::*;
+
+const SKILL: &[u8] = b"---\nname: pdf\ndescription: PDF tools\n---\nbody\n";
+
+fn file(path: &str, contents: &[u8], executable: bool) -> BundleFile {
+    BundleFile::new(path.parse().unwrap(), contents.to_vec(), executable)
+}
+
+fn set(files: Vec<BundleFile>) -> Result<FileSet, BundleError> {
+    FileSet::new(files, &BundleLimits::default())
+}
+
+/// One raw tar entry, written by hand so that anything a hostile tool could write can be.
+struct Raw<'a> {
+    name: &'a [u8],
+    kind: u8,
+    data: &'a [u8],
+    declared_size: Option<u64>,
+    mode: u32,
+}
+
+fn raw<'a>(name: &'a [u8], kind: u8, data: &'a [u8]) -> Raw<'a> {
+    Raw {
+        name,
+        kind,
+        data,
+        declared_size: None,
+        mode: 0o644,
+    }
+}
+
+fn octal(field: &mut [u8], value: u64) {
+    let text = format!("{value:0width$o}\0", width = field.len() - 1);
+    field.copy_from_slice(text.as_bytes());
+}
+
+fn raw_tar(entries: &[Raw<'_>]) -> Vec<u8> {
+    let mut tar = Vec::new();
+    for entry in entries {
+        let mut header = [0u8; 512];
+        header[..entry.name.len()].copy_from_slice(entry.name);
+        octal(&mut header[100..108], u64::from(entry.mode));
+        octal(&mut header[108..116], 0);
+        octal(&mut header[116..124], 0);
+        octal(
+            &mut header[124..136],
+            entry.declared_size.unwrap_or(entry.data.len() as u64),
+        );
+        octal(&mut header[136..148], 0);
+        header[156] = entry.kind;
+        header[257..263].copy_from_slice(b"ustar\0");
+        header[263..265].copy_from_slice(b"00");
+        header[148..156].copy_from_slice(b"        ");
+        let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        tar.extend_from_slice(&header);
+        tar.extend_from_slice(entry.data);
+        tar.resize(tar.len().div_ceil(512) * 512, 0);
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    tar
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn with_skill<'a>(extra: Raw<'a>) -> Vec<u8> {
+    gzip(&raw_tar(&[raw(b"SKILL.md", b'0', SKILL), extra]))
+}
+
+/// Whether an error is the expected one.
+type Check = fn(&BundleError) -> bool;
+
+fn small_limits() -> BundleLimits {
+    BundleLimits {
+        max_files: 3,
+        max_file_size: 1000,
+        max_unpacked_size: 2000,
+        max_archive_size: 100_000,
+    }
+}
+
+#[test]
+fn every_hostile_archive_gets_its_own_error() {
+    let long_name = format!("{}.md", "a".repeat(97));
+    let deep = (0..17).map(|_| "d").collect::<Vec<_>>().join("/");
+    let bomb = vec![0u8; 1_000_000];
+    let cases: Vec<(&str, Vec<u8>, BundleLimits, Check)> = vec![
+        (
+            "dot-dot",
+            with_skill(raw(b"../evil.sh", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::ParentComponent(_)),
+        ),
+        (
+            "nested dot-dot",
+            with_skill(raw(b"a/../../evil", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::ParentComponent(_)),
+        ),
+        (
+            "absolute",
+            with_skill(raw(b"/etc/passwd", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::AbsolutePath(_)),
+        ),
+        (
+            "symlink",
+            with_skill(raw(b"link", b'2', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::Symlink(_)),
+        ),
+        (
+            "hard link",
+            with_skill(raw(b"hard", b'1', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::HardLink(_)),
+        ),
+        (
+            "char device",
+            with_skill(raw(b"tty", b'3', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::Device(_)),
+        ),
+        (
+            "block device",
+            with_skill(raw(b"sda", b'4', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::Device(_)),
+        ),
+        (
+            "fifo",
+            with_skill(raw(b"pipe", b'6', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::Fifo(_)),
+        ),
+        (
+            "unknown entry type",
+            with_skill(raw(b"odd", b'Z', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::UnsupportedEntry(_)),
+        ),
+        (
+            "huge declared size",
+            with_skill(Raw {
+                declared_size: Some(1024 * 1024 * 1024),
+                ..raw(b"huge.bin", b'0', b"")
+            }),
+            BundleLimits::default(),
+            |e| {
+                matches!(
+                    e,
+                    BundleError::FileTooLarge {
+                        size: 1_073_741_824,
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "too many entries",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                raw(b"a", b'0', b""),
+                raw(b"b", b'0', b""),
+                raw(b"c", b'0', b""),
+            ])),
+            small_limits(),
+            |e| matches!(e, BundleError::TooManyFiles { limit: 3 }),
+        ),
+        (
+            "case collision",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                raw(b"Read.md", b'0', b"1"),
+                raw(b"read.md", b'0', b"2"),
+            ])),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::CaseCollision(..)),
+        ),
+        (
+            "duplicate",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                raw(b"a.md", b'0', b"1"),
+                raw(b"a.md", b'0', b"2"),
+            ])),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::DuplicatePath(_)),
+        ),
+        (
+            "file and folder",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                raw(b"a", b'0', b"1"),
+                raw(b"a/b", b'0', b"2"),
+            ])),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::FileFolderClash(_)),
+        ),
+        (
+            "non-utf8 name",
+            with_skill(raw(b"bad\xff.md", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::NotUtf8(_)),
+        ),
+        (
+            "backslash",
+            with_skill(raw(b"a\\b.md", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::Backslash(_)),
+        ),
+        (
+            "control character",
+            with_skill(raw(b"a\x1bb.md", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::ControlCharacter(_)),
+        ),
+        (
+            "too deep",
+            with_skill(raw(deep.as_bytes(), b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::TooDeep(_)),
+        ),
+        (
+            "non-NFC",
+            with_skill(raw("cafe\u{301}.md".as_bytes(), b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::NotNfc(_)),
+        ),
+        (
+            "empty component",
+            with_skill(raw(b"a//b.md", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::EmptyComponent(_)),
+        ),
+        (
+            "missing SKILL.md",
+            gzip(&raw_tar(&[raw(b"README.md", b'0', b"x")])),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::MissingSkillMd),
+        ),
+        (
+            "SKILL.md only nested",
+            gzip(&raw_tar(&[raw(b"sub/SKILL.md", b'0', SKILL)])),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::MissingSkillMd),
+        ),
+        (
+            "garbage",
+            b"this is not gzip at all".to_vec(),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::CorruptArchive(_)),
+        ),
+        (
+            "truncated gzip",
+            {
+                let whole = with_skill(raw(long_name.as_bytes(), b'0', &[7u8; 5000]));
+                whole[..whole.len() / 2].to_vec()
+            },
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::CorruptArchive(_)),
+        ),
+        (
+            "oversize compressed input",
+            vec![0u8; 2000],
+            BundleLimits {
+                max_archive_size: 1000,
+                ..BundleLimits::default()
+            },
+            |e| {
+                matches!(
+                    e,
+                    BundleError::ArchiveTooLarge {
+                        size: 2000,
+                        limit: 1000
+                    }
+                )
+            },
+        ),
+        (
+            "decompression bomb",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                Raw {
+                    declared_size: Some(500),
+                    ..raw(b"a", b'0', &bomb)
+                },
+            ])),
+            small_limits(),
+            |e| matches!(e, BundleError::UnpackedTooLarge { limit: 2000 }),
+        ),
+        (
+            "total over the unpacked limit",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                raw(b"a", b'0', &[1u8; 990]),
+                raw(b"b", b'0', &[2u8; 990]),
+            ])),
+            small_limits(),
+            |e| matches!(e, BundleError::UnpackedTooLarge { limit: 2000 }),
+        ),
+    ];
+    for (name, bytes, limits, check) in cases {
+        match read_archive(&bytes, &limits) {
+            Ok(_) => panic!("{name}: accepted"),
+            Err(error) => assert!(check(&error), "{name}: wrong error: {error:?}"),
+        }
+    }
+}
+
+#[test]
+fn paths_are_checked_the_same_everywhere() {
+    assert!(matches!(
+        "".parse::<BundlePath>(),
+        Err(BundleError::EmptyPath)
+    ));
+    assert!(matches!(
+        "a/".parse::<BundlePath>(),
+        Err(BundleError::EmptyComponent(_))
+    ));
+    assert!(matches!(
+        "./a".parse::<BundlePath>(),
+        Err(BundleError::EmptyComponent(_))
+    ));
+    let long = "a".repeat(256);
+    assert!(matches!(
+        long.parse::<BundlePath>(),
+        Err(BundleError::PathTooLong { len: 256, .. })
+    ));
+    assert!("a".repeat(255).parse::<BundlePath>().is_ok());
+    assert!("scripts/run.py".parse::<BundlePath>().is_ok());
+    assert!("café.md".parse::<BundlePath>().is_ok());
+}
+
+#[test]
+fn file_sets_enforce_limits_and_shape() {
+    assert!(matches!(
+        set(vec![file("README.md", b"x", false)]),
+        Err(BundleError::MissingSkillMd)
+    ));
+    let limits = BundleLimits {
+        max_files: 2,
+        max_file_size: 10,
+        max_unpacked_size: 15,
+        max_archive_size: 100,
+    };
+    let too_many = vec![
+        file("SKILL.md", b"x", false),
+        file("a", b"", false),
+        file("b", b"", false),
+    ];
+    assert!(matches!(
+        FileSet::new(too_many, &limits),
+        Err(BundleError::TooManyFiles { limit: 2 })
+    ));
+    let too_big = vec![file("SKILL.md", &[0; 11], false)];
+    assert!(matches!(
+        FileSet::new(too_big, &limits),
+        Err(BundleError::FileTooLarge { size: 11, .. })
+    ));
+    let too_much = vec![file("SKILL.md", &[0; 8], false), file("a", &[0; 8], false)];
+    assert!(matches!(
+        FileSet::new(too_much, &limits),
+        Err(BundleError::UnpackedTooLarge { limit: 15 })
+    ));
+    let ok = set(vec![
+        file("SKILL.md", SKILL, false),
+        file("sub/SKILL.md", b"nested is fine", false),
+    ])
+    .unwrap();
+    assert_eq!(ok.len(), 2);
+    assert_eq!(ok.skill_md().path().as_str(), "SKILL.md");
+    assert_eq!(
+        ok.get("sub/SKILL.md").map(BundleFile::contents),
+        Some(&b"nested is fine"[..])
+    );
+    assert_eq!(ok.unpacked_size(), SKILL.len() as u64 + 14);
+}
+
+#[test]
+fn pack_read_pack_is_byte_identical() {
+    let files = set(vec![
+        file("SKILL.md", SKILL, false),
+        file("scripts/run.sh", b"#!/bin/sh\n", true),
+        file("refs/a.md", b"a", false),
+    ])
+    .unwrap();
+    let first = pack(&files).unwrap();
+    assert_eq!(first.digest(), &Digest::of(first.bytes()));
+    let read = read_archive(first.bytes(), &BundleLimits::default()).unwrap();
+    assert_eq!(read, files);
+    assert_eq!(pack(&read).unwrap(), first);
+    // The gzip header carries no name and no time.
+    assert_eq!(&first.bytes()[4..8], &[0, 0, 0, 0], "mtime is zero");
+    assert_eq!(first.bytes()[3] & 0x08, 0, "no file name");
+}
+
+#[test]
+fn long_paths_survive_a_round_trip() {
+    let long = format!("{}/{}.md", "d".repeat(120), "f".repeat(120));
+    let files = set(vec![
+        file("SKILL.md", SKILL, false),
+        file(&long, b"deep", false),
+    ])
+    .unwrap();
+    let archive = pack(&files).unwrap();
+    assert_eq!(
+        read_archive(archive.bytes(), &BundleLimits::default()).unwrap(),
+        files
+    );
+}
+
+#[test]
+fn modes_keep_the_executable_bit_and_drop_the_rest() {
+    let bytes = gzip(&raw_tar(&[
+        raw(b"SKILL.md", b'0', SKILL),
+        Raw {
+            mode: 0o4755,
+            ..raw(b"setuid.sh", b'0', b"x")
+        },
+        Raw {
+            mode: 0o1600,
+            ..raw(b"sticky.txt", b'0', b"y")
+        },
+        raw(b"./dir/", b'5', b""),
+        raw(b"dir/inner.txt", b'0', b"z"),
+    ]));
+    let files = read_archive(&bytes, &BundleLimits::default()).unwrap();
+    assert!(files.get("setuid.sh").unwrap().executable());
+    assert_eq!(files.get("setuid.sh").unwrap().mode(), 0o755);
+    assert_eq!(files.get("sticky.txt").unwrap().mode(), 0o644);
+    assert!(
+        files.get("dir/inner.txt").is_some(),
+        "folder entries are skipped, their files kept"
+    );
+}
+
+#[test]
+fn the_content_digest_follows_the_frozen_formula() {
+    let files = set(vec![
+        file("b.txt", b"bee", false),
+        file("SKILL.md", SKILL, true),
+    ])
+    .unwrap();
+    let mut expected = Sha256::new();
+    for (path, contents) in [("SKILL.md", SKILL), ("b.txt", &b"bee"[..])] {
+        let line = format!(
+            "{path}\0{}\n",
+            crate::digest::hex(&Sha256::digest(contents))
+        );
+        expected.update(line.as_bytes());
+    }
+    let expected = Digest::from_bytes(expected.finalize().into());
+    assert_eq!(files.content_digest(), expected);
+    let same_content_other_mode = set(vec![
+        file("b.txt", b"bee", true),
+        file("SKILL.md", SKILL, false),
+    ])
+    .unwrap();
+    assert_eq!(
+        same_content_other_mode.content_digest(),
+        expected,
+        "modes are not part of it"
+    );
+}
+
+#[test]
+fn packing_leaves_out_what_is_not_the_skill() {
+    for ignored in [
+        ".git/config",
+        ".DS_Store",
+        "a/.hidden",
+        "__pycache__/x.py",
+        "a/node_modules/b.js",
+        "x.pyc",
+    ] {
+        assert!(is_ignored_when_packing(ignored), "{ignored}");
+    }
+    for kept in ["SKILL.md", "scripts/run.py", "a.b/c", "notes..md"] {
+        assert!(!is_ignored_when_packing(kept), "{kept}");
+    }
+}

@@ -1,0 +1,532 @@
+//! The records a registry keeps: skills, versions, namespaces, users, tokens, ratings,
+//! events and audit entries, and the shapes of search. Plain data; the rules that create and
+//! change them live in [`crate::usecases`] and [`crate::conflict`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::bundle::BundlePath;
+use crate::digest::Digest;
+use crate::identity::{Namespace, SkillId, string_forms};
+use crate::signature::Signature;
+use crate::version::Version;
+
+/// A point in time: milliseconds since the Unix epoch, UTC. Read from the [`crate::ports::Clock`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// Wraps milliseconds since the epoch.
+    pub fn from_unix_millis(millis: i64) -> Self {
+        Timestamp(millis)
+    }
+
+    /// Milliseconds since the epoch.
+    pub fn unix_millis(self) -> i64 {
+        self.0
+    }
+
+    /// This time minus `days` days (for windows such as trending).
+    pub fn minus_days(self, days: i64) -> Self {
+        Timestamp(self.0.saturating_sub(days.saturating_mul(86_400_000)))
+    }
+}
+
+/// Why an id or a free-text field was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    /// The value is empty or longer than allowed.
+    #[error("{field} must be 1 to {max} characters long")]
+    Length {
+        /// Which field.
+        field: &'static str,
+        /// Its limit.
+        max: usize,
+    },
+    /// The value has a character that is not allowed.
+    #[error("{field} contains `{character}`, which is not allowed")]
+    Character {
+        /// Which field.
+        field: &'static str,
+        /// The character.
+        character: char,
+    },
+    /// Stars outside 1–5 or not a multiple of ½.
+    #[error("a rating is 1 to 5 stars in steps of a half star; got {0}")]
+    Stars(String),
+}
+
+macro_rules! opaque_id {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id as a string.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = FieldError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                if text.is_empty() || text.chars().count() > $max {
+                    return Err(FieldError::Length { field: $field, max: $max });
+                }
+                if let Some(character) =
+                    text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
+                {
+                    return Err(FieldError::Character { field: $field, character });
+                }
+                Ok($name(text.to_owned()))
+            }
+        }
+
+        string_forms! { $name => |v| v.0.as_str(); }
+    };
+}
+
+opaque_id!(
+    /// A user of the registry (the subject of an API token).
+    UserId, "user id", 128
+);
+opaque_id!(
+    /// The stable id of a skill: it never changes, not on overwrite, not on rename.
+    SkillUid, "skill uid", 64
+);
+opaque_id!(
+    /// The public id of an API token (not its secret).
+    TokenId, "token id", 64
+);
+
+/// A skill as the registry records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillRecord {
+    /// Stable id.
+    pub uid: SkillUid,
+    /// `namespace/name` as first published.
+    pub id: SkillId,
+    /// Who created it; only they may overwrite it by import.
+    pub created_by: UserId,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// A deprecation message, when deprecated.
+    pub deprecation: Option<String>,
+}
+
+/// What the manifest says about a version, kept for pages and search.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionMeta {
+    /// The `description` field.
+    pub description: String,
+    /// The `license` field.
+    pub license: Option<String>,
+    /// The `allowed-tools` field.
+    pub allowed_tools: Vec<String>,
+    /// Tags, from the `tags` entry of `metadata` (comma- or space-separated).
+    pub tags: Vec<String>,
+    /// Every file path of the bundle, sorted.
+    pub files: Vec<BundlePath>,
+}
+
+/// A version about to be written: immutable once stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVersion {
+    /// The version.
+    pub version: Version,
+    /// `sha256` of the archive bytes; the blob key.
+    pub archive_digest: Digest,
+    /// The ToolHive-compatible digest of the file set.
+    pub content_digest: Digest,
+    /// Archive size in bytes.
+    pub size: u64,
+    /// What the manifest says.
+    pub meta: VersionMeta,
+    /// Who published it.
+    pub published_by: UserId,
+    /// When.
+    pub published_at: Timestamp,
+    /// Publisher signatures over the version statement.
+    pub signatures: Vec<Signature>,
+}
+
+/// A stored version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    /// The skill it belongs to.
+    pub skill: SkillUid,
+    /// Everything written at publish time.
+    pub published: NewVersion,
+    /// Whether it was yanked (hidden from every request but an exact one).
+    pub yanked: bool,
+}
+
+impl VersionRecord {
+    /// The version number.
+    pub fn version(&self) -> &Version {
+        &self.published.version
+    }
+}
+
+/// A member's role in a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// May publish and manage members.
+    Owner,
+    /// May publish.
+    Member,
+}
+
+/// A namespace and who may publish into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceRecord {
+    /// The namespace.
+    pub namespace: Namespace,
+    /// Members and their roles.
+    pub members: BTreeMap<UserId, Role>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+impl NamespaceRecord {
+    /// The role of `user`, if any.
+    pub fn role_of(&self, user: &UserId) -> Option<Role> {
+        self.members.get(user).copied()
+    }
+}
+
+/// What a token allows (product.md, "Trust").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Create new skills.
+    PublishNew,
+    /// Publish new versions of existing skills.
+    PublishUpdate,
+    /// Yank and unyank, deprecate.
+    Yank,
+    /// Rate skills.
+    Rate,
+    /// Everything, everywhere.
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in a fixed order.
+    pub const ALL: [Scope; 5] = [
+        Scope::PublishNew,
+        Scope::PublishUpdate,
+        Scope::Yank,
+        Scope::Rate,
+        Scope::Admin,
+    ];
+
+    /// The scope's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::PublishNew => "publish-new",
+            Scope::PublishUpdate => "publish-update",
+            Scope::Yank => "yank",
+            Scope::Rate => "rate",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = FieldError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == text)
+            .ok_or(FieldError::Character {
+                field: "scope",
+                character: text.chars().next().unwrap_or(' '),
+            })
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An API token as stored: the secret itself is never kept, only its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Public id.
+    pub id: TokenId,
+    /// Whose token it is.
+    pub user: UserId,
+    /// A label the user chose.
+    pub name: String,
+    /// `sha256` of the secret.
+    pub secret_digest: Digest,
+    /// What it allows.
+    pub scopes: Vec<Scope>,
+    /// Namespace patterns it is limited to (`*`, `acme`, `acme/*`).
+    pub namespaces: Vec<crate::auth::NamespacePattern>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// 1–5 stars in half-star steps, kept as a count of half stars (2..=10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stars(u8);
+
+impl Stars {
+    /// From a count of half stars (2..=10).
+    ///
+    /// # Errors
+    /// [`FieldError::Stars`] outside 2..=10.
+    pub fn from_half_stars(half_stars: u8) -> Result<Self, FieldError> {
+        if (2..=10).contains(&half_stars) {
+            Ok(Stars(half_stars))
+        } else {
+            Err(FieldError::Stars(format!(
+                "{}",
+                f64::from(half_stars) / 2.0
+            )))
+        }
+    }
+
+    /// From a number of stars such as `4.5`.
+    ///
+    /// # Errors
+    /// [`FieldError::Stars`] unless it is 1, 1.5, ..., 5.
+    pub fn from_stars(stars: f64) -> Result<Self, FieldError> {
+        let doubled = stars * 2.0;
+        if doubled.fract() != 0.0 || !(2.0..=10.0).contains(&doubled) {
+            return Err(FieldError::Stars(stars.to_string()));
+        }
+        // In 2..=10 and whole, so the cast is exact.
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked to be a whole number in 2..=10"
+        )]
+        Ok(Stars(doubled as u8))
+    }
+
+    /// The count of half stars.
+    pub fn half_stars(self) -> u8 {
+        self.0
+    }
+
+    /// The number of stars.
+    pub fn stars(self) -> f64 {
+        f64::from(self.0) / 2.0
+    }
+}
+
+/// One user's rating of one skill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRecord {
+    /// Who rated.
+    pub user: UserId,
+    /// How many stars.
+    pub stars: Stars,
+    /// An optional review.
+    pub review: Option<String>,
+    /// When (the last time it was changed).
+    pub rated_at: Timestamp,
+}
+
+/// The aggregate of a skill's ratings. Kept as integers so every store computes it the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RatingSummary {
+    /// How many users rated.
+    pub count: u64,
+    /// The sum of their half stars.
+    pub half_star_sum: u64,
+}
+
+impl RatingSummary {
+    /// The average in stars, if anyone rated.
+    #[expect(clippy::cast_precision_loss, reason = "counts stay far below 2^52")]
+    pub fn average(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.half_star_sum as f64 / 2.0 / self.count as f64)
+    }
+}
+
+/// What happened to a skill, as the event stream tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// A new skill was created (with its first version).
+    SkillCreated,
+    /// An existing skill got a new version (publish, or import overwrite).
+    SkillUpdated,
+    /// A version was yanked.
+    SkillYanked,
+}
+
+impl EventKind {
+    /// The wire name (`skill.created`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::SkillCreated => "skill.created",
+            EventKind::SkillUpdated => "skill.updated",
+            EventKind::SkillYanked => "skill.yanked",
+        }
+    }
+}
+
+/// An event in the outbox, numbered in commit order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Position in the stream (strictly increasing).
+    pub sequence: i64,
+    /// What happened.
+    pub kind: EventKind,
+    /// To which skill.
+    pub skill: SkillId,
+    /// Which version.
+    pub version: Version,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A write someone made, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who.
+    pub actor: UserId,
+    /// What (`publish`, `import.overwrite`, `yank`, ...).
+    pub action: String,
+    /// On what (`acme/pdf@1.2.0`).
+    pub target: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// How search orders its hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchSort {
+    /// Best text match first (ties: more downloads, then id).
+    #[default]
+    Relevance,
+    /// Most downloads first.
+    Downloads,
+    /// Highest average rating first.
+    Rating,
+    /// Most recently updated first.
+    Newest,
+    /// Most installs in the trending window first.
+    Trending,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageStart {
+    /// Skip this many hits.
+    Offset(u64),
+    /// Continue after the hit a previous page's [`SearchPage::next_cursor`] named.
+    Cursor(String),
+}
+
+/// A search request as the store receives it (validated by [`crate::usecases::Registry::search`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// Free text over name, description and tags; `None` lists everything.
+    pub text: Option<String>,
+    /// Every one of these tags must be present.
+    pub tags: Vec<String>,
+    /// Only skills in this namespace or under it.
+    pub namespace: Option<Namespace>,
+    /// Only skills whose average is at least this.
+    pub min_rating: Option<Stars>,
+    /// Order.
+    pub sort: SearchSort,
+    /// Start of the page.
+    pub start: PageStart,
+    /// Most hits on a page.
+    pub limit: u32,
+    /// Start of the trending window (installs after this count).
+    pub trending_since: Timestamp,
+}
+
+/// One skill in a search result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// The skill.
+    pub skill: SkillRecord,
+    /// Its latest non-yanked version (stable first), if any.
+    pub latest: Option<Version>,
+    /// That version's description.
+    pub description: String,
+    /// That version's tags.
+    pub tags: Vec<String>,
+    /// All-time downloads.
+    pub downloads: u64,
+    /// Downloads in the trending window.
+    pub recent_downloads: u64,
+    /// Ratings.
+    pub rating: RatingSummary,
+    /// When the last version was published.
+    pub updated_at: Timestamp,
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    /// The hits, in order.
+    pub hits: Vec<SearchHit>,
+    /// How many hits the query has in all.
+    pub total: u64,
+    /// Where the next page starts, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// A skill's place in the trending list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrendingEntry {
+    /// The skill.
+    pub id: SkillId,
+    /// Installs in the window.
+    pub installs: u64,
+}
+
+/// A public key a publisher signs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublisherKey {
+    /// Key id (`ed25519:<hex>`), as signatures name it.
+    pub key_id: String,
+    /// Whose key.
+    pub user: UserId,
+    /// The raw public key.
+    pub public_key: Vec<u8>,
+    /// When it was registered.
+    pub created_at: Timestamp,
+}
+
+/// The position a search cursor encodes: only skills recorded at or before `snapshot` (a
+/// store's own insertion sequence) are paged through, so skills published while a client
+/// pages never shift the pages; `offset` is how many of those hits came before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchCursor {
+    /// The store's skill sequence number when the first page was read.
+    pub snapshot: i64,
+    /// Hits already returned.
+    pub offset: u64,
+}
+
+impl SearchCursor {
+    /// The opaque text form (`c1-<snapshot>-<offset>`, hex).
+    pub fn encode(&self) -> String {
+        format!("c1-{:x}-{:x}", self.snapshot, self.offset)
+    }
+
+    /// Reads a cursor made by [`SearchCursor::encode`]; anything else is `None`.
+    pub fn decode(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("c1-")?;
+        let (snapshot, offset) = rest.split_once('-')?;
+        let snapshot = i64::from_str_radix(snapshot, 16).ok().filter(|s| *s >= 0)?;
+        let offset = u64::from_str_radix(offset, 16).ok()?;
+        Some(SearchCursor { snapshot, offset })
+    }
+}

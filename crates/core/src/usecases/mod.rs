@@ -1,0 +1,416 @@
+//! The use cases: publish, import, search, rate, yank and deprecate, and version
+//! resolution inside one registry, over the ports held by a [`Registry`].
+//!
+//! Authorization happens here, not in handlers: every write takes the [`Actor`] a token
+//! stands for.
+
+mod import;
+mod lookup;
+mod publish;
+
+use std::sync::Arc;
+
+pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
+pub use lookup::StoreLookup;
+pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
+
+use crate::auth::{AccessError, Actor, check_manage_skill, require_scope};
+use crate::bundle::{BundleError, BundleLimits};
+use crate::conflict::SkillConflict;
+use crate::digest::Digest;
+use crate::identity::{Namespace, SkillId};
+use crate::manifest::ManifestError;
+use crate::model::{
+    AuditEntry, FieldError, PageStart, RatingRecord, RatingSummary, Scope, SearchPage, SearchQuery,
+    SearchSort, SkillRecord, Stars, TrendingEntry, VersionRecord,
+};
+use crate::ports::{BlobError, BlobStore, Clock, IdSource, SkillStore, StoreError};
+use crate::version::{Candidate, Version, VersionReq, select};
+
+/// Settings of a [`Registry`].
+#[derive(Debug, Clone)]
+pub struct RegistryConfig {
+    /// Bundle limits for uploads.
+    pub limits: BundleLimits,
+    /// Largest page a search may ask for.
+    pub max_page_size: u32,
+    /// Page size when none is asked for.
+    pub default_page_size: u32,
+    /// Days of installs that count for trending.
+    pub trending_days: i64,
+    /// Longest search text.
+    pub max_query_len: usize,
+    /// Longest review.
+    pub max_review_len: usize,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        RegistryConfig {
+            limits: BundleLimits::default(),
+            max_page_size: 100,
+            default_page_size: 20,
+            trending_days: 7,
+            max_query_len: 256,
+            max_review_len: 4096,
+        }
+    }
+}
+
+/// What the registry's use cases run against.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    store: Arc<dyn SkillStore>,
+    blobs: Arc<dyn BlobStore>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdSource>,
+    config: RegistryConfig,
+}
+
+/// Why a use case failed. Each variant maps onto one envelope type at the HTTP edge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The bundle broke a rule.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The SKILL.md broke a rule.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A field broke a rule.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// Some other input broke a rule.
+    #[error("{0}")]
+    Invalid(String),
+    /// The actor may not do this.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such skill.
+    #[error("skill `{0}` not found")]
+    SkillNotFound(SkillId),
+    /// The skill has no version matching the request.
+    #[error("skill `{id}` has no version matching `{request}`")]
+    VersionNotFound {
+        /// The skill.
+        id: SkillId,
+        /// The request.
+        request: VersionReq,
+    },
+    /// The version exists with other content (versions are immutable).
+    #[error(
+        "version {version} of `{id}` already exists with other content ({existing_archive_digest})"
+    )]
+    VersionConflict {
+        /// The skill.
+        id: SkillId,
+        /// The version.
+        version: Version,
+        /// What is stored.
+        existing_archive_digest: Digest,
+    },
+    /// A skill holds the name (publish into a name another skill folds to).
+    #[error("the name is taken by `{}`", .0.existing_skill_id)]
+    NameTaken(SkillConflict),
+    /// The skill an import targeted vanished or changed owner while importing.
+    #[error("`{id}` changed while importing ({reason}); nothing was written")]
+    TargetChanged {
+        /// The skill.
+        id: SkillId,
+        /// What changed.
+        reason: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+impl From<StoreError> for RegistryError {
+    fn from(error: StoreError) -> Self {
+        RegistryError::Store(error)
+    }
+}
+
+/// A search as asked (before validation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchRequest {
+    /// Free text.
+    pub text: Option<String>,
+    /// Required tags.
+    pub tags: Vec<String>,
+    /// Namespace prefix.
+    pub namespace: Option<Namespace>,
+    /// Minimum average rating.
+    pub min_rating: Option<Stars>,
+    /// Order.
+    pub sort: SearchSort,
+    /// Offset (ignored when a cursor is given).
+    pub offset: Option<u64>,
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+}
+
+impl Registry {
+    /// Assembles a registry over its ports.
+    pub fn new(
+        store: Arc<dyn SkillStore>,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        config: RegistryConfig,
+    ) -> Self {
+        Registry {
+            store,
+            blobs,
+            clock,
+            ids,
+            config,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn SkillStore> {
+        &self.store
+    }
+
+    /// The blob store.
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    /// The skill with this id.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], or a store failure.
+    pub async fn skill(&self, id: &SkillId) -> Result<SkillRecord, RegistryError> {
+        self.store
+            .skill(id)
+            .await?
+            .ok_or_else(|| RegistryError::SkillNotFound(id.clone()))
+    }
+
+    /// The version of `id` that `request` means.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], [`RegistryError::VersionNotFound`], or a store
+    /// failure.
+    pub async fn resolve_version(
+        &self,
+        id: &SkillId,
+        request: &VersionReq,
+    ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
+        let skill = self.skill(id).await?;
+        let versions = self.store.versions(&skill.uid).await?;
+        let chosen = select(
+            request,
+            versions.iter().map(|v| Candidate {
+                version: v.version(),
+                yanked: v.yanked,
+            }),
+        )
+        .cloned()
+        .ok_or_else(|| RegistryError::VersionNotFound {
+            id: skill.id.clone(),
+            request: request.clone(),
+        })?;
+        let record = versions
+            .into_iter()
+            .find(|v| v.version() == &chosen)
+            .ok_or_else(|| RegistryError::VersionNotFound {
+                id: skill.id.clone(),
+                request: request.clone(),
+            })?;
+        Ok((skill, record))
+    }
+
+    /// Searches, after checking and clamping the request.
+    ///
+    /// # Errors
+    /// [`RegistryError::Invalid`] for a bad request, or a store failure.
+    pub async fn search(&self, request: SearchRequest) -> Result<SearchPage, RegistryError> {
+        let text = request
+            .text
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > self.config.max_query_len)
+        {
+            return Err(RegistryError::Invalid(format!(
+                "search text is longer than {} characters",
+                self.config.max_query_len
+            )));
+        }
+        let limit = request.limit.unwrap_or(self.config.default_page_size);
+        if limit == 0 || limit > self.config.max_page_size {
+            return Err(RegistryError::Invalid(format!(
+                "limit must be 1 to {}",
+                self.config.max_page_size
+            )));
+        }
+        let start = match (request.cursor, request.offset) {
+            (Some(cursor), _) => PageStart::Cursor(cursor),
+            (None, offset) => PageStart::Offset(offset.unwrap_or(0)),
+        };
+        let query = SearchQuery {
+            text,
+            tags: request
+                .tags
+                .into_iter()
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            namespace: request.namespace,
+            min_rating: request.min_rating,
+            sort: request.sort,
+            start,
+            limit,
+            trending_since: self.clock.now().minus_days(self.config.trending_days),
+        };
+        self.store
+            .search(&query)
+            .await
+            .map_err(|error| match error {
+                StoreError::Missing(what) => {
+                    RegistryError::Invalid(format!("{what} is not a valid cursor for this query"))
+                }
+                other => RegistryError::Store(other),
+            })
+    }
+
+    /// The trending list: most installs over the trending window.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn trending(&self, limit: u32) -> Result<Vec<TrendingEntry>, RegistryError> {
+        let since = self.clock.now().minus_days(self.config.trending_days);
+        Ok(self
+            .store
+            .trending(since, limit.clamp(1, self.config.max_page_size))
+            .await?)
+    }
+
+    /// Rates a skill (rating again replaces the previous rating) and returns the new summary.
+    ///
+    /// # Errors
+    /// [`RegistryError::Access`] without the `rate` scope, [`RegistryError::SkillNotFound`],
+    /// [`RegistryError::Invalid`] for an over-long review, or a store failure.
+    pub async fn rate(
+        &self,
+        actor: &Actor,
+        id: &SkillId,
+        stars: Stars,
+        review: Option<String>,
+    ) -> Result<RatingSummary, RegistryError> {
+        require_scope(actor, Scope::Rate)?;
+        let review = review
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        if review
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > self.config.max_review_len)
+        {
+            return Err(RegistryError::Invalid(format!(
+                "a review is at most {} characters",
+                self.config.max_review_len
+            )));
+        }
+        let skill = self.skill(id).await?;
+        let rating = RatingRecord {
+            user: actor.user().clone(),
+            stars,
+            review,
+            rated_at: self.clock.now(),
+        };
+        self.store.put_rating(&skill.uid, &rating).await?;
+        Ok(self.store.rating_summary(&skill.uid).await?)
+    }
+
+    /// Yanks or unyanks a version. Returns whether anything changed.
+    ///
+    /// # Errors
+    /// [`RegistryError::Access`], [`RegistryError::SkillNotFound`],
+    /// [`RegistryError::VersionNotFound`], or a store failure.
+    pub async fn set_yanked(
+        &self,
+        actor: &Actor,
+        id: &SkillId,
+        version: &Version,
+        yanked: bool,
+    ) -> Result<bool, RegistryError> {
+        let skill = self.skill(id).await?;
+        let namespace = self.store.namespace(skill.id.namespace()).await?;
+        check_manage_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
+        let action = if yanked { "yank" } else { "unyank" };
+        let audit = self.audit(actor, action, format!("{}@{version}", skill.id));
+        self.store
+            .set_yanked(&skill.uid, version, yanked, &audit)
+            .await
+            .map_err(|error| match error {
+                StoreError::Missing(_) => RegistryError::VersionNotFound {
+                    id: skill.id.clone(),
+                    request: VersionReq::Exact(version.clone()),
+                },
+                other => RegistryError::Store(other),
+            })
+    }
+
+    /// Deprecates a skill with a message, or clears the deprecation with `None`.
+    ///
+    /// # Errors
+    /// [`RegistryError::Access`], [`RegistryError::SkillNotFound`], or a store failure.
+    pub async fn deprecate(
+        &self,
+        actor: &Actor,
+        id: &SkillId,
+        message: Option<&str>,
+    ) -> Result<(), RegistryError> {
+        let skill = self.skill(id).await?;
+        let namespace = self.store.namespace(skill.id.namespace()).await?;
+        check_manage_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
+        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        let action = if message.is_some() {
+            "deprecate"
+        } else {
+            "undeprecate"
+        };
+        let audit = self.audit(actor, action, skill.id.to_string());
+        Ok(self
+            .store
+            .set_deprecation(&skill.uid, message, &audit)
+            .await?)
+    }
+
+    /// Counts a download of a version.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn record_download(
+        &self,
+        skill: &SkillRecord,
+        version: &Version,
+    ) -> Result<(), RegistryError> {
+        Ok(self
+            .store
+            .record_download(&skill.uid, version, self.clock.now())
+            .await?)
+    }
+
+    fn audit(&self, actor: &Actor, action: &str, target: String) -> AuditEntry {
+        AuditEntry {
+            actor: actor.user().clone(),
+            action: action.to_owned(),
+            target,
+            at: self.clock.now(),
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Publishing a version: validate, pack canonically, check permission and immutability,
+//! store the blob, record the version with its event in one store write.
+
+use crate::auth::{Actor, check_publish_namespace, require_scope};
+use crate::bundle::{FileSet, pack, read_archive};
+use crate::conflict::{PublishDecision, decide_publish};
+use crate::digest::Digest;
+use crate::identity::{Namespace, SkillId};
+use crate::manifest::{Manifest, ManifestWarning, parse_skill_md};
+use crate::model::{
+    AuditEntry, EventKind, NewVersion, Scope, SkillRecord, UserId, VersionMeta, VersionRecord,
+};
+use crate::ports::{SkillTarget, StoreError, VersionWrite};
+use crate::signature::Signature;
+use crate::version::Version;
+
+use super::{Registry, RegistryError};
+
+/// How many times a write that lost a race is re-decided before giving up.
+pub(super) const MAX_RACE_RETRIES: usize = 4;
+
+/// A bundle as it reaches the registry.
+#[derive(Debug, Clone)]
+pub enum BundleInput {
+    /// A gzip tar archive (untrusted: read with the bundle limits).
+    Archive(Vec<u8>),
+    /// Files already read and validated.
+    Files(FileSet),
+}
+
+/// A publish.
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    /// The namespace to publish into.
+    pub namespace: Namespace,
+    /// The bundle.
+    pub bundle: BundleInput,
+    /// The version; wins over the manifest's `version` field.
+    pub version: Option<Version>,
+    /// Publisher signatures to keep with the version.
+    pub signatures: Vec<Signature>,
+}
+
+/// A version as it was published (or found already published).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The skill.
+    pub skill: SkillRecord,
+    /// The version.
+    pub version: VersionRecord,
+    /// Warnings about the SKILL.md.
+    pub warnings: Vec<ManifestWarning>,
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// A new version was recorded (and a new skill, if `created_skill`).
+    Created {
+        /// What was recorded.
+        published: Published,
+        /// Whether the skill was created by this publish.
+        created_skill: bool,
+    },
+    /// The same version with the same archive was there already.
+    Unchanged(Published),
+}
+
+/// A bundle packed and described, ready to record.
+#[derive(Debug, Clone)]
+pub(super) struct Prepared {
+    pub(super) archive: Vec<u8>,
+    pub(super) archive_digest: Digest,
+    pub(super) content_digest: Digest,
+    pub(super) meta: VersionMeta,
+}
+
+impl Prepared {
+    pub(super) fn new(files: &FileSet, manifest: &Manifest) -> Result<Self, RegistryError> {
+        let archive = pack(files)?;
+        let tags = manifest
+            .metadata()
+            .get("tags")
+            .map(|tags| {
+                let mut tags: Vec<String> = tags
+                    .split([',', ' '])
+                    .map(|t| t.trim().to_lowercase())
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                tags.sort();
+                tags.dedup();
+                tags
+            })
+            .unwrap_or_default();
+        Ok(Prepared {
+            archive_digest: *archive.digest(),
+            content_digest: files.content_digest(),
+            meta: VersionMeta {
+                description: manifest.description().to_owned(),
+                license: manifest.license().map(str::to_owned),
+                allowed_tools: manifest.allowed_tools().to_vec(),
+                tags,
+                files: files.paths().cloned().collect(),
+            },
+            archive: archive.into_bytes(),
+        })
+    }
+
+    pub(super) fn new_version(
+        &self,
+        version: Version,
+        published_by: UserId,
+        published_at: crate::model::Timestamp,
+        signatures: Vec<Signature>,
+    ) -> NewVersion {
+        NewVersion {
+            version,
+            archive_digest: self.archive_digest,
+            content_digest: self.content_digest,
+            size: self.archive.len() as u64,
+            meta: self.meta.clone(),
+            published_by,
+            published_at,
+            signatures,
+        }
+    }
+}
+
+impl Registry {
+    /// Publishes a version. Same version and same archive → [`PublishOutcome::Unchanged`];
+    /// same version and another archive → [`RegistryError::VersionConflict`]. A failed
+    /// publish leaves nothing visible (the blob may stay, unreferenced, for garbage
+    /// collection).
+    ///
+    /// # Errors
+    /// [`RegistryError`]: bundle, manifest, access, conflict or infrastructure failures.
+    pub async fn publish(
+        &self,
+        actor: &Actor,
+        request: PublishRequest,
+    ) -> Result<PublishOutcome, RegistryError> {
+        let files = match request.bundle {
+            BundleInput::Archive(bytes) => read_archive(&bytes, &self.config.limits)?,
+            BundleInput::Files(files) => files,
+        };
+        let parsed = parse_skill_md(files.skill_md().contents(), None)?;
+        let version = request.version.or_else(|| parsed.manifest.version().cloned()).ok_or_else(|| {
+            RegistryError::Invalid(
+                "no version: add `version:` to the SKILL.md frontmatter or pass one with the publish".to_owned(),
+            )
+        })?;
+        let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
+        self.authorize_namespace(actor, id.namespace()).await?;
+        let prepared = Prepared::new(&files, &parsed.manifest)?;
+
+        for _ in 0..MAX_RACE_RETRIES {
+            let existing = self.store.skill(&id).await?;
+            let (target, event) = match &existing {
+                Some(skill) => {
+                    require_scope(actor, Scope::PublishUpdate)?;
+                    let stored = self.store.version(&skill.uid, &version).await?;
+                    match decide_publish(stored.as_ref(), &prepared.archive_digest) {
+                        PublishDecision::Create => {}
+                        PublishDecision::Unchanged => {
+                            let version = stored
+                                .ok_or_else(|| StoreError::Corrupt("version vanished".into()))?;
+                            return Ok(PublishOutcome::Unchanged(Published {
+                                skill: skill.clone(),
+                                version,
+                                warnings: parsed.warnings,
+                            }));
+                        }
+                        PublishDecision::Conflict {
+                            existing_archive_digest,
+                        } => {
+                            return Err(RegistryError::VersionConflict {
+                                id: skill.id.clone(),
+                                version,
+                                existing_archive_digest,
+                            });
+                        }
+                    }
+                    let target = SkillTarget::Existing {
+                        uid: skill.uid.clone(),
+                        expected_creator: skill.created_by.clone(),
+                    };
+                    (target, EventKind::SkillUpdated)
+                }
+                None => {
+                    require_scope(actor, Scope::PublishNew)?;
+                    let record = SkillRecord {
+                        uid: self.ids.skill_uid(),
+                        id: id.clone(),
+                        created_by: actor.user().clone(),
+                        created_at: self.clock.now(),
+                        deprecation: None,
+                    };
+                    (SkillTarget::New(record), EventKind::SkillCreated)
+                }
+            };
+            let new_version = prepared.new_version(
+                version.clone(),
+                actor.user().clone(),
+                self.clock.now(),
+                request.signatures.clone(),
+            );
+            match self
+                .record(actor, &prepared, target, new_version, event, "publish")
+                .await
+            {
+                Ok((skill, version)) => {
+                    let published = Published {
+                        skill,
+                        version,
+                        warnings: parsed.warnings,
+                    };
+                    return Ok(PublishOutcome::Created {
+                        published,
+                        created_skill: existing.is_none(),
+                    });
+                }
+                // Someone else wrote first: read again and decide again.
+                Err(RegistryError::Store(
+                    StoreError::VersionExists { .. }
+                    | StoreError::SkillExists { .. }
+                    | StoreError::SkillGone
+                    | StoreError::CreatorChanged { .. },
+                )) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Err(RegistryError::Store(StoreError::Unavailable(
+            "the publish kept losing races; retry".to_owned(),
+        )))
+    }
+
+    /// Checks that `actor` may publish into `namespace` (see
+    /// [`crate::auth::check_publish_namespace`]).
+    pub(super) async fn authorize_namespace(
+        &self,
+        actor: &Actor,
+        namespace: &Namespace,
+    ) -> Result<(), RegistryError> {
+        let existing = self.store.namespace(namespace).await?;
+        let mut ancestor = None;
+        if existing.is_none() {
+            let segments: Vec<&str> = namespace.segments().collect();
+            for len in (1..segments.len()).rev() {
+                let prefix: Namespace = segments[..len].join("/").parse().map_err(|_| {
+                    RegistryError::Invalid(format!("namespace `{namespace}` has an invalid parent"))
+                })?;
+                if let Some(record) = self.store.namespace(&prefix).await? {
+                    ancestor = Some(record);
+                    break;
+                }
+            }
+        }
+        Ok(check_publish_namespace(
+            actor,
+            namespace,
+            existing.as_ref(),
+            ancestor.as_ref(),
+        )?)
+    }
+
+    /// Stores the blob, makes sure the namespace exists, and writes the version with its
+    /// event and audit entry.
+    pub(super) async fn record(
+        &self,
+        actor: &Actor,
+        prepared: &Prepared,
+        target: SkillTarget,
+        version: NewVersion,
+        event: EventKind,
+        action: &str,
+    ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
+        self.blobs
+            .put(&prepared.archive_digest, &prepared.archive)
+            .await?;
+        let skill = match &target {
+            SkillTarget::New(record) => {
+                let namespace = record.id.namespace();
+                if self.store.namespace(namespace).await?.is_none() {
+                    match self
+                        .store
+                        .create_namespace(namespace, actor.user(), self.clock.now())
+                        .await
+                    {
+                        Ok(_) | Err(StoreError::NamespaceExists(_)) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+                record.clone()
+            }
+            SkillTarget::Existing { uid, .. } => self
+                .store
+                .skill_by_uid(uid)
+                .await?
+                .ok_or(RegistryError::Store(StoreError::SkillGone))?,
+        };
+        let audit = AuditEntry {
+            actor: actor.user().clone(),
+            action: action.to_owned(),
+            target: format!("{}@{}", skill.id, version.version),
+            at: self.clock.now(),
+        };
+        let write = VersionWrite {
+            target,
+            version: version.clone(),
+            event,
+            audit,
+        };
+        self.store.write_version(&write).await?;
+        Ok((
+            skill.clone(),
+            VersionRecord {
+                skill: skill.uid,
+                published: version,
+                yanked: false,
+            },
+        ))
+    }
+}

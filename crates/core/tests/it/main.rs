@@ -1,0 +1,31 @@
+//! Integration tests of `skillreg-core`: use cases over the in-memory fakes, resolution,
+//! property tests against oracles, and the fixture skills.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "in tests an unwrap is an assertion with a location"
+)]
+
+mod fixtures;
+mod import;
+mod properties;
+mod publish;
+mod registry_ops;
+mod resolve;
+
+use skillreg_core::auth::Actor;
+use skillreg_core::model::Scope;
+
+/// An actor with every publishing scope, limited to nothing.
+pub(crate) fn actor(user: &str) -> Actor {
+    Actor::new(
+        user.parse().unwrap(),
+        vec![
+            Scope::PublishNew,
+            Scope::PublishUpdate,
+            Scope::Yank,
+            Scope::Rate,
+        ],
+        vec!["*".parse().unwrap()],
+    )
+}

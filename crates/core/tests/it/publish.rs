@@ -1,0 +1,289 @@
+//! Publishing through the use case.
+
+use skillreg_core::bundle::{BundleLimits, pack};
+use skillreg_core::model::{EventKind, Scope};
+use skillreg_core::usecases::{BundleInput, PublishOutcome, PublishRequest, RegistryError};
+use skillreg_core::{Version, auth::AccessError, auth::Actor};
+use skillreg_testkit::TestRegistry;
+use skillreg_testkit::fixtures::skill_files;
+
+use crate::actor;
+
+fn request(
+    namespace: &str,
+    files: skillreg_core::bundle::FileSet,
+    version: Option<&str>,
+) -> PublishRequest {
+    PublishRequest {
+        namespace: namespace.parse().unwrap(),
+        bundle: BundleInput::Files(files),
+        version: version.map(|v| v.parse().unwrap()),
+        signatures: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn publish_creates_then_is_unchanged_then_conflicts() {
+    let t = TestRegistry::new();
+    let alice = actor("alice");
+    let files = skill_files("pdf", "PDF tools", "", &[("run.py", "print(1)")]);
+    let created = t
+        .registry
+        .publish(&alice, request("acme", files.clone(), Some("1.0.0")))
+        .await
+        .unwrap();
+    let PublishOutcome::Created {
+        published,
+        created_skill: true,
+    } = created
+    else {
+        panic!("{created:?}")
+    };
+    assert_eq!(published.skill.id.to_string(), "acme/pdf");
+    assert_eq!(
+        published.version.published.content_digest,
+        files.content_digest()
+    );
+    assert!(
+        t.blob_digests()
+            .await
+            .contains(&published.version.published.archive_digest)
+    );
+
+    let again = t
+        .registry
+        .publish(&alice, request("acme", files.clone(), Some("1.0.0")))
+        .await
+        .unwrap();
+    assert!(matches!(again, PublishOutcome::Unchanged(_)), "{again:?}");
+
+    let changed = skill_files("pdf", "PDF tools", "", &[("run.py", "print(2)")]);
+    let conflict = t
+        .registry
+        .publish(&alice, request("acme", changed.clone(), Some("1.0.0")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(conflict, RegistryError::VersionConflict { .. }),
+        "{conflict}"
+    );
+
+    let next = t
+        .registry
+        .publish(&alice, request("acme", changed, Some("1.0.1")))
+        .await
+        .unwrap();
+    assert!(matches!(
+        next,
+        PublishOutcome::Created {
+            created_skill: false,
+            ..
+        }
+    ));
+    let kinds: Vec<EventKind> = t.store_events().await.into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::SkillCreated, EventKind::SkillUpdated]);
+}
+
+#[tokio::test]
+async fn publish_reads_an_archive_and_repacks_it_canonically() {
+    let t = TestRegistry::new();
+    let files = skill_files("pdf", "PDF tools", "version: 2.1.0\n", &[]);
+    let archive = pack(&files).unwrap();
+    let outcome = t
+        .registry
+        .publish(
+            &actor("alice"),
+            PublishRequest {
+                namespace: "acme".parse().unwrap(),
+                bundle: BundleInput::Archive(archive.bytes().to_vec()),
+                version: None,
+                signatures: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let PublishOutcome::Created { published, .. } = outcome else {
+        panic!()
+    };
+    assert_eq!(
+        published.version.version(),
+        &Version::new(2, 1, 0),
+        "the manifest's version is used"
+    );
+    assert_eq!(
+        &published.version.published.archive_digest,
+        archive.digest()
+    );
+}
+
+#[tokio::test]
+async fn the_command_line_version_wins_and_one_is_required() {
+    let t = TestRegistry::new();
+    let files = skill_files("pdf", "PDF tools", "version: 2.1.0\n", &[]);
+    let outcome = t
+        .registry
+        .publish(&actor("alice"), request("acme", files, Some("3.0.0")))
+        .await
+        .unwrap();
+    let PublishOutcome::Created { published, .. } = outcome else {
+        panic!()
+    };
+    assert_eq!(published.version.version().to_string(), "3.0.0");
+    let unversioned = skill_files("docx", "Word tools", "", &[]);
+    let error = t
+        .registry
+        .publish(&actor("alice"), request("acme", unversioned, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, RegistryError::Invalid(m) if m.contains("no version")),
+        "{error}"
+    );
+    assert!(
+        t.store_events().await.len() == 1,
+        "the refused publish recorded nothing"
+    );
+}
+
+#[tokio::test]
+async fn hostile_archives_are_refused_and_leave_nothing() {
+    let t = TestRegistry::with_config(skillreg_core::usecases::RegistryConfig {
+        limits: BundleLimits {
+            max_archive_size: 64,
+            ..BundleLimits::default()
+        },
+        ..Default::default()
+    });
+    let files = skill_files("pdf", "PDF tools", "", &[("big.txt", &"x".repeat(10_000))]);
+    let archive = pack(&files).unwrap();
+    let mut bytes = archive.bytes().to_vec();
+    let error = t
+        .registry
+        .publish(
+            &actor("alice"),
+            PublishRequest {
+                namespace: "acme".parse().unwrap(),
+                bundle: BundleInput::Archive(bytes.clone()),
+                version: Some("1.0.0".parse().unwrap()),
+                signatures: Vec::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RegistryError::Bundle(_)), "{error}");
+    bytes.truncate(bytes.len() / 2);
+    let t = TestRegistry::new();
+    let error = t
+        .registry
+        .publish(
+            &actor("alice"),
+            PublishRequest {
+                namespace: "acme".parse().unwrap(),
+                bundle: BundleInput::Archive(bytes),
+                version: Some("1.0.0".parse().unwrap()),
+                signatures: Vec::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RegistryError::Bundle(_)), "{error}");
+    assert!(t.blob_digests().await.is_empty());
+    assert!(t.store_events().await.is_empty());
+}
+
+#[tokio::test]
+async fn publishing_needs_scopes_and_membership() {
+    let t = TestRegistry::new();
+    let files = skill_files("pdf", "PDF tools", "", &[]);
+    let reader = Actor::new(
+        "reader".parse().unwrap(),
+        vec![Scope::Rate],
+        vec!["*".parse().unwrap()],
+    );
+    let error = t
+        .registry
+        .publish(&reader, request("acme", files.clone(), Some("1.0.0")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegistryError::Access(AccessError::MissingScope {
+                scope: Scope::PublishNew
+            })
+        ),
+        "{error}"
+    );
+
+    t.registry
+        .publish(
+            &actor("alice"),
+            request("acme", files.clone(), Some("1.0.0")),
+        )
+        .await
+        .unwrap();
+    let error = t
+        .registry
+        .publish(&actor("bob"), request("acme", files.clone(), Some("1.0.1")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Access(AccessError::NotAMember { .. })),
+        "{error}"
+    );
+    let error = t
+        .registry
+        .publish(
+            &actor("bob"),
+            request("acme/sub", files.clone(), Some("1.0.0")),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Access(AccessError::NotAMember { .. })),
+        "bob may not squat under acme: {error}"
+    );
+    let error = t
+        .registry
+        .publish(&actor("bob"), request("admin", files, Some("1.0.0")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Access(AccessError::Reserved { .. })),
+        "{error}"
+    );
+    assert_eq!(t.store_events().await.len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_publishes_of_one_version_create_once() {
+    let t = TestRegistry::new();
+    let alice = actor("alice");
+    let same = skill_files("pdf", "PDF tools", "", &[("a.txt", "same")]);
+    let other = skill_files("pdf", "PDF tools", "", &[("a.txt", "other")]);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let registry = t.registry.clone();
+        let alice = alice.clone();
+        let files = if i % 4 == 3 {
+            other.clone()
+        } else {
+            same.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            registry
+                .publish(&alice, request("acme", files, Some("1.0.0")))
+                .await
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(PublishOutcome::Created { .. }) => created += 1,
+            Ok(PublishOutcome::Unchanged(_)) | Err(RegistryError::VersionConflict { .. }) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(t.store_events().await.len(), 1);
+}

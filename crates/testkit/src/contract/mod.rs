@@ -1,0 +1,53 @@
+//! The port contract suites: plain async functions that take any implementation of a port
+//! and check the MUST sentences of its docs. Every adapter runs them unchanged, through
+//! [`skill_store_contract!`](crate::skill_store_contract) and
+//! [`blob_store_contract!`](crate::blob_store_contract), so the in-memory fake, SQLite and
+//! Postgres are held to one specification.
+
+pub mod blob_store;
+pub mod skill_store;
+
+/// Generates one `#[tokio::test]` per [`skill_store`] contract check. `$make` is an async
+/// expression giving a fresh, empty `Arc<dyn SkillStore>` (or anything that derefs to a
+/// `SkillStore`) for each test.
+#[macro_export]
+macro_rules! skill_store_contract {
+    ($make:expr) => {
+        $crate::skill_store_contract!(@tests $make;
+            namespaces_and_members, tokens_are_found_by_secret_and_revoked, publisher_keys_belong_to_one_user,
+            versions_are_immutable, skill_names_are_unique_by_lookup_key, existing_target_keeps_identity,
+            existing_target_that_vanished_or_changed_owner_fails, versions_are_listed_in_order,
+            one_rating_per_user, yanking_flags_and_emits_events, deprecation_is_kept,
+            downloads_and_trending, search_text_relevance_and_filters, search_sorts,
+            search_pages_neither_repeat_nor_skip, events_and_audit_follow_writes, skills_named_across_namespaces);
+    };
+    (@tests $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let store = $make.await;
+                $crate::contract::skill_store::$check(&*store).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per [`blob_store`] contract check. `$make` is an async
+/// expression giving a fresh, empty blob store.
+#[macro_export]
+macro_rules! blob_store_contract {
+    ($make:expr) => {
+        $crate::blob_store_contract!(@tests $make;
+            put_get_exists_list_delete, put_is_create_only, put_refuses_mismatched_bytes,
+            concurrent_puts_of_one_blob_agree);
+    };
+    (@tests $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let store = $make.await;
+                $crate::contract::blob_store::$check(&*store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,1058 @@
+//! The [`SkillStore`] contract: what every store (in-memory, SQLite, Postgres) must do,
+//! checked with the same calls and the same expected results.
+
+use std::collections::BTreeSet;
+
+use skillreg_core::auth::NamespacePattern;
+use skillreg_core::identity::{Namespace, SkillId};
+use skillreg_core::model::{
+    AuditEntry, EventKind, NewVersion, PageStart, PublisherKey, RatingRecord, Role, Scope,
+    SearchQuery, SearchSort, SkillRecord, SkillUid, Stars, Timestamp, TokenRecord, UserId,
+    VersionMeta,
+};
+use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_core::{Digest, Version};
+
+/// 2026-01-01T00:00:00Z, the contract's "now".
+pub const T0: i64 = 1_767_225_600_000;
+const DAY: i64 = 86_400_000;
+
+fn at(millis: i64) -> Timestamp {
+    Timestamp::from_unix_millis(millis)
+}
+
+fn user(name: &str) -> UserId {
+    name.parse().expect("valid user id")
+}
+
+fn id(text: &str) -> SkillId {
+    text.parse().expect("valid skill id")
+}
+
+fn ver(text: &str) -> Version {
+    text.parse().expect("valid version")
+}
+
+/// A skill record with a uid derived from its id.
+pub fn skill_record(skill_id: &str, creator: &str, created_at: i64) -> SkillRecord {
+    SkillRecord {
+        uid: format!("uid-{}", skill_id.replace('/', "."))
+            .parse()
+            .expect("valid uid"),
+        id: id(skill_id),
+        created_by: user(creator),
+        created_at: at(created_at),
+        deprecation: None,
+    }
+}
+
+/// A version whose digests derive from `content` (so equal content means equal digests).
+pub fn new_version(
+    version: &str,
+    content: &str,
+    description: &str,
+    tags: &[&str],
+    published_at: i64,
+) -> NewVersion {
+    NewVersion {
+        version: ver(version),
+        archive_digest: Digest::of(format!("archive:{content}").as_bytes()),
+        content_digest: Digest::of(format!("content:{content}").as_bytes()),
+        size: content.len() as u64,
+        meta: VersionMeta {
+            description: description.to_owned(),
+            license: Some("MIT".to_owned()),
+            allowed_tools: vec!["Read".to_owned()],
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            files: vec!["SKILL.md".parse().expect("valid path")],
+        },
+        published_by: user("alice"),
+        published_at: at(published_at),
+        signatures: Vec::new(),
+    }
+}
+
+fn audit(action: &str, target: &str, when: i64) -> AuditEntry {
+    AuditEntry {
+        actor: user("alice"),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        at: at(when),
+    }
+}
+
+fn write(target: SkillTarget, version: NewVersion, event: EventKind) -> VersionWrite {
+    let audit = audit(
+        "publish",
+        &format!("{}", version.version),
+        version.published_at.unix_millis(),
+    );
+    VersionWrite {
+        target,
+        version,
+        event,
+        audit,
+    }
+}
+
+/// Creates a skill with one version; returns its record.
+pub async fn create_skill(
+    store: &dyn SkillStore,
+    skill_id: &str,
+    version: NewVersion,
+) -> SkillRecord {
+    let record = skill_record(skill_id, "alice", version.published_at.unix_millis());
+    store
+        .write_version(&write(
+            SkillTarget::New(record.clone()),
+            version,
+            EventKind::SkillCreated,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("create {skill_id}: {e}"));
+    record
+}
+
+/// Adds a version to an existing skill.
+pub async fn add_version(
+    store: &dyn SkillStore,
+    skill: &SkillRecord,
+    version: NewVersion,
+) -> Result<(), StoreError> {
+    let target = SkillTarget::Existing {
+        uid: skill.uid.clone(),
+        expected_creator: skill.created_by.clone(),
+    };
+    store
+        .write_version(&write(target, version, EventKind::SkillUpdated))
+        .await
+}
+
+fn query(text: Option<&str>) -> SearchQuery {
+    SearchQuery {
+        text: text.map(str::to_owned),
+        tags: Vec::new(),
+        namespace: None,
+        min_rating: None,
+        sort: SearchSort::Relevance,
+        start: PageStart::Offset(0),
+        limit: 50,
+        trending_since: at(T0 - 7 * DAY),
+    }
+}
+
+fn hit_ids(page: &skillreg_core::model::SearchPage) -> Vec<String> {
+    page.hits.iter().map(|h| h.skill.id.to_string()).collect()
+}
+
+/// Namespaces are unique by key; members can be added, changed and removed.
+pub async fn namespaces_and_members(store: &dyn SkillStore) {
+    let acme: Namespace = "acme".parse().unwrap();
+    assert_eq!(store.namespace(&acme).await.unwrap(), None);
+    let record = store
+        .create_namespace(&acme, &user("alice"), at(T0))
+        .await
+        .unwrap();
+    assert_eq!(record.role_of(&user("alice")), Some(Role::Owner));
+    let again = store
+        .create_namespace(&acme, &user("bob"), at(T0))
+        .await
+        .unwrap_err();
+    assert_eq!(again, StoreError::NamespaceExists(acme.clone()));
+    store
+        .set_member(&acme, &user("bob"), Some(Role::Member))
+        .await
+        .unwrap();
+    let record = store.namespace(&acme).await.unwrap().unwrap();
+    assert_eq!(record.role_of(&user("bob")), Some(Role::Member));
+    assert_eq!(record.created_at, at(T0));
+    store.set_member(&acme, &user("bob"), None).await.unwrap();
+    assert_eq!(
+        store
+            .namespace(&acme)
+            .await
+            .unwrap()
+            .unwrap()
+            .role_of(&user("bob")),
+        None
+    );
+    let nowhere: Namespace = "nowhere".parse().unwrap();
+    assert!(matches!(
+        store
+            .set_member(&nowhere, &user("bob"), Some(Role::Member))
+            .await,
+        Err(StoreError::Missing(_))
+    ));
+    let multi: Namespace = "acme/email/tools".parse().unwrap();
+    store
+        .create_namespace(&multi, &user("alice"), at(T0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.namespace(&multi).await.unwrap().unwrap().namespace,
+        multi
+    );
+}
+
+/// Tokens are found by the digest of their secret, listed per user, revoked once.
+pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
+    let token = TokenRecord {
+        id: "tok-1".parse().unwrap(),
+        user: user("alice"),
+        name: "laptop".to_owned(),
+        secret_digest: Digest::of(b"secret-1"),
+        scopes: vec![Scope::PublishNew, Scope::Rate],
+        namespaces: vec![NamespacePattern::Any, "acme/*".parse().unwrap()],
+        created_at: at(T0),
+        revoked_at: None,
+    };
+    store.insert_token(&token).await.unwrap();
+    assert!(matches!(
+        store.insert_token(&token).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store
+            .token_by_secret(&Digest::of(b"secret-1"))
+            .await
+            .unwrap(),
+        Some(token.clone())
+    );
+    assert_eq!(
+        store.token_by_secret(&Digest::of(b"other")).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.tokens_of(&user("alice")).await.unwrap(),
+        vec![token.clone()]
+    );
+    assert!(store.tokens_of(&user("bob")).await.unwrap().is_empty());
+    assert!(
+        !store
+            .revoke_token(&user("bob"), &token.id, at(T0 + 1))
+            .await
+            .unwrap(),
+        "only the owner revokes"
+    );
+    assert!(
+        store
+            .revoke_token(&user("alice"), &token.id, at(T0 + 1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_token(&user("alice"), &token.id, at(T0 + 2))
+            .await
+            .unwrap()
+    );
+    let revoked = store
+        .token_by_secret(&Digest::of(b"secret-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(at(T0 + 1)));
+}
+
+/// A key id belongs to the user who registered it.
+pub async fn publisher_keys_belong_to_one_user(store: &dyn SkillStore) {
+    let key = PublisherKey {
+        key_id: "ed25519:0011".to_owned(),
+        user: user("alice"),
+        public_key: vec![1, 2, 3],
+        created_at: at(T0),
+    };
+    store.add_publisher_key(&key).await.unwrap();
+    store.add_publisher_key(&key).await.unwrap();
+    let stolen = PublisherKey {
+        user: user("mallory"),
+        ..key.clone()
+    };
+    assert!(matches!(
+        store.add_publisher_key(&stolen).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.publisher_key("ed25519:0011").await.unwrap(),
+        Some(key)
+    );
+    assert_eq!(store.publisher_key("ed25519:ffff").await.unwrap(), None);
+}
+
+/// A stored (skill, version) is never written twice, whatever the digest; build metadata
+/// does not make a version new.
+pub async fn versions_are_immutable(store: &dyn SkillStore) {
+    let skill = create_skill(
+        store,
+        "acme/pdf",
+        new_version("1.0.0", "a", "pdf tools", &[], T0),
+    )
+    .await;
+    let same = add_version(
+        store,
+        &skill,
+        new_version("1.0.0", "a", "pdf tools", &[], T0 + 1),
+    )
+    .await;
+    assert_eq!(
+        same,
+        Err(StoreError::VersionExists {
+            version: ver("1.0.0"),
+            existing_archive_digest: Digest::of(b"archive:a")
+        })
+    );
+    let other = add_version(
+        store,
+        &skill,
+        new_version("1.0.0+build.7", "b", "pdf tools", &[], T0 + 1),
+    )
+    .await;
+    assert!(
+        matches!(other, Err(StoreError::VersionExists { .. })),
+        "{other:?}"
+    );
+    let stored = store
+        .version(&skill.uid, &ver("1.0.0"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.published.archive_digest, Digest::of(b"archive:a"));
+    assert_eq!(
+        stored.published,
+        new_version("1.0.0", "a", "pdf tools", &[], T0)
+    );
+    assert!(!stored.yanked);
+    assert_eq!(store.versions(&skill.uid).await.unwrap().len(), 1);
+}
+
+/// `Email_Validator`-style names that fold to one key are one skill.
+pub async fn skill_names_are_unique_by_lookup_key(store: &dyn SkillStore) {
+    create_skill(
+        store,
+        "acme/email-validator",
+        new_version("1.0.0", "a", "validates email", &[], T0),
+    )
+    .await;
+    let record = skill_record("acme/email_validator", "bob", T0);
+    let clash = store
+        .write_version(&write(
+            SkillTarget::New(record),
+            new_version("1.0.0", "b", "x", &[], T0),
+            EventKind::SkillCreated,
+        ))
+        .await;
+    assert_eq!(
+        clash,
+        Err(StoreError::SkillExists {
+            existing: id("acme/email-validator")
+        })
+    );
+    let found = store
+        .skill(&id("acme/email_validator"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, id("acme/email-validator"));
+    assert!(
+        store
+            .skill(&id("other/email-validator"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let events = store.events_after(0, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "the refused write recorded no event");
+}
+
+/// A version added to an existing skill keeps its uid, creator and creation time.
+pub async fn existing_target_keeps_identity(store: &dyn SkillStore) {
+    let skill = create_skill(store, "acme/pdf", new_version("1.0.0", "a", "pdf", &[], T0)).await;
+    add_version(
+        store,
+        &skill,
+        new_version("1.1.0", "b", "pdf v2", &[], T0 + DAY),
+    )
+    .await
+    .unwrap();
+    let after = store.skill(&skill.id).await.unwrap().unwrap();
+    assert_eq!(after, skill);
+    assert_eq!(
+        store.skill_by_uid(&skill.uid).await.unwrap(),
+        Some(skill.clone())
+    );
+    let versions: Vec<String> = store
+        .versions(&skill.uid)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.version().to_string())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0"]);
+}
+
+/// A write to a skill that vanished or changed owner fails and creates nothing.
+pub async fn existing_target_that_vanished_or_changed_owner_fails(store: &dyn SkillStore) {
+    let skill = create_skill(store, "acme/pdf", new_version("1.0.0", "a", "pdf", &[], T0)).await;
+    let gone = SkillTarget::Existing {
+        uid: "uid-missing".parse().unwrap(),
+        expected_creator: user("alice"),
+    };
+    let result = store
+        .write_version(&write(
+            gone,
+            new_version("2.0.0", "b", "pdf", &[], T0),
+            EventKind::SkillUpdated,
+        ))
+        .await;
+    assert_eq!(result, Err(StoreError::SkillGone));
+    let changed = SkillTarget::Existing {
+        uid: skill.uid.clone(),
+        expected_creator: user("bob"),
+    };
+    let result = store
+        .write_version(&write(
+            changed,
+            new_version("2.0.0", "b", "pdf", &[], T0),
+            EventKind::SkillUpdated,
+        ))
+        .await;
+    assert_eq!(
+        result,
+        Err(StoreError::CreatorChanged {
+            created_by: user("alice")
+        })
+    );
+    assert_eq!(store.versions(&skill.uid).await.unwrap().len(), 1);
+    assert!(
+        store
+            .skill_by_uid(&"uid-missing".parse::<SkillUid>().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.events_after(0, 10).await.unwrap().len(), 1);
+}
+
+/// Versions come back in semver order, pre-releases before their release.
+pub async fn versions_are_listed_in_order(store: &dyn SkillStore) {
+    let skill = create_skill(
+        store,
+        "acme/order",
+        new_version("1.10.0", "a", "x", &[], T0),
+    )
+    .await;
+    for (i, v) in ["1.2.0", "1.10.0-rc.1", "0.9.0", "2.0.0"]
+        .iter()
+        .enumerate()
+    {
+        add_version(
+            store,
+            &skill,
+            new_version(v, &format!("c{i}"), "x", &[], T0 + 1),
+        )
+        .await
+        .unwrap();
+    }
+    let versions: Vec<String> = store
+        .versions(&skill.uid)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.version().to_string())
+        .collect();
+    assert_eq!(
+        versions,
+        ["0.9.0", "1.2.0", "1.10.0-rc.1", "1.10.0", "2.0.0"]
+    );
+}
+
+/// One rating per user per skill: rating again replaces; count and sum follow.
+pub async fn one_rating_per_user(store: &dyn SkillStore) {
+    let skill = create_skill(store, "acme/rated", new_version("1.0.0", "a", "x", &[], T0)).await;
+    let rating = |who: &str, half: u8, when: i64, review: Option<&str>| RatingRecord {
+        user: user(who),
+        stars: Stars::from_half_stars(half).unwrap(),
+        review: review.map(str::to_owned),
+        rated_at: at(when),
+    };
+    store
+        .put_rating(&skill.uid, &rating("alice", 10, T0, Some("great")))
+        .await
+        .unwrap();
+    store
+        .put_rating(&skill.uid, &rating("bob", 4, T0 + 1, None))
+        .await
+        .unwrap();
+    store
+        .put_rating(
+            &skill.uid,
+            &rating("alice", 7, T0 + 2, Some("good, not great")),
+        )
+        .await
+        .unwrap();
+    let summary = store.rating_summary(&skill.uid).await.unwrap();
+    assert_eq!((summary.count, summary.half_star_sum), (2, 11));
+    assert_eq!(summary.average(), Some(2.75));
+    let ratings = store.ratings(&skill.uid, 10).await.unwrap();
+    assert_eq!(
+        ratings,
+        vec![
+            rating("alice", 7, T0 + 2, Some("good, not great")),
+            rating("bob", 4, T0 + 1, None)
+        ]
+    );
+    assert_eq!(store.ratings(&skill.uid, 1).await.unwrap().len(), 1);
+    let nobody = "uid-nobody".parse().unwrap();
+    assert!(matches!(
+        store.put_rating(&nobody, &rating("bob", 4, T0, None)).await,
+        Err(StoreError::Missing(_))
+    ));
+}
+
+/// Yanking flips a flag, records `skill.yanked`, and is reported as a change only once.
+pub async fn yanking_flags_and_emits_events(store: &dyn SkillStore) {
+    let skill = create_skill(store, "acme/yank", new_version("1.0.0", "a", "x", &[], T0)).await;
+    let v = ver("1.0.0");
+    assert!(
+        store
+            .set_yanked(
+                &skill.uid,
+                &v,
+                true,
+                &audit("yank", "acme/yank@1.0.0", T0 + 1)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_yanked(
+                &skill.uid,
+                &v,
+                true,
+                &audit("yank", "acme/yank@1.0.0", T0 + 2)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(store.version(&skill.uid, &v).await.unwrap().unwrap().yanked);
+    let kinds: Vec<EventKind> = store
+        .events_after(0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, [EventKind::SkillCreated, EventKind::SkillYanked]);
+    assert!(
+        store
+            .set_yanked(
+                &skill.uid,
+                &v,
+                false,
+                &audit("unyank", "acme/yank@1.0.0", T0 + 3)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(!store.version(&skill.uid, &v).await.unwrap().unwrap().yanked);
+    assert_eq!(
+        store.events_after(0, 10).await.unwrap().len(),
+        2,
+        "unyank emits no event"
+    );
+    let missing = store
+        .set_yanked(&skill.uid, &ver("9.9.9"), true, &audit("yank", "x", T0))
+        .await;
+    assert!(matches!(missing, Err(StoreError::Missing(_))));
+    // A yanked version is hidden from search's latest, and a skill with only yanked
+    // versions is not found at all.
+    store
+        .set_yanked(
+            &skill.uid,
+            &v,
+            true,
+            &audit("yank", "acme/yank@1.0.0", T0 + 4),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .search(&query(Some("yank")))
+            .await
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+}
+
+/// A deprecation message is stored and cleared.
+pub async fn deprecation_is_kept(store: &dyn SkillStore) {
+    let skill = create_skill(store, "acme/old", new_version("1.0.0", "a", "x", &[], T0)).await;
+    store
+        .set_deprecation(
+            &skill.uid,
+            Some("use acme/new"),
+            &audit("deprecate", "acme/old", T0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .skill(&skill.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .deprecation
+            .as_deref(),
+        Some("use acme/new")
+    );
+    store
+        .set_deprecation(&skill.uid, None, &audit("undeprecate", "acme/old", T0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.skill(&skill.id).await.unwrap().unwrap().deprecation,
+        None
+    );
+    let nobody = "uid-nobody".parse().unwrap();
+    assert!(matches!(
+        store
+            .set_deprecation(&nobody, None, &audit("x", "x", T0))
+            .await,
+        Err(StoreError::Missing(_))
+    ));
+}
+
+/// Downloads count forever; trending counts only the window.
+pub async fn downloads_and_trending(store: &dyn SkillStore) {
+    let old = create_skill(
+        store,
+        "acme/old-favourite",
+        new_version("1.0.0", "a", "x", &[], T0 - 30 * DAY),
+    )
+    .await;
+    let new = create_skill(
+        store,
+        "acme/rising",
+        new_version("1.0.0", "b", "x", &[], T0 - 30 * DAY),
+    )
+    .await;
+    let quiet = create_skill(
+        store,
+        "acme/quiet",
+        new_version("1.0.0", "c", "x", &[], T0 - 30 * DAY),
+    )
+    .await;
+    let v = ver("1.0.0");
+    for i in 0..5 {
+        store
+            .record_download(&old.uid, &v, at(T0 - 20 * DAY + i))
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        store
+            .record_download(&new.uid, &v, at(T0 - DAY + i))
+            .await
+            .unwrap();
+    }
+    store
+        .record_download(&old.uid, &v, at(T0 - DAY))
+        .await
+        .unwrap();
+    assert_eq!(store.download_count(&old.uid).await.unwrap(), 6);
+    assert_eq!(store.download_count(&new.uid).await.unwrap(), 3);
+    assert_eq!(store.download_count(&quiet.uid).await.unwrap(), 0);
+    let trending = store.trending(at(T0 - 7 * DAY), 10).await.unwrap();
+    let listed: Vec<(String, u64)> = trending
+        .iter()
+        .map(|t| (t.id.to_string(), t.installs))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("acme/rising".to_owned(), 3),
+            ("acme/old-favourite".to_owned(), 1)
+        ]
+    );
+    assert_eq!(store.trending(at(T0 - 7 * DAY), 1).await.unwrap().len(), 1);
+    let nobody = "uid-nobody".parse().unwrap();
+    assert!(matches!(
+        store.record_download(&nobody, &v, at(T0)).await,
+        Err(StoreError::Missing(_))
+    ));
+}
+
+async fn search_corpus(store: &dyn SkillStore) {
+    create_skill(
+        store,
+        "acme/pdf",
+        new_version(
+            "1.0.0",
+            "p",
+            "Fill and merge PDF forms",
+            &["documents", "pdf"],
+            T0,
+        ),
+    )
+    .await;
+    create_skill(
+        store,
+        "acme/pdf-extract",
+        new_version(
+            "1.0.0",
+            "pe",
+            "Extract tables from documents",
+            &["pdf"],
+            T0 + 1,
+        ),
+    )
+    .await;
+    create_skill(
+        store,
+        "acme/email/validator",
+        new_version("1.0.0", "e", "Checks email addresses", &["email"], T0 + 2),
+    )
+    .await;
+    create_skill(
+        store,
+        "other/reports",
+        new_version(
+            "1.0.0",
+            "r",
+            "Write weekly reports as PDF files",
+            &["writing"],
+            T0 + 3,
+        ),
+    )
+    .await;
+    create_skill(
+        store,
+        "other/brand",
+        new_version("1.0.0", "b", "Apply brand colours", &["design"], T0 + 4),
+    )
+    .await;
+}
+
+/// Free text matches name, description and tags; an exact name ranks first; filters narrow.
+pub async fn search_text_relevance_and_filters(store: &dyn SkillStore) {
+    search_corpus(store).await;
+    let page = store.search(&query(Some("pdf"))).await.unwrap();
+    let ids = hit_ids(&page);
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("acme/pdf"),
+        "exact name first: {ids:?}"
+    );
+    assert_eq!(
+        ids.iter().collect::<BTreeSet<_>>(),
+        ["acme/pdf", "acme/pdf-extract", "other/reports"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .iter()
+            .collect()
+    );
+    assert_eq!(page.total, 3);
+    assert_eq!(
+        ids.last().map(String::as_str),
+        Some("other/reports"),
+        "a description-only match ranks last"
+    );
+    let hit = &page.hits[0];
+    assert_eq!(hit.latest, Some(ver("1.0.0")));
+    assert_eq!(hit.description, "Fill and merge PDF forms");
+    assert_eq!(hit.tags, ["documents", "pdf"]);
+
+    assert_eq!(
+        hit_ids(&store.search(&query(Some("email addresses"))).await.unwrap()),
+        ["acme/email/validator"]
+    );
+    assert!(
+        store
+            .search(&query(Some("nothing-matches-this")))
+            .await
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+
+    let mut by_tag = query(None);
+    by_tag.tags = vec!["pdf".to_owned()];
+    assert_eq!(
+        hit_ids(&store.search(&by_tag).await.unwrap()),
+        ["acme/pdf", "acme/pdf-extract"]
+    );
+    by_tag.tags = vec!["pdf".to_owned(), "documents".to_owned()];
+    assert_eq!(hit_ids(&store.search(&by_tag).await.unwrap()), ["acme/pdf"]);
+
+    let mut in_ns = query(None);
+    in_ns.namespace = Some("acme".parse().unwrap());
+    assert_eq!(
+        hit_ids(&store.search(&in_ns).await.unwrap()),
+        ["acme/email/validator", "acme/pdf", "acme/pdf-extract"]
+    );
+    in_ns.namespace = Some("acme/email".parse().unwrap());
+    assert_eq!(
+        hit_ids(&store.search(&in_ns).await.unwrap()),
+        ["acme/email/validator"]
+    );
+    in_ns.namespace = Some("acm".parse().unwrap());
+    assert!(
+        store.search(&in_ns).await.unwrap().hits.is_empty(),
+        "a namespace prefix matches whole segments"
+    );
+
+    let brand = store.skill(&id("other/brand")).await.unwrap().unwrap();
+    let pdf = store.skill(&id("acme/pdf")).await.unwrap().unwrap();
+    let rate = |who: &str, half: u8| RatingRecord {
+        user: user(who),
+        stars: Stars::from_half_stars(half).unwrap(),
+        review: None,
+        rated_at: at(T0),
+    };
+    store
+        .put_rating(&brand.uid, &rate("alice", 9))
+        .await
+        .unwrap();
+    store.put_rating(&pdf.uid, &rate("alice", 6)).await.unwrap();
+    store.put_rating(&pdf.uid, &rate("bob", 8)).await.unwrap();
+    let mut rated = query(None);
+    rated.min_rating = Some(Stars::from_half_stars(7).unwrap());
+    assert_eq!(
+        hit_ids(&store.search(&rated).await.unwrap()),
+        ["acme/pdf", "other/brand"],
+        "3.5 and 4.5 pass 3.5"
+    );
+    rated.min_rating = Some(Stars::from_half_stars(8).unwrap());
+    assert_eq!(
+        hit_ids(&store.search(&rated).await.unwrap()),
+        ["other/brand"]
+    );
+}
+
+/// Every sort orders as documented; ties break by id.
+pub async fn search_sorts(store: &dyn SkillStore) {
+    search_corpus(store).await;
+    let skill = |s: &str| id(s);
+    let uid = |s: &str| {
+        let id = skill(s);
+        async move { store.skill(&id).await.unwrap().unwrap().uid }
+    };
+    let v = ver("1.0.0");
+    for _ in 0..3 {
+        store
+            .record_download(&uid("other/brand").await, &v, at(T0 - 30 * DAY))
+            .await
+            .unwrap();
+    }
+    for _ in 0..2 {
+        store
+            .record_download(&uid("acme/pdf").await, &v, at(T0 - DAY))
+            .await
+            .unwrap();
+    }
+    store
+        .record_download(&uid("other/reports").await, &v, at(T0 - DAY))
+        .await
+        .unwrap();
+    let rating = |half: u8| RatingRecord {
+        user: user("alice"),
+        stars: Stars::from_half_stars(half).unwrap(),
+        review: None,
+        rated_at: at(T0),
+    };
+    store
+        .put_rating(&uid("acme/pdf-extract").await, &rating(10))
+        .await
+        .unwrap();
+    store
+        .put_rating(&uid("other/reports").await, &rating(6))
+        .await
+        .unwrap();
+
+    let sorted = |sort: SearchSort| {
+        let mut q = query(None);
+        q.sort = sort;
+        q
+    };
+    let ids = hit_ids(&store.search(&sorted(SearchSort::Downloads)).await.unwrap());
+    assert_eq!(
+        ids,
+        [
+            "other/brand",
+            "acme/pdf",
+            "other/reports",
+            "acme/email/validator",
+            "acme/pdf-extract"
+        ]
+    );
+    let ids = hit_ids(&store.search(&sorted(SearchSort::Trending)).await.unwrap());
+    assert_eq!(
+        ids,
+        [
+            "acme/pdf",
+            "other/reports",
+            "acme/email/validator",
+            "acme/pdf-extract",
+            "other/brand"
+        ]
+    );
+    let ids = hit_ids(&store.search(&sorted(SearchSort::Rating)).await.unwrap());
+    assert_eq!(ids[..2], ["acme/pdf-extract", "other/reports"]);
+    let ids = hit_ids(&store.search(&sorted(SearchSort::Newest)).await.unwrap());
+    assert_eq!(
+        ids,
+        [
+            "other/brand",
+            "other/reports",
+            "acme/email/validator",
+            "acme/pdf-extract",
+            "acme/pdf"
+        ]
+    );
+    let page = store.search(&sorted(SearchSort::Downloads)).await.unwrap();
+    assert_eq!(page.hits[0].downloads, 3);
+    assert_eq!(page.hits[1].recent_downloads, 2);
+}
+
+/// Paging with a cursor sees every skill that existed at the first page exactly once,
+/// even while new skills are published between pages; offsets page too.
+pub async fn search_pages_neither_repeat_nor_skip(store: &dyn SkillStore) {
+    for i in 0..25 {
+        create_skill(
+            store,
+            &format!("acme/skill-{i:02}"),
+            new_version("1.0.0", &format!("s{i}"), "paged skill", &[], T0 + i),
+        )
+        .await;
+    }
+    let mut q = query(Some("paged"));
+    q.limit = 10;
+    let mut seen = Vec::new();
+    let mut page = store.search(&q).await.unwrap();
+    assert_eq!(page.total, 25);
+    let mut published = 0;
+    loop {
+        seen.extend(hit_ids(&page));
+        // Publish new matching skills between pages: they must not shift the pages.
+        for _ in 0..3 {
+            published += 1;
+            create_skill(
+                store,
+                &format!("acme/aaa-new-{published:02}"),
+                new_version(
+                    "1.0.0",
+                    &format!("n{published}"),
+                    "paged skill",
+                    &[],
+                    T0 + 100 + published,
+                ),
+            )
+            .await;
+        }
+        let Some(cursor) = page.next_cursor.clone() else {
+            break;
+        };
+        q.start = PageStart::Cursor(cursor);
+        page = store.search(&q).await.unwrap();
+    }
+    let expected: Vec<String> = (0..25).map(|i| format!("acme/skill-{i:02}")).collect();
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected, "every original skill exactly once");
+
+    let mut by_offset = query(Some("paged"));
+    by_offset.limit = 5;
+    by_offset.start = PageStart::Offset(5);
+    let page = store.search(&by_offset).await.unwrap();
+    assert_eq!(page.hits.len(), 5);
+    assert_eq!(page.total, 25 + published as u64);
+
+    let mut bad = query(None);
+    bad.start = PageStart::Cursor("not-a-cursor".to_owned());
+    assert!(matches!(
+        store.search(&bad).await,
+        Err(StoreError::Missing(_))
+    ));
+}
+
+/// Each write records its event (numbered in order) and audit entry.
+pub async fn events_and_audit_follow_writes(store: &dyn SkillStore) {
+    let skill = create_skill(
+        store,
+        "acme/evented",
+        new_version("1.0.0", "a", "x", &[], T0),
+    )
+    .await;
+    add_version(store, &skill, new_version("1.1.0", "b", "x", &[], T0 + 1))
+        .await
+        .unwrap();
+    store
+        .set_yanked(
+            &skill.uid,
+            &ver("1.0.0"),
+            true,
+            &audit("yank", "acme/evented@1.0.0", T0 + 2),
+        )
+        .await
+        .unwrap();
+    let events = store.events_after(0, 10).await.unwrap();
+    let summary: Vec<(EventKind, String, String)> = events
+        .iter()
+        .map(|e| (e.kind, e.skill.to_string(), e.version.to_string()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                EventKind::SkillCreated,
+                "acme/evented".to_owned(),
+                "1.0.0".to_owned()
+            ),
+            (
+                EventKind::SkillUpdated,
+                "acme/evented".to_owned(),
+                "1.1.0".to_owned()
+            ),
+            (
+                EventKind::SkillYanked,
+                "acme/evented".to_owned(),
+                "1.0.0".to_owned()
+            ),
+        ]
+    );
+    assert!(events.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    let after_first = store.events_after(events[0].sequence, 10).await.unwrap();
+    assert_eq!(after_first.len(), 2);
+    assert_eq!(store.events_after(0, 1).await.unwrap().len(), 1);
+    let audit_log = store.audit_log(10).await.unwrap();
+    assert_eq!(audit_log.len(), 3);
+    assert_eq!(audit_log[0].action, "yank", "newest first");
+}
+
+/// A plain name finds its skills in every namespace.
+pub async fn skills_named_across_namespaces(store: &dyn SkillStore) {
+    create_skill(store, "acme/pdf", new_version("1.0.0", "a", "x", &[], T0)).await;
+    create_skill(
+        store,
+        "other/team/pdf",
+        new_version("1.0.0", "b", "x", &[], T0),
+    )
+    .await;
+    create_skill(
+        store,
+        "acme/pdf-extra",
+        new_version("1.0.0", "c", "x", &[], T0),
+    )
+    .await;
+    let named: Vec<String> = store
+        .skills_named(&"pdf".parse().unwrap())
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(named, ["acme/pdf", "other/team/pdf"]);
+}
