@@ -365,3 +365,29 @@ async fn the_store_lookup_serves_the_registry_itself() {
         .unwrap();
     assert_eq!(fetched.content_digest, pdf().content_digest());
 }
+
+#[tokio::test]
+async fn a_scripted_source_that_fails_then_a_fallback() {
+    use skillreg_testkit::mocks::MockLookup;
+    let mut flaky = MockLookup::new();
+    flaky
+        .expect_source_name()
+        .return_const("registry A".to_owned());
+    flaky.expect_find().times(1).returning(|_, _| {
+        Err(LookupError::RateLimited {
+            retry_after_secs: 30,
+        })
+    });
+    flaky.expect_fetch().never();
+    let fallback = FakeLookup::new("registry B").with_bundle("acme/pdf", "1.0.0", &pdf());
+    let resolver = Resolver::new(vec![Arc::new(flaky), Arc::new(fallback)]);
+    let resolution = resolver
+        .resolve(&reference("pdf"), &VersionReq::Latest)
+        .await
+        .unwrap();
+    assert_eq!(resolution.source, "registry B");
+    let SourceOutcome::Failed(reason) = &resolution.failed_before[0].outcome else {
+        panic!("{:?}", resolution.failed_before)
+    };
+    assert!(reason.contains("retry after 30 s"), "{reason}");
+}
