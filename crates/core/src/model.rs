@@ -27,6 +27,12 @@ impl Timestamp {
         self.0
     }
 
+    /// The UTC day this time falls in (days since the epoch): the bucket download
+    /// counters are kept in.
+    pub fn day(self) -> i64 {
+        self.0.div_euclid(86_400_000)
+    }
+
     /// This time minus `days` days (for windows such as trending).
     pub fn minus_days(self, days: i64) -> Self {
         Timestamp(self.0.saturating_sub(days.saturating_mul(86_400_000)))

@@ -280,8 +280,9 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Unavailable`].
     async fn download_count(&self, skill: &SkillUid) -> Result<u64, StoreError>;
 
-    /// The skills with the most downloads at or after `since`, most first (ties by id), at
-    /// most `limit`; skills with none in the window are left out.
+    /// The skills with the most downloads on or after the day of `since` (counters are kept
+    /// in UTC day buckets), most first (ties by id key), at most `limit`; skills with none in
+    /// the window are left out.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`].
@@ -291,7 +292,8 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<TrendingEntry>, StoreError>;
 
-    /// Searches skills. Only skills with at least one non-yanked version are found. Paging
+    /// Searches skills. Only skills with at least one non-yanked version are found. Hits
+    /// are ordered by [`crate::model::SearchSort`], ties broken by the id's lookup key. Paging
     /// with a cursor MUST neither repeat nor skip a skill that existed when the first page
     /// was read, even while new skills are published.
     ///

@@ -452,7 +452,7 @@ impl SkillStore for MemoryStore {
         let state = self.state();
         let mut counts: BTreeMap<&SkillUid, u64> = BTreeMap::new();
         for (skill, at) in &state.downloads {
-            if *at >= since {
+            if at.day() >= since.day() {
                 *counts.entry(skill).or_default() += 1;
             }
         }
@@ -538,7 +538,7 @@ impl SkillStore for MemoryStore {
             let recent_downloads = state
                 .downloads
                 .iter()
-                .filter(|(s, at)| s == &skill.uid && *at >= query.trending_since)
+                .filter(|(s, at)| s == &skill.uid && at.day() >= query.trending_since.day())
                 .count() as u64;
             let updated_at = versions
                 .iter()

@@ -1,0 +1,15 @@
+//! Adapters for the ports of `skillreg-core`, one folder per family:
+//! `sqlite/` (the embedded default store), `postgres/` (the production store), `blob/`
+//! (the content-addressed archive folder). `sql/` holds what the two SQL stores share.
+//!
+//! Adapters store and fetch; they decide no policy. Infrastructure errors are mapped onto
+//! the ports' domain errors here, so no sqlx or io error leaves this crate.
+
+pub mod blob;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+pub use blob::FsBlobStore;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;

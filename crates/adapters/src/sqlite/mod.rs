@@ -1,0 +1,177 @@
+//! [`SqliteStore`]: the embedded default store, one SQLite file. Writes go through a
+//! single-connection pool (SQLite has one writer; queuing in the pool avoids lock-upgrade
+//! failures), reads through a small pool of their own, in WAL mode so readers never wait.
+//! Search uses an FTS5 index kept in step inside every write transaction.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use skillreg_core::model::SearchQuery;
+use skillreg_core::ports::StoreError;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
+
+use crate::sql::rows::HitRow;
+use crate::sql::{
+    HIT_COLUMNS, SearchFields, push_filters, push_order, query_terms, sql_skill_store, unavailable,
+};
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    reader: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// SQLite has no row locks; the single writer connection serializes writes instead.
+    const FOR_UPDATE: &'static str = "";
+
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to
+    /// date.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        Self::with_options(options).await
+    }
+
+    /// Opens a store from an `sqlite://` URL.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] for a bad URL or a database that cannot be opened.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        Self::with_options(options).await
+    }
+
+    async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(unavailable)?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
+            })?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        Ok(SqliteStore { reader, writer })
+    }
+
+    /// Whether the database answers (for readiness checks).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    /// Closes both pools, waiting for connections in use.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    async fn index_search(
+        tx: &mut Transaction<'_, Sqlite>,
+        seq: i64,
+        name: &str,
+        fields: &SearchFields,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM skills_fts WHERE rowid = $1")
+            .bind(seq)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        if fields.latest_version.is_some() {
+            sqlx::query(
+                "INSERT INTO skills_fts (rowid, name, tags, description) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(seq)
+            .bind(name)
+            .bind(&fields.tags)
+            .bind(&fields.description)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// One page of hits and the total, among skills recorded at or before `snapshot`.
+    async fn search_page(
+        &self,
+        query: &SearchQuery,
+        snapshot: i64,
+        offset: u64,
+    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+        let terms = query_terms(query.text.as_deref().unwrap_or_default());
+        // Terms hold letters and digits only, so quoting them is enough for FTS5.
+        let match_expression = terms
+            .iter()
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let from_where = |builder: &mut QueryBuilder<'_, Sqlite>| {
+            builder.push(" FROM skills s");
+            if !terms.is_empty() {
+                builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
+                builder.push_bind(match_expression.clone());
+            }
+            push_filters(builder, query, snapshot);
+        };
+
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+        from_where(&mut count);
+        let (total,): (i64,) = count
+            .build_query_as()
+            .fetch_one(&self.reader)
+            .await
+            .map_err(unavailable)?;
+
+        let mut select = QueryBuilder::<Sqlite>::new(HIT_COLUMNS);
+        select
+            .push_bind(query.trending_since.day())
+            .push(") AS recent");
+        from_where(&mut select);
+        // bm25 is lower for better matches; name weighs most, then tags, then description.
+        push_order(&mut select, query, offset, |b| {
+            b.push("bm25(skills_fts, 10.0, 5.0, 1.0)");
+        });
+        let hits: Vec<HitRow> = select
+            .build_query_as()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(unavailable)?;
+        Ok((hits, u64::try_from(total).unwrap_or(0)))
+    }
+}
+
+sql_skill_store!(SqliteStore, Sqlite);

@@ -1,0 +1,84 @@
+//! The filesystem blob store: the contract suite, a reader racing writers, corruption.
+
+use std::sync::Arc;
+
+use skillreg_adapters::FsBlobStore;
+use skillreg_core::Digest;
+use skillreg_core::ports::{BlobError, BlobStore, PutOutcome};
+
+struct TempBlobs {
+    store: FsBlobStore,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempBlobs {
+    type Target = FsBlobStore;
+    fn deref(&self) -> &FsBlobStore {
+        &self.store
+    }
+}
+
+async fn blobs() -> TempBlobs {
+    let dir = tempfile::tempdir().unwrap();
+    TempBlobs {
+        store: FsBlobStore::open(dir.path()).unwrap(),
+        _dir: dir,
+    }
+}
+
+mod contract {
+    skillreg_testkit::blob_store_contract!(super::blobs());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_racing_writers_see_all_or_nothing() {
+    let blobs = Arc::new(blobs().await);
+    let bytes: Arc<Vec<u8>> = Arc::new((0..4_000_000u32).map(|i| (i % 253) as u8).collect());
+    let digest = Digest::of(&bytes);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let (blobs, bytes) = (Arc::clone(&blobs), Arc::clone(&bytes));
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                blobs.put(&digest, &bytes).await.map(|_| ())
+            } else {
+                for _ in 0..20 {
+                    if let Some(read) = blobs.get(&digest).await? {
+                        assert!(
+                            read.as_slice() == bytes.as_slice(),
+                            "a reader saw a partial blob"
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(blobs.list().await.unwrap(), vec![digest]);
+    let leftovers = std::fs::read_dir(blobs.root().join("tmp")).unwrap().count();
+    assert_eq!(leftovers, 0, "no temporary files are left behind");
+}
+
+#[tokio::test]
+async fn a_blob_whose_bytes_changed_is_not_served() {
+    let blobs = blobs().await;
+    let bytes = b"the archive".to_vec();
+    let digest = Digest::of(&bytes);
+    assert_eq!(
+        blobs.put(&digest, &bytes).await.unwrap(),
+        PutOutcome::Stored
+    );
+    std::fs::write(blobs.path_of(&digest), b"the archivf").unwrap();
+    assert_eq!(blobs.get(&digest).await, Err(BlobError::Corrupt(digest)));
+}
+
+#[tokio::test]
+async fn stray_files_are_not_listed() {
+    let blobs = blobs().await;
+    std::fs::create_dir_all(blobs.root().join("sha256/zz")).unwrap();
+    std::fs::write(blobs.root().join("sha256/zz/not-a-digest"), b"x").unwrap();
+    assert!(blobs.list().await.unwrap().is_empty());
+}

@@ -1,0 +1,14 @@
+//! Integration tests of the adapters against real SQLite files, a real PostgreSQL server
+//! (`TEST_DATABASE_URL`) and a real folder: the shared contract suites, and what only a real
+//! database can show (concurrency, interrupted transactions).
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "in tests an unwrap or a panic is an assertion with a location"
+)]
+
+mod blob;
+mod postgres;
+mod sqlite;
+mod support;

@@ -1,0 +1,235 @@
+//! The PostgreSQL store: the contract suite against a real server, concurrent publishes
+//! through separate connections, and a transaction cut off half-way.
+
+use std::sync::Arc;
+
+use skillreg_adapters::PostgresStore;
+use skillreg_adapters::postgres::PostgresConfig;
+use skillreg_core::conflict::{PublishDecision, decide_publish};
+use skillreg_core::model::EventKind;
+use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_testkit::contract::skill_store::{new_version, skill_record};
+
+use crate::support;
+
+mod contract {
+    skillreg_testkit::skill_store_contract!(async {
+        std::sync::Arc::new(crate::support::postgres().await)
+    });
+}
+
+fn write_new(skill: &str, content: &str) -> VersionWrite {
+    let version = new_version("1.0.0", content, "pdf tools", &[], 0);
+    VersionWrite {
+        target: SkillTarget::New(skill_record(skill, "alice", 0)),
+        audit: skillreg_core::model::AuditEntry {
+            actor: "alice".parse().unwrap(),
+            action: "publish".into(),
+            target: skill.into(),
+            at: version.published_at,
+        },
+        version,
+        event: EventKind::SkillCreated,
+    }
+}
+
+/// 16 tasks, each with its own connection pool (as separate replicas would have), publish
+/// one (skill, version): exactly one creates; same-digest callers see unchanged,
+/// other-digest callers see conflict; no duplicate rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_publishes_of_one_version_create_once() {
+    let url = support::fresh_database().await;
+    let config = PostgresConfig {
+        max_connections: 1,
+        ..PostgresConfig::default()
+    };
+    let mut stores = Vec::new();
+    for _ in 0..16 {
+        stores.push(Arc::new(
+            PostgresStore::connect(&url, config).await.unwrap(),
+        ));
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(16));
+    let mut tasks = Vec::new();
+    for (i, store) in stores.iter().enumerate() {
+        let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
+        let content = if i % 4 == 0 { "other" } else { "same" };
+        tasks.push(tokio::spawn(async move {
+            let mut write = write_new("acme/pdf", content);
+            // Each task gets its own uid, as each replica would.
+            if let SkillTarget::New(record) = &mut write.target {
+                record.uid = format!("uid-{i}").parse().unwrap();
+            }
+            barrier.wait().await;
+            let result = store.write_version(&write).await;
+            // What the use case does next: read back and let core decide.
+            match result {
+                Ok(()) => "created",
+                Err(StoreError::SkillExists { .. } | StoreError::VersionExists { .. }) => {
+                    let skill = store
+                        .skill(&"acme/pdf".parse().unwrap())
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    let stored = store
+                        .version(&skill.uid, &"1.0.0".parse().unwrap())
+                        .await
+                        .unwrap();
+                    match decide_publish(stored.as_ref(), &write.version.archive_digest) {
+                        PublishDecision::Unchanged => "unchanged",
+                        PublishDecision::Conflict { .. } => "conflict",
+                        PublishDecision::Create => "create after a refusal",
+                    }
+                }
+                Err(other) => panic!("unexpected error: {other}"),
+            }
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "created").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        !outcomes.contains(&"create after a refusal"),
+        "{outcomes:?}"
+    );
+    let store = &stores[0];
+    let skill = store
+        .skill(&"acme/pdf".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let winner_content = if skill
+        .uid
+        .as_str()
+        .trim_start_matches("uid-")
+        .parse::<usize>()
+        .unwrap()
+        % 4
+        == 0
+    {
+        "other"
+    } else {
+        "same"
+    };
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if *outcome == "created" {
+            continue;
+        }
+        let content = if i % 4 == 0 { "other" } else { "same" };
+        let expected = if content == winner_content {
+            "unchanged"
+        } else {
+            "conflict"
+        };
+        assert_eq!(*outcome, expected, "task {i}");
+    }
+    let (skills, versions, events): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM skills), (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM events)",
+    )
+    .fetch_one(&sqlx::PgPool::connect(&url).await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!((skills, versions, events), (1, 1, 1));
+}
+
+/// A publish whose connection is killed half-way (after the skill and version rows are
+/// written, while it waits to write its event) leaves no visible version and no event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_publish_leaves_nothing() {
+    let url = support::fresh_database().await;
+    let store = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    // Hold a lock that the publish's event insert must wait for.
+    let mut blocker = admin.begin().await.unwrap();
+    sqlx::query("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let publish = tokio::spawn({
+        let store = store.clone();
+        async move { store.write_version(&write_new("acme/pdf", "a")).await }
+    });
+    // Wait until the publish is blocked inside its transaction, then cut its connection.
+    let pid = loop {
+        let waiting: Option<(i32,)> = sqlx::query_as(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' \
+             AND query LIKE 'INSERT INTO events%'",
+        )
+        .fetch_optional(&admin)
+        .await
+        .unwrap();
+        if let Some((pid,)) = waiting {
+            break pid;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let (killed,): (bool,) = sqlx::query_as("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert!(killed);
+    let result = publish.await.unwrap();
+    assert!(
+        matches!(result, Err(StoreError::Unavailable(_))),
+        "{result:?}"
+    );
+    blocker.rollback().await.unwrap();
+    assert!(
+        store
+            .skill(&"acme/pdf".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    let (versions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM versions")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(versions, 0);
+    // The store recovers: the next publish goes through.
+    store
+        .write_version(&write_new("acme/pdf", "a"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn ratings_through_two_pools_stay_one_per_user() {
+    let url = support::fresh_database().await;
+    let a = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    let b = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    a.write_version(&write_new("acme/pdf", "a")).await.unwrap();
+    let uid = a
+        .skill(&"acme/pdf".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .uid;
+    let rating = |half: u8| skillreg_core::model::RatingRecord {
+        user: "bob".parse().unwrap(),
+        stars: skillreg_core::model::Stars::from_half_stars(half).unwrap(),
+        review: None,
+        rated_at: skillreg_core::model::Timestamp::from_unix_millis(i64::from(half)),
+    };
+    let (low, high) = (rating(4), rating(8));
+    let (ra, rb) = tokio::join!(a.put_rating(&uid, &low), b.put_rating(&uid, &high));
+    ra.unwrap();
+    rb.unwrap();
+    let summary = a.rating_summary(&uid).await.unwrap();
+    assert_eq!(summary.count, 1);
+    assert!(summary.half_star_sum == 4 || summary.half_star_sum == 8);
+}

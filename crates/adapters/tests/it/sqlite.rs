@@ -1,0 +1,66 @@
+//! The SQLite store: the contract suite, and what a file on disk adds.
+
+use skillreg_core::ports::SkillStore;
+use skillreg_testkit::contract::skill_store::{create_skill, new_version};
+
+use crate::support;
+
+mod contract {
+    skillreg_testkit::skill_store_contract!(crate::support::sqlite());
+}
+
+#[tokio::test]
+async fn data_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("skillreg.db");
+    let store = skillreg_adapters::SqliteStore::open(&path).await.unwrap();
+    let skill = create_skill(
+        &store,
+        "acme/pdf",
+        new_version("1.0.0", "a", "pdf tools", &["pdf"], 0),
+    )
+    .await;
+    store.close().await;
+    let reopened = skillreg_adapters::SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        reopened.skill(&skill.id).await.unwrap(),
+        Some(skill.clone())
+    );
+    assert_eq!(reopened.versions(&skill.uid).await.unwrap().len(), 1);
+    let page = reopened.search(&search_for("pdf")).await.unwrap();
+    assert_eq!(page.hits.len(), 1, "the full-text index is on disk too");
+}
+
+#[tokio::test]
+async fn concurrent_writers_do_not_fail_with_busy() {
+    let store = support::sqlite().await;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.store.clone();
+        tasks.push(tokio::spawn(async move {
+            create_skill(
+                &store,
+                &format!("acme/s{i}"),
+                new_version("1.0.0", &format!("{i}"), "x", &[], 0),
+            )
+            .await;
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(store.events_after(0, 100).await.unwrap().len(), 16);
+}
+
+fn search_for(text: &str) -> skillreg_core::model::SearchQuery {
+    skillreg_core::model::SearchQuery {
+        text: Some(text.to_owned()),
+        tags: Vec::new(),
+        namespace: None,
+        min_rating: None,
+        sort: skillreg_core::model::SearchSort::Relevance,
+        start: skillreg_core::model::PageStart::Offset(0),
+        limit: 10,
+        trending_since: skillreg_core::model::Timestamp::default(),
+    }
+}
