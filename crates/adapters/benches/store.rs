@@ -1,1 +1,291 @@
-fn main() {}
+//! Store benchmark: loads 1,000, then 10,000, then 100,000 skills into SQLite and (when
+//! `TEST_DATABASE_URL` is set) PostgreSQL, and prints at each size the latency of
+//! resolving a skill's latest version and of a few searches (p50/p99), then the throughput
+//! of publishing a 10 KB skill through the whole use case (pack, blob, store).
+//!
+//! Run: `cargo bench -p skillreg-adapters --bench store` (add `-- --max 10000` for a quick
+//! run). Figures are printed, not asserted: speed is judged by people, not by a test.
+
+#![expect(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark prints and stops on failure"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "a benchmark measures time and reads its settings"
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use skillreg_adapters::postgres::PostgresConfig;
+use skillreg_adapters::{FsBlobStore, PostgresStore, SqliteStore};
+use skillreg_core::model::{EventKind, PageStart, SearchQuery, SearchSort, Timestamp};
+use skillreg_core::ports::{SkillStore, SkillTarget, VersionWrite};
+use skillreg_core::usecases::{BundleInput, PublishRequest, Registry, RegistryConfig};
+use skillreg_core::version::{Candidate, VersionReq, select};
+use skillreg_testkit::contract::skill_store::{new_version, skill_record};
+use skillreg_testkit::fakes::{ManualClock, SequentialIds};
+
+const WORDS: &[&str] = &[
+    "pdf", "email", "docs", "report", "image", "deploy", "test", "lint", "sql", "cloud", "brand",
+    "design", "api", "review", "plan", "audit", "chart", "slide", "sheet", "git", "docker", "rust",
+    "python", "web", "data", "search", "log", "metric", "alert", "cache", "queue", "auth", "token",
+    "secret", "backup", "restore",
+];
+
+fn skill_id(i: usize) -> String {
+    let a = WORDS[i % WORDS.len()];
+    let b = WORDS[(i / WORDS.len()) % WORDS.len()];
+    format!("team{}/{a}-{b}-{i}", i % 200)
+}
+
+fn write_for(i: usize) -> VersionWrite {
+    let id = skill_id(i);
+    let a = WORDS[i % WORDS.len()];
+    let c = WORDS[(i * 7) % WORDS.len()];
+    let description = format!("Helps with {a} work and {c} tasks, variant {i}");
+    let version = new_version(
+        "1.0.0",
+        &format!("content-{i}"),
+        &description,
+        &[a, c],
+        i as i64,
+    );
+    let mut record = skill_record(&id, "loader", i as i64);
+    record.uid = format!("load-{i}").parse().unwrap();
+    VersionWrite {
+        target: SkillTarget::New(record),
+        audit: skillreg_core::model::AuditEntry {
+            actor: "loader".parse().unwrap(),
+            action: "publish".into(),
+            target: id,
+            at: version.published_at,
+        },
+        version,
+        event: EventKind::SkillCreated,
+    }
+}
+
+async fn load(store: Arc<dyn SkillStore>, from: usize, to: usize, parallel: usize) -> Duration {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for lane in 0..parallel {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            for i in (from + lane..to).step_by(parallel) {
+                store.write_version(&write_for(i)).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    started.elapsed()
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:>9.1} µs", d.as_secs_f64() * 1e6)
+}
+
+async fn resolve_latest(store: &dyn SkillStore, size: usize) -> (Duration, Duration) {
+    let mut samples = Vec::new();
+    for n in 0..2000 {
+        let i = (n * 7919) % size;
+        let id = skill_id(i).parse().unwrap();
+        let started = Instant::now();
+        let skill = store.skill(&id).await.unwrap().expect("loaded skill");
+        let versions = store.versions(&skill.uid).await.unwrap();
+        let latest = select(
+            &VersionReq::Latest,
+            versions.iter().map(|v| Candidate {
+                version: v.version(),
+                yanked: v.yanked,
+            }),
+        );
+        assert!(latest.is_some());
+        samples.push(started.elapsed());
+    }
+    percentiles(samples)
+}
+
+fn query(text: Option<&str>, sort: SearchSort) -> SearchQuery {
+    SearchQuery {
+        text: text.map(str::to_owned),
+        tags: Vec::new(),
+        namespace: None,
+        min_rating: None,
+        sort,
+        start: PageStart::Offset(0),
+        limit: 20,
+        trending_since: Timestamp::default(),
+    }
+}
+
+async fn search_latency(store: &dyn SkillStore, query: &SearchQuery) -> (Duration, Duration, u64) {
+    let mut samples = Vec::new();
+    let mut total = 0;
+    for _ in 0..200 {
+        let started = Instant::now();
+        let page = store.search(query).await.unwrap();
+        samples.push(started.elapsed());
+        total = page.total;
+    }
+    let (p50, p99) = percentiles(samples);
+    (p50, p99, total)
+}
+
+async fn report(
+    name: &str,
+    store: Arc<dyn SkillStore>,
+    max: usize,
+    parallel: usize,
+    analyze: impl AsyncFn(),
+) {
+    let mut loaded = 0;
+    for size in [1_000, 10_000, 100_000].into_iter().filter(|s| *s <= max) {
+        let took = load(Arc::clone(&store), loaded, size, parallel).await;
+        println!(
+            "{name}: loaded {} skills in {:.1} s ({:.0}/s)",
+            size - loaded,
+            took.as_secs_f64(),
+            (size - loaded) as f64 / took.as_secs_f64()
+        );
+        loaded = size;
+        // What autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would have done by now.
+        analyze().await;
+        let (p50, p99) = resolve_latest(store.as_ref(), size).await;
+        println!(
+            "{name} @ {size:>6}: resolve latest              p50 {} p99 {}",
+            micros(p50),
+            micros(p99)
+        );
+        let mut tagged = query(None, SearchSort::Downloads);
+        tagged.tags = vec!["pdf".into()];
+        let mut scoped = query(Some("report"), SearchSort::Relevance);
+        scoped.namespace = Some("team7".parse().unwrap());
+        let queries = [
+            ("text `pdf`", query(Some("pdf"), SearchSort::Relevance)),
+            (
+                "text `email review`",
+                query(Some("email review"), SearchSort::Relevance),
+            ),
+            ("tag pdf, by downloads", tagged),
+            ("text in namespace team7", scoped),
+            ("everything, newest", query(None, SearchSort::Newest)),
+        ];
+        for (label, q) in &queries {
+            let (p50, p99, total) = search_latency(store.as_ref(), q).await;
+            println!(
+                "{name} @ {size:>6}: search {label:<24} p50 {} p99 {} ({total} hits)",
+                micros(p50),
+                micros(p99)
+            );
+        }
+    }
+}
+
+async fn publish_throughput(name: &str, store: Arc<dyn SkillStore>, blobs_dir: &std::path::Path) {
+    let registry = Registry::new(
+        store,
+        Arc::new(FsBlobStore::open(blobs_dir).unwrap()),
+        Arc::new(ManualClock::default()),
+        Arc::new(SequentialIds::default()),
+        RegistryConfig::default(),
+    );
+    let actor = skillreg_core::auth::Actor::new(
+        "publisher".parse().unwrap(),
+        vec![
+            skillreg_core::model::Scope::PublishNew,
+            skillreg_core::model::Scope::PublishUpdate,
+        ],
+        vec!["*".parse().unwrap()],
+    );
+    let body = "x".repeat(10 * 1024);
+    let count = 500;
+    let started = Instant::now();
+    for i in 0..count {
+        let files = skillreg_testkit::fixtures::skill_files(
+            &format!("bench-{i}"),
+            "A ten kilobyte skill",
+            "",
+            &[("reference.md", &format!("{i}{body}"))],
+        );
+        let request = PublishRequest {
+            namespace: "bench".parse().unwrap(),
+            bundle: BundleInput::Files(files),
+            version: Some("1.0.0".parse().unwrap()),
+            signatures: Vec::new(),
+        };
+        registry.publish(&actor, request).await.unwrap();
+    }
+    let took = started.elapsed();
+    println!(
+        "{name}: publish of a 10 KB skill (pack + blob + store): {:.0}/s ({count} in {:.2} s)",
+        count as f64 / took.as_secs_f64(),
+        took.as_secs_f64()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let max = args
+        .iter()
+        .position(|a| a == "--max")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+
+    let sqlite: Arc<dyn SkillStore> = Arc::new(
+        SqliteStore::open(&dir.path().join("bench.db"))
+            .await
+            .unwrap(),
+    );
+    report("sqlite", Arc::clone(&sqlite), max, 1).await;
+    publish_throughput("sqlite", sqlite, &dir.path().join("blobs-sqlite")).await;
+
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin) => {
+            let name = format!("skillreg_test_bench_{}", std::process::id());
+            let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            let url = {
+                use sqlx::ConnectOptions;
+                use std::str::FromStr;
+                sqlx::postgres::PgConnectOptions::from_str(&admin)
+                    .unwrap()
+                    .database(&name)
+                    .to_url_lossy()
+                    .to_string()
+            };
+            let postgres: Arc<dyn SkillStore> = Arc::new(
+                PostgresStore::connect(&url, PostgresConfig::default())
+                    .await
+                    .unwrap(),
+            );
+            let postgres_admin = sqlx::PgPool::connect(&url).await.unwrap();
+            report("postgres", Arc::clone(&postgres), max, 8, async || {
+                sqlx::query("ANALYZE")
+                    .execute(&postgres_admin)
+                    .await
+                    .unwrap();
+            })
+            .await;
+            publish_throughput("postgres", postgres, &dir.path().join("blobs-postgres")).await;
+        }
+        Err(_) => println!("postgres: skipped (set TEST_DATABASE_URL to include it)"),
+    }
+}

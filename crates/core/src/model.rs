@@ -477,13 +477,21 @@ pub struct SearchHit {
     pub updated_at: Timestamp,
 }
 
+/// Hits counted for [`SearchPage::total`]: counting every match of a broad query would
+/// cost in proportion to the registry's size, so a count stops here (as large registries'
+/// searches do: "1000+ results").
+pub const MAX_COUNTED_HITS: u64 = 1000;
+
 /// One page of search results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchPage {
     /// The hits, in order.
     pub hits: Vec<SearchHit>,
-    /// How many hits the query has in all.
+    /// How many hits the query has, counted up to [`MAX_COUNTED_HITS`].
     pub total: u64,
+    /// Whether `total` is the whole count (false: there are more than
+    /// [`MAX_COUNTED_HITS`]).
+    pub total_exact: bool,
     /// Where the next page starts, if there is one.
     pub next_cursor: Option<String>,
 }

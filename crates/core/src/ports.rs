@@ -197,6 +197,22 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn versions(&self, skill: &SkillUid) -> Result<Vec<VersionRecord>, StoreError>;
 
+    /// The skill with this id and all its versions (as [`SkillStore::versions`] orders
+    /// them), in one read where the store can: the path of every resolve and download.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn skill_with_versions(
+        &self,
+        id: &SkillId,
+    ) -> Result<Option<(SkillRecord, Vec<VersionRecord>)>, StoreError> {
+        let Some(skill) = self.skill(id).await? else {
+            return Ok(None);
+        };
+        let versions = self.versions(&skill.uid).await?;
+        Ok(Some((skill, versions)))
+    }
+
     /// One version of a skill (build metadata ignored).
     ///
     /// # Errors
@@ -293,7 +309,9 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<TrendingEntry>, StoreError>;
 
     /// Searches skills. Only skills with at least one non-yanked version are found. Hits
-    /// are ordered by [`crate::model::SearchSort`], ties broken by the id's lookup key. Paging
+    /// are ordered by [`crate::model::SearchSort`], ties broken by the id's lookup key. The
+    /// total is counted up to [`crate::model::MAX_COUNTED_HITS`]; the next cursor is given
+    /// whenever more hits follow, counted or not. Paging
     /// with a cursor MUST neither repeat nor skip a skill that existed when the first page
     /// was read, even while new skills are published.
     ///

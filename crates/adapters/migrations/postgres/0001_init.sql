@@ -70,6 +70,14 @@ CREATE INDEX skills_by_updated ON skills (updated_at DESC, id_key);
 CREATE INDEX skills_search ON skills USING GIN (search_vector);
 CREATE INDEX skills_namespace_prefix ON skills (namespace_key text_pattern_ops);
 
+-- The tags of each skill's latest version, one row each, for indexed tag filters.
+CREATE TABLE skill_tags (
+    skill_uid TEXT COLLATE "C" NOT NULL REFERENCES skills (uid),
+    tag TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (skill_uid, tag)
+);
+CREATE INDEX skill_tags_by_tag ON skill_tags (tag, skill_uid);
+
 CREATE TABLE versions (
     skill_uid TEXT COLLATE "C" NOT NULL REFERENCES skills (uid),
     version TEXT COLLATE "C" NOT NULL,

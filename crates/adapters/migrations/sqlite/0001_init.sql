@@ -67,6 +67,14 @@ CREATE INDEX skills_by_updated ON skills (updated_at DESC, id_key);
 
 CREATE VIRTUAL TABLE skills_fts USING fts5 (name, tags, description, tokenize = 'unicode61');
 
+-- The tags of each skill's latest version, one row each, for indexed tag filters.
+CREATE TABLE skill_tags (
+    skill_uid TEXT NOT NULL REFERENCES skills (uid),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (skill_uid, tag)
+);
+CREATE INDEX skill_tags_by_tag ON skill_tags (tag, skill_uid);
+
 CREATE TABLE versions (
     skill_uid TEXT NOT NULL REFERENCES skills (uid),
     version TEXT NOT NULL,          -- canonical: no build metadata; unique per skill

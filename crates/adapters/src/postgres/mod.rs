@@ -12,7 +12,8 @@ use sqlx::{Postgres, QueryBuilder, Transaction};
 
 use crate::sql::rows::HitRow;
 use crate::sql::{
-    HIT_COLUMNS, SearchFields, push_filters, push_order, query_terms, sql_skill_store, unavailable,
+    COUNT_START, HIT_COLUMNS, SearchFields, push_count_end, push_filters, push_order, query_terms,
+    sql_skill_store, unavailable,
 };
 
 /// The PostgreSQL store. Clones share one pool.
@@ -119,8 +120,9 @@ impl PostgresStore {
             }
         };
 
-        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*)");
+        let mut count = QueryBuilder::<Postgres>::new(COUNT_START);
         from_where(&mut count);
+        push_count_end(&mut count);
         let (total,): (i64,) = count
             .build_query_as()
             .fetch_one(&self.reader)

@@ -175,6 +175,22 @@ macro_rules! sql_skill_store {
                 .execute(&mut **tx)
                 .await
                 .map_err(unavailable)?;
+                sqlx::query("DELETE FROM skill_tags WHERE skill_uid = $1")
+                    .bind(uid)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(unavailable)?;
+                let mut tags: Vec<&str> = fields.tags.split_whitespace().collect();
+                tags.sort_unstable();
+                tags.dedup();
+                for tag in tags {
+                    sqlx::query("INSERT INTO skill_tags (skill_uid, tag) VALUES ($1, $2)")
+                        .bind(uid)
+                        .bind(tag)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
                 Self::index_search(tx, seq, &name, &fields).await
             }
 
@@ -476,6 +492,37 @@ macro_rules! sql_skill_store {
                 id: &skillreg_core::SkillId,
             ) -> Result<Option<skillreg_core::model::SkillRecord>, skillreg_core::ports::StoreError> {
                 Self::find_skill_by_key(&self.reader, id.namespace().key().as_str(), id.name().key().as_str()).await
+            }
+
+            async fn skill_with_versions(
+                &self,
+                id: &skillreg_core::SkillId,
+            ) -> Result<
+                Option<(skillreg_core::model::SkillRecord, Vec<skillreg_core::model::VersionRecord>)>,
+                skillreg_core::ports::StoreError,
+            > {
+                let sql = format!(
+                    "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, {} \
+                     FROM skills s JOIN versions v ON v.skill_uid = s.uid \
+                     WHERE s.namespace_key = $1 AND s.name_key = $2",
+                    $crate::sql::rows::VERSION_COLUMNS_QUALIFIED
+                );
+                let rows = sqlx::query_as::<_, $crate::sql::rows::SkillVersionRow>(&sql)
+                    .bind(id.namespace().key().as_str())
+                    .bind(id.name().key().as_str())
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?;
+                let mut skill = None;
+                let mut versions = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if skill.is_none() {
+                        skill = Some(row.skill.into_record()?);
+                    }
+                    versions.push(row.version.into_record()?);
+                }
+                versions.sort_by(|a, b| a.version().cmp(b.version()));
+                Ok(skill.map(|skill| (skill, versions)))
             }
 
             async fn skill_by_uid(
@@ -886,12 +933,20 @@ macro_rules! sql_skill_store {
                         (cursor.snapshot, cursor.offset)
                     }
                 };
-                let (hits, total) = self.search_page(query, snapshot, offset).await?;
-                let hits = hits.into_iter().map($crate::sql::rows::HitRow::into_hit).collect::<Result<Vec<_>, _>>()?;
+                let (mut rows, counted) = self.search_page(query, snapshot, offset).await?;
+                // One row beyond the page was asked for: it says whether another page follows.
+                let more = rows.len() > query.limit as usize;
+                rows.truncate(query.limit as usize);
+                let hits = rows.into_iter().map($crate::sql::rows::HitRow::into_hit).collect::<Result<Vec<_>, _>>()?;
                 let next_offset = offset + hits.len() as u64;
-                let next_cursor =
-                    (next_offset < total).then(|| SearchCursor { snapshot, offset: next_offset }.encode());
-                Ok(skillreg_core::model::SearchPage { hits, total, next_cursor })
+                let next_cursor = more.then(|| SearchCursor { snapshot, offset: next_offset }.encode());
+                let max = skillreg_core::model::MAX_COUNTED_HITS;
+                Ok(skillreg_core::model::SearchPage {
+                    hits,
+                    total: counted.min(max),
+                    total_exact: counted <= max,
+                    next_cursor,
+                })
             }
 
             async fn events_after(
@@ -931,6 +986,19 @@ macro_rules! sql_skill_store {
     };
 }
 pub(crate) use sql_skill_store;
+
+/// Opens the capped count of a search: `push_count_end` closes it. Counting stops one past
+/// [`skillreg_core::model::MAX_COUNTED_HITS`], so a broad query costs no more than a narrow
+/// one.
+pub(crate) const COUNT_START: &str = "SELECT COUNT(*) FROM (SELECT 1";
+
+/// Closes what [`COUNT_START`] opened.
+pub(crate) fn push_count_end<DB: sqlx::Database>(builder: &mut sqlx::QueryBuilder<'_, DB>) {
+    builder.push(format!(
+        " LIMIT {}) AS counted",
+        skillreg_core::model::MAX_COUNTED_HITS + 1
+    ));
+}
 
 /// The columns a search hit selects, up to the dialect's `recent` download subquery.
 pub(crate) const HIT_COLUMNS: &str = "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, \
@@ -1015,9 +1083,10 @@ pub(crate) fn push_order<'a, DB>(
             builder.push("recent DESC");
         }
     }
+    // One more than the page, to know whether another follows.
     builder
         .push(", s.id_key LIMIT ")
-        .push_bind(i64::from(query.limit));
+        .push_bind(i64::from(query.limit) + 1);
     builder
         .push(" OFFSET ")
         .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));

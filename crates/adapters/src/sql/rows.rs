@@ -130,6 +130,20 @@ pub(crate) struct VersionRow {
 pub(crate) const VERSION_COLUMNS: &str = "skill_uid, version_text, archive_digest, content_digest, size, description, \
      license, allowed_tools, tags, files, signatures, yanked, published_by, published_at";
 
+/// [`VERSION_COLUMNS`] for a query where `versions` is `v`.
+pub(crate) const VERSION_COLUMNS_QUALIFIED: &str = "v.skill_uid, v.version_text, v.archive_digest, \
+     v.content_digest, v.size, v.description, v.license, v.allowed_tools, v.tags, v.files, v.signatures, v.yanked, \
+     v.published_by, v.published_at";
+
+/// A skill and one of its versions, from a join.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SkillVersionRow {
+    #[sqlx(flatten)]
+    pub(crate) skill: SkillRow,
+    #[sqlx(flatten)]
+    pub(crate) version: VersionRow,
+}
+
 impl VersionRow {
     pub(crate) fn into_record(self) -> Result<VersionRecord, StoreError> {
         let files: Vec<String> = json("files", &self.files)?;

@@ -16,7 +16,8 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use crate::sql::rows::HitRow;
 use crate::sql::{
-    HIT_COLUMNS, SearchFields, push_filters, push_order, query_terms, sql_skill_store, unavailable,
+    COUNT_START, HIT_COLUMNS, SearchFields, push_count_end, push_filters, push_order, query_terms,
+    sql_skill_store, unavailable,
 };
 
 /// The SQLite store.
@@ -148,8 +149,9 @@ impl SqliteStore {
             push_filters(builder, query, snapshot);
         };
 
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+        let mut count = QueryBuilder::<Sqlite>::new(COUNT_START);
         from_where(&mut count);
+        push_count_end(&mut count);
         let (total,): (i64,) = count
             .build_query_as()
             .fetch_one(&self.reader)

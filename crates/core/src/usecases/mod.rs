@@ -208,8 +208,11 @@ impl Registry {
         id: &SkillId,
         request: &VersionReq,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
-        let skill = self.skill(id).await?;
-        let versions = self.store.versions(&skill.uid).await?;
+        let (skill, versions) = self
+            .store
+            .skill_with_versions(id)
+            .await?
+            .ok_or_else(|| RegistryError::SkillNotFound(id.clone()))?;
         let chosen = select(
             request,
             versions.iter().map(|v| Candidate {

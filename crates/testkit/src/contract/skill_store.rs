@@ -466,6 +466,59 @@ pub async fn versions_are_listed_in_order(store: &dyn SkillStore) {
     );
 }
 
+/// The skill and its versions in one read agree with the separate reads.
+pub async fn skill_with_versions_agrees(store: &dyn SkillStore) {
+    let skill = create_skill(store, "acme/both", new_version("2.0.0", "a", "x", &[], T0)).await;
+    add_version(store, &skill, new_version("1.0.0", "b", "x", &[], T0 + 1))
+        .await
+        .unwrap();
+    let (found, versions) = store
+        .skill_with_versions(&id("acme/both"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, skill);
+    assert_eq!(versions, store.versions(&skill.uid).await.unwrap());
+    assert_eq!(versions.len(), 2);
+    assert!(
+        store
+            .skill_with_versions(&id("acme/none"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Totals are counted up to `MAX_COUNTED_HITS`; paging goes on past them.
+pub async fn search_totals_are_capped(store: &dyn SkillStore) {
+    let cap = skillreg_core::model::MAX_COUNTED_HITS;
+    for i in 0..=cap + 2 {
+        create_skill(
+            store,
+            &format!("bulk/s{i:04}"),
+            new_version("1.0.0", &format!("b{i}"), "bulk skill", &[], T0),
+        )
+        .await;
+    }
+    let mut q = query(Some("bulk"));
+    q.limit = 100;
+    let page = store.search(&q).await.unwrap();
+    assert_eq!((page.total, page.total_exact), (cap, false));
+    q.start = PageStart::Offset(cap);
+    let page = store.search(&q).await.unwrap();
+    assert_eq!(
+        page.hits.len(),
+        3,
+        "hits past the counted total are still served"
+    );
+    assert!(page.next_cursor.is_none());
+    let small = store
+        .search(&query(Some("nothing-like-this")))
+        .await
+        .unwrap();
+    assert_eq!((small.total, small.total_exact), (0, true));
+}
+
 /// One rating per user per skill: rating again replaces; count and sum follow.
 pub async fn one_rating_per_user(store: &dyn SkillStore) {
     let skill = create_skill(store, "acme/rated", new_version("1.0.0", "a", "x", &[], T0)).await;

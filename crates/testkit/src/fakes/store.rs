@@ -7,9 +7,10 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use skillreg_core::identity::{Namespace, SkillId, SkillName};
 use skillreg_core::model::{
-    AuditEntry, EventKind, EventRecord, NamespaceRecord, PageStart, PublisherKey, RatingRecord,
-    RatingSummary, Role, SearchCursor, SearchHit, SearchPage, SearchQuery, SearchSort, SkillRecord,
-    SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry, UserId, VersionRecord,
+    AuditEntry, EventKind, EventRecord, MAX_COUNTED_HITS, NamespaceRecord, PageStart, PublisherKey,
+    RatingRecord, RatingSummary, Role, SearchCursor, SearchHit, SearchPage, SearchQuery,
+    SearchSort, SkillRecord, SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry, UserId,
+    VersionRecord,
 };
 use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
 use skillreg_core::version::{Candidate, VersionReq, select};
@@ -591,7 +592,8 @@ impl SkillStore for MemoryStore {
         });
         Ok(SearchPage {
             hits,
-            total,
+            total: total.min(MAX_COUNTED_HITS),
+            total_exact: total <= MAX_COUNTED_HITS,
             next_cursor,
         })
     }
