@@ -246,12 +246,15 @@ async fn main() {
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
 
-    let sqlite: Arc<dyn SkillStore> = Arc::new(
-        SqliteStore::open(&dir.path().join("bench.db"))
-            .await
-            .unwrap(),
-    );
-    report("sqlite", Arc::clone(&sqlite), max, 1).await;
+    let sqlite_path = dir.path().join("bench.db");
+    let sqlite: Arc<dyn SkillStore> = Arc::new(SqliteStore::open(&sqlite_path).await.unwrap());
+    let sqlite_admin = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display()))
+        .await
+        .unwrap();
+    report("sqlite", Arc::clone(&sqlite), max, 1, async || {
+        sqlx::query("ANALYZE").execute(&sqlite_admin).await.unwrap();
+    })
+    .await;
     publish_throughput("sqlite", sqlite, &dir.path().join("blobs-sqlite")).await;
 
     match std::env::var("TEST_DATABASE_URL") {
