@@ -10,6 +10,7 @@ use skillreg_core::ports::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Transaction};
 
+use crate::sql::push_hit_source;
 use crate::sql::rows::HitRow;
 use crate::sql::{
     COUNT_START, HIT_COLUMNS, SearchFields, push_count_end, push_filters, push_order, query_terms,
@@ -110,7 +111,6 @@ impl PostgresStore {
             .collect::<Vec<_>>()
             .join(" & ");
         let from_where = |builder: &mut QueryBuilder<'_, Postgres>| {
-            builder.push(" FROM skills s");
             push_filters(builder, query, snapshot);
             if !terms.is_empty() {
                 builder
@@ -121,6 +121,7 @@ impl PostgresStore {
         };
 
         let mut count = QueryBuilder::<Postgres>::new(COUNT_START);
+        count.push(" FROM skills s");
         from_where(&mut count);
         push_count_end(&mut count);
         let (total,): (i64,) = count
@@ -130,9 +131,7 @@ impl PostgresStore {
             .map_err(unavailable)?;
 
         let mut select = QueryBuilder::<Postgres>::new(HIT_COLUMNS);
-        select
-            .push_bind(query.trending_since.day())
-            .push(") AS recent");
+        push_hit_source(&mut select, query);
         from_where(&mut select);
         // Weights D, C, B, A: description, tags, name.
         push_order(&mut select, query, offset, |b| {

@@ -937,6 +937,18 @@ macro_rules! sql_skill_store {
                 // One row beyond the page was asked for: it says whether another page follows.
                 let more = rows.len() > query.limit as usize;
                 rows.truncate(query.limit as usize);
+                if query.sort != skillreg_core::model::SearchSort::Trending && !rows.is_empty() {
+                    let uids: Vec<String> = rows.iter().map(|row| row.uid.clone()).collect();
+                    let recent: Vec<(String, i64)> =
+                        $crate::sql::recent_downloads_sql::<$db>(&uids, query.trending_since.day())
+                            .build_query_as()
+                            .fetch_all(&self.reader)
+                            .await
+                            .map_err($crate::sql::unavailable)?;
+                    for row in &mut rows {
+                        row.recent = recent.iter().find(|(uid, _)| uid == &row.uid).map_or(0, |(_, n)| *n);
+                    }
+                }
                 let hits = rows.into_iter().map($crate::sql::rows::HitRow::into_hit).collect::<Result<Vec<_>, _>>()?;
                 let next_offset = offset + hits.len() as u64;
                 let next_cursor = more.then(|| SearchCursor { snapshot, offset: next_offset }.encode());
@@ -1002,8 +1014,49 @@ pub(crate) fn push_count_end<DB: sqlx::Database>(builder: &mut sqlx::QueryBuilde
 
 /// The columns a search hit selects, up to the dialect's `recent` download subquery.
 pub(crate) const HIT_COLUMNS: &str = "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, \
-     s.latest_version, s.description, s.tags, s.updated_at, s.downloads, s.rating_count, s.rating_sum, \
-     (SELECT CAST(COALESCE(SUM(d.count), 0) AS BIGINT) FROM downloads d WHERE d.skill_uid = s.uid AND d.day >= ";
+     s.latest_version, s.description, s.tags, s.updated_at, s.downloads, s.rating_count, s.rating_sum, ";
+
+/// Pushes the `recent` column and `FROM skills s`. Sorting by trending needs every
+/// candidate's downloads in the window: they come from one aggregate over the window's
+/// buckets (bounded by recent activity, not by the number of skills). Other sorts read
+/// `recent` for the page's hits only, afterwards ([`recent_downloads_sql`]).
+pub(crate) fn push_hit_source<'a, DB>(builder: &mut sqlx::QueryBuilder<'a, DB>, query: &SearchQuery)
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if query.sort == SearchSort::Trending {
+        builder.push("COALESCE(r.recent, 0) AS recent FROM skills s LEFT JOIN (SELECT skill_uid, ");
+        builder.push("CAST(SUM(count) AS BIGINT) AS recent FROM downloads WHERE day >= ");
+        builder
+            .push_bind(query.trending_since.day())
+            .push(" GROUP BY skill_uid) r ON r.skill_uid = s.uid");
+    } else {
+        builder.push("CAST(0 AS BIGINT) AS recent FROM skills s");
+    }
+}
+
+/// Reads the window's downloads of the given skills: `(uid, downloads)` rows.
+pub(crate) fn recent_downloads_sql<'a, DB>(
+    uids: &'a [String],
+    since_day: i64,
+) -> sqlx::QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut builder = sqlx::QueryBuilder::new(
+        "SELECT skill_uid, CAST(SUM(count) AS BIGINT) FROM downloads WHERE day >= ",
+    );
+    builder.push_bind(since_day).push(" AND skill_uid IN (");
+    let mut separated = builder.separated(", ");
+    for uid in uids {
+        separated.push_bind(uid.as_str());
+    }
+    builder.push(") GROUP BY skill_uid");
+    builder
+}
 
 /// Pushes the filters every search shares: only skills with a latest version, recorded at
 /// or before `snapshot`, in the namespace (or under it), with every tag, rated at least

@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use crate::sql::push_hit_source;
 use crate::sql::rows::HitRow;
 use crate::sql::{
     COUNT_START, HIT_COLUMNS, SearchFields, push_count_end, push_filters, push_order, query_terms,
@@ -63,6 +64,9 @@ impl SqliteStore {
     }
 
     async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        // A page cache of 64 MiB per connection and memory-mapped reads: the working set of
+        // a registry with 100,000 skills stays in memory.
+        let options = options.pragma("cache_size", "-65536").pragma("mmap_size", "268435456");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -141,7 +145,6 @@ impl SqliteStore {
             .collect::<Vec<_>>()
             .join(" ");
         let from_where = |builder: &mut QueryBuilder<'_, Sqlite>| {
-            builder.push(" FROM skills s");
             if !terms.is_empty() {
                 builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
                 builder.push_bind(match_expression.clone());
@@ -150,6 +153,7 @@ impl SqliteStore {
         };
 
         let mut count = QueryBuilder::<Sqlite>::new(COUNT_START);
+        count.push(" FROM skills s");
         from_where(&mut count);
         push_count_end(&mut count);
         let (total,): (i64,) = count
@@ -159,9 +163,7 @@ impl SqliteStore {
             .map_err(unavailable)?;
 
         let mut select = QueryBuilder::<Sqlite>::new(HIT_COLUMNS);
-        select
-            .push_bind(query.trending_since.day())
-            .push(") AS recent");
+        push_hit_source(&mut select, query);
         from_where(&mut select);
         // bm25 is lower for better matches; name weighs most, then tags, then description.
         push_order(&mut select, query, offset, |b| {

@@ -12,3 +12,4 @@ mod blob;
 mod postgres;
 mod sqlite;
 mod support;
+mod usecases;
