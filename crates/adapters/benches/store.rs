@@ -248,6 +248,17 @@ async fn main() {
 
     let sqlite_path = dir.path().join("bench.db");
     let sqlite: Arc<dyn SkillStore> = Arc::new(SqliteStore::open(&sqlite_path).await.unwrap());
+    {
+        let probe = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display())).await.unwrap();
+        let mut samples = Vec::new();
+        for _ in 0..2000 {
+            let started = Instant::now();
+            sqlx::query("SELECT 1").execute(&probe).await.unwrap();
+            samples.push(started.elapsed());
+        }
+        let (p50, p99) = percentiles(samples);
+        println!("sqlite: driver round trip (SELECT 1)   p50 {} p99 {}", micros(p50), micros(p99));
+    }
     let sqlite_admin = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display()))
         .await
         .unwrap();
