@@ -249,7 +249,9 @@ async fn main() {
     let sqlite_path = dir.path().join("bench.db");
     let sqlite: Arc<dyn SkillStore> = Arc::new(SqliteStore::open(&sqlite_path).await.unwrap());
     {
-        let probe = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display())).await.unwrap();
+        let probe = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display()))
+            .await
+            .unwrap();
         let mut samples = Vec::new();
         for _ in 0..2000 {
             let started = Instant::now();
@@ -257,7 +259,11 @@ async fn main() {
             samples.push(started.elapsed());
         }
         let (p50, p99) = percentiles(samples);
-        println!("sqlite: driver round trip (SELECT 1)   p50 {} p99 {}", micros(p50), micros(p99));
+        println!(
+            "sqlite: driver round trip (SELECT 1)   p50 {} p99 {}",
+            micros(p50),
+            micros(p99)
+        );
     }
     let sqlite_admin = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display()))
         .await

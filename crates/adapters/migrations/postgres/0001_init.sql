@@ -67,7 +67,7 @@ CREATE INDEX skills_by_name_key ON skills (name_key);
 CREATE INDEX skills_by_id_key ON skills (id_key);
 CREATE INDEX skills_by_downloads ON skills (downloads DESC, id_key);
 CREATE INDEX skills_by_updated ON skills (updated_at DESC, id_key);
-CREATE INDEX skills_search ON skills USING GIN (search_vector);
+CREATE INDEX skills_search ON skills USING GIN (search_vector) WITH (fastupdate = off);
 CREATE INDEX skills_namespace_prefix ON skills (namespace_key text_pattern_ops);
 
 -- The tags of each skill's latest version, one row each, for indexed tag filters.

@@ -96,7 +96,8 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// One page of hits and the total, among skills recorded at or before `snapshot`.
+    /// One page of hits (plus one, if there are more) and the total, among skills recorded at
+    /// or before `snapshot`.
     async fn search_page(
         &self,
         query: &SearchQuery,
@@ -120,16 +121,6 @@ impl PostgresStore {
             }
         };
 
-        let mut count = QueryBuilder::<Postgres>::new(COUNT_START);
-        count.push(" FROM skills s");
-        from_where(&mut count);
-        push_count_end(&mut count);
-        let (total,): (i64,) = count
-            .build_query_as()
-            .fetch_one(&self.reader)
-            .await
-            .map_err(unavailable)?;
-
         let mut select = QueryBuilder::<Postgres>::new(HIT_COLUMNS);
         push_hit_source(&mut select, query);
         from_where(&mut select);
@@ -144,7 +135,22 @@ impl PostgresStore {
             .fetch_all(&self.reader)
             .await
             .map_err(unavailable)?;
-        Ok((hits, u64::try_from(total).unwrap_or(0)))
+        // Count only when the page does not tell: a short page is the end of the hits.
+        let total = if hits.len() as u64 > u64::from(query.limit) {
+            let mut count = QueryBuilder::<Postgres>::new(COUNT_START);
+            count.push(" FROM skills s");
+            from_where(&mut count);
+            push_count_end(&mut count);
+            let (total,): (i64,) = count
+                .build_query_as()
+                .fetch_one(&self.reader)
+                .await
+                .map_err(unavailable)?;
+            u64::try_from(total).unwrap_or(0)
+        } else {
+            offset + hits.len() as u64
+        };
+        Ok((hits, total))
     }
 }
 

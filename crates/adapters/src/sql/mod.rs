@@ -6,7 +6,7 @@
 
 pub(crate) mod rows;
 
-use skillreg_core::model::{SearchQuery, SearchSort, Timestamp};
+use skillreg_core::model::{SearchQuery, SearchSort};
 use skillreg_core::ports::StoreError;
 use skillreg_core::version::{Candidate, Version, VersionReq, select};
 
@@ -114,11 +114,6 @@ pub(crate) fn like_escape(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The day bucket of a timestamp.
-pub(crate) fn day(at: Timestamp) -> i64 {
-    at.day()
-}
-
 /// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and
 /// inherent `FOR_UPDATE`, `index_search` and `search_page` items.
 macro_rules! sql_skill_store {
@@ -217,7 +212,7 @@ macro_rules! sql_skill_store {
                 at: skillreg_core::model::Timestamp,
             ) -> Result<(), skillreg_core::ports::StoreError> {
                 sqlx::query("INSERT INTO events (kind, skill_id, version, at) VALUES ($1, $2, $3, $4)")
-                    .bind($crate::sql::rows::event_kind_text(kind))
+                    .bind(kind.as_str())
                     .bind(skill.to_string())
                     .bind(version.to_string())
                     .bind(at.unix_millis())
@@ -866,7 +861,7 @@ macro_rules! sql_skill_store {
                      ON CONFLICT (skill_uid, day) DO UPDATE SET count = downloads.count + 1",
                 )
                 .bind(skill.as_str())
-                .bind($crate::sql::day(at))
+                .bind(at.day())
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
@@ -895,7 +890,7 @@ macro_rules! sql_skill_store {
                      FROM downloads d JOIN skills s ON s.uid = d.skill_uid WHERE d.day >= $1 \
                      GROUP BY s.uid, s.namespace, s.name, s.id_key ORDER BY installs DESC, s.id_key LIMIT $2",
                 )
-                .bind($crate::sql::day(since))
+                .bind(since.day())
                 .bind(i64::from(limit))
                 .fetch_all(&self.reader)
                 .await

@@ -269,11 +269,6 @@ pub(crate) struct EventRow {
     pub(crate) at: i64,
 }
 
-/// The stored name of an event kind.
-pub(crate) fn event_kind_text(kind: EventKind) -> &'static str {
-    kind.as_str()
-}
-
 impl EventRow {
     pub(crate) fn into_record(self) -> Result<EventRecord, StoreError> {
         let kind = [

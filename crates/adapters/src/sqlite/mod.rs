@@ -66,7 +66,9 @@ impl SqliteStore {
     async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
         // A page cache of 64 MiB per connection and memory-mapped reads: the working set of
         // a registry with 100,000 skills stays in memory.
-        let options = options.pragma("cache_size", "-65536").pragma("mmap_size", "268435456");
+        let options = options
+            .pragma("cache_size", "-65536")
+            .pragma("mmap_size", "268435456");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -130,7 +132,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// One page of hits and the total, among skills recorded at or before `snapshot`.
+    /// One page of hits (plus one, if there are more) and the total, among skills recorded at
+    /// or before `snapshot`.
     async fn search_page(
         &self,
         query: &SearchQuery,
@@ -152,16 +155,6 @@ impl SqliteStore {
             push_filters(builder, query, snapshot);
         };
 
-        let mut count = QueryBuilder::<Sqlite>::new(COUNT_START);
-        count.push(" FROM skills s");
-        from_where(&mut count);
-        push_count_end(&mut count);
-        let (total,): (i64,) = count
-            .build_query_as()
-            .fetch_one(&self.reader)
-            .await
-            .map_err(unavailable)?;
-
         let mut select = QueryBuilder::<Sqlite>::new(HIT_COLUMNS);
         push_hit_source(&mut select, query);
         from_where(&mut select);
@@ -174,7 +167,22 @@ impl SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(unavailable)?;
-        Ok((hits, u64::try_from(total).unwrap_or(0)))
+        // Count only when the page does not tell: a short page is the end of the hits.
+        let total = if hits.len() as u64 > u64::from(query.limit) {
+            let mut count = QueryBuilder::<Sqlite>::new(COUNT_START);
+            count.push(" FROM skills s");
+            from_where(&mut count);
+            push_count_end(&mut count);
+            let (total,): (i64,) = count
+                .build_query_as()
+                .fetch_one(&self.reader)
+                .await
+                .map_err(unavailable)?;
+            u64::try_from(total).unwrap_or(0)
+        } else {
+            offset + hits.len() as u64
+        };
+        Ok((hits, total))
     }
 }
 
