@@ -50,7 +50,11 @@ impl PostgresStore {
     /// # Errors
     /// [`StoreError::Unavailable`] when the server cannot be reached or migrated.
     pub async fn connect(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(unavailable)?;
+        // Search selectivity varies from query to query; a generic plan cached for one
+        // (`plan_cache_mode`) would be wrong for the next.
+        let options = PgConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(config.acquire_timeout)
@@ -97,11 +101,11 @@ impl PostgresStore {
     }
 
     /// One page of hits (plus one, if there are more) and the total, among skills recorded at
-    /// or before `snapshot`.
+    /// or before `bound`.
     async fn search_page(
         &self,
         query: &SearchQuery,
-        snapshot: i64,
+        bound: Option<i64>,
         offset: u64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
         let terms = query_terms(query.text.as_deref().unwrap_or_default());
@@ -112,7 +116,7 @@ impl PostgresStore {
             .collect::<Vec<_>>()
             .join(" & ");
         let from_where = |builder: &mut QueryBuilder<'_, Postgres>| {
-            push_filters(builder, query, snapshot);
+            push_filters(builder, query, bound);
             if !terms.is_empty() {
                 builder
                     .push(" AND s.search_vector @@ to_tsquery('simple', ")

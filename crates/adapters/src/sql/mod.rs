@@ -928,7 +928,10 @@ macro_rules! sql_skill_store {
                         (cursor.snapshot, cursor.offset)
                     }
                 };
-                let (mut rows, counted) = self.search_page(query, snapshot, offset).await?;
+                // The first page needs no bound: it sees what exists now, and its cursor
+                // bounds the pages after it.
+                let bound = matches!(query.start, PageStart::Cursor(_)).then_some(snapshot);
+                let (mut rows, counted) = self.search_page(query, bound, offset).await?;
                 // One row beyond the page was asked for: it says whether another page follows.
                 let more = rows.len() > query.limit as usize;
                 rows.truncate(query.limit as usize);
@@ -1054,20 +1057,21 @@ where
 }
 
 /// Pushes the filters every search shares: only skills with a latest version, recorded at
-/// or before `snapshot`, in the namespace (or under it), with every tag, rated at least
-/// the minimum.
+/// or before `bound` (when paging with a cursor), in the namespace (or under it), with
+/// every tag, rated at least the minimum.
 pub(crate) fn push_filters<'a, DB>(
     builder: &mut sqlx::QueryBuilder<'a, DB>,
     query: &SearchQuery,
-    snapshot: i64,
+    bound: Option<i64>,
 ) where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    builder
-        .push(" WHERE s.latest_version IS NOT NULL AND s.seq <= ")
-        .push_bind(snapshot);
+    builder.push(" WHERE s.latest_version IS NOT NULL");
+    if let Some(bound) = bound {
+        builder.push(" AND s.seq <= ").push_bind(bound);
+    }
     if let Some(namespace) = &query.namespace {
         let key = namespace.key().as_str().to_owned();
         builder

@@ -133,11 +133,11 @@ impl SqliteStore {
     }
 
     /// One page of hits (plus one, if there are more) and the total, among skills recorded at
-    /// or before `snapshot`.
+    /// or before `bound`.
     async fn search_page(
         &self,
         query: &SearchQuery,
-        snapshot: i64,
+        bound: Option<i64>,
         offset: u64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
         let terms = query_terms(query.text.as_deref().unwrap_or_default());
@@ -152,7 +152,7 @@ impl SqliteStore {
                 builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
                 builder.push_bind(match_expression.clone());
             }
-            push_filters(builder, query, snapshot);
+            push_filters(builder, query, bound);
         };
 
         let mut select = QueryBuilder::<Sqlite>::new(HIT_COLUMNS);
