@@ -9,7 +9,9 @@ pub mod blob;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+pub mod system;
 
 pub use blob::FsBlobStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use system::{RandomIds, SystemClock};

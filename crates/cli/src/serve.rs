@@ -1,0 +1,188 @@
+//! `skillreg serve`: settings from flags or `SKILLREG_*` variables, adapters (SQLite and a
+//! blob folder in the data directory by default, PostgreSQL with `--database-url`), the
+//! first admin token, and the server until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use skillreg_adapters::postgres::PostgresConfig;
+use skillreg_adapters::{FsBlobStore, PostgresStore, RandomIds, SqliteStore, SystemClock};
+use skillreg_core::auth::NamespacePattern;
+use skillreg_core::model::Scope;
+use skillreg_core::ports::{BlobStore, Clock as _, SkillStore};
+use skillreg_core::usecases::{Registry, RegistryConfig};
+
+/// Settings of `skillreg serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Folder for the SQLite database, the blobs and the admin token [default: the user's
+    /// data folder, e.g. ~/.local/share/skillreg]
+    #[arg(long, env = "SKILLREG_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "SKILLREG_LISTEN", default_value = "127.0.0.1:7878")]
+    listen: SocketAddr,
+    /// A `postgres://` URL to use PostgreSQL instead of the SQLite file.
+    #[arg(long, env = "SKILLREG_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Folder for archives (share it between replicas) [default: <data-dir>/blobs]
+    #[arg(long, env = "SKILLREG_BLOB_DIR")]
+    blob_dir: Option<PathBuf>,
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "settings are read here, in the binary's configuration layer"
+)]
+fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")));
+    base.map_or_else(
+        || PathBuf::from("skillreg-data"),
+        |base| base.join("skillreg"),
+    )
+}
+
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SKILLREG_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+    let store: Arc<dyn SkillStore> = match &args.database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Arc::new(
+                PostgresStore::connect(url, PostgresConfig::default())
+                    .await
+                    .context("connecting to PostgreSQL")?,
+            )
+        }
+        Some(url) => Arc::new(
+            SqliteStore::connect(url)
+                .await
+                .context("opening the SQLite database")?,
+        ),
+        None => Arc::new(
+            SqliteStore::open(&data_dir.join("skillreg.db"))
+                .await
+                .context("opening the SQLite database")?,
+        ),
+    };
+    let blob_dir = args.blob_dir.unwrap_or_else(|| data_dir.join("blobs"));
+    let blobs: Arc<dyn BlobStore> =
+        Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?);
+    let token_path = data_dir.join("admin.token");
+    ensure_admin_token(store.as_ref(), &token_path).await?;
+
+    let registry = Registry::new(
+        store,
+        blobs,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        RegistryConfig::default(),
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    #[expect(
+        clippy::print_stdout,
+        reason = "serve tells the person who started it where it is"
+    )]
+    {
+        println!("skillreg listening on http://{address}");
+        println!("data folder: {}", data_dir.display());
+        println!(
+            "admin token: in {} (readable by you only)",
+            token_path.display()
+        );
+    }
+    skillreg_server::run(
+        listener,
+        skillreg_server::AppState::new(registry),
+        shutdown_signal(),
+    )
+    .await
+    .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Makes the first admin token when there is none, and writes it where only the owner can
+/// read it. The token never reaches a log.
+async fn ensure_admin_token(store: &dyn SkillStore, path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let random = skillreg_adapters::system::random_bytes()
+        .context("reading randomness for the admin token")?;
+    let issued = skillreg_server::issue_token(
+        store,
+        random,
+        "admin".parse().context("the admin user id")?,
+        "admin (first start)",
+        vec![Scope::Admin],
+        vec![NamespacePattern::Any],
+        SystemClock.now(),
+    )
+    .await
+    .context("storing the admin token")?;
+    write_private(path, &issued.secret).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(file, "{secret}")
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
+    std::fs::write(path, format!("{secret}\n"))
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

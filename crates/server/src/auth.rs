@@ -1,0 +1,112 @@
+//! Tokens: made here (random, shown once), stored as a sha256 digest, and turned back into
+//! an [`Actor`] for each request from `Authorization: Bearer <token>` or `X-API-Key`.
+//! What the actor may do is decided by the use cases, not here.
+
+use axum::http::HeaderMap;
+use skillreg_core::Digest;
+use skillreg_core::auth::{Actor, NamespacePattern};
+use skillreg_core::model::{Scope, Timestamp, TokenId, TokenRecord, UserId};
+use skillreg_core::ports::SkillStore;
+
+use crate::error::{ApiError, ErrorType};
+
+/// The prefix of every token, so a leaked one is easy to recognise.
+const TOKEN_PREFIX: &str = "skr_";
+
+/// A token just made: the secret is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The record as stored.
+    pub record: TokenRecord,
+    /// The secret, for the user.
+    pub secret: String,
+}
+
+/// Makes a token for `user` from 32 bytes of caller-provided randomness (the server's
+/// wiring reads them from the operating system).
+///
+/// # Errors
+/// When the store refuses the token.
+pub async fn issue_token(
+    store: &dyn SkillStore,
+    random: [u8; 32],
+    user: UserId,
+    name: &str,
+    scopes: Vec<Scope>,
+    namespaces: Vec<NamespacePattern>,
+    now: Timestamp,
+) -> Result<IssuedToken, skillreg_core::ports::StoreError> {
+    let secret = format!("{TOKEN_PREFIX}{}", skillreg_core::digest::hex(&random));
+    let id: TokenId = format!("tok-{}", &Digest::of(secret.as_bytes()).hex()[..16])
+        .parse()
+        .map_err(|e| skillreg_core::ports::StoreError::Corrupt(format!("token id: {e}")))?;
+    let record = TokenRecord {
+        id,
+        user,
+        name: name.to_owned(),
+        secret_digest: Digest::of(secret.as_bytes()),
+        scopes,
+        namespaces,
+        created_at: now,
+        revoked_at: None,
+    };
+    store.insert_token(&record).await?;
+    Ok(IssuedToken { record, secret })
+}
+
+/// The token a request carries, if any.
+fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    if let Some(value) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return value.strip_prefix("Bearer ").map(str::trim);
+    }
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// The actor behind a request; `None` for an anonymous one.
+///
+/// # Errors
+/// 401 for a token that is malformed, unknown or revoked.
+pub(crate) async fn actor(
+    store: &dyn SkillStore,
+    headers: &HeaderMap,
+) -> Result<Option<Actor>, ApiError> {
+    let Some(secret) = presented_token(headers) else {
+        return Ok(None);
+    };
+    let refused = || {
+        ApiError::new(
+            ErrorType::AuthenticationRequired,
+            "the token is not valid; create a new one",
+        )
+    };
+    if !secret.starts_with(TOKEN_PREFIX) {
+        return Err(refused());
+    }
+    match store.token_by_secret(&Digest::of(secret.as_bytes())).await {
+        Ok(Some(token)) if token.revoked_at.is_none() => Ok(Some(Actor::from_token(&token))),
+        Ok(_) => Err(refused()),
+        Err(error) => Err(skillreg_core::usecases::RegistryError::Store(error).into()),
+    }
+}
+
+/// The actor behind a request that needs one.
+///
+/// # Errors
+/// 401 without a valid token.
+pub(crate) async fn required_actor(
+    store: &dyn SkillStore,
+    headers: &HeaderMap,
+) -> Result<Actor, ApiError> {
+    actor(store, headers).await?.ok_or_else(|| {
+        ApiError::new(
+            ErrorType::AuthenticationRequired,
+            "this needs a token: send `Authorization: Bearer <token>`",
+        )
+    })
+}

@@ -1,0 +1,146 @@
+//! The error envelope of the whole API (formats.md): `{"error": {"type", "message",
+//! "details"}}`, produced in this one place from domain errors. No internal detail reaches
+//! a client: 5xx messages are generic and the cause goes to the log.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use skillreg_core::ports::StoreError;
+use skillreg_core::usecases::RegistryError;
+
+/// The envelope's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    /// 400.
+    Validation,
+    /// 401.
+    AuthenticationRequired,
+    /// 403.
+    AccessDenied,
+    /// 404, no such skill (or route).
+    PackageNotFound,
+    /// 404, no such version.
+    VersionNotFound,
+    /// 409.
+    Conflict,
+    /// 413.
+    PayloadTooLarge,
+    /// 500.
+    Internal,
+}
+
+impl ErrorType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Validation => "ValidationError",
+            ErrorType::AuthenticationRequired => "AuthenticationRequiredError",
+            ErrorType::AccessDenied => "AccessDeniedError",
+            ErrorType::PackageNotFound => "PackageNotFoundError",
+            ErrorType::VersionNotFound => "VersionNotFoundError",
+            ErrorType::Conflict => "ConflictError",
+            ErrorType::PayloadTooLarge => "PayloadTooLargeError",
+            ErrorType::Internal => "InternalError",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorType::Validation => StatusCode::BAD_REQUEST,
+            ErrorType::AuthenticationRequired => StatusCode::UNAUTHORIZED,
+            ErrorType::AccessDenied => StatusCode::FORBIDDEN,
+            ErrorType::PackageNotFound | ErrorType::VersionNotFound => StatusCode::NOT_FOUND,
+            ErrorType::Conflict => StatusCode::CONFLICT,
+            ErrorType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An API error, ready to become the envelope.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    kind: ErrorType,
+    message: String,
+    details: Value,
+}
+
+impl ApiError {
+    /// An error of `kind` with a message for the client.
+    pub fn new(kind: ErrorType, message: impl Into<String>) -> Self {
+        ApiError {
+            kind,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+
+    /// Adds structured details.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The type.
+    pub fn kind(&self) -> ErrorType {
+        self.kind
+    }
+
+    fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(
+            ErrorType::Internal,
+            "the registry failed to handle the request; try again later",
+        )
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> Self {
+        let message = error.to_string();
+        match error {
+            RegistryError::Bundle(_)
+            | RegistryError::Manifest(_)
+            | RegistryError::Field(_)
+            | RegistryError::Invalid(_) => ApiError::new(ErrorType::Validation, message),
+            RegistryError::Access(_) => ApiError::new(ErrorType::AccessDenied, message),
+            RegistryError::SkillNotFound(id) => ApiError::new(ErrorType::PackageNotFound, message)
+                .with_details(json!({ "id": id.to_string() })),
+            RegistryError::VersionNotFound { id, request } => {
+                ApiError::new(ErrorType::VersionNotFound, message)
+                    .with_details(json!({ "id": id.to_string(), "version": request.to_string() }))
+            }
+            RegistryError::VersionConflict {
+                id,
+                version,
+                existing_archive_digest,
+            } => ApiError::new(ErrorType::Conflict, message).with_details(json!({
+                "id": id.to_string(),
+                "version": version.to_string(),
+                "existing_archive_digest": existing_archive_digest.to_string(),
+            })),
+            RegistryError::NameTaken(conflict) => ApiError::new(ErrorType::Conflict, message)
+                .with_details(json!({
+                    "status": "conflict",
+                    "existing_skill_id": conflict.existing_skill_id.to_string(),
+                    "existing_created_by": conflict.existing_created_by.to_string(),
+                    "can_overwrite": conflict.can_overwrite,
+                })),
+            RegistryError::TargetChanged { .. } => ApiError::new(ErrorType::Conflict, message),
+            RegistryError::Store(StoreError::Missing(what)) => {
+                ApiError::new(ErrorType::Validation, format!("{what} not found"))
+            }
+            RegistryError::Store(cause) => ApiError::internal(&cause),
+            RegistryError::Blob(cause) => ApiError::internal(&cause),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "type": self.kind.as_str(), "message": self.message, "details": self.details } });
+        (self.kind.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,294 @@
+//! The routes. One skill is `/api/v1/skills/<ns…>/<name>`; its sub-resources follow a `/-/`
+//! marker (`…/-/versions`, `…/-/download`), so a multi-segment namespace never collides
+//! with a sub-resource name.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use skillreg_core::model::{SearchSort, Stars};
+use skillreg_core::usecases::{BundleInput, PublishOutcome, PublishRequest, SearchRequest};
+use skillreg_core::{Namespace, SkillId, Version, VersionReq};
+
+use crate::AppState;
+use crate::auth::required_actor;
+use crate::error::{ApiError, ErrorType};
+use crate::wire::{
+    DownloadParams, PublishParams, PublishResponse, ResolveParams, ResolveResponse, SearchParams,
+    SearchResponse, SignatureBody, VersionBody,
+};
+
+type Shared = Arc<AppState>;
+
+pub(crate) fn router(state: Shared) -> Router {
+    let max_body = state.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/skills", get(search).post(publish))
+        .route("/api/v1/skills/{*path}", get(skill_resource))
+        .route("/api/v1/resolve", get(resolve))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<Shared>) -> Result<&'static str, ApiError> {
+    state
+        .registry
+        .store()
+        .events_after(i64::MAX, 1)
+        .await
+        .map_err(skillreg_core::usecases::RegistryError::Store)?;
+    Ok("ready")
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        ErrorType::PackageNotFound,
+        "no such route; the API lives under /api/v1",
+    )
+}
+
+fn invalid(what: &str, error: impl std::fmt::Display) -> ApiError {
+    ApiError::new(ErrorType::Validation, format!("invalid {what}: {error}"))
+}
+
+fn parse_sort(sort: Option<&str>) -> Result<SearchSort, ApiError> {
+    Ok(match sort.unwrap_or("relevance") {
+        "relevance" => SearchSort::Relevance,
+        "downloads" => SearchSort::Downloads,
+        "rating" => SearchSort::Rating,
+        "newest" => SearchSort::Newest,
+        "trending" => SearchSort::Trending,
+        other => {
+            return Err(invalid(
+                "sort",
+                format!("`{other}`; use relevance, downloads, rating, newest or trending"),
+            ));
+        }
+    })
+}
+
+/// A query string that does not fit: the envelope, not axum's plain text.
+fn bad_query(rejection: &QueryRejection) -> ApiError {
+    invalid("query", rejection.body_text())
+}
+
+async fn search(
+    State(state): State<Shared>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let request = SearchRequest {
+        text: params.q,
+        tags: params
+            .tag
+            .map(|t| t.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        namespace: params
+            .namespace
+            .map(|ns| ns.parse::<Namespace>())
+            .transpose()
+            .map_err(|e| invalid("namespace", e))?,
+        min_rating: params
+            .min_rating
+            .map(Stars::from_stars)
+            .transpose()
+            .map_err(|e| invalid("min_rating", e))?,
+        sort: parse_sort(params.sort.as_deref())?,
+        offset: params.offset,
+        cursor: params.cursor,
+        limit: params.limit,
+    };
+    Ok(Json(state.registry.search(request).await?.into()))
+}
+
+async fn publish(
+    State(state): State<Shared>,
+    params: Result<Query<PublishParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                ErrorType::PayloadTooLarge,
+                format!("the archive is larger than {} bytes", state.max_body_bytes),
+            )
+        } else {
+            invalid("body", rejection.body_text())
+        }
+    })?;
+    let namespace: Namespace = params
+        .namespace
+        .parse()
+        .map_err(|e| invalid("namespace", e))?;
+    let version = params
+        .version
+        .map(|v| v.parse::<Version>())
+        .transpose()
+        .map_err(|e| invalid("version", e))?;
+    let request = PublishRequest {
+        namespace,
+        bundle: BundleInput::Archive(body.to_vec()),
+        version,
+        signatures: Vec::new(),
+    };
+    let (status, label, published) = match state.registry.publish(&actor, request).await? {
+        PublishOutcome::Created { published, .. } => (StatusCode::CREATED, "created", published),
+        PublishOutcome::Unchanged(published) => (StatusCode::OK, "unchanged", published),
+    };
+    let response = PublishResponse {
+        status: label,
+        id: published.skill.id.to_string(),
+        version: VersionBody::from(&published.version),
+        warnings: published.warnings.iter().map(ToString::to_string).collect(),
+    };
+    Ok((status, Json(response)).into_response())
+}
+
+async fn resolve(
+    State(state): State<Shared>,
+    params: Result<Query<ResolveParams>, QueryRejection>,
+) -> Result<Json<ResolveResponse>, ApiError> {
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let id: SkillId = params.name.parse().map_err(|e| invalid("name", e))?;
+    let request: VersionReq = params
+        .version
+        .as_deref()
+        .unwrap_or("latest")
+        .parse()
+        .map_err(|e| invalid("version", e))?;
+    let (skill, version) = state.registry.resolve_version(&id, &request).await?;
+    let v = &version.published;
+    Ok(Json(ResolveResponse {
+        id: skill.id.to_string(),
+        version: v.version.to_string(),
+        archive_digest: v.archive_digest.to_string(),
+        content_digest: v.content_digest.to_string(),
+        download_url: format!(
+            "/api/v1/skills/{}/-/download?version={}",
+            skill.id, v.version
+        ),
+        signatures: v.signatures.iter().map(SignatureBody::from).collect(),
+    }))
+}
+
+/// `…/<ns…>/<name>` and `…/<ns…>/<name>/-/<sub-resource>`.
+async fn skill_resource(
+    State(state): State<Shared>,
+    Path(path): Path<String>,
+    params: Result<Query<DownloadParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let (id_part, sub) = match path.split_once("/-/") {
+        Some((id, sub)) => (id, Some(sub)),
+        None => (path.as_str(), None),
+    };
+    let id: SkillId = id_part.parse().map_err(|e| invalid("skill id", e))?;
+    match sub {
+        None => details(&state, &id).await,
+        Some("versions") => {
+            let (_, versions) = state
+                .registry
+                .store()
+                .skill_with_versions(&id)
+                .await
+                .map_err(skillreg_core::usecases::RegistryError::Store)?
+                .ok_or_else(|| {
+                    ApiError::from(skillreg_core::usecases::RegistryError::SkillNotFound(
+                        id.clone(),
+                    ))
+                })?;
+            let body: Vec<VersionBody> = versions.iter().rev().map(VersionBody::from).collect();
+            Ok(Json(json!({ "id": id.to_string(), "versions": body })).into_response())
+        }
+        Some("download") => download(&state, &id, params.version.as_deref()).await,
+        Some(other) => Err(ApiError::new(
+            ErrorType::PackageNotFound,
+            format!("no sub-resource `{other}`"),
+        )),
+    }
+}
+
+async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
+    let (skill, latest) = state
+        .registry
+        .resolve_version(id, &VersionReq::Latest)
+        .await?;
+    let store = state.registry.store();
+    let rating = store
+        .rating_summary(&skill.uid)
+        .await
+        .map_err(skillreg_core::usecases::RegistryError::Store)?;
+    let downloads = store
+        .download_count(&skill.uid)
+        .await
+        .map_err(skillreg_core::usecases::RegistryError::Store)?;
+    Ok(Json(json!({
+        "id": skill.id.to_string(),
+        "created_by": skill.created_by.to_string(),
+        "created_at_ms": skill.created_at.unix_millis(),
+        "deprecated": skill.deprecation,
+        "latest": VersionBody::from(&latest),
+        "downloads": downloads,
+        "rating": { "average": rating.average(), "count": rating.count },
+    }))
+    .into_response())
+}
+
+async fn download(
+    state: &AppState,
+    id: &SkillId,
+    request: Option<&str>,
+) -> Result<Response, ApiError> {
+    let request: VersionReq = request
+        .unwrap_or("latest")
+        .parse()
+        .map_err(|e| invalid("version", e))?;
+    let (skill, version) = state.registry.resolve_version(id, &request).await?;
+    let digest = version.published.archive_digest;
+    let bytes = state
+        .registry
+        .blobs()
+        .get(&digest)
+        .await
+        .map_err(skillreg_core::usecases::RegistryError::Blob)?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorType::Internal,
+                "the archive of this version is missing",
+            )
+        })?;
+    state
+        .registry
+        .record_download(&skill, version.version())
+        .await?;
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{digest}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    Ok(response)
+}

@@ -1,0 +1,171 @@
+//! Request and response bodies of the native API. Domain types convert into these here;
+//! nothing of `core` is serialized directly.
+
+use serde::{Deserialize, Serialize};
+use skillreg_core::digest::hex;
+use skillreg_core::model::{SearchHit, SearchPage, VersionRecord};
+use skillreg_core::signature::Signature;
+
+/// A signature on the wire (value in hex).
+#[derive(Debug, Serialize)]
+pub(crate) struct SignatureBody {
+    pub(crate) algorithm: &'static str,
+    pub(crate) key_id: String,
+    pub(crate) value: String,
+}
+
+impl From<&Signature> for SignatureBody {
+    fn from(signature: &Signature) -> Self {
+        SignatureBody {
+            algorithm: signature.algorithm.as_str(),
+            key_id: signature.key_id.clone(),
+            value: hex(&signature.value),
+        }
+    }
+}
+
+/// Ratings of a skill.
+#[derive(Debug, Serialize)]
+pub(crate) struct RatingBody {
+    pub(crate) average: Option<f64>,
+    pub(crate) count: u64,
+}
+
+/// One skill in a search result.
+#[derive(Debug, Serialize)]
+pub(crate) struct SkillSummary {
+    pub(crate) id: String,
+    pub(crate) description: String,
+    pub(crate) latest_version: Option<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) downloads: u64,
+    pub(crate) rating: RatingBody,
+    pub(crate) updated_at_ms: i64,
+    pub(crate) deprecated: Option<String>,
+}
+
+impl From<SearchHit> for SkillSummary {
+    fn from(hit: SearchHit) -> Self {
+        SkillSummary {
+            id: hit.skill.id.to_string(),
+            description: hit.description,
+            latest_version: hit.latest.map(|v| v.to_string()),
+            tags: hit.tags,
+            downloads: hit.downloads,
+            rating: RatingBody {
+                average: hit.rating.average(),
+                count: hit.rating.count,
+            },
+            updated_at_ms: hit.updated_at.unix_millis(),
+            deprecated: hit.skill.deprecation,
+        }
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Serialize)]
+pub(crate) struct SearchResponse {
+    pub(crate) skills: Vec<SkillSummary>,
+    pub(crate) total: u64,
+    pub(crate) total_exact: bool,
+    pub(crate) next_cursor: Option<String>,
+}
+
+impl From<SearchPage> for SearchResponse {
+    fn from(page: SearchPage) -> Self {
+        SearchResponse {
+            skills: page.hits.into_iter().map(SkillSummary::from).collect(),
+            total: page.total,
+            total_exact: page.total_exact,
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// One version.
+#[derive(Debug, Serialize)]
+pub(crate) struct VersionBody {
+    pub(crate) version: String,
+    pub(crate) archive_digest: String,
+    pub(crate) content_digest: String,
+    pub(crate) size: u64,
+    pub(crate) yanked: bool,
+    pub(crate) description: String,
+    pub(crate) license: Option<String>,
+    pub(crate) files: Vec<String>,
+    pub(crate) published_by: String,
+    pub(crate) published_at_ms: i64,
+    pub(crate) signatures: Vec<SignatureBody>,
+}
+
+impl From<&VersionRecord> for VersionBody {
+    fn from(record: &VersionRecord) -> Self {
+        let v = &record.published;
+        VersionBody {
+            version: v.version.to_string(),
+            archive_digest: v.archive_digest.to_string(),
+            content_digest: v.content_digest.to_string(),
+            size: v.size,
+            yanked: record.yanked,
+            description: v.meta.description.clone(),
+            license: v.meta.license.clone(),
+            files: v.meta.files.iter().map(ToString::to_string).collect(),
+            published_by: v.published_by.to_string(),
+            published_at_ms: v.published_at.unix_millis(),
+            signatures: v.signatures.iter().map(SignatureBody::from).collect(),
+        }
+    }
+}
+
+/// What a publish did.
+#[derive(Debug, Serialize)]
+pub(crate) struct PublishResponse {
+    pub(crate) status: &'static str,
+    pub(crate) id: String,
+    pub(crate) version: VersionBody,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Where a version request leads.
+#[derive(Debug, Serialize)]
+pub(crate) struct ResolveResponse {
+    pub(crate) id: String,
+    pub(crate) version: String,
+    pub(crate) archive_digest: String,
+    pub(crate) content_digest: String,
+    pub(crate) download_url: String,
+    pub(crate) signatures: Vec<SignatureBody>,
+}
+
+/// Query of `GET /api/v1/skills`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchParams {
+    pub(crate) q: Option<String>,
+    pub(crate) tag: Option<String>,
+    pub(crate) namespace: Option<String>,
+    pub(crate) min_rating: Option<f64>,
+    pub(crate) sort: Option<String>,
+    pub(crate) limit: Option<u32>,
+    pub(crate) offset: Option<u64>,
+    pub(crate) cursor: Option<String>,
+}
+
+/// Query of `POST /api/v1/skills`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PublishParams {
+    pub(crate) namespace: String,
+    pub(crate) version: Option<String>,
+}
+
+/// Query of `GET /api/v1/resolve`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ResolveParams {
+    pub(crate) name: String,
+    pub(crate) version: Option<String>,
+}
+
+/// Query of `…/-/download`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DownloadParams {
+    pub(crate) version: Option<String>,
+}

@@ -1,0 +1,328 @@
+//! The HTTP API over a real SQLite store and blob folder, through the router in process.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "in tests an unwrap is an assertion with a location"
+)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use skillreg_adapters::{FsBlobStore, RandomIds, SqliteStore, SystemClock};
+use skillreg_core::Digest;
+use skillreg_core::auth::NamespacePattern;
+use skillreg_core::bundle::pack;
+use skillreg_core::model::{Scope, Timestamp};
+use skillreg_core::usecases::{Registry, RegistryConfig};
+use skillreg_server::{AppState, issue_token, router};
+use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
+use tower::ServiceExt;
+
+struct TestServer {
+    app: axum::Router,
+    token: String,
+    reader_token: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(&dir.path().join("db.sqlite"))
+            .await
+            .unwrap(),
+    );
+    let blobs = Arc::new(FsBlobStore::open(&dir.path().join("blobs")).unwrap());
+    let now = Timestamp::from_unix_millis(0);
+    let token = issue_token(
+        store.as_ref(),
+        [1; 32],
+        "alice".parse().unwrap(),
+        "t",
+        vec![Scope::PublishNew, Scope::PublishUpdate],
+        vec![NamespacePattern::Any],
+        now,
+    )
+    .await
+    .unwrap()
+    .secret;
+    let reader_token = issue_token(
+        store.as_ref(),
+        [2; 32],
+        "reader".parse().unwrap(),
+        "r",
+        vec![Scope::Rate],
+        vec![NamespacePattern::Any],
+        now,
+    )
+    .await
+    .unwrap()
+    .secret;
+    let registry = Registry::new(
+        store,
+        blobs,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        RegistryConfig::default(),
+    );
+    TestServer {
+        app: router(AppState::new(registry)),
+        token,
+        reader_token,
+        _dir: dir,
+    }
+}
+
+async fn call(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, Vec<u8>, axum::http::HeaderMap) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, body, headers)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, body, _) = call(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn publish(
+    app: &axum::Router,
+    token: Option<&str>,
+    uri: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut request = Request::post(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let (status, body, _) = call(app, request.body(Body::from(body)).unwrap()).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn error_type(body: &Value) -> &str {
+    body["error"]["type"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn fixtures_publish_resolve_and_download_with_matching_digests() {
+    let s = server().await;
+    for name in FIXTURE_SKILLS {
+        let archive = pack(&load_fixture(name)).unwrap();
+        let (status, body) = publish(
+            &s.app,
+            Some(&s.token),
+            "/api/v1/skills?namespace=anthropic&version=1.0.0",
+            archive.bytes().to_vec(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+        assert_eq!(body["status"], "created");
+        let (status, again) = publish(
+            &s.app,
+            Some(&s.token),
+            "/api/v1/skills?namespace=anthropic&version=1.0.0",
+            archive.bytes().to_vec(),
+        )
+        .await;
+        assert_eq!(
+            (status, again["status"].as_str()),
+            (StatusCode::OK, Some("unchanged"))
+        );
+
+        let (status, resolved) = get(
+            &s.app,
+            &format!("/api/v1/resolve?name=anthropic/{name}&version=^1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{resolved}");
+        let url = resolved["download_url"].as_str().unwrap();
+        let (status, bytes, headers) =
+            call(&s.app, Request::get(url).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        let advertised = resolved["archive_digest"].as_str().unwrap();
+        assert_eq!(Digest::of(&bytes).to_string(), advertised, "{name}");
+        assert_eq!(
+            headers["etag"].to_str().unwrap(),
+            format!("\"{advertised}\"")
+        );
+        assert!(
+            headers["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+    }
+    let (status, page) = get(&s.app, "/api/v1/skills?q=brand").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["skills"][0]["id"], "anthropic/brand-guidelines");
+    let (status, details) = get(&s.app, "/api/v1/skills/anthropic/brand-guidelines").await;
+    assert_eq!(status, StatusCode::OK, "{details}");
+    assert_eq!(details["downloads"], 1);
+    let (status, versions) = get(
+        &s.app,
+        "/api/v1/skills/anthropic/brand-guidelines/-/versions",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(versions["versions"][0]["version"], "1.0.0");
+}
+
+#[tokio::test]
+async fn errors_come_in_one_envelope() {
+    let s = server().await;
+    let archive = pack(&load_fixture("brand-guidelines"))
+        .unwrap()
+        .into_bytes();
+    let uri = "/api/v1/skills?namespace=acme&version=1.0.0";
+
+    let (status, body) = publish(&s.app, None, uri, archive.clone()).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::UNAUTHORIZED, "AuthenticationRequiredError")
+    );
+    let (status, body) = publish(&s.app, Some("skr_not-a-real-token"), uri, archive.clone()).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::UNAUTHORIZED, "AuthenticationRequiredError")
+    );
+    let (status, body) = publish(&s.app, Some(&s.reader_token), uri, archive.clone()).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError"),
+        "{body}"
+    );
+    let (status, body) = publish(
+        &s.app,
+        Some(&s.token),
+        uri,
+        archive[..archive.len() / 2].to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
+        "{body}"
+    );
+    let (status, body) = publish(
+        &s.app,
+        Some(&s.token),
+        "/api/v1/skills?namespace=Not_Valid&version=1.0.0",
+        archive.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+
+    let (status, _) = publish(&s.app, Some(&s.token), uri, archive).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let other = pack(&skillreg_testkit::fixtures::skill_files(
+        "brand-guidelines",
+        "changed",
+        "",
+        &[],
+    ))
+    .unwrap();
+    let (status, body) = publish(&s.app, Some(&s.token), uri, other.into_bytes()).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::CONFLICT, "ConflictError")
+    );
+    assert!(
+        body["error"]["details"]["existing_archive_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+
+    let (status, body) = get(&s.app, "/api/v1/resolve?name=acme/nothing").await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "PackageNotFoundError")
+    );
+    let (status, body) = get(
+        &s.app,
+        "/api/v1/resolve?name=acme/brand-guidelines&version=^9",
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "VersionNotFoundError")
+    );
+    let (status, body) = get(
+        &s.app,
+        "/api/v1/resolve?name=acme/brand-guidelines&version=not-a-version",
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+    let (status, body) = get(&s.app, "/nowhere").await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "PackageNotFoundError")
+    );
+    let (status, body) = get(&s.app, "/api/v1/skills?sort=sideways").await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+}
+
+#[tokio::test]
+async fn an_oversize_body_is_refused_with_413() {
+    let s = server().await;
+    let big = vec![0u8; 21 * 1024 * 1024];
+    let (status, body) = publish(
+        &s.app,
+        Some(&s.token),
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        big,
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeError")
+    );
+    let (status, body) = publish(
+        &s.app,
+        Some(&s.token),
+        "/api/v1/skills?version=1.0.0",
+        vec![1],
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
+        "a missing namespace"
+    );
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let s = server().await;
+    let (status, body, _) = call(
+        &s.app,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"ok"[..]));
+    let (status, body, _) =
+        call(&s.app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"ready"[..]));
+}
