@@ -28,7 +28,7 @@ pub(crate) struct ServeArgs {
     /// A `postgres://` URL to use PostgreSQL instead of the SQLite file.
     #[arg(long, env = "SKILLREG_DATABASE_URL")]
     database_url: Option<String>,
-    /// Folder for archives (share it between replicas) [default: <data-dir>/blobs]
+    /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR")]
     blob_dir: Option<PathBuf>,
 }
