@@ -169,3 +169,30 @@ pub(crate) struct ResolveParams {
 pub(crate) struct DownloadParams {
     pub(crate) version: Option<String>,
 }
+
+/// Body of `POST …/-/ratings`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RateBody {
+    pub(crate) stars: f64,
+    pub(crate) review: Option<String>,
+}
+
+/// Body of `PUT …/-/deprecation` (`null` clears it).
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeprecationBody {
+    pub(crate) message: Option<String>,
+}
+
+/// Query of `POST /api/v1/import`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ImportParams {
+    pub(crate) namespace: String,
+    pub(crate) version: Option<String>,
+    pub(crate) on_conflict: Option<String>,
+}
+
+/// Query of `GET /api/v1/trending`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TrendingParams {
+    pub(crate) limit: Option<u32>,
+}

@@ -7,21 +7,26 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use skillreg_core::conflict::ConflictPolicy;
 use skillreg_core::model::{SearchSort, Stars};
-use skillreg_core::usecases::{BundleInput, PublishOutcome, PublishRequest, SearchRequest};
+use skillreg_core::usecases::{
+    BundleInput, ImportOutcome, ImportRequest, PublishOutcome, PublishRequest, RegistryError,
+    SearchRequest,
+};
 use skillreg_core::{Namespace, SkillId, Version, VersionReq};
 
 use crate::AppState;
 use crate::auth::required_actor;
 use crate::error::{ApiError, ErrorType};
 use crate::wire::{
-    DownloadParams, PublishParams, PublishResponse, ResolveParams, ResolveResponse, SearchParams,
-    SearchResponse, SignatureBody, VersionBody,
+    DeprecationBody, DownloadParams, ImportParams, PublishParams, PublishResponse, RateBody,
+    ResolveParams, ResolveResponse, SearchParams, SearchResponse, SignatureBody, TrendingParams,
+    VersionBody,
 };
 
 type Shared = Arc<AppState>;
@@ -32,8 +37,16 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/skills", get(search).post(publish))
-        .route("/api/v1/skills/{*path}", get(skill_resource))
+        .route(
+            "/api/v1/skills/{*path}",
+            get(skill_resource)
+                .post(skill_action)
+                .put(skill_action)
+                .delete(skill_action),
+        )
         .route("/api/v1/resolve", get(resolve))
+        .route("/api/v1/import", axum::routing::post(import))
+        .route("/api/v1/trending", get(trending))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
@@ -217,6 +230,36 @@ async fn skill_resource(
             Ok(Json(json!({ "id": id.to_string(), "versions": body })).into_response())
         }
         Some("download") => download(&state, &id, params.version.as_deref()).await,
+        Some("ratings") => {
+            let skill = state.registry.skill(&id).await?;
+            let store = state.registry.store();
+            let ratings = store
+                .ratings(&skill.uid, 50)
+                .await
+                .map_err(RegistryError::Store)?;
+            let summary = store
+                .rating_summary(&skill.uid)
+                .await
+                .map_err(RegistryError::Store)?;
+            let recent: Vec<serde_json::Value> = ratings
+                .iter()
+                .map(|r| {
+                    json!({
+                        "user": r.user.to_string(),
+                        "stars": r.stars.stars(),
+                        "review": r.review,
+                        "rated_at_ms": r.rated_at.unix_millis(),
+                    })
+                })
+                .collect();
+            Ok(Json(json!({
+                "id": id.to_string(),
+                "average": summary.average(),
+                "count": summary.count,
+                "recent": recent,
+            }))
+            .into_response())
+        }
         Some(other) => Err(ApiError::new(
             ErrorType::PackageNotFound,
             format!("no sub-resource `{other}`"),
@@ -291,4 +334,146 @@ async fn download(
         headers.insert(header::ETAG, etag);
     }
     Ok(response)
+}
+
+/// Parses a JSON body into `T`, with the envelope on failure.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| invalid("JSON body", e))
+}
+
+/// Writes to one skill: `POST …/-/ratings`, `POST|DELETE …/-/versions/<v>/yank`,
+/// `PUT …/-/deprecation`.
+async fn skill_action(
+    State(state): State<Shared>,
+    method: Method,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
+    let Some((id_part, sub)) = path.split_once("/-/") else {
+        return Err(ApiError::new(
+            ErrorType::PackageNotFound,
+            "no such route; write to a sub-resource after `/-/`",
+        ));
+    };
+    let id: SkillId = id_part.parse().map_err(|e| invalid("skill id", e))?;
+    let segments: Vec<&str> = sub.split('/').collect();
+    match (&method, segments.as_slice()) {
+        (&Method::POST, ["ratings"]) => {
+            let rating: RateBody = json_body(&body)?;
+            let stars = Stars::from_stars(rating.stars).map_err(|e| invalid("stars", e))?;
+            let summary = state
+                .registry
+                .rate(&actor, &id, stars, rating.review)
+                .await?;
+            Ok(Json(json!({ "id": id.to_string(), "average": summary.average(), "count": summary.count })).into_response())
+        }
+        (&Method::POST | &Method::DELETE, ["versions", version, "yank"]) => {
+            let version: Version = version.parse().map_err(|e| invalid("version", e))?;
+            let yanked = method == Method::POST;
+            let changed = state
+                .registry
+                .set_yanked(&actor, &id, &version, yanked)
+                .await?;
+            Ok(Json(json!({ "id": id.to_string(), "version": version.to_string(), "yanked": yanked, "changed": changed }))
+                .into_response())
+        }
+        (&Method::PUT, ["deprecation"]) => {
+            let deprecation: DeprecationBody = json_body(&body)?;
+            state
+                .registry
+                .deprecate(&actor, &id, deprecation.message.as_deref())
+                .await?;
+            Ok(
+                Json(json!({ "id": id.to_string(), "deprecated": deprecation.message }))
+                    .into_response(),
+            )
+        }
+        _ => Err(ApiError::new(
+            ErrorType::PackageNotFound,
+            format!("no route for {method} `{sub}`"),
+        )),
+    }
+}
+
+async fn import(
+    State(state): State<Shared>,
+    params: Result<Query<ImportParams>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                ErrorType::PayloadTooLarge,
+                format!("the archive is larger than {} bytes", state.max_body_bytes),
+            )
+        } else {
+            invalid("body", rejection.body_text())
+        }
+    })?;
+    let files = skillreg_core::bundle::read_archive(&body, &state.registry.config().limits)
+        .map_err(RegistryError::Bundle)?;
+    let request = ImportRequest {
+        namespace: params
+            .namespace
+            .parse()
+            .map_err(|e| invalid("namespace", e))?,
+        files,
+        folder_name: None,
+        version: params
+            .version
+            .map(|v| v.parse::<Version>())
+            .transpose()
+            .map_err(|e| invalid("version", e))?,
+        on_conflict: params
+            .on_conflict
+            .as_deref()
+            .unwrap_or("fail")
+            .parse::<ConflictPolicy>()
+            .map_err(|e| invalid("on_conflict", e))?,
+    };
+    let conflict_body = |status: &str, c: &skillreg_core::conflict::SkillConflict| {
+        json!({
+            "status": status,
+            "existing_skill_id": c.existing_skill_id.to_string(),
+            "existing_created_by": c.existing_created_by.to_string(),
+            "can_overwrite": c.can_overwrite,
+        })
+    };
+    Ok(match state.registry.import(&actor, request).await? {
+        ImportOutcome::Created { skill, version, renamed } => (
+            StatusCode::CREATED,
+            Json(json!({ "status": "created", "id": skill.id.to_string(), "version": version.version().to_string(), "renamed": renamed })),
+        )
+            .into_response(),
+        ImportOutcome::Overwritten { skill, version } => Json(
+            json!({ "status": "updated", "id": skill.id.to_string(), "version": version.version().to_string() }),
+        )
+        .into_response(),
+        ImportOutcome::Unchanged { skill } => Json(json!({ "status": "unchanged", "id": skill.id.to_string() })).into_response(),
+        ImportOutcome::Skipped(conflict) => Json(conflict_body("skipped", &conflict)).into_response(),
+        ImportOutcome::Conflict(conflict) => ApiError::new(
+            ErrorType::Conflict,
+            format!("`{}` already exists", conflict.existing_skill_id),
+        )
+        .with_details(conflict_body("conflict", &conflict))
+        .into_response(),
+    })
+}
+
+async fn trending(
+    State(state): State<Shared>,
+    params: Result<Query<TrendingParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let entries = state.registry.trending(params.limit.unwrap_or(20)).await?;
+    let skills: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| json!({ "id": e.id.to_string(), "installs": e.installs }))
+        .collect();
+    Ok(Json(json!({ "skills": skills })))
 }

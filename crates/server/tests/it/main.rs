@@ -42,7 +42,7 @@ async fn server() -> TestServer {
         [1; 32],
         "alice".parse().unwrap(),
         "t",
-        vec![Scope::PublishNew, Scope::PublishUpdate],
+        vec![Scope::PublishNew, Scope::PublishUpdate, Scope::Yank],
         vec![NamespacePattern::Any],
         now,
     )
@@ -325,4 +325,277 @@ async fn health_and_readiness() {
     let (status, body, _) =
         call(&s.app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"ready"[..]));
+}
+
+async fn send(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("x-api-key", token)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, body, _) = call(app, request).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn archive_of(description: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+    pack(&skillreg_testkit::fixtures::skill_files(
+        "pdf",
+        description,
+        "",
+        extra,
+    ))
+    .unwrap()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn import_reports_every_conflict_strategy() {
+    let s = server().await;
+    let import = |policy: &str| format!("/api/v1/import?namespace=acme&on_conflict={policy}");
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        &import("fail"),
+        &s.token,
+        archive_of("v1", &[("a.txt", "1")]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::CREATED, Some("created")),
+        "{body}"
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        &import("fail"),
+        &s.token,
+        archive_of("v1", &[("a.txt", "1")]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("unchanged")),
+        "a retry changes nothing"
+    );
+
+    let v2 = archive_of("v2", &[("b.txt", "2")]);
+    let (status, body) = send(&s.app, "POST", &import("fail"), &s.token, v2.clone()).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::CONFLICT, "ConflictError")
+    );
+    let details = &body["error"]["details"];
+    assert_eq!(details["status"], "conflict");
+    assert_eq!(details["existing_skill_id"], "acme/pdf");
+    assert_eq!(details["existing_created_by"], "alice");
+    assert_eq!(details["can_overwrite"], true);
+
+    let (status, body) = send(&s.app, "POST", &import("skip"), &s.token, v2.clone()).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("skipped"))
+    );
+
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        &import("overwrite"),
+        &s.reader_token,
+        v2.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError"),
+        "{body}"
+    );
+
+    let (status, body) = send(&s.app, "POST", &import("overwrite"), &s.token, v2.clone()).await;
+    assert_eq!(
+        (status, body["status"].as_str(), body["version"].as_str()),
+        (StatusCode::OK, Some("updated"), Some("0.1.1"))
+    );
+
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        &import("rename"),
+        &s.token,
+        archive_of("v3", &[("c.txt", "3")]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["id"].as_str(), body["renamed"].as_bool()),
+        (StatusCode::CREATED, Some("acme/pdf-2"), Some(true))
+    );
+
+    let (status, body) = send(&s.app, "POST", &import("merge"), &s.token, v2).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+}
+
+#[tokio::test]
+async fn ratings_yank_deprecation_and_trending() {
+    let s = server().await;
+    for version in ["1.0.0", "1.1.0"] {
+        let (status, _) = publish(
+            &s.app,
+            Some(&s.token),
+            &format!("/api/v1/skills?namespace=acme&version={version}"),
+            archive_of("pdf tools", &[("v.txt", version)]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let rate = |stars: f64| {
+        serde_json::to_vec(&serde_json::json!({ "stars": stars, "review": "ok" })).unwrap()
+    };
+    send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/ratings",
+        &s.reader_token,
+        rate(2.0),
+    )
+    .await;
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/ratings",
+        &s.reader_token,
+        rate(4.5),
+    )
+    .await;
+    assert_eq!(
+        (status, body["count"].as_u64(), body["average"].as_f64()),
+        (StatusCode::OK, Some(1), Some(4.5))
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/ratings",
+        &s.reader_token,
+        rate(7.0),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/ratings",
+        &s.reader_token,
+        b"{".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+    let (_, ratings) = get(&s.app, "/api/v1/skills/acme/pdf/-/ratings").await;
+    assert_eq!(ratings["recent"][0]["stars"], 4.5);
+
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/versions/1.1.0/yank",
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, body["changed"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
+    let (_, resolved) = get(&s.app, "/api/v1/resolve?name=acme/pdf").await;
+    assert_eq!(
+        resolved["version"], "1.0.0",
+        "a yanked version is not latest"
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/versions/1.1.0/yank",
+        &s.reader_token,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError")
+    );
+    let (status, _) = send(
+        &s.app,
+        "DELETE",
+        "/api/v1/skills/acme/pdf/-/versions/1.1.0/yank",
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, resolved) = get(&s.app, "/api/v1/resolve?name=acme/pdf").await;
+    assert_eq!(resolved["version"], "1.1.0");
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/versions/9.9.9/yank",
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "VersionNotFoundError")
+    );
+
+    let deprecate = serde_json::to_vec(&serde_json::json!({ "message": "use acme/pdf2" })).unwrap();
+    let (status, _) = send(
+        &s.app,
+        "PUT",
+        "/api/v1/skills/acme/pdf/-/deprecation",
+        &s.token,
+        deprecate,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, details) = get(&s.app, "/api/v1/skills/acme/pdf").await;
+    assert_eq!(details["deprecated"], "use acme/pdf2");
+
+    let (status, _, _) = call(
+        &s.app,
+        Request::get("/api/v1/skills/acme/pdf/-/download")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, trending) = get(&s.app, "/api/v1/trending").await;
+    assert_eq!(trending["skills"][0]["id"], "acme/pdf");
+    assert_eq!(trending["skills"][0]["installs"], 1);
+
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/skills/acme/pdf/-/versions/1.0.0/yank",
+        "skr_bogus",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::UNAUTHORIZED, "AuthenticationRequiredError")
+    );
 }
