@@ -115,7 +115,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     skillreg_server::run(
         listener,
-        skillreg_server::AppState::new(registry),
+        skillreg_server::AppState::new(
+            registry,
+            Arc::new(SystemClock),
+            Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
+        ),
         shutdown_signal(),
     )
     .await

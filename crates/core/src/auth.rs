@@ -219,6 +219,71 @@ pub fn check_manage_skill(
     }
 }
 
+/// What creating a token needs: an admin may grant anything to anyone; anyone else only
+/// grants themselves scopes they hold, in namespaces their own token covers.
+///
+/// # Errors
+/// The first [`AccessError`] that applies.
+pub fn check_token_grant(
+    actor: &Actor,
+    for_user: &UserId,
+    scopes: &[Scope],
+    namespaces: &[NamespacePattern],
+) -> Result<(), AccessError> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if for_user != actor.user() {
+        return Err(AccessError::MissingScope {
+            scope: Scope::Admin,
+        });
+    }
+    if let Some(scope) = scopes.iter().find(|scope| !actor.has_scope(**scope)) {
+        return Err(AccessError::MissingScope { scope: *scope });
+    }
+    for pattern in namespaces {
+        let covered = actor.namespaces.iter().any(|own| match (own, pattern) {
+            (NamespacePattern::Any, _) => true,
+            (_, NamespacePattern::Any) => false,
+            (own, NamespacePattern::Exact(ns) | NamespacePattern::Subtree(ns)) => {
+                own.allows(ns)
+                    && (matches!(pattern, NamespacePattern::Exact(_))
+                        || !matches!(own, NamespacePattern::Exact(_)))
+            }
+        });
+        if !covered {
+            let namespace = match pattern {
+                NamespacePattern::Exact(ns) | NamespacePattern::Subtree(ns) => ns.clone(),
+                NamespacePattern::Any => {
+                    return Err(AccessError::MissingScope {
+                        scope: Scope::Admin,
+                    });
+                }
+            };
+            return Err(AccessError::NamespaceNotAllowed { namespace });
+        }
+    }
+    Ok(())
+}
+
+/// What changing a namespace's members needs: being its owner, or an admin.
+///
+/// # Errors
+/// [`AccessError::NotAMember`] otherwise.
+pub fn check_namespace_owner(
+    actor: &Actor,
+    namespace: &NamespaceRecord,
+) -> Result<(), AccessError> {
+    if actor.is_admin() || namespace.role_of(actor.user()) == Some(crate::model::Role::Owner) {
+        Ok(())
+    } else {
+        Err(AccessError::NotAMember {
+            user: actor.user().clone(),
+            namespace: namespace.namespace.clone(),
+        })
+    }
+}
+
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.user.as_str())
@@ -249,6 +314,46 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             created_at: Timestamp::default(),
         }
+    }
+
+    #[test]
+    fn tokens_grant_at_most_what_the_granter_holds() {
+        let alice = actor("alice", &[Scope::PublishNew, Scope::Rate], &["acme/*"]);
+        let me: UserId = "alice".parse().unwrap();
+        let pattern = |p: &str| p.parse::<NamespacePattern>().unwrap();
+        assert_eq!(
+            check_token_grant(&alice, &me, &[Scope::Rate], &[pattern("acme/email")]),
+            Ok(())
+        );
+        assert_eq!(
+            check_token_grant(&alice, &me, &[Scope::Rate], &[pattern("acme/email/*")]),
+            Ok(())
+        );
+        assert!(matches!(
+            check_token_grant(&alice, &me, &[Scope::Yank], &[]),
+            Err(AccessError::MissingScope { scope: Scope::Yank })
+        ));
+        assert!(matches!(
+            check_token_grant(&alice, &me, &[Scope::Rate], &[pattern("other")]),
+            Err(AccessError::NamespaceNotAllowed { .. })
+        ));
+        assert!(check_token_grant(&alice, &me, &[Scope::Rate], &[NamespacePattern::Any]).is_err());
+        assert!(check_token_grant(&alice, &"bob".parse().unwrap(), &[Scope::Rate], &[]).is_err());
+        let narrow = actor("alice", &[Scope::Rate], &["acme"]);
+        assert!(
+            check_token_grant(&narrow, &me, &[Scope::Rate], &[pattern("acme/*")]).is_err(),
+            "exact cannot grant a subtree"
+        );
+        let admin = actor("root", &[Scope::Admin], &[]);
+        assert_eq!(
+            check_token_grant(
+                &admin,
+                &"bob".parse().unwrap(),
+                &[Scope::Admin],
+                &[NamespacePattern::Any]
+            ),
+            Ok(())
+        );
     }
 
     #[test]

@@ -22,6 +22,48 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
+/// A token record and its secret, from 32 random bytes; nothing is stored.
+///
+/// # Errors
+/// When randomness is unavailable, or the derived id is not valid (it always is).
+pub(crate) fn issue_secret(
+    random: &dyn Fn() -> Option<[u8; 32]>,
+    user: UserId,
+    name: &str,
+    scopes: Vec<Scope>,
+    namespaces: Vec<NamespacePattern>,
+    now: Timestamp,
+) -> Result<(TokenRecord, String), ApiError> {
+    let bytes = random()
+        .ok_or_else(|| ApiError::new(ErrorType::Internal, "no randomness available for a token"))?;
+    let (record, secret) = token_record(bytes, user, name, scopes, namespaces, now)
+        .map_err(|e| ApiError::new(ErrorType::Internal, format!("token: {e}")))?;
+    Ok((record, secret))
+}
+
+fn token_record(
+    random: [u8; 32],
+    user: UserId,
+    name: &str,
+    scopes: Vec<Scope>,
+    namespaces: Vec<NamespacePattern>,
+    now: Timestamp,
+) -> Result<(TokenRecord, String), skillreg_core::model::FieldError> {
+    let secret = format!("{TOKEN_PREFIX}{}", skillreg_core::digest::hex(&random));
+    let id: TokenId = format!("tok-{}", &Digest::of(secret.as_bytes()).hex()[..16]).parse()?;
+    let record = TokenRecord {
+        id,
+        user,
+        name: name.to_owned(),
+        secret_digest: Digest::of(secret.as_bytes()),
+        scopes,
+        namespaces,
+        created_at: now,
+        revoked_at: None,
+    };
+    Ok((record, secret))
+}
+
 /// Makes a token for `user` from 32 bytes of caller-provided randomness (the server's
 /// wiring reads them from the operating system).
 ///
@@ -36,20 +78,8 @@ pub async fn issue_token(
     namespaces: Vec<NamespacePattern>,
     now: Timestamp,
 ) -> Result<IssuedToken, skillreg_core::ports::StoreError> {
-    let secret = format!("{TOKEN_PREFIX}{}", skillreg_core::digest::hex(&random));
-    let id: TokenId = format!("tok-{}", &Digest::of(secret.as_bytes()).hex()[..16])
-        .parse()
+    let (record, secret) = token_record(random, user, name, scopes, namespaces, now)
         .map_err(|e| skillreg_core::ports::StoreError::Corrupt(format!("token id: {e}")))?;
-    let record = TokenRecord {
-        id,
-        user,
-        name: name.to_owned(),
-        secret_digest: Digest::of(secret.as_bytes()),
-        scopes,
-        namespaces,
-        created_at: now,
-        revoked_at: None,
-    };
     store.insert_token(&record).await?;
     Ok(IssuedToken { record, secret })
 }

@@ -128,7 +128,15 @@ impl From<RegistryError> for ApiError {
                     "existing_created_by": conflict.existing_created_by.to_string(),
                     "can_overwrite": conflict.can_overwrite,
                 })),
-            RegistryError::TargetChanged { .. } => ApiError::new(ErrorType::Conflict, message),
+            RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
+                ApiError::new(ErrorType::Conflict, message)
+            }
+            RegistryError::NamespaceNotFound(_) => {
+                ApiError::new(ErrorType::PackageNotFound, message)
+            }
+            RegistryError::Store(StoreError::Duplicate(what)) => {
+                ApiError::new(ErrorType::Conflict, format!("{what} already exists"))
+            }
             RegistryError::Store(StoreError::Missing(what)) => {
                 ApiError::new(ErrorType::Validation, format!("{what} not found"))
             }

@@ -10,27 +10,46 @@ mod wire;
 use std::sync::Arc;
 
 use axum::Router;
+use skillreg_core::ports::Clock;
 use skillreg_core::usecases::Registry;
 
 pub use auth::{IssuedToken, issue_token};
 pub use error::{ApiError, ErrorType};
 
+/// 32 random bytes for a token secret, or `None` when the system has none to give.
+pub type RandomSource = Arc<dyn Fn() -> Option<[u8; 32]> + Send + Sync>;
+
 /// What every handler shares.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The use cases, over the configured adapters.
     pub registry: Registry,
+    /// The clock (token creation times).
+    pub clock: Arc<dyn Clock>,
+    /// Randomness for token secrets.
+    pub random: RandomSource,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("registry", &self.registry)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
 impl AppState {
     /// State over a registry, with the body limit of the registry's archive limit.
-    pub fn new(registry: Registry) -> Self {
+    pub fn new(registry: Registry, clock: Arc<dyn Clock>, random: RandomSource) -> Self {
         let max_body_bytes =
             usize::try_from(registry.config().limits.max_archive_size).unwrap_or(usize::MAX);
         AppState {
             registry,
+            clock,
+            random,
             max_body_bytes,
         }
     }

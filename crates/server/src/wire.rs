@@ -196,3 +196,89 @@ pub(crate) struct ImportParams {
 pub(crate) struct TrendingParams {
     pub(crate) limit: Option<u32>,
 }
+
+/// Body of `POST /api/v1/tokens`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateTokenBody {
+    pub(crate) name: String,
+    pub(crate) scopes: Vec<String>,
+    #[serde(default)]
+    pub(crate) namespaces: Vec<String>,
+    /// Another user (admins only).
+    pub(crate) user: Option<String>,
+}
+
+/// A token as listed (never its secret).
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenBody {
+    pub(crate) id: String,
+    pub(crate) user: String,
+    pub(crate) name: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) namespaces: Vec<String>,
+    pub(crate) created_at_ms: i64,
+    pub(crate) revoked_at_ms: Option<i64>,
+}
+
+impl From<&skillreg_core::model::TokenRecord> for TokenBody {
+    fn from(token: &skillreg_core::model::TokenRecord) -> Self {
+        TokenBody {
+            id: token.id.to_string(),
+            user: token.user.to_string(),
+            name: token.name.clone(),
+            scopes: token.scopes.iter().map(ToString::to_string).collect(),
+            namespaces: token.namespaces.iter().map(ToString::to_string).collect(),
+            created_at_ms: token.created_at.unix_millis(),
+            revoked_at_ms: token
+                .revoked_at
+                .map(skillreg_core::model::Timestamp::unix_millis),
+        }
+    }
+}
+
+/// Body of `POST /api/v1/namespaces`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateNamespaceBody {
+    pub(crate) namespace: String,
+}
+
+/// Body of `PUT …/-/members/<user>`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct MemberBody {
+    pub(crate) role: String,
+}
+
+/// A namespace and its members.
+#[derive(Debug, Serialize)]
+pub(crate) struct NamespaceBody {
+    pub(crate) namespace: String,
+    pub(crate) members: Vec<MemberView>,
+    pub(crate) created_at_ms: i64,
+}
+
+/// One member.
+#[derive(Debug, Serialize)]
+pub(crate) struct MemberView {
+    pub(crate) user: String,
+    pub(crate) role: &'static str,
+}
+
+impl From<&skillreg_core::model::NamespaceRecord> for NamespaceBody {
+    fn from(record: &skillreg_core::model::NamespaceRecord) -> Self {
+        NamespaceBody {
+            namespace: record.namespace.to_string(),
+            members: record
+                .members
+                .iter()
+                .map(|(user, role)| MemberView {
+                    user: user.to_string(),
+                    role: match role {
+                        skillreg_core::model::Role::Owner => "owner",
+                        skillreg_core::model::Role::Member => "member",
+                    },
+                })
+                .collect(),
+            created_at_ms: record.created_at.unix_millis(),
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! Authorization happens here, not in handlers: every write takes the [`Actor`] a token
 //! stands for.
 
+mod admin;
 mod import;
 mod lookup;
 mod publish;
@@ -85,6 +86,12 @@ pub enum RegistryError {
     /// The actor may not do this.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// No such namespace.
+    #[error("namespace `{0}` not found")]
+    NamespaceNotFound(Namespace),
+    /// The namespace exists already.
+    #[error("namespace `{0}` already exists")]
+    NamespaceTaken(Namespace),
     /// No such skill.
     #[error("skill `{0}` not found")]
     SkillNotFound(SkillId),

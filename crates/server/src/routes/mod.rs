@@ -29,6 +29,8 @@ use crate::wire::{
     VersionBody,
 };
 
+mod admin;
+
 type Shared = Arc<AppState>;
 
 pub(crate) fn router(state: Shared) -> Router {
@@ -47,6 +49,24 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/v1/resolve", get(resolve))
         .route("/api/v1/import", axum::routing::post(import))
         .route("/api/v1/trending", get(trending))
+        .route(
+            "/api/v1/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(admin::revoke_token),
+        )
+        .route(
+            "/api/v1/namespaces",
+            axum::routing::post(admin::create_namespace),
+        )
+        .route(
+            "/api/v1/namespaces/{*path}",
+            get(admin::namespace_resource)
+                .put(admin::namespace_resource)
+                .delete(admin::namespace_resource),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)

@@ -69,7 +69,11 @@ async fn server() -> TestServer {
         RegistryConfig::default(),
     );
     TestServer {
-        app: router(AppState::new(registry)),
+        app: router(AppState::new(
+            registry,
+            Arc::new(SystemClock),
+            Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
+        )),
         token,
         reader_token,
         _dir: dir,
@@ -597,5 +601,210 @@ async fn ratings_yank_deprecation_and_trending() {
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::UNAUTHORIZED, "AuthenticationRequiredError")
+    );
+}
+
+fn json_bytes(value: Value) -> Vec<u8> {
+    serde_json::to_vec(&value).unwrap()
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_listed_without_secrets_and_revoked() {
+    let s = server().await;
+    let create = json_bytes(
+        serde_json::json!({ "name": "ci", "scopes": ["publish-new"], "namespaces": ["acme/*"] }),
+    );
+    let (status, created) = send(&s.app, "POST", "/api/v1/tokens", &s.token, create).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("skr_"));
+    let (status, listed) = send(&s.app, "GET", "/api/v1/tokens", &secret, vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    let tokens = listed["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2, "alice's first token and the new one");
+    assert!(
+        !listed.to_string().contains(&secret),
+        "a listing never shows a secret"
+    );
+
+    // The new token works within its grant, and only there.
+    let archive = archive_of("pdf tools", &[]);
+    let (status, _) = publish(
+        &s.app,
+        Some(&secret),
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        archive.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = publish(
+        &s.app,
+        Some(&secret),
+        "/api/v1/skills?namespace=other&version=1.0.0",
+        archive,
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError")
+    );
+
+    // Nobody grants more than they hold.
+    let greedy = json_bytes(serde_json::json!({ "name": "x", "scopes": ["admin"] }));
+    let (status, body) = send(&s.app, "POST", "/api/v1/tokens", &s.token, greedy).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError")
+    );
+    let bad = json_bytes(serde_json::json!({ "name": "x", "scopes": ["everything"] }));
+    let (status, body) = send(&s.app, "POST", "/api/v1/tokens", &s.token, bad).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = send(
+        &s.app,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = send(&s.app, "GET", "/api/v1/tokens", &secret, vec![]).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::UNAUTHORIZED, "AuthenticationRequiredError"),
+        "revoked"
+    );
+    let (status, body) = send(
+        &s.app,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "PackageNotFoundError")
+    );
+}
+
+#[tokio::test]
+async fn namespaces_and_members() {
+    let s = server().await;
+    let create = |ns: &str| json_bytes(serde_json::json!({ "namespace": ns }));
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/namespaces",
+        &s.token,
+        create("acme"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["members"][0]["role"].as_str()),
+        (StatusCode::CREATED, Some("owner")),
+        "{body}"
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/namespaces",
+        &s.token,
+        create("acme"),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::CONFLICT, "ConflictError")
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/namespaces",
+        &s.token,
+        create("admin"),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError"),
+        "reserved"
+    );
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/namespaces",
+        &s.token,
+        create("Bad Name"),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError")
+    );
+
+    let member = json_bytes(serde_json::json!({ "role": "member" }));
+    let (status, body) = send(
+        &s.app,
+        "PUT",
+        "/api/v1/namespaces/acme/-/members/bob",
+        &s.token,
+        member.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["members"].as_array().unwrap().len(), 2);
+    let (status, body) = send(
+        &s.app,
+        "PUT",
+        "/api/v1/namespaces/acme/-/members/carol",
+        &s.reader_token,
+        member,
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError"),
+        "only owners"
+    );
+    let (status, body) = send(
+        &s.app,
+        "DELETE",
+        "/api/v1/namespaces/acme/-/members/alice",
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
+        "the last owner stays"
+    );
+    let (status, body) = send(
+        &s.app,
+        "DELETE",
+        "/api/v1/namespaces/acme/-/members/bob",
+        &s.token,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, body["members"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
+    let (status, body) = get(&s.app, "/api/v1/namespaces/acme").await;
+    assert_eq!(
+        (status, body["namespace"].as_str()),
+        (StatusCode::OK, Some("acme"))
+    );
+    let (status, body) = get(&s.app, "/api/v1/namespaces/nowhere").await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "PackageNotFoundError")
     );
 }
