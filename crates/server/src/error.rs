@@ -26,6 +26,8 @@ pub enum ErrorType {
     Conflict,
     /// 413.
     PayloadTooLarge,
+    /// 429, with `Retry-After`.
+    RateLimited,
     /// 500.
     Internal,
 }
@@ -41,6 +43,7 @@ impl ErrorType {
             ErrorType::VersionNotFound => "VersionNotFoundError",
             ErrorType::Conflict => "ConflictError",
             ErrorType::PayloadTooLarge => "PayloadTooLargeError",
+            ErrorType::RateLimited => "RateLimitedError",
             ErrorType::Internal => "InternalError",
         }
     }
@@ -54,6 +57,7 @@ impl ErrorType {
             ErrorType::PackageNotFound | ErrorType::VersionNotFound => StatusCode::NOT_FOUND,
             ErrorType::Conflict => StatusCode::CONFLICT,
             ErrorType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorType::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +69,7 @@ pub struct ApiError {
     kind: ErrorType,
     message: String,
     details: Value,
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -74,7 +79,20 @@ impl ApiError {
             kind,
             message: message.into(),
             details: json!({}),
+            retry_after_secs: None,
         }
+    }
+
+    /// A 429 saying when to retry (whole seconds, at least one).
+    pub fn rate_limited(what: &str, wait: std::time::Duration) -> Self {
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let mut error = ApiError::new(
+            ErrorType::RateLimited,
+            format!("too many {what}; retry in {secs} s"),
+        )
+        .with_details(json!({ "retry_after_secs": secs }));
+        error.retry_after_secs = Some(secs);
+        error
     }
 
     /// Adds structured details.
@@ -149,6 +167,13 @@ impl From<RegistryError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "type": self.kind.as_str(), "message": self.message, "details": self.details } });
-        (self.kind.status(), Json(body)).into_response()
+        let mut response = (self.kind.status(), Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod error;
+mod limits;
 mod routes;
 mod wire;
 
@@ -15,6 +16,7 @@ use skillreg_core::usecases::Registry;
 
 pub use auth::{IssuedToken, issue_token};
 pub use error::{ApiError, ErrorType};
+pub use limits::{LimitsConfig, Rate};
 
 /// 32 random bytes for a token secret, or `None` when the system has none to give.
 pub type RandomSource = Arc<dyn Fn() -> Option<[u8; 32]> + Send + Sync>;
@@ -30,6 +32,7 @@ pub struct AppState {
     pub random: RandomSource,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    limits: Arc<limits::Limits>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -46,12 +49,21 @@ impl AppState {
     pub fn new(registry: Registry, clock: Arc<dyn Clock>, random: RandomSource) -> Self {
         let max_body_bytes =
             usize::try_from(registry.config().limits.max_archive_size).unwrap_or(usize::MAX);
+        let limits = Arc::new(limits::Limits::new(LimitsConfig::default()));
         AppState {
             registry,
             clock,
             random,
             max_body_bytes,
+            limits,
         }
+    }
+
+    /// The same state with other rate limits.
+    #[must_use]
+    pub fn with_limits(mut self, config: LimitsConfig) -> Self {
+        self.limits = Arc::new(limits::Limits::new(config));
+        self
     }
 }
 

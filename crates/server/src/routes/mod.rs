@@ -69,6 +69,10 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::limits::enforce,
+        ))
         .with_state(state)
 }
 

@@ -23,6 +23,7 @@ use tower::ServiceExt;
 
 struct TestServer {
     app: axum::Router,
+    state: AppState,
     token: String,
     reader_token: String,
     _dir: tempfile::TempDir,
@@ -68,12 +69,14 @@ async fn server() -> TestServer {
         Arc::new(RandomIds),
         RegistryConfig::default(),
     );
+    let state = AppState::new(
+        registry,
+        Arc::new(SystemClock),
+        Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
+    );
     TestServer {
-        app: router(AppState::new(
-            registry,
-            Arc::new(SystemClock),
-            Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
-        )),
+        app: router(state.clone()),
+        state,
         token,
         reader_token,
         _dir: dir,
@@ -806,5 +809,53 @@ async fn namespaces_and_members() {
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::NOT_FOUND, "PackageNotFoundError")
+    );
+}
+
+#[tokio::test]
+async fn too_many_writes_or_failed_logins_get_429_with_retry_after() {
+    let s = server().await;
+    let tight = skillreg_server::LimitsConfig {
+        writes: skillreg_server::Rate {
+            burst: 2,
+            per_minute: 1,
+        },
+        auth_failures: skillreg_server::Rate {
+            burst: 2,
+            per_minute: 1,
+        },
+    };
+    let app = router(s.state.clone().with_limits(tight));
+    let rate = json_bytes(serde_json::json!({ "stars": 4 }));
+    let uri = "/api/v1/skills/acme/none/-/ratings";
+    for _ in 0..2 {
+        let (status, body) = send(&app, "POST", uri, &s.reader_token, rate.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+    let request = Request::post(uri)
+        .header("x-api-key", &s.reader_token)
+        .body(Body::from(rate.clone()))
+        .unwrap();
+    let (status, body, headers) = call(&app, request).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RateLimitedError")
+    );
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(body["error"]["details"]["retry_after_secs"], retry);
+    let (status, _) = get(&app, "/api/v1/skills").await;
+    assert_eq!(status, StatusCode::OK, "reads are not limited by writes");
+
+    for _ in 0..2 {
+        let (status, _) = send(&app, "GET", "/api/v1/tokens", "skr_wrong", vec![]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = send(&app, "GET", "/api/v1/tokens", &s.token, vec![]).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RateLimitedError"),
+        "after failed logins"
     );
 }
