@@ -2,6 +2,8 @@
 //! database: unique keys for skills, versions and ratings; row locks (`FOR UPDATE`) where a
 //! write reads before it writes; search over a generated `tsvector` column with a GIN index.
 
+pub mod testing;
+
 use std::str::FromStr;
 use std::time::Duration;
 

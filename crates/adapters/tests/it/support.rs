@@ -1,13 +1,9 @@
 //! Test databases: a temporary SQLite file, or a fresh PostgreSQL database per test.
 
 use std::ops::Deref;
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_adapters::{PostgresStore, SqliteStore};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection};
 
 /// A SQLite store in a temporary folder that lives as long as it does.
 #[derive(Debug)]
@@ -45,37 +41,14 @@ pub(crate) fn database_url() -> String {
     })
 }
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-/// Creates a fresh, empty database and returns its URL. Test databases are named
-/// `skillreg_test_*`; scripts/test drops the ones earlier runs left.
+/// Creates a fresh, empty database and returns its URL.
 pub(crate) async fn fresh_database() -> String {
     let admin_url = database_url();
-    let mut admin = PgConnectOptions::from_str(&admin_url)
-        .unwrap()
-        .connect()
+    skillreg_adapters::postgres::testing::fresh_database(&admin_url)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL={admin_url}: {e}"));
-    let nanos = std::time::SystemTime::UNIX_EPOCH
-        .elapsed()
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let name = format!(
-        "skillreg_test_{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000,
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    PgConnectOptions::from_str(&admin_url)
-        .unwrap()
-        .database(&name)
-        .to_url_lossy()
-        .to_string()
+        .unwrap_or_else(|e| {
+            panic!("cannot create a database on TEST_DATABASE_URL={admin_url}: {e}")
+        })
 }
 
 /// A store over a fresh database.

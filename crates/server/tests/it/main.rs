@@ -1,8 +1,10 @@
-//! The HTTP API over a real SQLite store and blob folder, through the router in process.
+//! The HTTP API over real stores (SQLite, and PostgreSQL from `TEST_DATABASE_URL`) and a
+//! real blob folder, through the router in process. Every test runs on both stores.
 
 #![expect(
     clippy::unwrap_used,
-    reason = "in tests an unwrap is an assertion with a location"
+    clippy::panic,
+    reason = "in tests an unwrap or a panic is an assertion with a location"
 )]
 
 use std::sync::Arc;
@@ -29,13 +31,48 @@ struct TestServer {
     _dir: tempfile::TempDir,
 }
 
-async fn server() -> TestServer {
+/// Which store a test server runs on.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests read their one setting from the environment"
+)]
+fn database_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_DATABASE_URL is not set: the API tests against PostgreSQL need a server, e.g. \
+             TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (scripts/test sets it up)"
+        )
+    })
+}
+
+async fn server(backend: Backend) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteStore::open(&dir.path().join("db.sqlite"))
-            .await
-            .unwrap(),
-    );
+    let store: Arc<dyn skillreg_core::ports::SkillStore> = match backend {
+        Backend::Sqlite => Arc::new(
+            SqliteStore::open(&dir.path().join("db.sqlite"))
+                .await
+                .unwrap(),
+        ),
+        Backend::Postgres => {
+            let url = skillreg_adapters::postgres::testing::fresh_database(&database_url())
+                .await
+                .unwrap();
+            Arc::new(
+                skillreg_adapters::PostgresStore::connect(
+                    &url,
+                    skillreg_adapters::postgres::PostgresConfig::default(),
+                )
+                .await
+                .unwrap(),
+            )
+        }
+    };
     let blobs = Arc::new(FsBlobStore::open(&dir.path().join("blobs")).unwrap());
     let now = Timestamp::from_unix_millis(0);
     let token = issue_token(
@@ -123,9 +160,7 @@ fn error_type(body: &Value) -> &str {
     body["error"]["type"].as_str().unwrap_or_default()
 }
 
-#[tokio::test]
-async fn fixtures_publish_resolve_and_download_with_matching_digests() {
-    let s = server().await;
+async fn fixtures_publish_resolve_and_download_with_matching_digests(s: TestServer) {
     for name in FIXTURE_SKILLS {
         let archive = pack(&load_fixture(name)).unwrap();
         let (status, body) = publish(
@@ -187,9 +222,7 @@ async fn fixtures_publish_resolve_and_download_with_matching_digests() {
     assert_eq!(versions["versions"][0]["version"], "1.0.0");
 }
 
-#[tokio::test]
-async fn errors_come_in_one_envelope() {
-    let s = server().await;
+async fn errors_come_in_one_envelope(s: TestServer) {
     let archive = pack(&load_fixture("brand-guidelines"))
         .unwrap()
         .into_bytes();
@@ -291,9 +324,7 @@ async fn errors_come_in_one_envelope() {
     );
 }
 
-#[tokio::test]
-async fn an_oversize_body_is_refused_with_413() {
-    let s = server().await;
+async fn an_oversize_body_is_refused_with_413(s: TestServer) {
     let big = vec![0u8; 21 * 1024 * 1024];
     let (status, body) = publish(
         &s.app,
@@ -320,9 +351,7 @@ async fn an_oversize_body_is_refused_with_413() {
     );
 }
 
-#[tokio::test]
-async fn health_and_readiness() {
-    let s = server().await;
+async fn health_and_readiness(s: TestServer) {
     let (status, body, _) = call(
         &s.app,
         Request::get("/healthz").body(Body::empty()).unwrap(),
@@ -362,9 +391,7 @@ fn archive_of(description: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     .into_bytes()
 }
 
-#[tokio::test]
-async fn import_reports_every_conflict_strategy() {
-    let s = server().await;
+async fn import_reports_every_conflict_strategy(s: TestServer) {
     let import = |policy: &str| format!("/api/v1/import?namespace=acme&on_conflict={policy}");
     let (status, body) = send(
         &s.app,
@@ -451,9 +478,7 @@ async fn import_reports_every_conflict_strategy() {
     );
 }
 
-#[tokio::test]
-async fn ratings_yank_deprecation_and_trending() {
-    let s = server().await;
+async fn ratings_yank_deprecation_and_trending(s: TestServer) {
     for version in ["1.0.0", "1.1.0"] {
         let (status, _) = publish(
             &s.app,
@@ -611,9 +636,7 @@ fn json_bytes(value: Value) -> Vec<u8> {
     serde_json::to_vec(&value).unwrap()
 }
 
-#[tokio::test]
-async fn tokens_are_shown_once_listed_without_secrets_and_revoked() {
-    let s = server().await;
+async fn tokens_are_shown_once_listed_without_secrets_and_revoked(s: TestServer) {
     let create = json_bytes(
         serde_json::json!({ "name": "ci", "scopes": ["publish-new"], "namespaces": ["acme/*"] }),
     );
@@ -696,9 +719,7 @@ async fn tokens_are_shown_once_listed_without_secrets_and_revoked() {
     );
 }
 
-#[tokio::test]
-async fn namespaces_and_members() {
-    let s = server().await;
+async fn namespaces_and_members(s: TestServer) {
     let create = |ns: &str| json_bytes(serde_json::json!({ "namespace": ns }));
     let (status, body) = send(
         &s.app,
@@ -812,9 +833,7 @@ async fn namespaces_and_members() {
     );
 }
 
-#[tokio::test]
-async fn too_many_writes_or_failed_logins_get_429_with_retry_after() {
-    let s = server().await;
+async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer) {
     let tight = skillreg_server::LimitsConfig {
         writes: skillreg_server::Rate {
             burst: 2,
@@ -859,3 +878,33 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after() {
         "after failed logins"
     );
 }
+
+/// Every API test, once over SQLite and once over PostgreSQL.
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test(super::server(super::Backend::Sqlite).await).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test(super::server(super::Backend::Postgres).await).await;
+            })*
+        }
+    };
+}
+
+on_both_stores!(
+    fixtures_publish_resolve_and_download_with_matching_digests,
+    errors_come_in_one_envelope,
+    an_oversize_body_is_refused_with_413,
+    health_and_readiness,
+    import_reports_every_conflict_strategy,
+    ratings_yank_deprecation_and_trending,
+    tokens_are_shown_once_listed_without_secrets_and_revoked,
+    namespaces_and_members,
+    too_many_writes_or_failed_logins_get_429_with_retry_after
+);
