@@ -5,6 +5,7 @@
 mod auth;
 mod error;
 mod limits;
+mod observe;
 mod routes;
 mod wire;
 
@@ -33,6 +34,7 @@ pub struct AppState {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     limits: Arc<limits::Limits>,
+    metrics: Arc<observe::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -56,6 +58,7 @@ impl AppState {
             random,
             max_body_bytes,
             limits,
+            metrics: Arc::default(),
         }
     }
 

@@ -38,6 +38,7 @@ pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/api/v1/skills", get(search).post(publish))
         .route(
             "/api/v1/skills/{*path}",
@@ -73,6 +74,14 @@ pub(crate) fn router(state: Shared) -> Router {
             Arc::clone(&state),
             crate::limits::enforce,
         ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(60),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::observe::observe,
+        ))
         .with_state(state)
 }
 
@@ -88,6 +97,13 @@ async fn readyz(State(state): State<Shared>) -> Result<&'static str, ApiError> {
         .await
         .map_err(skillreg_core::usecases::RegistryError::Store)?;
     Ok("ready")
+}
+
+async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 async fn not_found() -> ApiError {

@@ -361,6 +361,52 @@ async fn health_and_readiness(s: TestServer) {
     let (status, body, _) =
         call(&s.app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"ready"[..]));
+    let request = Request::get("/healthz")
+        .header("x-request-id", "trace-42")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, headers) = call(&s.app, request).await;
+    assert_eq!(
+        headers["x-request-id"], "trace-42",
+        "a client's request id is kept"
+    );
+    let (_, _, headers) = call(
+        &s.app,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(
+        headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req-")
+    );
+    get(&s.app, "/nowhere").await;
+    let (status, body, headers) = call(
+        &s.app,
+        Request::get("/metrics").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains("skillreg_http_requests_total{class=\"2xx\"} 4"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skillreg_http_requests_total{class=\"4xx\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skillreg_http_requests_in_flight 1"),
+        "the metrics request itself: {text}"
+    );
 }
 
 async fn send(
