@@ -30,6 +30,7 @@ use crate::wire::{
 };
 
 mod admin;
+mod events;
 
 type Shared = Arc<AppState>;
 
@@ -50,6 +51,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/v1/resolve", get(resolve))
         .route("/api/v1/import", axum::routing::post(import))
         .route("/api/v1/trending", get(trending))
+        .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/tokens",
             get(admin::list_tokens).post(admin::create_token),

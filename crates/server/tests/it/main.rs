@@ -925,6 +925,63 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
     );
 }
 
+async fn first_events(app: &axum::Router, request: Request<Body>, wanted: usize) -> String {
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let mut text = String::new();
+    // A guard against a hang, not a timing assertion: events already stored arrive at once.
+    let read = async {
+        while text.matches("event: ").count() < wanted {
+            let Some(frame) = body.frame().await else {
+                break;
+            };
+            if let Ok(data) = frame.unwrap().into_data() {
+                text.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), read)
+        .await
+        .unwrap();
+    text
+}
+
+async fn events_stream_and_resume(s: TestServer) {
+    for version in ["1.0.0", "1.1.0"] {
+        publish(
+            &s.app,
+            Some(&s.token),
+            &format!("/api/v1/skills?namespace=acme&version={version}"),
+            archive_of("pdf tools", &[("v.txt", version)]),
+        )
+        .await;
+    }
+    let text = first_events(
+        &s.app,
+        Request::get("/api/v1/events").body(Body::empty()).unwrap(),
+        2,
+    )
+    .await;
+    assert!(text.contains("event: skill.created"), "{text}");
+    assert!(text.contains("event: skill.updated"), "{text}");
+    assert!(text.contains("\"skill\":\"acme/pdf\""), "{text}");
+    let first_id: String = text
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap()
+        .to_owned();
+    let resumed = Request::get("/api/v1/events")
+        .header("last-event-id", &first_id)
+        .body(Body::empty())
+        .unwrap();
+    let text = first_events(&s.app, resumed, 1).await;
+    assert!(
+        text.contains("event: skill.updated") && !text.contains("skill.created"),
+        "{text}"
+    );
+}
+
 /// Every API test, once over SQLite and once over PostgreSQL.
 macro_rules! on_both_stores {
     ($($test:ident),* $(,)?) => {
@@ -944,6 +1001,7 @@ macro_rules! on_both_stores {
 }
 
 on_both_stores!(
+    events_stream_and_resume,
     fixtures_publish_resolve_and_download_with_matching_digests,
     errors_come_in_one_envelope,
     an_oversize_body_is_refused_with_413,

@@ -1,0 +1,75 @@
+//! `GET /api/v1/events`: the event outbox as server-sent events (`skill.created`,
+//! `skill.updated`, `skill.yanked`), each with its sequence number as the event id, so a
+//! client resumes with `Last-Event-ID` (or `?after=`) without missing one. The stream
+//! reads the store, so every replica serves every replica's events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Shared;
+use crate::error::ApiError;
+
+/// How often the stream looks for new events.
+const POLL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct EventParams {
+    after: Option<i64>,
+}
+
+pub(super) async fn events(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Query(params) = params.map_err(|e| super::bad_query(&e))?;
+    let from_header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let start = params.after.or(from_header).unwrap_or(0);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(64);
+    tokio::spawn(async move {
+        let mut after = start;
+        loop {
+            match state.registry.store().events_after(after, 100).await {
+                Ok(batch) => {
+                    let empty = batch.is_empty();
+                    for event in batch {
+                        after = event.sequence;
+                        let data = json!({
+                            "skill": event.skill.to_string(),
+                            "version": event.version.to_string(),
+                            "at_ms": event.at.unix_millis(),
+                        });
+                        let sse = Event::default()
+                            .id(event.sequence.to_string())
+                            .event(event.kind.as_str())
+                            .data(data.to_string());
+                        if sender.send(sse).await.is_err() {
+                            return;
+                        }
+                    }
+                    if !empty {
+                        continue;
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "reading events failed; retrying"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = sender.closed() => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
