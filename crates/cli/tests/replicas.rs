@@ -1,0 +1,227 @@
+//! Two `skillreg serve` processes sharing one PostgreSQL database and one blob folder, as
+//! replicas behind a load balancer would: what one writes the other serves at once, and
+//! every invariant holds across both.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "in tests an unwrap or a panic is an assertion with a location"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use skillreg_core::bundle::pack;
+use skillreg_testkit::fixtures::skill_files;
+
+struct Replica {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data_dir: &std::path::Path, database_url: &str, blob_dir: &std::path::Path) -> Replica {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .arg("--blob-dir")
+        .arg(blob_dir)
+        .env("SKILLREG_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .strip_prefix("skillreg listening on http://")
+        .unwrap()
+        .to_owned();
+    Replica { child, address }
+}
+
+/// One HTTP/1.1 exchange; returns the status and the body.
+fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests read their one setting from the environment"
+)]
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_DATABASE_URL is not set: replica tests need PostgreSQL (scripts/test sets it up)"
+        )
+    })
+}
+
+#[test]
+fn two_replicas_share_one_database_and_one_blob_folder() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = runtime
+        .block_on(skillreg_adapters::postgres::testing::fresh_database(
+            &admin_url(),
+        ))
+        .unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let blobs = shared.path().join("blobs");
+    let (dir_a, dir_b) = (shared.path().join("a"), shared.path().join("b"));
+    let a = start(&dir_a, &url, &blobs);
+    let token = std::fs::read_to_string(dir_a.join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let b = start(&dir_b, &url, &blobs);
+
+    // A publish through one is resolvable through the other at once.
+    let archive = pack(&skill_files("pdf", "PDF tools", "", &[]))
+        .unwrap()
+        .into_bytes();
+    let (status, body) = http(
+        &a.address,
+        "POST",
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        Some(&token),
+        &archive,
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(
+        &b.address,
+        "GET",
+        "/api/v1/resolve?name=acme/pdf",
+        None,
+        &[],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"version\":\"1.0.0\""), "{body}");
+    let (status, _) = http(
+        &b.address,
+        "GET",
+        "/api/v1/skills/acme/pdf/-/download",
+        None,
+        &[],
+    );
+    assert_eq!(
+        status, 200,
+        "the blob written through one replica is served by the other"
+    );
+
+    // 32 concurrent publishes of one version, split across both: one creates.
+    let same = pack(&skill_files("docx", "Word tools", "", &[("a.txt", "same")]))
+        .unwrap()
+        .into_bytes();
+    let other = pack(&skill_files(
+        "docx",
+        "Word tools",
+        "",
+        &[("a.txt", "other")],
+    ))
+    .unwrap()
+    .into_bytes();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..32)
+            .map(|i| {
+                let address = if i % 2 == 0 { &a.address } else { &b.address };
+                let bytes = if i % 4 == 3 { &other } else { &same };
+                let token = &token;
+                scope.spawn(move || {
+                    http(
+                        address,
+                        "POST",
+                        "/api/v1/skills?namespace=acme&version=1.0.0",
+                        Some(token),
+                        bytes,
+                    )
+                    .0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 201, 409].contains(s)),
+        "{statuses:?}"
+    );
+
+    // The same user's ratings through both replicas are one rating.
+    let five = br#"{"stars": 5}"#;
+    let two = br#"{"stars": 2}"#;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            http(
+                &a.address,
+                "POST",
+                "/api/v1/skills/acme/pdf/-/ratings",
+                Some(&token),
+                five,
+            )
+        });
+        scope.spawn(|| {
+            http(
+                &b.address,
+                "POST",
+                "/api/v1/skills/acme/pdf/-/ratings",
+                Some(&token),
+                two,
+            )
+        });
+    });
+    let (status, body) = http(
+        &b.address,
+        "GET",
+        "/api/v1/skills/acme/pdf/-/ratings",
+        None,
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("\"count\":1"), "{body}");
+}
