@@ -17,9 +17,9 @@ fn http_get(address: &str, path: &str) -> String {
         "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 #[test]
@@ -92,6 +92,114 @@ fn serve_starts_answers_and_stops_on_sigterm() {
             .starts_with("skillreg listening on")
     );
     assert_eq!(std::fs::read_to_string(&token_path).unwrap(), token);
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+/// One HTTP/1.1 exchange with a body; `None` when the server is gone.
+fn http_post(address: &str, path: &str, token: &str, body: &[u8]) -> Option<u16> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.get(9..12)?.parse().ok()
+}
+
+fn start(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("SKILLREG_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    (
+        child,
+        first
+            .strip_prefix("skillreg listening on http://")
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+#[test]
+fn sigterm_during_publishes_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address) = start(dir.path());
+    let token = std::fs::read_to_string(dir.path().join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let publisher = {
+        let (address, token) = (address.clone(), token.clone());
+        std::thread::spawn(move || {
+            let mut acknowledged = Vec::new();
+            for patch in 0..10_000 {
+                let files = skillreg_testkit::fixtures::skill_files(
+                    "pdf",
+                    "PDF tools",
+                    "",
+                    &[("n.txt", &patch.to_string())],
+                );
+                let archive = skillreg_core::bundle::pack(&files).unwrap().into_bytes();
+                let path = format!("/api/v1/skills?namespace=acme&version=1.0.{patch}");
+                match http_post(&address, &path, &token, &archive) {
+                    Some(201) => acknowledged.push(format!("1.0.{patch}")),
+                    _ => break,
+                }
+            }
+            acknowledged
+        })
+    };
+    // Let some publishes through, then stop the server in the middle of the stream.
+    while !dir
+        .path()
+        .join("blobs")
+        .read_dir()
+        .is_ok_and(|mut d| d.next().is_some())
+    {
+        std::thread::yield_now();
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success(), "serve exits cleanly");
+    let acknowledged = publisher.join().unwrap();
+    assert!(!acknowledged.is_empty());
+
+    let (mut again, address) = start(dir.path());
+    let versions = http_get(&address, "/api/v1/skills/acme/pdf/-/versions");
+    for version in &acknowledged {
+        assert!(
+            versions.contains(&format!("\"version\":\"{version}\"")),
+            "{version} was acknowledged but is gone"
+        );
+    }
+    // Every version the registry lists is whole: it downloads (the blob store serves only
+    // bytes that match their digest).
+    let listed = versions.matches("\"version\":\"").count();
+    assert!(listed >= acknowledged.len());
+    for n in 0..listed {
+        let response = http_get(
+            &address,
+            &format!("/api/v1/skills/acme/pdf/-/download?version=1.0.{n}"),
+        );
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "1.0.{n}: {}",
+            &response[..response.len().min(200)]
+        );
+    }
     again.kill().unwrap();
     again.wait().unwrap();
 }
