@@ -62,6 +62,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
@@ -101,17 +102,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    #[expect(
-        clippy::print_stdout,
-        reason = "serve tells the person who started it where it is"
-    )]
+    // Where the server is, for the person who started it. A closed stdout (the starter
+    // went away) must not stop the server, so write errors are ignored.
     {
-        println!("skillreg listening on http://{address}");
-        println!("data folder: {}", data_dir.display());
-        println!(
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "skillreg listening on http://{address}");
+        let _ = writeln!(out, "data folder: {}", data_dir.display());
+        let _ = writeln!(
+            out,
             "admin token: in {} (readable by you only)",
             token_path.display()
         );
+        let _ = out.flush();
     }
     skillreg_server::run(
         listener,
@@ -120,7 +123,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Arc::new(SystemClock),
             Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
         ),
-        shutdown_signal(),
+        shutdown,
     )
     .await
     .context("serving")?;
@@ -167,26 +170,26 @@ fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
     std::fs::write(path, format!("{secret}\n"))
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Registers the SIGINT/SIGTERM handlers now (a signal arriving before the server first
+/// polls the future must not kill the process) and returns the future that completes on
+/// the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("installing the SIGINT handler")?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
-            _ = interrupt => {}
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }

@@ -138,6 +138,7 @@ fn sigterm_during_publishes_loses_nothing_acknowledged() {
         .unwrap()
         .trim()
         .to_owned();
+    let (acked, first_ack) = std::sync::mpsc::channel::<()>();
     let publisher = {
         let (address, token) = (address.clone(), token.clone());
         std::thread::spawn(move || {
@@ -152,22 +153,21 @@ fn sigterm_during_publishes_loses_nothing_acknowledged() {
                 let archive = skillreg_core::bundle::pack(&files).unwrap().into_bytes();
                 let path = format!("/api/v1/skills?namespace=acme&version=1.0.{patch}");
                 match http_post(&address, &path, &token, &archive) {
-                    Some(201) => acknowledged.push(format!("1.0.{patch}")),
+                    Some(201) => {
+                        acknowledged.push(format!("1.0.{patch}"));
+                        let _ = acked.send(());
+                    }
                     _ => break,
                 }
             }
             acknowledged
         })
     };
-    // Let some publishes through, then stop the server in the middle of the stream.
-    while !dir
-        .path()
-        .join("blobs")
-        .read_dir()
-        .is_ok_and(|mut d| d.next().is_some())
-    {
-        std::thread::yield_now();
-    }
+    // Once a publish is acknowledged, stop the server in the middle of the stream: the
+    // publishes in flight then may finish or fail, but nothing acknowledged may be lost.
+    first_ack
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap();
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
