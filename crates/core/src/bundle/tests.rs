@@ -316,6 +316,18 @@ fn every_hostile_archive_gets_its_own_error() {
             |e| matches!(e, BundleError::ParentComponent(_)),
         ),
         (
+            "symlink with an absolute name",
+            with_skill(raw(b"/etc/link", b'2', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::AbsolutePath(_)),
+        ),
+        (
+            "bidirectional override",
+            with_skill(raw("evil\u{202e}dm.sh".as_bytes(), b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::ControlCharacter(_)),
+        ),
+        (
             "non-NFC",
             with_skill(raw("cafe\u{301}.md".as_bytes(), b'0', b"x")),
             BundleLimits::default(),
@@ -424,6 +436,42 @@ fn every_hostile_archive_gets_its_own_error() {
             Err(error) => assert!(check(&error), "{name}: wrong error: {error:?}"),
         }
     }
+}
+
+#[test]
+fn hostile_names_reach_messages_escaped_and_cut() {
+    let escape = with_skill(raw(b"a\x1b[31mred.md", b'0', b"x"));
+    let error = read_archive(&escape, &BundleLimits::default()).unwrap_err();
+    assert!(
+        matches!(error, BundleError::ControlCharacter(_)),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(!message.contains('\x1b'), "{message:?}");
+    assert!(message.contains("a\\u{1b}[31mred.md"), "{message:?}");
+
+    let bidi = "evil\u{202e}dm.sh".parse::<BundlePath>().unwrap_err();
+    assert!(!bidi.to_string().contains('\u{202e}'), "{bidi}");
+
+    let long_and_dirty = format!("{}\x07", "a".repeat(300));
+    let error = long_and_dirty.parse::<BundlePath>().unwrap_err();
+    assert!(
+        matches!(error, BundleError::PathTooLong { len: 301, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().len() < 200, "{error}");
+
+    // A megabyte-long pax path that is not UTF-8.
+    let mut huge = vec![b'x'; 1 << 20];
+    huge[10] = 0xff;
+    let record = pax_record("path", &huge);
+    let bytes = with_skill_and(&[
+        raw(b"PaxHeaders/huge", b'x', &record),
+        raw(b"huge", b'0', b"x"),
+    ]);
+    let error = read_archive(&bytes, &BundleLimits::default()).unwrap_err();
+    assert!(matches!(error, BundleError::NotUtf8(_)), "{error:?}");
+    assert!(error.to_string().len() < 200, "{error}");
 }
 
 #[test]
