@@ -9,7 +9,7 @@ use flate2::read::GzDecoder;
 use flate2::{Compression, GzBuilder};
 use tar::{EntryType, Header};
 
-use super::{BundleError, BundleFile, BundleLimits, BundlePath, FileSet};
+use super::{BundleError, BundleFile, BundleLimits, BundlePath, FileSet, MAX_PATH_BYTES, shown};
 use crate::digest::Digest;
 
 /// The gzip level; fixed, so the same files give the same bytes everywhere.
@@ -81,7 +81,8 @@ pub fn pack(files: &FileSet) -> Result<Archive, BundleError> {
     Ok(Archive { bytes, digest })
 }
 
-/// A reader that fails once more than `remaining` bytes have come through, and says so.
+/// A reader that fails once more than `remaining` bytes have come through, says so through
+/// `exceeded`, and keeps failing after that (a caller that retries gets no more bytes).
 struct Capped<R> {
     inner: R,
     remaining: u64,
@@ -90,10 +91,14 @@ struct Capped<R> {
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let passed = || io::Error::other("decompressed size limit passed");
+        if self.exceeded.get() {
+            return Err(passed());
+        }
         let n = self.inner.read(buf)?;
         if n as u64 > self.remaining {
             self.exceeded.set(true);
-            return Err(io::Error::other("decompressed size limit passed"));
+            return Err(passed());
         }
         self.remaining -= n as u64;
         Ok(n)
@@ -137,28 +142,39 @@ pub fn read_archive(bytes: &[u8], limits: &BundleLimits) -> Result<FileSet, Bund
     let mut total: u64 = 0;
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
-        let raw_path = entry.path_bytes().into_owned();
-        let text = std::str::from_utf8(&raw_path)
-            .map_err(|_| BundleError::NotUtf8(String::from_utf8_lossy(&raw_path).into_owned()))?;
-        let text = text.strip_prefix("./").unwrap_or(text);
         let entry_type = entry.header().entry_type();
-        match entry_type {
-            EntryType::Directory => {
-                let folder = text.trim_end_matches('/');
-                if !folder.is_empty() && folder != "." {
-                    folder.parse::<BundlePath>()?;
-                }
-                continue;
-            }
-            EntryType::XGlobalHeader => continue,
-            EntryType::Regular | EntryType::Continuous => {}
-            EntryType::Symlink => return Err(BundleError::Symlink(text.to_owned())),
-            EntryType::Link => return Err(BundleError::HardLink(text.to_owned())),
-            EntryType::Char | EntryType::Block => return Err(BundleError::Device(text.to_owned())),
-            EntryType::Fifo => return Err(BundleError::Fifo(text.to_owned())),
-            _ => return Err(BundleError::UnsupportedEntry(text.to_owned())),
+        if entry_type == EntryType::XGlobalHeader {
+            // Pax global headers carry defaults (often a commit id from `git archive`), no file.
+            continue;
         }
+        let raw_path = entry.path_bytes().into_owned();
+        let text = std::str::from_utf8(&raw_path).map_err(|_| {
+            // A pax path can be megabytes long; only a bounded prefix reaches the message.
+            let start = &raw_path[..raw_path.len().min(MAX_PATH_BYTES)];
+            BundleError::NotUtf8(shown(&String::from_utf8_lossy(start), 64))
+        })?;
+        // `tar -C folder .` writes `./` before every name and a `./` entry for the folder.
+        let text = text.strip_prefix("./").unwrap_or(text);
+        if entry_type == EntryType::Directory {
+            let folder = text.strip_suffix('/').unwrap_or(text);
+            if !folder.is_empty() && folder != "." {
+                folder.parse::<BundlePath>()?;
+            }
+            continue;
+        }
+        // Every entry's path passes the same check before its type is looked at, so the
+        // variants below only ever carry a valid path.
         let path: BundlePath = text.parse()?;
+        match entry_type {
+            EntryType::Regular | EntryType::Continuous => {}
+            EntryType::Symlink => return Err(BundleError::Symlink(path.to_string())),
+            EntryType::Link => return Err(BundleError::HardLink(path.to_string())),
+            EntryType::Char | EntryType::Block => {
+                return Err(BundleError::Device(path.to_string()));
+            }
+            EntryType::Fifo => return Err(BundleError::Fifo(path.to_string())),
+            _ => return Err(BundleError::UnsupportedEntry(path.to_string())),
+        }
         if files.len() == limits.max_files {
             return Err(BundleError::TooManyFiles {
                 limit: limits.max_files,

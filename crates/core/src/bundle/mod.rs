@@ -64,10 +64,10 @@ pub enum BundleError {
     /// A backslash.
     #[error("path `{0}` contains `\\`; use `/`")]
     Backslash(String),
-    /// NUL or another control character.
+    /// NUL or another control character, or a bidirectional control (shown escaped).
     #[error("path `{0}` contains a control character")]
     ControlCharacter(String),
-    /// Not UTF-8 (shown lossily).
+    /// Not UTF-8 (shown lossily, cut).
     #[error("path `{0}` is not valid UTF-8")]
     NotUtf8(String),
     /// Not in Unicode normalization form C.
@@ -76,7 +76,7 @@ pub enum BundleError {
     /// Longer than [`MAX_PATH_BYTES`].
     #[error("path `{path}` is {len} bytes long; the limit is {MAX_PATH_BYTES}")]
     PathTooLong {
-        /// The path (cut).
+        /// The path (cut, escaped).
         path: String,
         /// Its length.
         len: usize,
@@ -189,14 +189,12 @@ fn validate_path(path: &str) -> Result<(), BundleError> {
     }
     if path.len() > MAX_PATH_BYTES {
         return Err(BundleError::PathTooLong {
-            path: path.chars().take(64).collect(),
+            path: shown(path, 64),
             len: path.len(),
         });
     }
-    if path.chars().any(char::is_control) {
-        return Err(BundleError::ControlCharacter(
-            path.escape_default().to_string(),
-        ));
+    if path.chars().any(is_control) {
+        return Err(BundleError::ControlCharacter(shown(path, MAX_PATH_BYTES)));
     }
     if path.contains('\\') {
         return Err(BundleError::Backslash(owned()));
@@ -218,6 +216,33 @@ fn validate_path(path: &str) -> Result<(), BundleError> {
         return Err(BundleError::NotNfc(owned()));
     }
     Ok(())
+}
+
+/// Control characters, and Unicode's bidirectional controls: a name holding U+202E shows
+/// `evil\u{202e}txt.sh` as `evilhs.txt`, so it is refused like any other control character.
+fn is_control(c: char) -> bool {
+    let bidi_control = matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    c.is_control() || bidi_control
+}
+
+/// A path as an error message shows it: at most `max_chars` characters, cut with `…`, control
+/// and other invisible characters escaped, since the text may come from a hostile archive and
+/// end up on a terminal or in an HTTP body.
+fn shown(path: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (count, c) in path.chars().enumerate() {
+        if count == max_chars {
+            out.push('…');
+            break;
+        }
+        if is_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.extend(c.escape_debug());
+        }
+    }
+    out
 }
 
 /// Whether packing a folder leaves this relative path out: hidden files and folders,

@@ -19,6 +19,7 @@ fn set(files: Vec<BundleFile>) -> Result<FileSet, BundleError> {
 }
 
 /// One raw tar entry, written by hand so that anything a hostile tool could write can be.
+#[derive(Clone, Copy)]
 struct Raw<'a> {
     name: &'a [u8],
     kind: u8,
@@ -75,8 +76,34 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// One pax extended-header record, `<length> <key>=<value>\n`, the length counting itself.
+fn pax_record(key: &str, value: &[u8]) -> Vec<u8> {
+    let body = key.len() + value.len() + 3;
+    let mut len = body + body.to_string().len();
+    if len.to_string().len() != body.to_string().len() {
+        len = body + len.to_string().len();
+    }
+    let mut record = format!("{len} {key}=").into_bytes();
+    record.extend_from_slice(value);
+    record.push(b'\n');
+    record
+}
+
+/// A GNU long-name entry carrying `name` for the entry after it.
+fn gnu_long_name(name: &[u8]) -> Vec<u8> {
+    let mut data = name.to_vec();
+    data.push(0);
+    data
+}
+
 fn with_skill<'a>(extra: Raw<'a>) -> Vec<u8> {
-    gzip(&raw_tar(&[raw(b"SKILL.md", b'0', SKILL), extra]))
+    with_skill_and(&[extra])
+}
+
+fn with_skill_and(extra: &[Raw<'_>]) -> Vec<u8> {
+    let mut entries = vec![raw(b"SKILL.md", b'0', SKILL)];
+    entries.extend_from_slice(extra);
+    gzip(&raw_tar(&entries))
 }
 
 /// Whether an error is the expected one.
@@ -96,6 +123,25 @@ fn every_hostile_archive_gets_its_own_error() {
     let long_name = format!("{}.md", "a".repeat(97));
     let deep = (0..17).map(|_| "d").collect::<Vec<_>>().join("/");
     let bomb = vec![0u8; 1_000_000];
+    let too_long = format!("{}/{}.md", "d".repeat(150), "f".repeat(150));
+    let gnu_too_long = gnu_long_name(too_long.as_bytes());
+    let pax_too_long = pax_record("path", too_long.as_bytes());
+    let truncated_entry = {
+        let whole = raw_tar(&[
+            raw(b"SKILL.md", b'0', SKILL),
+            Raw {
+                declared_size: Some(100),
+                ..raw(b"short.md", b'0', &[5u8; 10])
+            },
+        ]);
+        // SKILL.md's header and data block, the next header, then 10 of the 100 bytes.
+        gzip(&whole[..1024 + 512 + 10])
+    };
+    let bad_checksum = {
+        let mut tar = raw_tar(&[raw(b"SKILL.md", b'0', SKILL), raw(b"a.md", b'0', b"x")]);
+        tar[1024] = b'b';
+        gzip(&tar)
+    };
     let cases: Vec<(&str, Vec<u8>, BundleLimits, Check)> = vec![
         (
             "dot-dot",
@@ -234,6 +280,54 @@ fn every_hostile_archive_gets_its_own_error() {
             |e| matches!(e, BundleError::TooDeep(_)),
         ),
         (
+            "too long (GNU long name)",
+            with_skill_and(&[
+                raw(b"././@LongLink", b'L', &gnu_too_long),
+                raw(b"cut", b'0', b"x"),
+            ]),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::PathTooLong { len: 304, .. }),
+        ),
+        (
+            "too long (pax path)",
+            with_skill_and(&[
+                raw(b"PaxHeaders/cut", b'x', &pax_too_long),
+                raw(b"cut", b'0', b"x"),
+            ]),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::PathTooLong { len: 304, .. }),
+        ),
+        (
+            "empty name",
+            with_skill(raw(b"", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::EmptyPath),
+        ),
+        (
+            "dot component",
+            with_skill(raw(b"a/./b.md", b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::EmptyComponent(_)),
+        ),
+        (
+            "folder entry outside the bundle",
+            with_skill(raw(b"../up/", b'5', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::ParentComponent(_)),
+        ),
+        (
+            "symlink with an absolute name",
+            with_skill(raw(b"/etc/link", b'2', b"")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::AbsolutePath(_)),
+        ),
+        (
+            "bidirectional override",
+            with_skill(raw("evil\u{202e}dm.sh".as_bytes(), b'0', b"x")),
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::ControlCharacter(_)),
+        ),
+        (
             "non-NFC",
             with_skill(raw("cafe\u{301}.md".as_bytes(), b'0', b"x")),
             BundleLimits::default(),
@@ -273,6 +367,18 @@ fn every_hostile_archive_gets_its_own_error() {
             |e| matches!(e, BundleError::CorruptArchive(_)),
         ),
         (
+            "entry shorter than its header",
+            truncated_entry,
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::CorruptArchive(_)),
+        ),
+        (
+            "header checksum mismatch",
+            bad_checksum,
+            BundleLimits::default(),
+            |e| matches!(e, BundleError::CorruptArchive(_)),
+        ),
+        (
             "oversize compressed input",
             vec![0u8; 2000],
             BundleLimits {
@@ -302,6 +408,18 @@ fn every_hostile_archive_gets_its_own_error() {
             |e| matches!(e, BundleError::UnpackedTooLarge { limit: 2000 }),
         ),
         (
+            "folder declaring gigabytes of data",
+            gzip(&raw_tar(&[
+                raw(b"SKILL.md", b'0', SKILL),
+                Raw {
+                    declared_size: Some(1 << 32),
+                    ..raw(b"dir/", b'5', &bomb)
+                },
+            ])),
+            small_limits(),
+            |e| matches!(e, BundleError::UnpackedTooLarge { limit: 2000 }),
+        ),
+        (
             "total over the unpacked limit",
             gzip(&raw_tar(&[
                 raw(b"SKILL.md", b'0', SKILL),
@@ -318,6 +436,56 @@ fn every_hostile_archive_gets_its_own_error() {
             Err(error) => assert!(check(&error), "{name}: wrong error: {error:?}"),
         }
     }
+}
+
+#[test]
+fn hostile_names_reach_messages_escaped_and_cut() {
+    let escape = with_skill(raw(b"a\x1b[31mred.md", b'0', b"x"));
+    let error = read_archive(&escape, &BundleLimits::default()).unwrap_err();
+    assert!(
+        matches!(error, BundleError::ControlCharacter(_)),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(!message.contains('\x1b'), "{message:?}");
+    assert!(message.contains("a\\u{1b}[31mred.md"), "{message:?}");
+
+    let bidi = "evil\u{202e}dm.sh".parse::<BundlePath>().unwrap_err();
+    assert!(!bidi.to_string().contains('\u{202e}'), "{bidi}");
+
+    let long_and_dirty = format!("{}\x07", "a".repeat(300));
+    let error = long_and_dirty.parse::<BundlePath>().unwrap_err();
+    assert!(
+        matches!(error, BundleError::PathTooLong { len: 301, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().len() < 200, "{error}");
+
+    // A megabyte-long pax path that is not UTF-8.
+    let mut huge = vec![b'x'; 1 << 20];
+    huge[10] = 0xff;
+    let record = pax_record("path", &huge);
+    let bytes = with_skill_and(&[
+        raw(b"PaxHeaders/huge", b'x', &record),
+        raw(b"huge", b'0', b"x"),
+    ]);
+    let error = read_archive(&bytes, &BundleLimits::default()).unwrap_err();
+    assert!(matches!(error, BundleError::NotUtf8(_)), "{error:?}");
+    assert!(error.to_string().len() < 200, "{error}");
+}
+
+#[test]
+fn folder_entries_for_the_root_are_accepted() {
+    let bytes = gzip(&raw_tar(&[
+        raw(b"./", b'5', b""),
+        raw(b".", b'5', b""),
+        raw(b"./SKILL.md", b'0', SKILL),
+        raw(b"./refs/", b'5', b""),
+        raw(b"./refs/a.md", b'0', b"a"),
+    ]));
+    let files = read_archive(&bytes, &BundleLimits::default()).unwrap();
+    let paths: Vec<&str> = files.paths().map(BundlePath::as_str).collect();
+    assert_eq!(paths, ["SKILL.md", "refs/a.md"]);
 }
 
 #[test]
@@ -416,9 +584,37 @@ fn long_paths_survive_a_round_trip() {
     ])
     .unwrap();
     let archive = pack(&files).unwrap();
+    let read = read_archive(archive.bytes(), &BundleLimits::default()).unwrap();
+    assert_eq!(read, files);
     assert_eq!(
-        read_archive(archive.bytes(), &BundleLimits::default()).unwrap(),
-        files
+        pack(&read).unwrap(),
+        archive,
+        "the long-name header is deterministic"
+    );
+}
+
+/// Archive digests are blob keys and ETags, so the bytes `pack` writes are pinned: a change
+/// in the tar or gzip writer (a dependency upgrade included) fails here and has to be a
+/// decision, not an accident.
+#[test]
+fn the_archive_bytes_are_pinned() {
+    let files = set(vec![
+        file("SKILL.md", SKILL, false),
+        file("scripts/run.sh", b"#!/bin/sh\necho hi\n", true),
+    ])
+    .unwrap();
+    let archive = pack(&files).unwrap();
+    // Checked when pinned with an independent reader (Python's gzip and tarfile): gzip header
+    // `1f8b 08 00 00000000 02 ff` (no name, mtime 0, OS unknown); two ustar entries, sorted,
+    // no folder entry, modes 0644 and 0755, uid/gid 0, empty owner names, mtime 0.
+    assert_eq!(archive.bytes().len(), 183);
+    assert_eq!(
+        &archive.bytes()[..10],
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    );
+    assert_eq!(
+        archive.digest().hex(),
+        "6c8524fa7431d72704fc047ffb9a37deb293c6b0241f1467feb15ff69c32c930"
     );
 }
 
