@@ -982,6 +982,113 @@ async fn events_stream_and_resume(s: TestServer) {
     );
 }
 
+/// Raw tar bytes with one hostile entry, gzipped.
+fn hostile_archive(name: &[u8], kind: u8) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name);
+    header[100..108].copy_from_slice(b"0000644\0");
+    header[108..116].copy_from_slice(b"0000000\0");
+    header[116..124].copy_from_slice(b"0000000\0");
+    header[124..136].copy_from_slice(b"00000000000\0");
+    header[136..148].copy_from_slice(b"00000000000\0");
+    header[156] = kind;
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut tar = header.to_vec();
+    tar.extend_from_slice(&[0u8; 1024]);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &tar).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Hostile requests get a 4xx in the envelope: never a 5xx, never a hang.
+async fn hostile_requests_get_4xx(s: TestServer) {
+    let publish_uri = "/api/v1/skills?namespace=acme&version=1.0.0";
+    let many_files = {
+        let files: Vec<(String, String)> = (0..1001)
+            .map(|i| (format!("f{i}.txt"), String::new()))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        let limits = skillreg_core::bundle::BundleLimits {
+            max_files: 2000,
+            ..Default::default()
+        };
+        let mut all = vec![skillreg_core::bundle::BundleFile::new(
+            "SKILL.md".parse().unwrap(),
+            b"---\nname: pdf\ndescription: x\n---\n".to_vec(),
+            false,
+        )];
+        for (path, contents) in refs {
+            all.push(skillreg_core::bundle::BundleFile::new(
+                path.parse().unwrap(),
+                contents.as_bytes().to_vec(),
+                false,
+            ));
+        }
+        pack(&skillreg_core::bundle::FileSet::new(all, &limits).unwrap())
+            .unwrap()
+            .into_bytes()
+    };
+    let truncated = {
+        let whole = archive_of("pdf tools", &[("big.txt", &"x".repeat(50_000))]);
+        whole[..whole.len() / 2].to_vec()
+    };
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated gzip", truncated),
+        ("dot-dot", hostile_archive(b"../evil.sh", b'0')),
+        ("symlink", hostile_archive(b"link", b'2')),
+        ("too many files", many_files),
+        ("garbage", b"not an archive".to_vec()),
+        ("empty", Vec::new()),
+        ("oversize", vec![0u8; 21 * 1024 * 1024]),
+    ];
+    for (what, body) in bodies {
+        for uri in [publish_uri, "/api/v1/import?namespace=acme"] {
+            let (status, body) = send(&s.app, "POST", uri, &s.token, body.clone()).await;
+            assert!(status.is_client_error(), "{what} to {uri}: {status} {body}");
+            assert!(body["error"]["type"].is_string(), "{what}: {body}");
+        }
+    }
+    let gets = [
+        "/api/v1/resolve?name=UPPER/Case",
+        "/api/v1/resolve?name=acme/pdf&version=%3E%3E%3E",
+        "/api/v1/resolve",
+        "/api/v1/skills/..%2F..%2Fetc/passwd",
+        "/api/v1/skills/a/b/c/d/e/f",
+        "/api/v1/skills?limit=100000",
+        "/api/v1/skills?cursor=%00%01",
+        "/api/v1/skills?min_rating=9",
+        "/api/v1/skills?namespace=..",
+        "/api/v1/skills/acme/pdf/-/nothing",
+        "/api/v1/skills/acme/pdf/-/download?version=%FF",
+        "/api/v1/events?after=abc",
+        "/no/such/route",
+    ];
+    for uri in gets {
+        let (status, body) = get(&s.app, uri).await;
+        assert!(status.is_client_error(), "{uri}: {status} {body}");
+    }
+    for (method, uri) in [
+        ("POST", "/api/v1/tokens"),
+        ("PUT", "/api/v1/namespaces/acme/-/members/bob"),
+        (
+            "POST",
+            "/api/v1/skills/acme/pdf/-/versions/not-a-version/yank",
+        ),
+    ] {
+        let (status, body) = send(&s.app, method, uri, "skr_wrong", b"{}".to_vec()).await;
+        assert!(status.is_client_error(), "{method} {uri}: {status} {body}");
+        let (status, body) = send(&s.app, method, uri, &s.token, b"{not json".to_vec()).await;
+        assert!(status.is_client_error(), "{method} {uri}: {status} {body}");
+    }
+}
+
 /// Every API test, once over SQLite and once over PostgreSQL.
 macro_rules! on_both_stores {
     ($($test:ident),* $(,)?) => {
@@ -1002,6 +1109,7 @@ macro_rules! on_both_stores {
 
 on_both_stores!(
     events_stream_and_resume,
+    hostile_requests_get_4xx,
     fixtures_publish_resolve_and_download_with_matching_digests,
     errors_come_in_one_envelope,
     an_oversize_body_is_refused_with_413,
