@@ -15,22 +15,77 @@ use skillreg_core::model::Scope;
 use skillreg_core::ports::{BlobStore, Clock as _, SkillStore};
 use skillreg_core::usecases::{Registry, RegistryConfig};
 
-/// Settings of `skillreg serve`.
+/// The address `serve` listens on when nothing says otherwise.
+const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+
+/// Settings of `skillreg serve`. Each comes from its flag, else its `SKILLREG_*`
+/// variable, else the config file, else its default.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
+    /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`.
+    #[arg(long, env = "SKILLREG_CONFIG")]
+    config: Option<PathBuf>,
     /// Folder for the SQLite database, the blobs and the admin token [default: the user's
     /// data folder, e.g. ~/.local/share/skillreg]
     #[arg(long, env = "SKILLREG_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "SKILLREG_LISTEN", default_value = "127.0.0.1:7878")]
-    listen: SocketAddr,
+    /// Address to listen on, port 0 for a free port [default: 127.0.0.1:7878]
+    #[arg(long, env = "SKILLREG_LISTEN")]
+    listen: Option<SocketAddr>,
     /// A `postgres://` URL to use PostgreSQL instead of the SQLite file.
     #[arg(long, env = "SKILLREG_DATABASE_URL")]
     database_url: Option<String>,
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR")]
     blob_dir: Option<PathBuf>,
+}
+
+/// The config file's settings; unknown keys are refused, so a typo is not ignored.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    blob_dir: Option<PathBuf>,
+}
+
+/// Settings after flags, variables, the config file and defaults are merged.
+#[derive(Debug)]
+struct Settings {
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    database_url: Option<String>,
+    blob_dir: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    fn settings(self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the config file {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .with_context(|| format!("the config file {} is not valid", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let listen = match self.listen.or(file.listen) {
+            Some(listen) => listen,
+            None => DEFAULT_LISTEN
+                .parse()
+                .context("the default listen address")?,
+        };
+        Ok(Settings {
+            data_dir: self
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(default_data_dir),
+            listen,
+            database_url: self.database_url.or(file.database_url),
+            blob_dir: self.blob_dir.or(file.blob_dir),
+        })
+    }
 }
 
 #[expect(
@@ -63,7 +118,8 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+    let args = args.settings()?;
+    let data_dir = args.data_dir.clone();
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
     let store: Arc<dyn SkillStore> = match &args.database_url {

@@ -203,3 +203,54 @@ fn sigterm_during_publishes_loses_nothing_acknowledged() {
     again.kill().unwrap();
     again.wait().unwrap();
 }
+
+#[test]
+fn settings_come_from_a_config_file_and_a_bad_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("from-config");
+    let config = dir.path().join("skillreg.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = {:?}\n",
+            data.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("SKILLREG_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("skillreg listening on http://127.0.0.1:")
+    );
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        format!("data folder: {}", data.display())
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    std::fs::write(&config, "listne = \"127.0.0.1:0\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: the config file"), "{stderr}");
+    assert!(
+        stderr.contains("listne"),
+        "the unknown key is named: {stderr}"
+    );
+}
