@@ -22,7 +22,8 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 /// variable, else the config file, else its default.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`.
+    /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
+    /// `writes_per_minute`.
     #[arg(long, env = "SKILLREG_CONFIG")]
     config: Option<PathBuf>,
     /// Folder for the SQLite database, the blobs and the admin token [default: the user's
@@ -35,6 +36,10 @@ pub(crate) struct ServeArgs {
     /// A `postgres://` URL to use PostgreSQL instead of the SQLite file.
     #[arg(long, env = "SKILLREG_DATABASE_URL")]
     database_url: Option<String>,
+    /// Writes each token may make per minute (bursts of half as many, at least 60)
+    /// [default: 120]
+    #[arg(long, env = "SKILLREG_WRITES_PER_MINUTE")]
+    writes_per_minute: Option<u32>,
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR")]
     blob_dir: Option<PathBuf>,
@@ -48,6 +53,7 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
+    writes_per_minute: Option<u32>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -57,6 +63,7 @@ struct Settings {
     listen: SocketAddr,
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
+    writes_per_minute: Option<u32>,
 }
 
 impl ServeArgs {
@@ -84,6 +91,7 @@ impl ServeArgs {
             listen,
             database_url: self.database_url.or(file.database_url),
             blob_dir: self.blob_dir.or(file.blob_dir),
+            writes_per_minute: self.writes_per_minute.or(file.writes_per_minute),
         })
     }
 }
@@ -154,6 +162,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(RandomIds),
         RegistryConfig::default(),
     );
+    let mut limits = skillreg_server::LimitsConfig::default();
+    if let Some(per_minute) = args.writes_per_minute {
+        limits.writes = skillreg_server::Rate {
+            burst: (per_minute / 2).max(60),
+            per_minute,
+        };
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -178,7 +193,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             registry,
             Arc::new(SystemClock),
             Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
-        ),
+        )
+        .with_limits(limits),
         shutdown,
     )
     .await
