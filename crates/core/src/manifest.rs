@@ -2,11 +2,15 @@
 //! every rule of formats.md and returns the [`Manifest`] with its warnings, or the first
 //! error.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde_yaml_ng::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_yaml_ng::{Mapping, Value};
 
 use crate::identity::{IdentityError, SkillName};
+use crate::text::sanitize_remote;
 use crate::version::Version;
 
 /// Largest frontmatter accepted, in bytes.
@@ -20,6 +24,16 @@ pub const HARD_MAX_DESCRIPTION_LEN: usize = 4096;
 pub const MAX_COMPATIBILITY_LEN: usize = 500;
 /// Lines above which a SKILL.md earns a warning.
 pub const RECOMMENDED_MAX_LINES: usize = 500;
+
+/// How deep `[` and `{` may nest in the frontmatter. The YAML parser's time grows with this
+/// depth times the document's length (seconds for 64 KiB of `[`), and the deserializer
+/// refuses nesting this deep anyway.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// Units of work (one per node, one per byte of text) a frontmatter may cost per byte of its
+/// source. Without aliases a document costs at most about two per byte (`[:,:]` or `"\L"`),
+/// so only alias expansion (a few kilobytes growing into gigabytes) comes near it.
+const EXPANSION_PER_BYTE: usize = 4;
 
 const KNOWN_FIELDS: &[&str] = &[
     "name",
@@ -48,7 +62,7 @@ impl Manifest {
     pub fn name(&self) -> &SkillName {
         &self.name
     }
-    /// The `description` field.
+    /// The `description` field, without surrounding whitespace.
     pub fn description(&self) -> &str {
         &self.description
     }
@@ -56,7 +70,7 @@ impl Manifest {
     pub fn license(&self) -> Option<&str> {
         self.license.as_deref()
     }
-    /// The `compatibility` field.
+    /// The `compatibility` field, without surrounding whitespace.
     pub fn compatibility(&self) -> Option<&str> {
         self.compatibility.as_deref()
     }
@@ -89,7 +103,7 @@ pub enum ManifestWarning {
     /// A top-level field the format does not define.
     #[error("unknown field `{field}` in the frontmatter")]
     UnknownField {
-        /// The field.
+        /// The field, with control characters removed and cut to a few hundred characters.
         field: String,
     },
     /// The description is longer than the format's 1024 characters.
@@ -122,16 +136,20 @@ pub enum ManifestError {
     /// No closing `---` line.
     #[error("SKILL.md frontmatter is not closed by a `---` line")]
     UnterminatedFrontmatter,
-    /// The frontmatter is larger than [`MAX_FRONTMATTER_BYTES`].
+    /// The frontmatter is larger than [`MAX_FRONTMATTER_BYTES`] (also when no closing `---`
+    /// line comes within that many bytes).
     #[error("SKILL.md frontmatter is larger than {MAX_FRONTMATTER_BYTES} bytes")]
     FrontmatterTooLarge,
+    /// `[` and `{` nest too deep (counted before parsing, so brackets inside text count
+    /// too; it takes more than a hundred unclosed ones).
+    #[error("SKILL.md frontmatter nests `[` or `{{` more than {MAX_FLOW_DEPTH} deep")]
+    YamlTooDeep,
     /// The frontmatter is not valid YAML.
     #[error("SKILL.md frontmatter is not valid YAML: {0}")]
     InvalidYaml(String),
-    /// The frontmatter uses YAML anchors or aliases, refused so that no document can
-    /// expand into a huge one.
-    #[error("SKILL.md frontmatter uses YAML anchors or aliases, which are not allowed")]
-    YamlAliases,
+    /// YAML aliases (`*a`) expand the frontmatter far beyond its size.
+    #[error("SKILL.md frontmatter's YAML aliases expand it far beyond its size")]
+    YamlAliasExpansion,
     /// The frontmatter is not a mapping of fields.
     #[error("SKILL.md frontmatter must be a mapping of fields")]
     NotAMapping,
@@ -154,10 +172,10 @@ pub enum ManifestError {
     NameMismatch {
         /// The name in the file.
         name: String,
-        /// The folder's name.
+        /// The folder's name, with control characters removed and cut.
         folder: String,
     },
-    /// The description is empty.
+    /// The description is empty (or only whitespace, or `null`).
     #[error("SKILL.md description is empty")]
     EmptyDescription,
     /// The description is too long.
@@ -171,7 +189,7 @@ pub enum ManifestError {
     /// The description has `<` or `>`.
     #[error("SKILL.md description must not contain `<` or `>`")]
     DescriptionAngleBrackets,
-    /// The compatibility note is empty or too long.
+    /// The compatibility note is empty (or only whitespace) or too long.
     #[error("SKILL.md compatibility must be 1 to {MAX_COMPATIBILITY_LEN} characters long")]
     CompatibilityLength,
     /// The version is not semver.
@@ -192,9 +210,16 @@ pub struct ParsedManifest {
 
 /// Parses and validates a SKILL.md. `folder_name`, when given, must equal the `name` field.
 ///
-/// `metadata` values that are YAML scalars (numbers, booleans) are kept as their text; a
-/// `version` written as a YAML number (`1.0`) is refused with [`ManifestError::WrongType`]
-/// because `1.0` is not a semver version.
+/// Decisions beyond formats.md:
+/// - `metadata` values (and keys) that are YAML scalars (numbers, booleans) are kept as their
+///   text; `null`, lists and maps are refused.
+/// - A `version` written as a YAML number (`1.0`) is refused with
+///   [`ManifestError::WrongType`], because `1.0` is not a semver version; `1.2.3` is text to
+///   YAML and parses.
+/// - `allowed-tools` splits on spaces (or commas) outside parentheses, so
+///   `Bash(git add:*) Read` is two tools.
+/// - YAML aliases are allowed as long as they do not expand the document far beyond its size
+///   ([`ManifestError::YamlAliasExpansion`]); tags other than YAML's own are refused.
 ///
 /// # Errors
 /// The first [`ManifestError`] found.
@@ -205,17 +230,7 @@ pub fn parse_skill_md(
     let text = std::str::from_utf8(contents).map_err(|_| ManifestError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (frontmatter, body) = split_frontmatter(text)?;
-    if frontmatter.contains('&') || frontmatter.contains('*') {
-        refuse_aliases(frontmatter)?;
-    }
-    let value: Value = match serde_yaml_ng::from_str(frontmatter) {
-        Ok(value) => value,
-        Err(error) => {
-            let message: String = error.to_string().chars().take(200).collect();
-            return Err(ManifestError::InvalidYaml(message));
-        }
-    };
-    let mapping = match value {
+    let mapping = match parse_yaml(frontmatter)? {
         Value::Mapping(mapping) => mapping,
         Value::Null => return Err(ManifestError::MissingField("name")),
         _ => return Err(ManifestError::NotAMapping),
@@ -227,7 +242,9 @@ pub fn parse_skill_md(
             return Err(ManifestError::NotAMapping);
         };
         if !KNOWN_FIELDS.contains(&key.as_str()) {
-            warnings.push(ManifestWarning::UnknownField { field: key.clone() });
+            warnings.push(ManifestWarning::UnknownField {
+                field: sanitize_remote(&key),
+            });
         }
         fields.insert(key, value);
     }
@@ -238,7 +255,7 @@ pub fn parse_skill_md(
         if folder != name.as_str() {
             return Err(ManifestError::NameMismatch {
                 name: name.to_string(),
-                folder: folder.to_owned(),
+                folder: sanitize_remote(folder),
             });
         }
     }
@@ -248,7 +265,10 @@ pub fn parse_skill_md(
         });
     }
 
-    let description = required_string(&fields, "description")?.trim().to_owned();
+    let description = match fields.get("description") {
+        Some(Value::Null) => return Err(ManifestError::EmptyDescription),
+        _ => required_string(&fields, "description")?.trim().to_owned(),
+    };
     if description.is_empty() {
         return Err(ManifestError::EmptyDescription);
     }
@@ -264,7 +284,7 @@ pub fn parse_skill_md(
     }
 
     let license = optional_string(&fields, "license")?;
-    let compatibility = optional_string(&fields, "compatibility")?;
+    let compatibility = optional_string(&fields, "compatibility")?.map(|c| c.trim().to_owned());
     if compatibility
         .as_ref()
         .is_some_and(|c| c.is_empty() || c.chars().count() > MAX_COMPATIBILITY_LEN)
@@ -278,7 +298,7 @@ pub fn parse_skill_md(
         Some(Value::String(text)) => Some(
             text.trim()
                 .parse()
-                .map_err(|_| ManifestError::InvalidVersion(text.chars().take(64).collect()))?,
+                .map_err(|_| ManifestError::InvalidVersion(sanitize_remote(text)))?,
         ),
         Some(_) => {
             return Err(ManifestError::WrongType {
@@ -307,46 +327,224 @@ pub fn parse_skill_md(
     })
 }
 
-/// Splits `---\n<yaml>\n---\n<body>`, without reading further than the frontmatter limit
-/// to find the closing line.
+/// Splits `---\n<yaml>\n---\n<body>` (either line end), looking no further than the
+/// frontmatter limit for the closing line.
 fn split_frontmatter(text: &str) -> Result<(&str, &str), ManifestError> {
     let after_open = text
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
-        .ok_or(ManifestError::MissingFrontmatter)?;
-    let mut offset = 0;
-    for line in after_open.split_inclusive('\n') {
-        if line.trim_end_matches(['\n', '\r']) == "---" {
-            let frontmatter = &after_open[..offset];
-            let body = &after_open[offset + line.len()..];
-            return Ok((frontmatter, body));
-        }
-        offset += line.len();
-        if offset > MAX_FRONTMATTER_BYTES {
+        .ok_or(if text == "---" {
+            ManifestError::UnterminatedFrontmatter
+        } else {
+            ManifestError::MissingFrontmatter
+        })?;
+    let bytes = after_open.as_bytes();
+    // `start` is where a line begins, which is also the frontmatter's length should that
+    // line close it. Every index below is just after a `\n`, so slicing there is safe.
+    let mut start = 0;
+    loop {
+        if start > MAX_FRONTMATTER_BYTES {
             return Err(ManifestError::FrontmatterTooLarge);
         }
-    }
-    Err(ManifestError::UnterminatedFrontmatter)
-}
-
-/// Refuses anchors (`&a`) and aliases (`*a`) in YAML structure, leaving `&` and `*` inside
-/// quoted or plain scalar text alone as far as a line-level check can tell: a token that
-/// starts a value or list item.
-fn refuse_aliases(frontmatter: &str) -> Result<(), ManifestError> {
-    for line in frontmatter.lines() {
-        let trimmed = line.trim_start().trim_start_matches("- ");
-        let value = trimmed
-            .split_once(": ")
-            .map_or(trimmed, |(_, value)| value)
-            .trim_start();
-        let starts_node = |c: char| {
-            value.starts_with(c) && value.chars().nth(1).is_some_and(|n| n.is_alphanumeric())
-        };
-        if starts_node('&') || starts_node('*') || trimmed.starts_with("<<:") {
-            return Err(ManifestError::YamlAliases);
+        if let Some(after) = bytes[start..].strip_prefix(b"---") {
+            let body_start = match after {
+                [] => Some(start + 3),
+                [b'\n', ..] => Some(start + 4),
+                [b'\r', b'\n', ..] => Some(start + 5),
+                _ => None,
+            };
+            if let Some(body_start) = body_start {
+                return Ok((&after_open[..start], &after_open[body_start..]));
+            }
+        }
+        let search_end = bytes.len().min(MAX_FRONTMATTER_BYTES + 1);
+        let next_newline = bytes
+            .get(start..search_end)
+            .and_then(|line| line.iter().position(|&b| b == b'\n'));
+        match next_newline {
+            Some(newline) => start += newline + 1,
+            None if bytes.len() > MAX_FRONTMATTER_BYTES => {
+                return Err(ManifestError::FrontmatterTooLarge);
+            }
+            None => return Err(ManifestError::UnterminatedFrontmatter),
         }
     }
-    Ok(())
+}
+
+/// Parses the frontmatter into a [`Value`] after checking the nesting of `[` and `{`, and
+/// with a budget that stops alias expansion.
+fn parse_yaml(frontmatter: &str) -> Result<Value, ManifestError> {
+    if flow_depth(frontmatter) > MAX_FLOW_DEPTH {
+        return Err(ManifestError::YamlTooDeep);
+    }
+    // The few extra units let an empty or one-word document be `null` or a scalar.
+    let budget = Budget {
+        left: Cell::new(EXPANSION_PER_BYTE * frontmatter.len() + 16),
+        exhausted: Cell::new(false),
+    };
+    let deserializer = serde_yaml_ng::Deserializer::from_str(frontmatter);
+    match (BudgetedValue { budget: &budget }).deserialize(deserializer) {
+        Ok(value) => Ok(value),
+        Err(_) if budget.exhausted.get() => Err(ManifestError::YamlAliasExpansion),
+        Err(error) => Err(ManifestError::InvalidYaml(sanitize_remote(
+            &error.to_string(),
+        ))),
+    }
+}
+
+/// The deepest run of `[` and `{` not yet closed, counting every bracket in the text: an
+/// overestimate (brackets inside strings count too) that needs no parsing.
+fn flow_depth(frontmatter: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut deepest = 0;
+    for byte in frontmatter.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// What is left of the work a frontmatter may cost, and whether it ran out.
+#[derive(Debug)]
+struct Budget {
+    left: Cell<usize>,
+    exhausted: Cell<bool>,
+}
+
+/// Deserializes one YAML node into a [`Value`], charging every node and every byte of text
+/// to a [`Budget`]. serde_yaml_ng expands aliases as it goes and only caps the number of
+/// jumps, which lets 30 KB of `[*a, *a, …]` build gigabytes of values.
+#[derive(Debug, Clone, Copy)]
+struct BudgetedValue<'a> {
+    budget: &'a Budget,
+}
+
+impl BudgetedValue<'_> {
+    fn charge<E: de::Error>(self, cost: usize) -> Result<(), E> {
+        match self.budget.left.get().checked_sub(cost) {
+            Some(left) => {
+                self.budget.left.set(left);
+                Ok(())
+            }
+            None => {
+                self.budget.exhausted.set(true);
+                Err(E::custom("aliases expand the document too far"))
+            }
+        }
+    }
+
+    fn text<E: de::Error>(self, text: String) -> Result<Value, E> {
+        self.charge(1 + text.len())?;
+        Ok(Value::String(text))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for BudgetedValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BudgetedValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        self.charge(1)?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        self.charge(1)?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        self.charge(1)?;
+        Ok(Value::Number(n.into()))
+    }
+
+    // Integers beyond 64 bits are kept as their digits: they can only be metadata text.
+    fn visit_i128<E: de::Error>(self, n: i128) -> Result<Value, E> {
+        self.text(n.to_string())
+    }
+
+    fn visit_u128<E: de::Error>(self, n: u128) -> Result<Value, E> {
+        self.text(n.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        self.charge(1)?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+        // Charged before copying, so an expanded alias is refused before it is allocated.
+        self.charge(1 + text.len())?;
+        Ok(Value::String(text.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Value, E> {
+        self.text(text)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.charge(1)?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        self.charge(1)?;
+        let mut sequence = Vec::new();
+        while let Some(item) = items.next_element_seed(self)? {
+            sequence.push(item);
+        }
+        Ok(Value::Sequence(sequence))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        self.charge(1)?;
+        let mut mapping = Mapping::new();
+        while let Some(key) = entries.next_key_seed(self)? {
+            if mapping.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key {}",
+                    describe_key(&key)
+                )));
+            }
+            let value = entries.next_value_seed(self)?;
+            mapping.insert(key, value);
+        }
+        Ok(Value::Mapping(mapping))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _tagged: A) -> Result<Value, A::Error> {
+        Err(de::Error::custom(
+            "YAML tags other than YAML's own (like `!!str`) are not supported",
+        ))
+    }
+}
+
+fn describe_key(key: &Value) -> String {
+    match key {
+        Value::String(text) => format!("`{text}`"),
+        _ => "(not a string)".to_owned(),
+    }
 }
 
 fn required_string(
@@ -407,16 +605,15 @@ fn allowed_tools(
     };
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::String(text)) if text.contains(',') => {
-            warnings.push(ManifestWarning::CommaSeparatedAllowedTools);
-            Ok(text
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect())
+        Some(Value::String(text)) => {
+            let (by_comma, has_comma) = split_outside_parentheses(text, |c| c == ',');
+            if has_comma {
+                warnings.push(ManifestWarning::CommaSeparatedAllowedTools);
+                Ok(by_comma)
+            } else {
+                Ok(split_outside_parentheses(text, char::is_whitespace).0)
+            }
         }
-        Some(Value::String(text)) => Ok(text.split_whitespace().map(str::to_owned).collect()),
         Some(Value::Sequence(items)) => items
             .iter()
             .map(|item| match item {
@@ -426,6 +623,38 @@ fn allowed_tools(
             .collect(),
         Some(_) => Err(wrong),
     }
+}
+
+/// Splits at separators outside parentheses, so that a tool pattern such as
+/// `Bash(git add:*)` stays whole; trims the pieces and drops empty ones. Also says whether
+/// there was any such separator.
+fn split_outside_parentheses(
+    text: &str,
+    is_separator: impl Fn(char) -> bool,
+) -> (Vec<String>, bool) {
+    let mut pieces = Vec::new();
+    let mut depth: usize = 0;
+    let mut piece_start = 0;
+    for (index, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 && is_separator(c) => {
+                pieces.push(&text[piece_start..index]);
+                piece_start = index + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    let had_separator = !pieces.is_empty();
+    pieces.push(&text[piece_start..]);
+    let pieces = pieces
+        .into_iter()
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (pieces, had_separator)
 }
 
 #[cfg(test)]
@@ -440,10 +669,18 @@ mod tests {
         parse_skill_md(skill_md(frontmatter).as_bytes(), Some("pdf"))
     }
 
+    /// `[*a, *a, …]` over `&a [x, x, …]`: about 28 KB that serde_yaml_ng alone expands into
+    /// 49 million values.
+    fn flat_alias_bomb() -> String {
+        let inner = vec!["x"; 7000].join(",");
+        let outer = vec!["*a"; 7000].join(",");
+        format!("name: pdf\ndescription: x\nbomb: [&a [{inner}], {outer}]\n")
+    }
+
     #[test]
     fn a_full_manifest_parses() {
         let parsed = parse(
-            "name: pdf\ndescription: Fill PDF forms\nlicense: MIT\ncompatibility: needs python3\nmetadata:\n  tags: docs, pdf\n  stars: 5\nallowed-tools: Read Bash(python:*)\nversion: \"1.2.3\"\n",
+            "name: pdf\ndescription: Fill PDF forms\nlicense: MIT\ncompatibility: needs python3\nmetadata:\n  tags: docs, pdf\n  stars: 5\n  beta: true\nallowed-tools: Read Bash(python:*)\nversion: \"1.2.3\"\n",
         )
         .unwrap();
         let m = &parsed.manifest;
@@ -452,6 +689,7 @@ mod tests {
         assert_eq!(m.license(), Some("MIT"));
         assert_eq!(m.compatibility(), Some("needs python3"));
         assert_eq!(m.metadata().get("stars").map(String::as_str), Some("5"));
+        assert_eq!(m.metadata().get("beta").map(String::as_str), Some("true"));
         assert_eq!(m.allowed_tools(), ["Read", "Bash(python:*)"]);
         assert_eq!(m.version(), Some(&Version::new(1, 2, 3)));
         assert!(parsed.warnings.is_empty());
@@ -460,22 +698,60 @@ mod tests {
 
     #[test]
     fn every_bad_manifest_has_its_own_error() {
-        let long = "x".repeat(4097);
+        let wrong = |field, expected| ManifestError::WrongType { field, expected };
+        let any_yaml_error = ManifestError::InvalidYaml(String::new());
         let cases: Vec<(String, ManifestError)> = vec![
+            // Shape.
+            ("".into(), ManifestError::MissingField("name")),
+            ("name: [pdf\n".into(), any_yaml_error.clone()),
             (
-                "name: pdf\n".into(),
-                ManifestError::MissingField("description"),
+                "name: pdf\n  description: x\n".into(),
+                any_yaml_error.clone(),
             ),
+            (
+                "name: pdf\nname: pdf\ndescription: x\n".into(),
+                any_yaml_error.clone(),
+            ),
+            (
+                "name: pdf\ndescription: !custom x\n".into(),
+                any_yaml_error.clone(),
+            ),
+            (
+                "name: pdf\ndescription: !!int x\n".into(),
+                any_yaml_error.clone(),
+            ),
+            (
+                "name: pdf\ndescription: *undefined\n".into(),
+                any_yaml_error.clone(),
+            ),
+            ("- a\n- b\n".into(), ManifestError::NotAMapping),
+            ("just text\n".into(), ManifestError::NotAMapping),
+            (
+                "1: pdf\nname: pdf\ndescription: x\n".into(),
+                ManifestError::NotAMapping,
+            ),
+            (
+                format!("x: {}\n", "[".repeat(129)),
+                ManifestError::YamlTooDeep,
+            ),
+            (
+                format!("x: {}\n", "{a: ".repeat(15_000)),
+                ManifestError::YamlTooDeep,
+            ),
+            (flat_alias_bomb(), ManifestError::YamlAliasExpansion),
+            // name.
             (
                 "description: x\n".into(),
                 ManifestError::MissingField("name"),
             ),
-            ("".into(), ManifestError::MissingField("name")),
             (
-                "name: [pdf\n".into(),
-                ManifestError::InvalidYaml(String::new()),
+                "name:\ndescription: x\n".into(),
+                ManifestError::MissingField("name"),
             ),
-            ("- a\n- b\n".into(), ManifestError::NotAMapping),
+            (
+                "name: 5\ndescription: x\n".into(),
+                wrong("name", "a string"),
+            ),
             (
                 "name: PDF\ndescription: x\n".into(),
                 ManifestError::InvalidName(IdentityError::NameCharacter {
@@ -490,12 +766,21 @@ mod tests {
                     folder: "pdf".into(),
                 },
             ),
+            // description.
+            (
+                "name: pdf\n".into(),
+                ManifestError::MissingField("description"),
+            ),
+            (
+                "name: pdf\ndescription:\n".into(),
+                ManifestError::EmptyDescription,
+            ),
             (
                 "name: pdf\ndescription: \"  \"\n".into(),
                 ManifestError::EmptyDescription,
             ),
             (
-                format!("name: pdf\ndescription: {long}\n"),
+                format!("name: pdf\ndescription: {}\n", "x".repeat(4097)),
                 ManifestError::DescriptionTooLong { len: 4097 },
             ),
             (
@@ -503,86 +788,330 @@ mod tests {
                 ManifestError::DescriptionAngleBrackets,
             ),
             (
+                "name: pdf\ndescription: a -> b\n".into(),
+                ManifestError::DescriptionAngleBrackets,
+            ),
+            (
                 "name: pdf\ndescription: [1, 2]\n".into(),
-                ManifestError::WrongType {
-                    field: "description",
-                    expected: "a string",
-                },
+                wrong("description", "a string"),
+            ),
+            (
+                "name: pdf\ndescription: 12\n".into(),
+                wrong("description", "a string"),
+            ),
+            // license and compatibility.
+            (
+                "name: pdf\ndescription: x\nlicense: [MIT]\n".into(),
+                wrong("license", "a string"),
             ),
             (
                 "name: pdf\ndescription: x\ncompatibility: \"\"\n".into(),
                 ManifestError::CompatibilityLength,
             ),
             (
+                "name: pdf\ndescription: x\ncompatibility: \" \"\n".into(),
+                ManifestError::CompatibilityLength,
+            ),
+            (
+                format!(
+                    "name: pdf\ndescription: x\ncompatibility: {}\n",
+                    "c".repeat(501)
+                ),
+                ManifestError::CompatibilityLength,
+            ),
+            (
+                "name: pdf\ndescription: x\ncompatibility: {a: b}\n".into(),
+                wrong("compatibility", "a string"),
+            ),
+            // metadata.
+            (
                 "name: pdf\ndescription: x\nmetadata: [a]\n".into(),
-                ManifestError::WrongType {
-                    field: "metadata",
-                    expected: "a map of strings to strings",
-                },
+                wrong("metadata", "a map of strings to strings"),
+            ),
+            (
+                "name: pdf\ndescription: x\nmetadata: text\n".into(),
+                wrong("metadata", "a map of strings to strings"),
             ),
             (
                 "name: pdf\ndescription: x\nmetadata:\n  a: [1]\n".into(),
-                ManifestError::WrongType {
-                    field: "metadata",
-                    expected: "a map of strings to strings",
-                },
+                wrong("metadata", "a map of strings to strings"),
             ),
             (
-                "name: pdf\ndescription: x\nallowed-tools: 5\n".into(),
-                ManifestError::WrongType {
-                    field: "allowed-tools",
-                    expected: "a space-separated string or a list of strings",
-                },
+                "name: pdf\ndescription: x\nmetadata:\n  a:\n".into(),
+                wrong("metadata", "a map of strings to strings"),
             ),
+            // allowed-tools.
+            (
+                "name: pdf\ndescription: x\nallowed-tools: 5\n".into(),
+                wrong(
+                    "allowed-tools",
+                    "a space-separated string or a list of strings",
+                ),
+            ),
+            (
+                "name: pdf\ndescription: x\nallowed-tools: {Read: yes}\n".into(),
+                wrong(
+                    "allowed-tools",
+                    "a space-separated string or a list of strings",
+                ),
+            ),
+            (
+                "name: pdf\ndescription: x\nallowed-tools: [Read, 5]\n".into(),
+                wrong(
+                    "allowed-tools",
+                    "a space-separated string or a list of strings",
+                ),
+            ),
+            (
+                "name: pdf\ndescription: x\nallowed-tools: [Read, \" \"]\n".into(),
+                wrong(
+                    "allowed-tools",
+                    "a space-separated string or a list of strings",
+                ),
+            ),
+            // version.
             (
                 "name: pdf\ndescription: x\nversion: one\n".into(),
                 ManifestError::InvalidVersion("one".into()),
             ),
             (
-                "name: pdf\ndescription: x\nversion: 1.0\n".into(),
-                ManifestError::WrongType {
-                    field: "version",
-                    expected: "a quoted semver string",
-                },
+                "name: pdf\ndescription: x\nversion: \"1.0\"\n".into(),
+                ManifestError::InvalidVersion("1.0".into()),
             ),
             (
-                "name: pdf\ndescription: &a x\nlicense: *a\n".into(),
-                ManifestError::YamlAliases,
+                "name: pdf\ndescription: x\nversion: 1.0\n".into(),
+                wrong("version", "a quoted semver string"),
+            ),
+            (
+                "name: pdf\ndescription: x\nversion: 1\n".into(),
+                wrong("version", "a quoted semver string"),
             ),
         ];
         for (frontmatter, expected) in cases {
+            let shown: String = frontmatter.chars().take(80).collect();
             let error = parse(&frontmatter).unwrap_err();
             match (&error, &expected) {
-                (ManifestError::InvalidYaml(_), ManifestError::InvalidYaml(_)) => {}
-                _ => assert_eq!(error, expected, "{frontmatter}"),
+                (ManifestError::InvalidYaml(message), ManifestError::InvalidYaml(_)) => {
+                    assert!(!message.is_empty(), "{shown}");
+                    assert!(message.chars().count() <= 257, "{shown}: {message}");
+                }
+                _ => assert_eq!(error, expected, "{shown}"),
             }
+            assert!(!error.to_string().ends_with('.'), "{error}");
         }
     }
 
     #[test]
+    fn yaml_errors_are_short_and_name_the_place() {
+        let error = parse("name: pdf\ndescription: [x\n").unwrap_err();
+        let ManifestError::InvalidYaml(message) = error else {
+            panic!("{error:?}")
+        };
+        assert!(message.contains("line"), "{message}");
+        let error = parse(&format!(
+            "name: pdf\n\u{1b}[31m{}: 1\n  x\n",
+            "k".repeat(500)
+        ))
+        .unwrap_err();
+        let ManifestError::InvalidYaml(message) = error else {
+            panic!("{error:?}")
+        };
+        assert!(!message.contains('\u{1b}'), "{message}");
+        assert!(message.chars().count() <= 257, "{message}");
+    }
+
+    #[test]
     fn delimiters_size_and_encoding() {
+        let cases: Vec<(Vec<u8>, ManifestError)> = vec![
+            (b"name: pdf\n".to_vec(), ManifestError::MissingFrontmatter),
+            (
+                b"\n---\nname: pdf\n---\n".to_vec(),
+                ManifestError::MissingFrontmatter,
+            ),
+            (
+                b" ---\nname: pdf\n---\n".to_vec(),
+                ManifestError::MissingFrontmatter,
+            ),
+            (b"".to_vec(), ManifestError::MissingFrontmatter),
+            (b"---".to_vec(), ManifestError::UnterminatedFrontmatter),
+            (
+                b"---\nname: pdf\n".to_vec(),
+                ManifestError::UnterminatedFrontmatter,
+            ),
+            (
+                b"---\nname: pdf\n--- \n".to_vec(),
+                ManifestError::UnterminatedFrontmatter,
+            ),
+            (
+                b"---\nname: pdf\n----\n".to_vec(),
+                ManifestError::UnterminatedFrontmatter,
+            ),
+            (
+                b"---\nname: pdf\n ---\n".to_vec(),
+                ManifestError::UnterminatedFrontmatter,
+            ),
+            (vec![0xff, 0xfe], ManifestError::NotUtf8),
+            (
+                b"---\nname: pdf\ndescription: x\n---\n\xc3(".to_vec(),
+                ManifestError::NotUtf8,
+            ),
+            (
+                format!(
+                    "---\nname: pdf\ndescription: x\nf: \"{}\"\n---\n",
+                    "y".repeat(70_000)
+                )
+                .into_bytes(),
+                ManifestError::FrontmatterTooLarge,
+            ),
+            // No closing line and no line end for megabytes: the scan stops at the limit.
+            (
+                format!("---\nname: pdf{}", "y".repeat(1 << 20)).into_bytes(),
+                ManifestError::FrontmatterTooLarge,
+            ),
+        ];
+        for (contents, expected) in cases {
+            assert_eq!(
+                parse_skill_md(&contents, None),
+                Err(expected),
+                "{:?}",
+                String::from_utf8_lossy(&contents[..contents.len().min(40)])
+            );
+        }
+
+        let crlf = "\u{feff}---\r\nname: pdf\r\ndescription: x\r\n---\r\nbody\r\n";
+        let parsed = parse_skill_md(crlf.as_bytes(), Some("pdf")).unwrap();
+        assert_eq!(parsed.body, "body\r\n");
+        let no_body = parse_skill_md(b"---\nname: pdf\ndescription: x\n---", None).unwrap();
+        assert_eq!(no_body.body, "");
+        let dashes_in_body = "---\nname: pdf\ndescription: x\n---\n---\n";
         assert_eq!(
-            parse_skill_md(b"name: pdf\n", None),
-            Err(ManifestError::MissingFrontmatter)
+            parse_skill_md(dashes_in_body.as_bytes(), None)
+                .unwrap()
+                .body,
+            "---\n"
         );
+    }
+
+    #[test]
+    fn the_frontmatter_limit_is_exact() {
+        let fill = |len: usize| {
+            let head = "name: pdf\ndescription: x\nf: \"";
+            let tail = "\"\n";
+            let filler = "y".repeat(len - head.len() - tail.len());
+            format!("---\n{head}{filler}{tail}---\nbody\n")
+        };
+        assert!(parse_skill_md(fill(MAX_FRONTMATTER_BYTES).as_bytes(), None).is_ok());
         assert_eq!(
-            parse_skill_md(b"---\nname: pdf\n", None),
-            Err(ManifestError::UnterminatedFrontmatter)
-        );
-        assert_eq!(
-            parse_skill_md(&[0xff, 0xfe], None),
-            Err(ManifestError::NotUtf8)
-        );
-        let big = format!(
-            "---\nname: pdf\ndescription: x\nfiller: \"{}\"\n---\n",
-            "y".repeat(70_000)
-        );
-        assert_eq!(
-            parse_skill_md(big.as_bytes(), None),
+            parse_skill_md(fill(MAX_FRONTMATTER_BYTES + 1).as_bytes(), None),
             Err(ManifestError::FrontmatterTooLarge)
         );
-        let crlf = "\u{feff}---\r\nname: pdf\r\ndescription: x\r\n---\r\nbody\r\n";
-        assert!(parse_skill_md(crlf.as_bytes(), Some("pdf")).is_ok());
+        let crlf = fill(MAX_FRONTMATTER_BYTES).replace("---\nbody", "---\r\nbody");
+        assert!(parse_skill_md(crlf.as_bytes(), None).is_ok());
+    }
+
+    #[test]
+    fn aliases_that_stay_small_are_fine_and_bombs_are_stopped() {
+        let small =
+            parse("name: pdf\ndescription: &d Fill forms\nmetadata:\n  summary: *d\n").unwrap();
+        assert_eq!(
+            small.manifest.metadata().get("summary").map(String::as_str),
+            Some("Fill forms")
+        );
+
+        // The classic: nine levels, each nine aliases of the one below.
+        let mut laughs = String::from("name: pdf\ndescription: x\nl0: &l0 lol\n");
+        for level in 1..10 {
+            let below = vec![format!("*l{}", level - 1); 9].join(", ");
+            laughs.push_str(&format!("l{level}: &l{level} [{below}]\n"));
+        }
+        assert_eq!(parse(&laughs), Err(ManifestError::YamlAliasExpansion));
+
+        // One long text referred to many times.
+        let long_text = format!(
+            "name: pdf\ndescription: x\nt: &t {}\nm: [{}]\n",
+            "y".repeat(30_000),
+            vec!["*t"; 1000].join(", ")
+        );
+        assert_eq!(parse(&long_text), Err(ManifestError::YamlAliasExpansion));
+
+        // A tab after the colon and flow collections are YAML like any other.
+        let tabbed = flat_alias_bomb().replace("bomb: [&a", "bomb:\t[&a");
+        assert_eq!(parse(&tabbed), Err(ManifestError::YamlAliasExpansion));
+    }
+
+    #[test]
+    fn text_that_looks_like_an_anchor_or_alias_is_text() {
+        let parsed = parse(
+            "name: pdf\ndescription: |\n  *Fills* forms\n  &mdash; fast\ncompatibility: >\n  *nix only\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.manifest.description(), "*Fills* forms\n&mdash; fast");
+        assert_eq!(parsed.manifest.compatibility(), Some("*nix only"));
+    }
+
+    #[test]
+    fn brackets_in_text_count_towards_depth_only_when_unclosed() {
+        let balanced = format!("name: pdf\ndescription: \"{}\"\n", "[x] ".repeat(500));
+        assert!(parse(&balanced).is_ok());
+        let unclosed = format!(
+            "name: pdf\ndescription: \"{}\"\n",
+            "[".repeat(MAX_FLOW_DEPTH)
+        );
+        assert!(parse(&unclosed).is_ok());
+        let too_many = format!(
+            "name: pdf\ndescription: \"{}\"\n",
+            "[".repeat(MAX_FLOW_DEPTH + 1)
+        );
+        assert_eq!(parse(&too_many), Err(ManifestError::YamlTooDeep));
+    }
+
+    #[test]
+    fn allowed_tools_in_every_accepted_form() {
+        let cases: [(&str, &[&str], bool); 7] = [
+            ("Read Grep", &["Read", "Grep"], false),
+            ("  Read\tGrep  ", &["Read", "Grep"], false),
+            (
+                "Bash(git add:*) Bash(git status:*) Read",
+                &["Bash(git add:*)", "Bash(git status:*)", "Read"],
+                false,
+            ),
+            ("Read, Write", &["Read", "Write"], true),
+            ("Read, Bash(git add:*)", &["Read", "Bash(git add:*)"], true),
+            ("Read,", &["Read"], true),
+            ("\"\"", &[], false),
+        ];
+        for (written, tools, comma_warning) in cases {
+            let parsed = parse(&format!(
+                "name: pdf\ndescription: x\nallowed-tools: {written}\n"
+            ))
+            .unwrap();
+            assert_eq!(parsed.manifest.allowed_tools(), tools, "{written}");
+            assert_eq!(
+                parsed.warnings == [ManifestWarning::CommaSeparatedAllowedTools],
+                comma_warning,
+                "{written}"
+            );
+        }
+        let list =
+            parse("name: pdf\ndescription: x\nallowed-tools:\n  - Read\n  - Bash(git add:*)\n")
+                .unwrap();
+        assert_eq!(list.manifest.allowed_tools(), ["Read", "Bash(git add:*)"]);
+        assert!(list.warnings.is_empty());
+    }
+
+    #[test]
+    fn metadata_scalars_become_text() {
+        let parsed = parse(
+            "name: pdf\ndescription: x\nmetadata:\n  n: 3\n  f: 1.5\n  yes: true\n  huge: 123456789012345678901234567890\n  7: seven\n",
+        )
+        .unwrap();
+        let metadata = parsed.manifest.metadata();
+        let get = |key: &str| metadata.get(key).map(String::as_str);
+        assert_eq!(get("n"), Some("3"));
+        assert_eq!(get("f"), Some("1.5"));
+        assert_eq!(get("yes"), Some("true"));
+        assert_eq!(get("huge"), Some("123456789012345678901234567890"));
+        assert_eq!(get("7"), Some("seven"));
     }
 
     #[test]
@@ -592,7 +1121,7 @@ mod tests {
                 "name: email_validator\ndescription: x\nallowed-tools: Read, Write\nextra: 1\n",
             )
             .as_bytes(),
-            None,
+            Some("email_validator"),
         )
         .unwrap();
         assert_eq!(parsed.manifest.allowed_tools(), ["Read", "Write"]);
@@ -608,38 +1137,73 @@ mod tests {
                 ManifestWarning::CommaSeparatedAllowedTools,
             ]
         );
-        let long = format!(
-            "---\nname: pdf\ndescription: x\n---\n{}",
-            "line\n".repeat(600)
-        );
-        let parsed = parse_skill_md(long.as_bytes(), None).unwrap();
-        assert!(matches!(
-            parsed.warnings[..],
-            [ManifestWarning::TooManyLines { lines: 604 }]
-        ));
-        let list =
-            parse("name: pdf\ndescription: x\nallowed-tools:\n  - Read\n  - Grep\n").unwrap();
-        assert_eq!(list.manifest.allowed_tools(), ["Read", "Grep"]);
+        for warning in &parsed.warnings {
+            assert!(!warning.to_string().ends_with('.'), "{warning}");
+        }
+
+        let hostile_key = parse(&format!(
+            "name: pdf\ndescription: x\n\"\\e[2J{}\": 1\n",
+            "k".repeat(1000)
+        ))
+        .unwrap();
+        let [ManifestWarning::UnknownField { field }] = &hostile_key.warnings[..] else {
+            panic!("{:?}", hostile_key.warnings)
+        };
+        assert!(field.starts_with("[2Jkkk"), "{field}");
+        assert_eq!(field.chars().count(), 257);
     }
 
     #[test]
-    fn a_long_description_is_a_warning_up_to_the_hard_limit() {
+    fn long_files_and_descriptions_are_warnings() {
+        let lines = |n: usize| {
+            // Four lines of frontmatter and delimiters, the rest body.
+            format!(
+                "---\nname: pdf\ndescription: x\n---\n{}",
+                "line\n".repeat(n - 4)
+            )
+        };
+        let at_limit = parse_skill_md(lines(RECOMMENDED_MAX_LINES).as_bytes(), None).unwrap();
+        assert!(at_limit.warnings.is_empty());
+        let over = parse_skill_md(lines(RECOMMENDED_MAX_LINES + 1).as_bytes(), None).unwrap();
+        assert_eq!(
+            over.warnings,
+            [ManifestWarning::TooManyLines {
+                lines: RECOMMENDED_MAX_LINES + 1
+            }]
+        );
+
+        let at_limit = parse(&format!("name: pdf\ndescription: {}\n", "x".repeat(1024))).unwrap();
+        assert!(at_limit.warnings.is_empty());
         let parsed = parse(&format!("name: pdf\ndescription: {}\n", "x".repeat(1025))).unwrap();
         assert_eq!(
             parsed.warnings,
             [ManifestWarning::LongDescription { len: 1025 }]
         );
+        let hard_limit = parse(&format!("name: pdf\ndescription: {}\n", "é".repeat(4096)));
+        assert!(hard_limit.is_ok());
     }
 
     #[test]
     fn mangled_input_never_panics() {
-        let base =
-            skill_md("name: pdf\ndescription: Fill PDF forms\nmetadata:\n  a: b\n").into_bytes();
-        for cut in 0..base.len() {
-            let _ = parse_skill_md(&base[..cut], Some("pdf"));
-            let mut flipped = base.clone();
-            flipped[cut] ^= 0x55;
-            let _ = parse_skill_md(&flipped, Some("pdf"));
+        let base = skill_md(
+            "name: pdf\ndescription: Fill PDF forms\nmetadata:\n  a: b\nallowed-tools: [Read]\n",
+        )
+        .into_bytes();
+        let insertions: [&[u8]; 12] = [
+            b"[", b"{", b"&a ", b"*a", b"!x ", b"\0", b"\r", b"\t", b"---\n", b"? ", b"\"", b"\xe9",
+        ];
+        for at in 0..=base.len() {
+            let _ = parse_skill_md(&base[..at], Some("pdf"));
+            if at < base.len() {
+                let mut flipped = base.clone();
+                flipped[at] ^= 0x55;
+                let _ = parse_skill_md(&flipped, Some("pdf"));
+            }
+            for insertion in insertions {
+                let mut inserted = base.clone();
+                inserted.splice(at..at, insertion.iter().copied());
+                let _ = parse_skill_md(&inserted, Some("pdf"));
+            }
         }
     }
 
@@ -666,7 +1230,23 @@ mod tests {
         for (name, text) in fixtures {
             let parsed = parse_skill_md(text.as_bytes(), Some(name))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(parsed.manifest.name().as_str(), name);
+            let manifest = &parsed.manifest;
+            assert_eq!(manifest.name().as_str(), name);
+            assert!(!manifest.description().is_empty(), "{name}");
+            assert_eq!(
+                manifest.license(),
+                Some("Complete terms in LICENSE.txt"),
+                "{name}"
+            );
+            assert!(
+                parsed.warnings.iter().all(|w| matches!(
+                    w,
+                    ManifestWarning::LongDescription { .. } | ManifestWarning::TooManyLines { .. }
+                )),
+                "{name}: {:?}",
+                parsed.warnings
+            );
+            assert!(text.ends_with(&parsed.body), "{name}");
         }
     }
 }
