@@ -12,12 +12,7 @@ use skillreg_core::ports::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Transaction};
 
-use crate::sql::push_hit_source;
-use crate::sql::rows::HitRow;
-use crate::sql::{
-    COUNT_START, HIT_COLUMNS, SearchFields, push_count_end, push_filters, push_order, query_terms,
-    sql_skill_store, unavailable,
-};
+use crate::sql::{SearchFields, push_filters, query_terms, sql_skill_store, unavailable};
 
 /// The PostgreSQL store. Clones share one pool.
 #[derive(Debug, Clone)]
@@ -102,62 +97,42 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// One page of hits (plus one, if there are more) and the total, among skills recorded at
-    /// or before `bound`.
-    async fn search_page(
-        &self,
+    /// Pushes what a search filters on: the shared filters and the tsvector match, when
+    /// there is text.
+    fn push_matches(
+        builder: &mut QueryBuilder<'_, Postgres>,
         query: &SearchQuery,
         bound: Option<i64>,
-        offset: u64,
-    ) -> Result<(Vec<HitRow>, u64), StoreError> {
-        let terms = query_terms(query.text.as_deref().unwrap_or_default());
-        // Terms hold letters and digits only: safe as tsquery lexemes.
-        let ts_query = terms
+    ) {
+        push_filters(builder, query, bound);
+        if let Some(ts_query) = ts_query(query) {
+            builder
+                .push(" AND s.search_vector @@ to_tsquery('simple', ")
+                .push_bind(ts_query)
+                .push(")");
+        }
+    }
+
+    /// Text relevance; weights D, C, B, A: description, tags, name.
+    fn push_relevance(builder: &mut QueryBuilder<'_, Postgres>, query: &SearchQuery) {
+        builder
+            .push("ts_rank('{0.0, 0.1, 0.5, 1.0}', s.search_vector, to_tsquery('simple', ")
+            .push_bind(ts_query(query).unwrap_or_default())
+            .push(")) DESC");
+    }
+}
+
+/// The query's terms as a prefix tsquery (`pdf:* & tools:*`); terms hold letters and
+/// digits only, so they are safe as lexemes.
+fn ts_query(query: &SearchQuery) -> Option<String> {
+    let terms = query_terms(query.text.as_deref().unwrap_or_default());
+    (!terms.is_empty()).then(|| {
+        terms
             .iter()
             .map(|t| format!("{t}:*"))
             .collect::<Vec<_>>()
-            .join(" & ");
-        let from_where = |builder: &mut QueryBuilder<'_, Postgres>| {
-            push_filters(builder, query, bound);
-            if !terms.is_empty() {
-                builder
-                    .push(" AND s.search_vector @@ to_tsquery('simple', ")
-                    .push_bind(ts_query.clone())
-                    .push(")");
-            }
-        };
-
-        let mut select = QueryBuilder::<Postgres>::new(HIT_COLUMNS);
-        push_hit_source(&mut select, query);
-        from_where(&mut select);
-        // Weights D, C, B, A: description, tags, name.
-        push_order(&mut select, query, offset, |b| {
-            b.push("ts_rank('{0.0, 0.1, 0.5, 1.0}', s.search_vector, to_tsquery('simple', ")
-                .push_bind(ts_query.clone())
-                .push(")) DESC");
-        });
-        let hits: Vec<HitRow> = select
-            .build_query_as()
-            .fetch_all(&self.reader)
-            .await
-            .map_err(unavailable)?;
-        // Count only when the page does not tell: a short page is the end of the hits.
-        let total = if hits.len() as u64 > u64::from(query.limit) {
-            let mut count = QueryBuilder::<Postgres>::new(COUNT_START);
-            count.push(" FROM skills s");
-            from_where(&mut count);
-            push_count_end(&mut count);
-            let (total,): (i64,) = count
-                .build_query_as()
-                .fetch_one(&self.reader)
-                .await
-                .map_err(unavailable)?;
-            u64::try_from(total).unwrap_or(0)
-        } else {
-            offset + hits.len() as u64
-        };
-        Ok((hits, total))
-    }
+            .join(" & ")
+    })
 }
 
 sql_skill_store!(PostgresStore, Postgres);

@@ -114,8 +114,8 @@ pub(crate) fn like_escape(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and
-/// inherent `FOR_UPDATE`, `index_search` and `search_page` items.
+/// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and the
+/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches` and `push_relevance`.
 macro_rules! sql_skill_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -187,6 +187,35 @@ macro_rules! sql_skill_store {
                         .map_err(unavailable)?;
                 }
                 Self::index_search(tx, seq, &name, &fields).await
+            }
+
+            /// One page of hits (plus one, if there are more) and the total, among skills
+            /// recorded at or before `bound`.
+            async fn search_page(
+                &self,
+                query: &skillreg_core::model::SearchQuery,
+                bound: Option<i64>,
+                offset: u64,
+            ) -> Result<(Vec<$crate::sql::rows::HitRow>, u64), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut select = sqlx::QueryBuilder::<$db>::new($crate::sql::HIT_COLUMNS);
+                $crate::sql::push_hit_source(&mut select, query);
+                Self::push_matches(&mut select, query, bound);
+                $crate::sql::push_order(&mut select, query, offset, |b| Self::push_relevance(b, query));
+                let hits: Vec<$crate::sql::rows::HitRow> =
+                    select.build_query_as().fetch_all(&self.reader).await.map_err(unavailable)?;
+                // Count only when the page does not tell: a short page is the end of the hits.
+                let total = if hits.len() as u64 > u64::from(query.limit) {
+                    let mut count = sqlx::QueryBuilder::<$db>::new($crate::sql::COUNT_START);
+                    count.push(" FROM skills s");
+                    Self::push_matches(&mut count, query, bound);
+                    $crate::sql::push_count_end(&mut count);
+                    let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(unavailable)?;
+                    u64::try_from(total).unwrap_or(0)
+                } else {
+                    offset + hits.len() as u64
+                };
+                Ok((hits, total))
             }
 
             async fn insert_audit(

@@ -14,12 +14,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-use crate::sql::push_hit_source;
-use crate::sql::rows::HitRow;
-use crate::sql::{
-    COUNT_START, HIT_COLUMNS, SearchFields, push_count_end, push_filters, push_order, query_terms,
-    sql_skill_store, unavailable,
-};
+use crate::sql::{SearchFields, push_filters, query_terms, sql_skill_store, unavailable};
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -132,57 +127,31 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// One page of hits (plus one, if there are more) and the total, among skills recorded at
-    /// or before `bound`.
-    async fn search_page(
-        &self,
+    /// Pushes what a search reads from and filters on: the FTS5 match, when there is text,
+    /// and the shared filters.
+    fn push_matches(
+        builder: &mut QueryBuilder<'_, Sqlite>,
         query: &SearchQuery,
         bound: Option<i64>,
-        offset: u64,
-    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+    ) {
         let terms = query_terms(query.text.as_deref().unwrap_or_default());
-        // Terms hold letters and digits only, so quoting them is enough for FTS5.
-        let match_expression = terms
-            .iter()
-            .map(|t| format!("\"{t}\"*"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let from_where = |builder: &mut QueryBuilder<'_, Sqlite>| {
-            if !terms.is_empty() {
-                builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
-                builder.push_bind(match_expression.clone());
-            }
-            push_filters(builder, query, bound);
-        };
+        if !terms.is_empty() {
+            // Terms hold letters and digits only, so quoting them is enough for FTS5.
+            let expression = terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
+            builder.push_bind(expression);
+        }
+        push_filters(builder, query, bound);
+    }
 
-        let mut select = QueryBuilder::<Sqlite>::new(HIT_COLUMNS);
-        push_hit_source(&mut select, query);
-        from_where(&mut select);
-        // bm25 is lower for better matches; name weighs most, then tags, then description.
-        push_order(&mut select, query, offset, |b| {
-            b.push("bm25(skills_fts, 10.0, 5.0, 1.0)");
-        });
-        let hits: Vec<HitRow> = select
-            .build_query_as()
-            .fetch_all(&self.reader)
-            .await
-            .map_err(unavailable)?;
-        // Count only when the page does not tell: a short page is the end of the hits.
-        let total = if hits.len() as u64 > u64::from(query.limit) {
-            let mut count = QueryBuilder::<Sqlite>::new(COUNT_START);
-            count.push(" FROM skills s");
-            from_where(&mut count);
-            push_count_end(&mut count);
-            let (total,): (i64,) = count
-                .build_query_as()
-                .fetch_one(&self.reader)
-                .await
-                .map_err(unavailable)?;
-            u64::try_from(total).unwrap_or(0)
-        } else {
-            offset + hits.len() as u64
-        };
-        Ok((hits, total))
+    /// Text relevance: bm25 is lower for better matches; name weighs most, then tags, then
+    /// description.
+    fn push_relevance(builder: &mut QueryBuilder<'_, Sqlite>, _query: &SearchQuery) {
+        builder.push("bm25(skills_fts, 10.0, 5.0, 1.0)");
     }
 }
 
