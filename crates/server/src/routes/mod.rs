@@ -169,6 +169,18 @@ async fn search(
     Ok(Json(state.registry.search(request).await?.into()))
 }
 
+/// An archive body axum could not take: 413 in the envelope when it is too large.
+fn archive_rejected(state: &AppState, rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            ErrorType::PayloadTooLarge,
+            format!("the archive is larger than {} bytes", state.max_body_bytes),
+        )
+    } else {
+        invalid("body", rejection.body_text())
+    }
+}
+
 async fn publish(
     State(state): State<Shared>,
     params: Result<Query<PublishParams>, QueryRejection>,
@@ -177,16 +189,7 @@ async fn publish(
 ) -> Result<Response, ApiError> {
     let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let Query(params) = params.map_err(|e| bad_query(&e))?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorType::PayloadTooLarge,
-                format!("the archive is larger than {} bytes", state.max_body_bytes),
-            )
-        } else {
-            invalid("body", rejection.body_text())
-        }
-    })?;
+    let body = body.map_err(|rejection| archive_rejected(&state, &rejection))?;
     let namespace: Namespace = params
         .namespace
         .parse()
@@ -447,16 +450,7 @@ async fn import(
 ) -> Result<Response, ApiError> {
     let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let Query(params) = params.map_err(|e| bad_query(&e))?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorType::PayloadTooLarge,
-                format!("the archive is larger than {} bytes", state.max_body_bytes),
-            )
-        } else {
-            invalid("body", rejection.body_text())
-        }
-    })?;
+    let body = body.map_err(|rejection| archive_rejected(&state, &rejection))?;
     let files = skillreg_core::bundle::read_archive(&body, &state.registry.config().limits)
         .map_err(RegistryError::Bundle)?;
     let request = ImportRequest {
