@@ -61,9 +61,10 @@ fn write_for(i: usize) -> VersionWrite {
         audit: skillreg_core::model::AuditEntry {
             actor: "loader".parse().unwrap(),
             action: "publish".into(),
-            target: id,
+            target: id.clone(),
             at: version.published_at,
         },
+        package_id: skillreg_core::package::package_id(&id.parse().unwrap(), &version),
         version,
         event: EventKind::SkillCreated,
     }
@@ -102,8 +103,12 @@ async fn resolve_latest(store: &dyn SkillStore, size: usize) -> (Duration, Durat
         let i = (n * 7919) % size;
         let id = skill_id(i).parse().unwrap();
         let started = Instant::now();
-        let skill = store.skill(&id).await.unwrap().expect("loaded skill");
-        let versions = store.versions(&skill.uid).await.unwrap();
+        // The registry's resolve path: one read of the skill with its versions.
+        let (_, versions) = store
+            .skill_with_versions(&id)
+            .await
+            .unwrap()
+            .expect("loaded skill");
         let latest = select(
             &VersionReq::Latest,
             versions.iter().map(|v| Candidate {

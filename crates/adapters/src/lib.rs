@@ -7,6 +7,7 @@
 
 pub mod blob;
 pub mod postgres;
+pub mod signing;
 mod sql;
 pub mod sqlite;
 pub mod system;

@@ -161,7 +161,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(SystemClock),
         Arc::new(RandomIds),
         RegistryConfig::default(),
-    );
+    )
+    .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
     let mut limits = skillreg_server::LimitsConfig::default();
     if let Some(per_minute) = args.writes_per_minute {
         limits.writes = skillreg_server::Rate {

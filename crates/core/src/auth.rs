@@ -133,6 +133,14 @@ pub enum AccessError {
         /// The namespace.
         namespace: Namespace,
     },
+    /// A signature names a publisher key registered by someone else.
+    #[error("the key `{key_id}` belongs to `{owner}`, not to the publisher")]
+    NotKeyOwner {
+        /// The key.
+        key_id: String,
+        /// Who registered it.
+        owner: UserId,
+    },
     /// Only the creator may do this (overwrite by import).
     #[error("only `{creator}`, who created `{skill}`, may overwrite it")]
     NotCreator {

@@ -54,6 +54,23 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes of lowercase hex text; `None` for an odd length or any other character.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    let value = |d: u8| match d {
+        b'0'..=b'9' => Some(d - b'0'),
+        b'a'..=b'f' => Some(d - b'a' + 10),
+        _ => None,
+    };
+    digits
+        .chunks_exact(2)
+        .map(|pair| Some(value(pair[0])? << 4 | value(pair[1])?))
+        .collect()
+}
+
 impl FromStr for Digest {
     type Err = DigestError;
 
@@ -61,23 +78,10 @@ impl FromStr for Digest {
         let Some(hex_part) = text.strip_prefix("sha256:") else {
             return Err(DigestError::Algorithm(text.to_owned()));
         };
-        let digits = hex_part.as_bytes();
-        if digits.len() != 64 {
-            return Err(DigestError::Hex(text.to_owned()));
-        }
-        let value = |d: u8| match d {
-            b'0'..=b'9' => Some(d - b'0'),
-            b'a'..=b'f' => Some(d - b'a' + 10),
-            _ => None,
-        };
-        let mut bytes = [0u8; 32];
-        for (slot, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-            let (Some(high), Some(low)) = (value(pair[0]), value(pair[1])) else {
-                return Err(DigestError::Hex(text.to_owned()));
-            };
-            *slot = high << 4 | low;
-        }
-        Ok(Digest(bytes))
+        unhex(hex_part)
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(Digest)
+            .ok_or_else(|| DigestError::Hex(text.to_owned()))
     }
 }
 
@@ -110,6 +114,16 @@ impl<'de> Deserialize<'de> for Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_round_trips_and_refuses_what_is_not_lowercase_hex() {
+        let bytes = [0u8, 1, 0x7f, 0x80, 0xff];
+        assert_eq!(unhex(&hex(&bytes)), Some(bytes.to_vec()));
+        assert_eq!(unhex(""), Some(Vec::new()));
+        for bad in ["0", "0g", "AB", "0 ", "é0"] {
+            assert_eq!(unhex(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn digests_round_trip_and_match_known_values() {

@@ -12,6 +12,7 @@ pub mod digest;
 pub mod identity;
 pub mod manifest;
 pub mod model;
+pub mod package;
 pub mod ports;
 pub mod resolve;
 pub mod signature;

@@ -33,6 +33,22 @@ impl Timestamp {
         self.0.div_euclid(86_400_000)
     }
 
+    /// The UTC calendar date, `YYYY-MM-DD`.
+    pub fn utc_date(self) -> String {
+        // Days to a proleptic Gregorian date (the "civil from days" method of H. Hinnant).
+        let z = self.day() + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let mp = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        format!("{year:04}-{month:02}-{day:02}")
+    }
+
     /// This time minus `days` days (for windows such as trending).
     pub fn minus_days(self, days: i64) -> Self {
         Timestamp(self.0.saturating_sub(days.saturating_mul(86_400_000)))

@@ -17,7 +17,8 @@ use crate::model::{
     RatingSummary, Role, SearchPage, SearchQuery, SkillRecord, SkillUid, Timestamp, TokenId,
     TokenRecord, TrendingEntry, UserId, VersionRecord,
 };
-use crate::signature::{Signature, VerifiedSigner, VersionStatement};
+use crate::package::PackageId;
+use crate::signature::{Signature, SignatureAlgorithm, VerifiedSigner, VersionStatement};
 use crate::version::Version;
 
 /// A store's failures, in domain terms. Adapters map their infrastructure errors onto these
@@ -86,6 +87,9 @@ pub struct VersionWrite {
     pub target: SkillTarget,
     /// What.
     pub version: NewVersion,
+    /// Its Package Registry Standard id (see [`crate::package::package_id`]), kept so the
+    /// version can be found by it.
+    pub package_id: PackageId,
     /// The event to record with it.
     pub event: crate::model::EventKind,
     /// The audit entry to record with it.
@@ -222,6 +226,16 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         skill: &SkillUid,
         version: &Version,
     ) -> Result<Option<VersionRecord>, StoreError>;
+
+    /// The version recorded with this package id, and its skill; when several versions
+    /// share the id (the same content released again), the one published last.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn version_by_package_id(
+        &self,
+        package_id: &PackageId,
+    ) -> Result<Option<(SkillRecord, VersionRecord)>, StoreError>;
 
     /// Records a version with its event and audit entry in one transaction: afterwards either
     /// all three are visible or none is.
@@ -517,6 +531,33 @@ pub trait Verifier: Send + Sync + std::fmt::Debug {
     /// this statement.
     fn verify(
         &self,
+        statement: &VersionStatement,
+        signature: &Signature,
+    ) -> Result<VerifiedSigner, VerifyError>;
+}
+
+/// Checks signatures with a public key the caller looked up (the registry, which keeps
+/// publisher keys in its store), and names keys the way signatures do.
+pub trait KeyVerifier: Send + Sync + std::fmt::Debug {
+    /// The key id (`<algorithm>:<fingerprint>`) of a raw public key.
+    ///
+    /// # Errors
+    /// [`VerifyError::Unsupported`] for an algorithm it does not handle; a key that is not
+    /// a valid key of the algorithm → [`VerifyError::Mismatch`].
+    fn key_id(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+    ) -> Result<String, VerifyError>;
+
+    /// Verifies `signature` over `statement` with `public_key`.
+    ///
+    /// # Errors
+    /// MUST return [`VerifyError::Mismatch`] for any signature that does not cover exactly
+    /// this statement under this key.
+    fn verify_with(
+        &self,
+        public_key: &[u8],
         statement: &VersionStatement,
         signature: &Signature,
     ) -> Result<VerifiedSigner, VerifyError>;

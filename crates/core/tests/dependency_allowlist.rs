@@ -10,6 +10,7 @@ const ALLOWED: &[&str] = &[
     "semver",
     "serde",
     "serde_yaml_ng",
+    "sha1",
     "sha2",
     "tar",
     "thiserror",

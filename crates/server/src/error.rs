@@ -149,6 +149,8 @@ impl From<RegistryError> for ApiError {
             RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
                 ApiError::new(ErrorType::Conflict, message)
             }
+            RegistryError::KeyNotFound(_) => ApiError::new(ErrorType::PackageNotFound, message),
+            RegistryError::SigningUnsupported => ApiError::new(ErrorType::Validation, message),
             RegistryError::NamespaceNotFound(_) => {
                 ApiError::new(ErrorType::PackageNotFound, message)
             }

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use skillreg_core::digest::hex;
-use skillreg_core::model::{SearchHit, SearchPage, VersionRecord};
-use skillreg_core::signature::Signature;
+use skillreg_core::model::{PublisherKey, SearchHit, SearchPage, VersionRecord};
+use skillreg_core::signature::{Signature, SignatureAlgorithm};
 
 /// A signature on the wire (value in hex).
 #[derive(Debug, Serialize)]
@@ -279,6 +279,38 @@ impl From<&skillreg_core::model::NamespaceRecord> for NamespaceBody {
                 })
                 .collect(),
             created_at_ms: record.created_at.unix_millis(),
+        }
+    }
+}
+
+/// `POST /api/v1/keys`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegisterKeyBody {
+    /// `ed25519` (the default).
+    pub(crate) algorithm: Option<String>,
+    /// The raw public key, lowercase hex.
+    pub(crate) public_key: String,
+}
+
+/// A publisher key.
+#[derive(Debug, Serialize)]
+pub(crate) struct PublisherKeyBody {
+    pub(crate) key_id: String,
+    pub(crate) algorithm: &'static str,
+    pub(crate) public_key: String,
+    pub(crate) user: String,
+    pub(crate) created_at_ms: i64,
+}
+
+impl From<&PublisherKey> for PublisherKeyBody {
+    fn from(key: &PublisherKey) -> Self {
+        PublisherKeyBody {
+            key_id: key.key_id.clone(),
+            algorithm: SignatureAlgorithm::Ed25519.as_str(),
+            public_key: hex(&key.public_key),
+            user: key.user.to_string(),
+            created_at_ms: key.created_at.unix_millis(),
         }
     }
 }

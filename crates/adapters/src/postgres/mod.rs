@@ -64,10 +64,12 @@ impl PostgresStore {
             .map_err(|e| {
                 StoreError::Unavailable(format!("migrating the PostgreSQL database failed: {e}"))
             })?;
-        Ok(PostgresStore {
+        let store = PostgresStore {
             reader: pool.clone(),
             writer: pool,
-        })
+        };
+        store.backfill_package_ids().await?;
+        Ok(store)
     }
 
     /// Whether the database answers (for readiness checks).

@@ -119,6 +119,40 @@ pub(crate) fn like_escape(text: &str) -> String {
 macro_rules! sql_skill_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Fills in the package id of versions written before the column existed (the
+            /// id is computed here, not in SQL), a batch at a time. Run after migrating.
+            async fn backfill_package_ids(&self) -> Result<(), skillreg_core::ports::StoreError> {
+                let sql = format!(
+                    "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, {} \
+                     FROM versions v JOIN skills s ON s.uid = v.skill_uid \
+                     WHERE v.package_id = '' LIMIT 500",
+                    $crate::sql::rows::VERSION_COLUMNS_QUALIFIED
+                );
+                loop {
+                    let rows = sqlx::query_as::<_, $crate::sql::rows::SkillVersionRow>(&sql)
+                        .fetch_all(&self.writer)
+                        .await
+                        .map_err($crate::sql::unavailable)?;
+                    if rows.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.writer.begin().await.map_err($crate::sql::unavailable)?;
+                    for row in rows {
+                        let skill = row.skill.into_record()?;
+                        let version = row.version.into_record()?;
+                        let id = skillreg_core::package::package_id(&skill.id, &version.published);
+                        sqlx::query("UPDATE versions SET package_id = $1 WHERE skill_uid = $2 AND version = $3")
+                            .bind(id.as_str())
+                            .bind(skill.uid.as_str())
+                            .bind(version.version().canonical())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err($crate::sql::unavailable)?;
+                    }
+                    tx.commit().await.map_err($crate::sql::unavailable)?;
+                }
+            }
+
             async fn find_skill_by_key(
                 executor: impl sqlx::Executor<'_, Database = $db>,
                 namespace_key: &str,
@@ -600,6 +634,28 @@ macro_rules! sql_skill_store {
                 Ok(versions)
             }
 
+            async fn version_by_package_id(
+                &self,
+                package_id: &skillreg_core::package::PackageId,
+            ) -> Result<
+                Option<(skillreg_core::model::SkillRecord, skillreg_core::model::VersionRecord)>,
+                skillreg_core::ports::StoreError,
+            > {
+                let sql = format!(
+                    "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, {} \
+                     FROM versions v JOIN skills s ON s.uid = v.skill_uid \
+                     WHERE v.package_id = $1 ORDER BY v.published_at DESC, v.version DESC LIMIT 1",
+                    $crate::sql::rows::VERSION_COLUMNS_QUALIFIED
+                );
+                sqlx::query_as::<_, $crate::sql::rows::SkillVersionRow>(&sql)
+                    .bind(package_id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?
+                    .map(|row| Ok((row.skill.into_record()?, row.version.into_record()?)))
+                    .transpose()
+            }
+
             async fn version(
                 &self,
                 skill: &skillreg_core::model::SkillUid,
@@ -682,8 +738,9 @@ macro_rules! sql_skill_store {
                 let v = &write.version;
                 let inserted = sqlx::query(
                     "INSERT INTO versions (skill_uid, version, version_text, archive_digest, content_digest, size, \
-                     description, license, allowed_tools, tags, files, signatures, yanked, published_by, published_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                     description, license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, \
+                     package_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 )
                 .bind(skill.uid.as_str())
                 .bind(v.version.canonical())
@@ -700,6 +757,7 @@ macro_rules! sql_skill_store {
                 .bind(false)
                 .bind(v.published_by.as_str())
                 .bind(v.published_at.unix_millis())
+                .bind(write.package_id.as_str())
                 .execute(&mut *tx)
                 .await;
                 match inserted {

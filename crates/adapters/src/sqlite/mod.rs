@@ -80,7 +80,9 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        Ok(SqliteStore { reader, writer })
+        let store = SqliteStore { reader, writer };
+        store.backfill_package_ids().await?;
+        Ok(store)
     }
 
     /// Whether the database answers (for readiness checks).

@@ -28,6 +28,7 @@ fn write_new(skill: &str, content: &str) -> VersionWrite {
             target: skill.into(),
             at: version.published_at,
         },
+        package_id: skillreg_core::package::package_id(&skill.parse().unwrap(), &version),
         version,
         event: EventKind::SkillCreated,
     }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod import;
+mod keys;
 mod lookup;
 mod publish;
 
@@ -25,7 +26,7 @@ use crate::model::{
     AuditEntry, FieldError, PageStart, RatingRecord, RatingSummary, Scope, SearchPage, SearchQuery,
     SearchSort, SkillRecord, Stars, TrendingEntry, VersionRecord,
 };
-use crate::ports::{BlobError, BlobStore, Clock, IdSource, SkillStore, StoreError};
+use crate::ports::{BlobError, BlobStore, Clock, IdSource, KeyVerifier, SkillStore, StoreError};
 use crate::version::{Candidate, Version, VersionReq, select};
 
 /// Settings of a [`Registry`].
@@ -66,6 +67,7 @@ pub struct Registry {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     config: RegistryConfig,
+    keys: Option<Arc<dyn KeyVerifier>>,
 }
 
 /// Why a use case failed. Each variant maps onto one envelope type at the HTTP edge.
@@ -126,6 +128,12 @@ pub enum RegistryError {
         /// What changed.
         reason: String,
     },
+    /// No publisher key has this id.
+    #[error("no publisher key `{0}`; register it with the registry first")]
+    KeyNotFound(String),
+    /// The registry was set up without a key verifier, so it takes no keys or signatures.
+    #[error("this registry does not accept publisher keys or signatures")]
+    SigningUnsupported,
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -176,7 +184,15 @@ impl Registry {
             clock,
             ids,
             config,
+            keys: None,
         }
+    }
+
+    /// Accepts publisher keys and signatures, checked with `keys`.
+    #[must_use]
+    pub fn with_key_verifier(mut self, keys: Arc<dyn KeyVerifier>) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     /// The store.

@@ -10,8 +10,9 @@ use crate::manifest::{Manifest, ManifestWarning, parse_skill_md};
 use crate::model::{
     AuditEntry, EventKind, NewVersion, Scope, SkillRecord, UserId, VersionMeta, VersionRecord,
 };
+use crate::package::package_id;
 use crate::ports::{SkillTarget, StoreError, VersionWrite};
-use crate::signature::Signature;
+use crate::signature::{Signature, VersionStatement};
 use crate::version::Version;
 
 use super::{Registry, RegistryError};
@@ -152,6 +153,14 @@ impl Registry {
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
         self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
+        let statement = VersionStatement {
+            id: id.clone(),
+            version: version.clone(),
+            archive_digest: prepared.archive_digest,
+            content_digest: prepared.content_digest,
+        };
+        self.check_signatures(actor, &statement, &request.signatures)
+            .await?;
 
         for _ in 0..MAX_RACE_RETRIES {
             let existing = self.store.skill(&id).await?;
@@ -306,6 +315,7 @@ impl Registry {
         };
         let write = VersionWrite {
             target,
+            package_id: package_id(&skill.id, &version),
             version: version.clone(),
             event,
             audit,

@@ -9,12 +9,17 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use skillreg_core::Namespace;
 use skillreg_core::auth::NamespacePattern;
+use skillreg_core::digest::unhex;
 use skillreg_core::model::{Role, Scope, TokenId, UserId};
+use skillreg_core::signature::SignatureAlgorithm;
 
 use super::{Shared, invalid, json_body};
 use crate::auth::{issue_secret, required_actor};
 use crate::error::{ApiError, ErrorType};
-use crate::wire::{CreateNamespaceBody, CreateTokenBody, MemberBody, NamespaceBody, TokenBody};
+use crate::wire::{
+    CreateNamespaceBody, CreateTokenBody, MemberBody, NamespaceBody, PublisherKeyBody,
+    RegisterKeyBody, TokenBody,
+};
 
 pub(super) async fn create_token(
     State(state): State<Shared>,
@@ -153,4 +158,36 @@ pub(super) async fn namespace_resource(
             format!("no route for {method} `{path}`"),
         )),
     }
+}
+
+/// `POST /api/v1/keys`: registers a publisher's Ed25519 public key.
+pub(super) async fn register_key(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
+    let request: RegisterKeyBody = json_body(&body)?;
+    let algorithm: SignatureAlgorithm = request
+        .algorithm
+        .as_deref()
+        .unwrap_or("ed25519")
+        .parse()
+        .map_err(|e: String| invalid("algorithm", e))?;
+    let public_key = unhex(&request.public_key)
+        .ok_or_else(|| invalid("public_key", "it must be lowercase hex"))?;
+    let key = state
+        .registry
+        .register_key(&actor, algorithm, &public_key)
+        .await?;
+    Ok((StatusCode::CREATED, Json(PublisherKeyBody::from(&key))).into_response())
+}
+
+/// `GET /api/v1/keys/<key id>`: a publisher key, for verifiers.
+pub(super) async fn publisher_key(
+    State(state): State<Shared>,
+    Path(key_id): Path<String>,
+) -> Result<Json<PublisherKeyBody>, ApiError> {
+    let key = state.registry.publisher_key(&key_id).await?;
+    Ok(Json(PublisherKeyBody::from(&key)))
 }

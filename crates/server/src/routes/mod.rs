@@ -13,7 +13,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use skillreg_core::conflict::ConflictPolicy;
+use skillreg_core::digest::unhex;
 use skillreg_core::model::{SearchSort, Stars};
+use skillreg_core::signature::Signature;
 use skillreg_core::usecases::{
     BundleInput, ImportOutcome, ImportRequest, PublishOutcome, PublishRequest, RegistryError,
     SearchRequest,
@@ -60,6 +62,8 @@ pub(crate) fn router(state: Shared) -> Router {
             "/api/v1/tokens/{id}",
             axum::routing::delete(admin::revoke_token),
         )
+        .route("/api/v1/keys", axum::routing::post(admin::register_key))
+        .route("/api/v1/keys/{key_id}", get(admin::publisher_key))
         .route(
             "/api/v1/namespaces",
             axum::routing::post(admin::create_namespace),
@@ -199,11 +203,16 @@ async fn publish(
         .map(|v| v.parse::<Version>())
         .transpose()
         .map_err(|e| invalid("version", e))?;
+    let signatures = headers
+        .get_all(SIGNATURE_HEADER)
+        .iter()
+        .map(parse_signature_header)
+        .collect::<Result<Vec<_>, _>>()?;
     let request = PublishRequest {
         namespace,
         bundle: BundleInput::Archive(body.to_vec()),
         version,
-        signatures: Vec::new(),
+        signatures,
     };
     let (status, label, published) = match state.registry.publish(&actor, request).await? {
         PublishOutcome::Created { published, .. } => (StatusCode::CREATED, "created", published),
@@ -216,6 +225,30 @@ async fn publish(
         warnings: published.warnings.iter().map(ToString::to_string).collect(),
     };
     Ok((status, Json(response)).into_response())
+}
+
+/// The header a publish carries each signature in: `<algorithm> <key id> <hex value>`.
+pub(crate) const SIGNATURE_HEADER: &str = "skillreg-signature";
+
+fn parse_signature_header(value: &HeaderValue) -> Result<Signature, ApiError> {
+    let bad = |why: &str| {
+        invalid(
+            "Skillreg-Signature header",
+            format!("{why}; write `ed25519 <key id> <signature in hex>`"),
+        )
+    };
+    let text = value.to_str().map_err(|_| bad("it is not ASCII"))?;
+    let mut parts = text.split_ascii_whitespace();
+    let (Some(algorithm), Some(key_id), Some(value), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("it needs three parts"));
+    };
+    Ok(Signature {
+        algorithm: algorithm.parse().map_err(|e: String| bad(&e))?,
+        key_id: key_id.to_owned(),
+        value: unhex(value).ok_or_else(|| bad("the value is not lowercase hex"))?,
+    })
 }
 
 async fn resolve(

@@ -105,7 +105,8 @@ async fn server(backend: Backend) -> TestServer {
         Arc::new(SystemClock),
         Arc::new(RandomIds),
         RegistryConfig::default(),
-    );
+    )
+    .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
     let state = AppState::new(
         registry,
         Arc::new(SystemClock),

@@ -87,7 +87,16 @@ fn write(target: SkillTarget, version: NewVersion, event: EventKind) -> VersionW
         &format!("{}", version.version),
         version.published_at.unix_millis(),
     );
+    // The package id of a version of an existing skill is computed under a stand-in id
+    // here; the package-id check writes its own.
+    let skill_id = match &target {
+        SkillTarget::New(record) => record.id.clone(),
+        SkillTarget::Existing { uid, .. } => format!("existing/{uid}")
+            .parse()
+            .unwrap_or_else(|_| "existing/skill".parse().expect("a valid id")),
+    };
     VersionWrite {
+        package_id: skillreg_core::package::package_id(&skill_id, &version),
         target,
         version,
         event,
@@ -123,9 +132,9 @@ pub async fn add_version(
         uid: skill.uid.clone(),
         expected_creator: skill.created_by.clone(),
     };
-    store
-        .write_version(&write(target, version, EventKind::SkillUpdated))
-        .await
+    let mut write = write(target, version, EventKind::SkillUpdated);
+    write.package_id = skillreg_core::package::package_id(&skill.id, &write.version);
+    store.write_version(&write).await
 }
 
 fn query(text: Option<&str>) -> SearchQuery {
@@ -1108,4 +1117,47 @@ pub async fn skills_named_across_namespaces(store: &dyn SkillStore) {
         .map(|s| s.id.to_string())
         .collect();
     assert_eq!(named, ["acme/pdf", "other/team/pdf"]);
+}
+
+/// Versions are found by their package id; the same content released again shares the id,
+/// and the lookup answers with the version published last.
+pub async fn versions_are_found_by_package_id(store: &dyn SkillStore) {
+    use skillreg_core::package::package_id;
+    let first = new_version("1.0.0", "same files", "pdf tools", &[], T0);
+    let skill = create_skill(store, "acme/pdf", first.clone()).await;
+    let id = package_id(&skill.id, &first);
+    let (found_skill, found) = store.version_by_package_id(&id).await.unwrap().unwrap();
+    assert_eq!(found_skill, skill);
+    assert_eq!(found.version().to_string(), "1.0.0");
+
+    // Same content, new version, later: same id, and the later version answers.
+    let again = new_version("1.1.0", "same files", "pdf tools", &[], T0 + DAY);
+    assert_eq!(package_id(&skill.id, &again), id);
+    add_version(store, &skill, again).await.unwrap();
+    let (_, found) = store.version_by_package_id(&id).await.unwrap().unwrap();
+    assert_eq!(found.version().to_string(), "1.1.0");
+
+    // Other content has another id.
+    let other = new_version("2.0.0", "other files", "pdf tools", &[], T0 + 2 * DAY);
+    let other_id = package_id(&skill.id, &other);
+    assert_ne!(other_id, id);
+    add_version(store, &skill, other).await.unwrap();
+    let (_, found) = store
+        .version_by_package_id(&other_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.version().to_string(), "2.0.0");
+
+    let unknown: skillreg_core::package::PackageId =
+        "pkg_skl_0000000000000000000000000000000000000000"
+            .parse()
+            .unwrap();
+    assert!(
+        store
+            .version_by_package_id(&unknown)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -12,6 +12,7 @@ use skillreg_core::model::{
     SearchSort, SkillRecord, SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry, UserId,
     VersionRecord,
 };
+use skillreg_core::package::PackageId;
 use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};
@@ -26,6 +27,8 @@ struct State {
     versions: BTreeMap<SkillUid, Vec<VersionRecord>>,
     ratings: BTreeMap<(SkillUid, UserId), RatingRecord>,
     downloads: Vec<(SkillUid, Timestamp)>,
+    /// Package ids, in the order versions were written.
+    package_ids: Vec<(PackageId, SkillUid, Version)>,
     events: Vec<EventRecord>,
     audit: Vec<AuditEntry>,
     skill_sequence: i64,
@@ -284,6 +287,31 @@ impl SkillStore for MemoryStore {
             .cloned())
     }
 
+    async fn version_by_package_id(
+        &self,
+        package_id: &PackageId,
+    ) -> Result<Option<(SkillRecord, VersionRecord)>, StoreError> {
+        let state = self.state();
+        let found = state
+            .package_ids
+            .iter()
+            .filter(|(id, _, _)| id == package_id)
+            .filter_map(|(_, uid, version)| {
+                let (_, skill) = state.skills.get(uid)?;
+                let record = state
+                    .versions
+                    .get(uid)?
+                    .iter()
+                    .find(|v| v.version() == version)?;
+                Some((skill.clone(), record.clone()))
+            })
+            .max_by(|(_, a), (_, b)| {
+                (a.published.published_at, a.version())
+                    .cmp(&(b.published.published_at, b.version()))
+            });
+        Ok(found)
+    }
+
     async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
         let mut state = self.state();
         let skill = match &write.target {
@@ -334,6 +362,11 @@ impl SkillStore for MemoryStore {
                 published: write.version.clone(),
                 yanked: false,
             });
+        state.package_ids.push((
+            write.package_id.clone(),
+            skill.uid.clone(),
+            write.version.version.clone(),
+        ));
         state.push_event(
             write.event,
             skill.id.clone(),

@@ -1,0 +1,100 @@
+//! Publisher keys and the signatures a publish carries. The registry keeps public keys
+//! only; a signature is accepted when it verifies under a key the publisher registered.
+
+use crate::auth::{AccessError, Actor, require_scope};
+use crate::model::{PublisherKey, Scope};
+use crate::ports::{KeyVerifier, VerifyError};
+use crate::signature::{Signature, SignatureAlgorithm, VersionStatement};
+
+use super::{Registry, RegistryError};
+
+impl Registry {
+    fn key_verifier(&self) -> Result<&dyn KeyVerifier, RegistryError> {
+        self.keys
+            .as_deref()
+            .ok_or(RegistryError::SigningUnsupported)
+    }
+
+    /// Registers `public_key` as a signing key of `actor` (idempotent for the same user).
+    ///
+    /// # Errors
+    /// [`RegistryError::Access`] without a publish scope; [`RegistryError::Invalid`] for a
+    /// key that is not one of the algorithm; a key registered by someone else →
+    /// [`StoreError::Duplicate`]; [`RegistryError::SigningUnsupported`].
+    pub async fn register_key(
+        &self,
+        actor: &Actor,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+    ) -> Result<PublisherKey, RegistryError> {
+        if !actor.has_scope(Scope::PublishNew) {
+            require_scope(actor, Scope::PublishUpdate)?;
+        }
+        if algorithm != SignatureAlgorithm::Ed25519 {
+            return Err(RegistryError::Invalid(format!(
+                "publisher keys are ed25519 keys, not {algorithm} (HMAC secrets stay with whoever verifies)"
+            )));
+        }
+        let key_id = self
+            .key_verifier()?
+            .key_id(algorithm, public_key)
+            .map_err(|e| RegistryError::Invalid(format!("not a usable public key: {e}")))?;
+        let key = PublisherKey {
+            key_id,
+            user: actor.user().clone(),
+            public_key: public_key.to_vec(),
+            created_at: self.clock.now(),
+        };
+        self.store.add_publisher_key(&key).await?;
+        // Idempotent: the stored record (with its first registration time) is the answer.
+        self.publisher_key(&key.key_id).await
+    }
+
+    /// The publisher key with this id.
+    ///
+    /// # Errors
+    /// [`RegistryError::KeyNotFound`], or a store failure.
+    pub async fn publisher_key(&self, key_id: &str) -> Result<PublisherKey, RegistryError> {
+        self.store
+            .publisher_key(key_id)
+            .await?
+            .ok_or_else(|| RegistryError::KeyNotFound(key_id.to_owned()))
+    }
+
+    /// Checks the signatures of a publish: each names a key `actor` registered and covers
+    /// exactly `statement`.
+    pub(super) async fn check_signatures(
+        &self,
+        actor: &Actor,
+        statement: &VersionStatement,
+        signatures: &[Signature],
+    ) -> Result<(), RegistryError> {
+        if signatures.is_empty() {
+            return Ok(());
+        }
+        let verifier = self.key_verifier()?;
+        for signature in signatures {
+            let key = self.publisher_key(&signature.key_id).await?;
+            if &key.user != actor.user() {
+                return Err(AccessError::NotKeyOwner {
+                    key_id: key.key_id,
+                    owner: key.user,
+                }
+                .into());
+            }
+            verifier
+                .verify_with(&key.public_key, statement, signature)
+                .map_err(|e| match e {
+                    VerifyError::Mismatch(_) => RegistryError::Invalid(format!(
+                        "{e}: it must cover id {}, version {}, archive {} and content {}",
+                        statement.id,
+                        statement.version,
+                        statement.archive_digest,
+                        statement.content_digest
+                    )),
+                    other => RegistryError::Invalid(other.to_string()),
+                })?;
+        }
+        Ok(())
+    }
+}
