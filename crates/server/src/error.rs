@@ -14,6 +14,11 @@ use skillreg_core::usecases::RegistryError;
 pub enum ErrorType {
     /// 400.
     Validation,
+    /// 400, a malformed package id (Package Registry Standard surface).
+    InvalidPackageId,
+    /// 400, a malformed package reference or version alias (Package Registry Standard
+    /// surface).
+    InvalidPackageReference,
     /// 401.
     AuthenticationRequired,
     /// 403.
@@ -37,6 +42,8 @@ impl ErrorType {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorType::Validation => "ValidationError",
+            ErrorType::InvalidPackageId => "InvalidPackageIdError",
+            ErrorType::InvalidPackageReference => "InvalidPackageReferenceError",
             ErrorType::AuthenticationRequired => "AuthenticationRequiredError",
             ErrorType::AccessDenied => "AccessDeniedError",
             ErrorType::PackageNotFound => "PackageNotFoundError",
@@ -51,7 +58,9 @@ impl ErrorType {
     /// The HTTP status.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorType::Validation => StatusCode::BAD_REQUEST,
+            ErrorType::Validation
+            | ErrorType::InvalidPackageId
+            | ErrorType::InvalidPackageReference => StatusCode::BAD_REQUEST,
             ErrorType::AuthenticationRequired => StatusCode::UNAUTHORIZED,
             ErrorType::AccessDenied => StatusCode::FORBIDDEN,
             ErrorType::PackageNotFound | ErrorType::VersionNotFound => StatusCode::NOT_FOUND,

@@ -33,6 +33,7 @@ use crate::wire::{
 
 mod admin;
 mod events;
+mod prs;
 
 type Shared = Arc<AppState>;
 
@@ -74,6 +75,10 @@ pub(crate) fn router(state: Shared) -> Router {
                 .put(admin::namespace_resource)
                 .delete(admin::namespace_resource),
         )
+        .route("/.well-known/cleverthis-packages", get(prs::metadata))
+        .route("/packages/{id}", get(prs::package))
+        .route("/skill/{*path}", get(prs::skill_alias))
+        .route("/browse", get(prs::browse))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(

@@ -23,6 +23,9 @@ use skillreg_server::{AppState, issue_token, router};
 use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
 use tower::ServiceExt;
 
+mod signed;
+use signed::{keys_and_signed_publishes, package_registry_standard_surface};
+
 struct TestServer {
     app: axum::Router,
     state: AppState,
@@ -1119,5 +1122,7 @@ on_both_stores!(
     ratings_yank_deprecation_and_trending,
     tokens_are_shown_once_listed_without_secrets_and_revoked,
     namespaces_and_members,
-    too_many_writes_or_failed_logins_get_429_with_retry_after
+    too_many_writes_or_failed_logins_get_429_with_retry_after,
+    keys_and_signed_publishes,
+    package_registry_standard_surface
 );

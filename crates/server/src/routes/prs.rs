@@ -1,0 +1,212 @@
+//! The Package Registry Standard v1.0.0 read surface (formats.md): registry metadata at
+//! `/.well-known/cleverthis-packages`, one package by id at `/packages/<id>`, a version alias
+//! at `/skill/<ns…>/<name>?version=…`, and `/browse`. A package is one published version.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use skillreg_core::model::{SearchSort, SkillRecord, VersionRecord};
+use skillreg_core::package::{Json as Doc, PackageId, package_document, package_id};
+use skillreg_core::usecases::{RegistryError, SearchRequest};
+use skillreg_core::{Namespace, SkillId, VersionReq};
+
+use super::{Shared, bad_query};
+use crate::error::{ApiError, ErrorType};
+use crate::wire::SignatureBody;
+
+/// `GET /.well-known/cleverthis-packages`.
+pub(super) async fn metadata() -> Json<Value> {
+    Json(json!({
+        "standard": "package-registry",
+        "version": "1.0.0",
+        "name": "skillreg",
+        "types": ["skill"],
+        "endpoints": {
+            "package": "/packages/{id}",
+            "skill": "/skill/{namespace}/{name}",
+            "browse": "/browse",
+            "native_api": "/api/v1",
+            "openapi": "/api/v1/openapi.json",
+        },
+        "auth": { "anonymous_read": true, "api_key": true },
+    }))
+}
+
+fn to_value(doc: Doc) -> Value {
+    match doc {
+        Doc::Null => Value::Null,
+        Doc::Int(n) => json!(n),
+        Doc::Str(s) => Value::String(s),
+        Doc::Array(items) => Value::Array(items.into_iter().map(to_value).collect()),
+        Doc::Object(members) => {
+            Value::Object(members.into_iter().map(|(k, v)| (k, to_value(v))).collect())
+        }
+    }
+}
+
+/// A package as the surface serves it: the document, its id, and where to get it.
+pub(crate) fn package_body(skill: &SkillRecord, version: &VersionRecord) -> Value {
+    let v = &version.published;
+    let mut body = to_value(package_document(&skill.id, v));
+    body["id"] = json!(package_id(&skill.id, v).as_str());
+    body["skill_id"] = json!(skill.id.to_string());
+    body["yanked"] = json!(version.yanked);
+    body["download_url"] = json!(format!(
+        "/api/v1/skills/{}/-/download?version={}",
+        skill.id, v.version
+    ));
+    body["signatures"] = json!(
+        v.signatures
+            .iter()
+            .map(SignatureBody::from)
+            .collect::<Vec<_>>()
+    );
+    body
+}
+
+/// `GET /packages/<id>`.
+pub(super) async fn package(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: PackageId = id
+        .parse()
+        .map_err(|e: skillreg_core::package::InvalidPackageId| {
+            ApiError::new(ErrorType::InvalidPackageId, e.to_string())
+        })?;
+    let (skill, version) = state
+        .registry
+        .store()
+        .version_by_package_id(&id)
+        .await
+        .map_err(RegistryError::Store)?
+        .ok_or_else(|| ApiError::new(ErrorType::PackageNotFound, format!("no package `{id}`")))?;
+    Ok(Json(package_body(&skill, &version)))
+}
+
+/// The version aliases of the surface: `latest`, `vX`, `vX.x`, `vX.Y.x`, `vX.Y.Z`.
+fn parse_alias(alias: &str) -> Option<VersionReq> {
+    if alias == "latest" {
+        return Some(VersionReq::Latest);
+    }
+    let parts: Vec<&str> = alias.strip_prefix('v')?.split('.').collect();
+    let number = |p: &str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
+    let fits = match parts.as_slice() {
+        [x] => number(x),
+        [x, "x"] => number(x),
+        [x, y, "x"] | [x, y, _] if number(x) && number(y) => parts[2] == "x" || number(parts[2]),
+        _ => false,
+    };
+    if fits { alias.parse().ok() } else { None }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct AliasParams {
+    version: Option<String>,
+}
+
+/// `GET /skill/<ns…>/<name>?version=<alias>`.
+pub(super) async fn skill_alias(
+    State(state): State<Shared>,
+    Path(path): Path<String>,
+    params: Result<Query<AliasParams>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    let reference = |why: String| ApiError::new(ErrorType::InvalidPackageReference, why);
+    let id: SkillId = path
+        .parse()
+        .map_err(|e| reference(format!("invalid package reference: {e}")))?;
+    let alias = params.version.as_deref().unwrap_or("latest");
+    let request = parse_alias(alias).ok_or_else(|| {
+        reference(format!(
+            "invalid version alias `{}`: use latest, vX, vX.x, vX.Y.x or vX.Y.Z",
+            skillreg_core::text::sanitize_remote(alias)
+        ))
+    })?;
+    let (skill, version) = state.registry.resolve_version(&id, &request).await?;
+    Ok(Json(package_body(&skill, &version)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct BrowseParams {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    namespace: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// `GET /browse?type=skill&namespace=<ns>&limit&offset`: the latest version of each skill,
+/// newest first.
+pub(super) async fn browse(
+    State(state): State<Shared>,
+    params: Result<Query<BrowseParams>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(params) = params.map_err(|e| bad_query(&e))?;
+    if params.kind.as_deref().is_some_and(|kind| kind != "skill") {
+        // This registry holds skills only: any other type has no packages.
+        return Ok(Json(json!({ "packages": [], "count": 0 })));
+    }
+    let namespace = params
+        .namespace
+        .map(|ns| ns.parse::<Namespace>())
+        .transpose()
+        .map_err(|e| ApiError::new(ErrorType::InvalidPackageReference, e.to_string()))?;
+    let page = state
+        .registry
+        .search(SearchRequest {
+            namespace,
+            sort: SearchSort::Newest,
+            offset: params.offset,
+            limit: params.limit,
+            ..SearchRequest::default()
+        })
+        .await?;
+    let mut packages = Vec::with_capacity(page.hits.len());
+    for hit in &page.hits {
+        let Some(latest) = &hit.latest else { continue };
+        let version = state
+            .registry
+            .store()
+            .version(&hit.skill.uid, latest)
+            .await
+            .map_err(RegistryError::Store)?;
+        if let Some(version) = version {
+            packages.push(package_body(&hit.skill, &version));
+        }
+    }
+    Ok(Json(json!({ "packages": packages, "count": page.total })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_alias;
+
+    #[test]
+    fn only_the_surface_aliases_are_accepted() {
+        for good in ["latest", "v1", "v1.x", "v1.2.x", "v1.2.3", "v10.20.30"] {
+            assert!(parse_alias(good).is_some(), "{good}");
+        }
+        for bad in [
+            "",
+            "1",
+            "1.2.3",
+            "v",
+            "v1.",
+            "v1.2",
+            "v1.x.x",
+            "vx",
+            "v1.2.3.4",
+            "^1",
+            "v1.2.3-rc.1",
+            "V1",
+            "v-1",
+            "latest ",
+            "v1234567890",
+        ] {
+            assert!(parse_alias(bad).is_none(), "{bad}");
+        }
+    }
+}
