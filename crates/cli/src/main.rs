@@ -17,12 +17,22 @@ struct Cli {
 enum Command {
     /// Run the registry server.
     Serve(serve::ServeArgs),
+    /// Print the server's OpenAPI document (what `docs/openapi.json` holds).
+    Openapi,
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    use std::io::Write as _;
+    std::io::stdout()
+        .write_all(skillreg_server::openapi_document().as_bytes())
+        .map_err(|e| anyhow::anyhow!("writing the document: {e}"))
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Openapi => print_openapi(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -175,9 +175,35 @@ impl From<RegistryError> for ApiError {
     }
 }
 
+/// The error envelope: `{"error": {"type", "message", "details"}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorEnvelope {
+    pub(crate) error: ErrorObject,
+}
+
+/// The one object inside the envelope.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorObject {
+    /// One of the types of the envelope table (`ValidationError`, `PackageNotFoundError`, …);
+    /// a client maps it first and falls back to the status.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    /// For people.
+    pub(crate) message: String,
+    /// Structured details: the conflict, the ambiguity candidates, the retry delay.
+    #[schema(value_type = Object)]
+    pub(crate) details: Value,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "type": self.kind.as_str(), "message": self.message, "details": self.details } });
+        let body = ErrorEnvelope {
+            error: ErrorObject {
+                kind: self.kind.as_str(),
+                message: self.message,
+                details: self.details,
+            },
+        };
         let mut response = (self.kind.status(), Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response.headers_mut().insert(

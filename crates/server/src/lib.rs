@@ -18,6 +18,7 @@ use skillreg_core::usecases::Registry;
 pub use auth::{IssuedToken, issue_token};
 pub use error::{ApiError, ErrorType};
 pub use limits::{LimitsConfig, Rate};
+pub use routes::openapi::document as openapi_document;
 
 /// 32 random bytes for a token secret, or `None` when the system has none to give.
 pub type RandomSource = Arc<dyn Fn() -> Option<[u8; 32]> + Send + Sync>;

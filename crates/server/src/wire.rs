@@ -7,7 +7,7 @@ use skillreg_core::model::{PublisherKey, SearchHit, SearchPage, VersionRecord};
 use skillreg_core::signature::{Signature, SignatureAlgorithm};
 
 /// A signature on the wire (value in hex).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct SignatureBody {
     pub(crate) algorithm: &'static str,
     pub(crate) key_id: String,
@@ -25,14 +25,14 @@ impl From<&Signature> for SignatureBody {
 }
 
 /// Ratings of a skill.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct RatingBody {
     pub(crate) average: Option<f64>,
     pub(crate) count: u64,
 }
 
 /// One skill in a search result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct SkillSummary {
     pub(crate) id: String,
     pub(crate) description: String,
@@ -63,7 +63,7 @@ impl From<SearchHit> for SkillSummary {
 }
 
 /// A page of search results.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct SearchResponse {
     pub(crate) skills: Vec<SkillSummary>,
     pub(crate) total: u64,
@@ -83,7 +83,7 @@ impl From<SearchPage> for SearchResponse {
 }
 
 /// One version.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct VersionBody {
     pub(crate) version: String,
     pub(crate) archive_digest: String,
@@ -118,7 +118,7 @@ impl From<&VersionRecord> for VersionBody {
 }
 
 /// What a publish did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct PublishResponse {
     pub(crate) status: &'static str,
     pub(crate) id: String,
@@ -127,7 +127,7 @@ pub(crate) struct PublishResponse {
 }
 
 /// Where a version request leads.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct ResolveResponse {
     pub(crate) id: String,
     pub(crate) version: String,
@@ -138,7 +138,8 @@ pub(crate) struct ResolveResponse {
 }
 
 /// Query of `GET /api/v1/skills`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
     pub(crate) q: Option<String>,
     pub(crate) tag: Option<String>,
@@ -151,40 +152,44 @@ pub(crate) struct SearchParams {
 }
 
 /// Query of `POST /api/v1/skills`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PublishParams {
     pub(crate) namespace: String,
     pub(crate) version: Option<String>,
 }
 
 /// Query of `GET /api/v1/resolve`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ResolveParams {
     pub(crate) name: String,
     pub(crate) version: Option<String>,
 }
 
 /// Query of `…/-/download`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DownloadParams {
     pub(crate) version: Option<String>,
 }
 
 /// Body of `POST …/-/ratings`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct RateBody {
     pub(crate) stars: f64,
     pub(crate) review: Option<String>,
 }
 
 /// Body of `PUT …/-/deprecation` (`null` clears it).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct DeprecationBody {
     pub(crate) message: Option<String>,
 }
 
 /// Query of `POST /api/v1/import`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ImportParams {
     pub(crate) namespace: String,
     pub(crate) version: Option<String>,
@@ -192,13 +197,14 @@ pub(crate) struct ImportParams {
 }
 
 /// Query of `GET /api/v1/trending`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TrendingParams {
     pub(crate) limit: Option<u32>,
 }
 
 /// Body of `POST /api/v1/tokens`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct CreateTokenBody {
     pub(crate) name: String,
     pub(crate) scopes: Vec<String>,
@@ -209,7 +215,7 @@ pub(crate) struct CreateTokenBody {
 }
 
 /// A token as listed (never its secret).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenBody {
     pub(crate) id: String,
     pub(crate) user: String,
@@ -237,19 +243,19 @@ impl From<&skillreg_core::model::TokenRecord> for TokenBody {
 }
 
 /// Body of `POST /api/v1/namespaces`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct CreateNamespaceBody {
     pub(crate) namespace: String,
 }
 
 /// Body of `PUT …/-/members/<user>`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct MemberBody {
     pub(crate) role: String,
 }
 
 /// A namespace and its members.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct NamespaceBody {
     pub(crate) namespace: String,
     pub(crate) members: Vec<MemberView>,
@@ -257,7 +263,7 @@ pub(crate) struct NamespaceBody {
 }
 
 /// One member.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct MemberView {
     pub(crate) user: String,
     pub(crate) role: &'static str,
@@ -284,7 +290,7 @@ impl From<&skillreg_core::model::NamespaceRecord> for NamespaceBody {
 }
 
 /// `POST /api/v1/keys`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RegisterKeyBody {
     /// `ed25519` (the default).
@@ -294,7 +300,7 @@ pub(crate) struct RegisterKeyBody {
 }
 
 /// A publisher key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct PublisherKeyBody {
     pub(crate) key_id: String,
     pub(crate) algorithm: &'static str,
@@ -313,4 +319,19 @@ impl From<&PublisherKey> for PublisherKeyBody {
             created_at_ms: key.created_at.unix_millis(),
         }
     }
+}
+
+/// The path of one skill: `<namespace>/<name>`, where the namespace may have several
+/// `/`-separated segments; sub-resources follow a `/-/` marker.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(
+    dead_code,
+    reason = "describes the path in the OpenAPI document; the router parses it"
+)]
+pub(crate) struct SkillPath {
+    /// The namespace: `acme`, or several segments such as `acme/tools`.
+    namespace: String,
+    /// The skill's name.
+    name: String,
 }

@@ -15,12 +15,21 @@ use skillreg_core::signature::SignatureAlgorithm;
 
 use super::{Shared, invalid, json_body};
 use crate::auth::{issue_secret, required_actor};
-use crate::error::{ApiError, ErrorType};
+use crate::error::{ApiError, ErrorEnvelope, ErrorType};
 use crate::wire::{
     CreateNamespaceBody, CreateTokenBody, MemberBody, NamespaceBody, PublisherKeyBody,
     RegisterKeyBody, TokenBody,
 };
 
+/// Creates a token (shown once; only its digest is kept). A token grants at most what the
+/// creating token holds; only admins create tokens for other users.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The token, with its secret in `token`", body = TokenBody),
+        (status = 400, description = "A bad scope, pattern or name", body = ErrorEnvelope),
+        (status = 403, description = "A grant beyond the caller's own", body = ErrorEnvelope),
+    ))]
 pub(super) async fn create_token(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -70,6 +79,12 @@ pub(super) async fn create_token(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// The caller's tokens (never their secrets).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("token" = [])),
+    responses(
+        (status = 200, description = "`{\"tokens\": [Token…]}`", body = Object),
+        (status = 401, description = "No token", body = ErrorEnvelope),
+    ))]
 pub(super) async fn list_tokens(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -80,6 +95,13 @@ pub(super) async fn list_tokens(
     Ok(Json(json!({ "tokens": body })).into_response())
 }
 
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, description = "The token id")), security(("token" = [])),
+    responses(
+        (status = 200, description = "`{\"id\", \"revoked\": true}`", body = Object),
+        (status = 404, description = "No live token with this id of the caller's", body = ErrorEnvelope),
+    ))]
 pub(super) async fn revoke_token(
     State(state): State<Shared>,
     Path(id): Path<String>,
@@ -97,6 +119,14 @@ pub(super) async fn revoke_token(
     }
 }
 
+/// Creates a namespace with the caller as its owner.
+#[utoipa::path(post, path = "/api/v1/namespaces", tag = "namespaces", request_body = CreateNamespaceBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The namespace", body = NamespaceBody),
+        (status = 403, description = "Reserved, or not a member of the namespace above", body = ErrorEnvelope),
+        (status = 409, description = "It exists", body = ErrorEnvelope),
+    ))]
 pub(super) async fn create_namespace(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -112,6 +142,15 @@ pub(super) async fn create_namespace(
     Ok((StatusCode::CREATED, Json(NamespaceBody::from(&record))).into_response())
 }
 
+/// A namespace and its members (`GET …/<ns…>`); owners add or change a member with
+/// `PUT …/<ns…>/-/members/<user>` (`{"role": "owner"|"member"}`) and remove one with
+/// `DELETE` on the same path.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}", tag = "namespaces",
+    params(("namespace" = String, Path, description = "One or more `/`-separated segments")),
+    responses(
+        (status = 200, description = "The namespace", body = NamespaceBody),
+        (status = 404, description = "No such namespace", body = ErrorEnvelope),
+    ))]
 pub(super) async fn namespace_resource(
     State(state): State<Shared>,
     method: Method,
@@ -133,25 +172,7 @@ pub(super) async fn namespace_resource(
             Ok(Json(NamespaceBody::from(&record)).into_response())
         }
         (&Method::PUT | &Method::DELETE, Some(["members", user])) => {
-            let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
-            let user: UserId = user.parse().map_err(|e| invalid("user", e))?;
-            let role = if method == Method::PUT {
-                let member: MemberBody = json_body(&body)?;
-                Some(match member.role.as_str() {
-                    "owner" => Role::Owner,
-                    "member" => Role::Member,
-                    other => {
-                        return Err(invalid("role", format!("`{other}`; use owner or member")));
-                    }
-                })
-            } else {
-                None
-            };
-            let record = state
-                .registry
-                .set_member(&actor, &namespace, &user, role)
-                .await?;
-            Ok(Json(NamespaceBody::from(&record)).into_response())
+            set_member(&state, &method, &headers, &namespace, user, &body).await
         }
         _ => Err(ApiError::new(
             ErrorType::PackageNotFound,
@@ -160,7 +181,15 @@ pub(super) async fn namespace_resource(
     }
 }
 
-/// `POST /api/v1/keys`: registers a publisher's Ed25519 public key.
+/// Registers one of the caller's Ed25519 public keys for signing publishes (idempotent).
+#[utoipa::path(post, path = "/api/v1/keys", tag = "keys", request_body = RegisterKeyBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The key and its id", body = PublisherKeyBody),
+        (status = 400, description = "Not an Ed25519 public key in hex", body = ErrorEnvelope),
+        (status = 403, description = "The token has no publish scope", body = ErrorEnvelope),
+        (status = 409, description = "Another user registered this key", body = ErrorEnvelope),
+    ))]
 pub(super) async fn register_key(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -183,11 +212,60 @@ pub(super) async fn register_key(
     Ok((StatusCode::CREATED, Json(PublisherKeyBody::from(&key))).into_response())
 }
 
-/// `GET /api/v1/keys/<key id>`: a publisher key, for verifiers.
+/// A publisher key, for verifiers.
+#[utoipa::path(get, path = "/api/v1/keys/{key_id}", tag = "keys",
+    params(("key_id" = String, Path, description = "`ed25519:<fingerprint>`")),
+    responses(
+        (status = 200, description = "The key", body = PublisherKeyBody),
+        (status = 404, description = "No such key", body = ErrorEnvelope),
+    ))]
 pub(super) async fn publisher_key(
     State(state): State<Shared>,
     Path(key_id): Path<String>,
 ) -> Result<Json<PublisherKeyBody>, ApiError> {
     let key = state.registry.publisher_key(&key_id).await?;
     Ok(Json(PublisherKeyBody::from(&key)))
+}
+
+/// Adds a member or changes their role (`PUT`, `{"role": "owner"|"member"}`), or removes
+/// them (`DELETE`). Owners only.
+#[utoipa::path(method(put, delete), path = "/api/v1/namespaces/{namespace}/-/members/{user}", tag = "namespaces",
+    params(
+        ("namespace" = String, Path, description = "One or more `/`-separated segments"),
+        ("user" = String, Path, description = "The member"),
+    ),
+    request_body(content = MemberBody, description = "For `PUT` only"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The namespace", body = NamespaceBody),
+        (status = 403, description = "Not an owner", body = ErrorEnvelope),
+        (status = 404, description = "No such namespace", body = ErrorEnvelope),
+    ))]
+async fn set_member(
+    state: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+    namespace: &Namespace,
+    user: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let actor = required_actor(state.registry.store().as_ref(), headers).await?;
+    let user: UserId = user.parse().map_err(|e| invalid("user", e))?;
+    let role = if method == Method::PUT {
+        let member: MemberBody = json_body(body)?;
+        Some(match member.role.as_str() {
+            "owner" => Role::Owner,
+            "member" => Role::Member,
+            other => {
+                return Err(invalid("role", format!("`{other}`; use owner or member")));
+            }
+        })
+    } else {
+        None
+    };
+    let record = state
+        .registry
+        .set_member(&actor, namespace, &user, role)
+        .await?;
+    Ok(Json(NamespaceBody::from(&record)).into_response())
 }

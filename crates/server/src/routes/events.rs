@@ -23,6 +23,13 @@ pub(super) struct EventParams {
     after: Option<i64>,
 }
 
+/// The event stream (server-sent events): `skill.created`, `skill.updated` and
+/// `skill.yanked`, each with its sequence number as the event id. Resume with
+/// `Last-Event-ID` or `?after=`.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events",
+    params(("after" = Option<i64>, Query, description = "Start after this sequence number"),
+           ("last-event-id" = Option<i64>, Header, description = "Resume after this event")),
+    responses((status = 200, description = "An endless `text/event-stream`", body = String, content_type = "text/event-stream")))]
 pub(super) async fn events(
     State(state): State<Shared>,
     headers: HeaderMap,

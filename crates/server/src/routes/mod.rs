@@ -24,15 +24,16 @@ use skillreg_core::{Namespace, SkillId, Version, VersionReq};
 
 use crate::AppState;
 use crate::auth::required_actor;
-use crate::error::{ApiError, ErrorType};
+use crate::error::{ApiError, ErrorEnvelope, ErrorType};
 use crate::wire::{
     DeprecationBody, DownloadParams, ImportParams, PublishParams, PublishResponse, RateBody,
-    ResolveParams, ResolveResponse, SearchParams, SearchResponse, SignatureBody, TrendingParams,
-    VersionBody,
+    ResolveParams, ResolveResponse, SearchParams, SearchResponse, SignatureBody, SkillPath,
+    TrendingParams, VersionBody,
 };
 
 mod admin;
 mod events;
+pub(crate) mod openapi;
 mod prs;
 
 type Shared = Arc<AppState>;
@@ -75,6 +76,7 @@ pub(crate) fn router(state: Shared) -> Router {
                 .put(admin::namespace_resource)
                 .delete(admin::namespace_resource),
         )
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/.well-known/cleverthis-packages", get(prs::metadata))
         .route("/packages/{id}", get(prs::package))
         .route("/skill/{*path}", get(prs::skill_alias))
@@ -96,10 +98,19 @@ pub(crate) fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`ok`", body = String, content_type = "text/plain")))]
 async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "`ready`", body = String, content_type = "text/plain"),
+        (status = 500, description = "The database does not answer", body = ErrorEnvelope),
+    ))]
 async fn readyz(State(state): State<Shared>) -> Result<&'static str, ApiError> {
     state
         .registry
@@ -110,6 +121,9 @@ async fn readyz(State(state): State<Shared>) -> Result<&'static str, ApiError> {
     Ok("ready")
 }
 
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -149,6 +163,13 @@ fn bad_query(rejection: &QueryRejection) -> ApiError {
     invalid("query", rejection.body_text())
 }
 
+/// Searches skills: full text over name, description and tags, with filters, sorts and
+/// pages (an offset, or the opaque cursor of the previous page).
+#[utoipa::path(get, path = "/api/v1/skills", tag = "skills", params(SearchParams),
+    responses(
+        (status = 200, description = "A page of skills", body = SearchResponse),
+        (status = 400, description = "A bad filter, sort, limit or cursor", body = ErrorEnvelope),
+    ))]
 async fn search(
     State(state): State<Shared>,
     params: Result<Query<SearchParams>, QueryRejection>,
@@ -190,6 +211,25 @@ fn archive_rejected(state: &AppState, rejection: &BytesRejection) -> ApiError {
     }
 }
 
+/// Publishes a version: the body is the skill's gzip tar archive. Versions are immutable:
+/// the same archive again is `200 unchanged`, another archive under the same version is a
+/// `409`. Each `Skillreg-Signature` header (`ed25519 <key id> <hex>`) must verify under a
+/// key the publisher registered.
+#[utoipa::path(post, path = "/api/v1/skills", tag = "skills",
+    params(PublishParams,
+        ("skillreg-signature" = Option<String>, Header, description = "`ed25519 <key id> <signature hex>` over the version statement; repeatable")),
+    request_body(content = Vec<u8>, content_type = "application/gzip", description = "The skill folder as a gzip tar archive"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Created", body = PublishResponse),
+        (status = 200, description = "The same archive was published already", body = PublishResponse),
+        (status = 400, description = "A bundle, manifest, version or signature problem", body = ErrorEnvelope),
+        (status = 401, description = "No token", body = ErrorEnvelope),
+        (status = 403, description = "Missing scope or namespace", body = ErrorEnvelope),
+        (status = 409, description = "The version exists with other content", body = ErrorEnvelope),
+        (status = 413, description = "The archive is too large", body = ErrorEnvelope),
+        (status = 429, description = "Too many writes", body = ErrorEnvelope),
+    ))]
 async fn publish(
     State(state): State<Shared>,
     params: Result<Query<PublishParams>, QueryRejection>,
@@ -256,6 +296,14 @@ fn parse_signature_header(value: &HeaderValue) -> Result<Signature, ApiError> {
     })
 }
 
+/// Resolves a name and a version request to one version, with its digests, signatures and
+/// download URL.
+#[utoipa::path(get, path = "/api/v1/resolve", tag = "skills", params(ResolveParams),
+    responses(
+        (status = 200, description = "The version", body = ResolveResponse),
+        (status = 400, description = "A bad name or version request", body = ErrorEnvelope),
+        (status = 404, description = "No such skill, or no matching version", body = ErrorEnvelope),
+    ))]
 async fn resolve(
     State(state): State<Shared>,
     params: Result<Query<ResolveParams>, QueryRejection>,
@@ -295,61 +343,30 @@ async fn skill_resource(
         None => (path.as_str(), None),
     };
     let id: SkillId = id_part.parse().map_err(|e| invalid("skill id", e))?;
-    match sub {
+    match sub.map(|s| s.split('/').collect::<Vec<_>>()).as_deref() {
         None => details(&state, &id).await,
-        Some("versions") => {
-            let (_, versions) = state
-                .registry
-                .store()
-                .skill_with_versions(&id)
-                .await
-                .map_err(skillreg_core::usecases::RegistryError::Store)?
-                .ok_or_else(|| {
-                    ApiError::from(skillreg_core::usecases::RegistryError::SkillNotFound(
-                        id.clone(),
-                    ))
-                })?;
-            let body: Vec<VersionBody> = versions.iter().rev().map(VersionBody::from).collect();
-            Ok(Json(json!({ "id": id.to_string(), "versions": body })).into_response())
-        }
-        Some("download") => download(&state, &id, params.version.as_deref()).await,
-        Some("ratings") => {
-            let skill = state.registry.skill(&id).await?;
-            let store = state.registry.store();
-            let ratings = store
-                .ratings(&skill.uid, 50)
-                .await
-                .map_err(RegistryError::Store)?;
-            let summary = store
-                .rating_summary(&skill.uid)
-                .await
-                .map_err(RegistryError::Store)?;
-            let recent: Vec<serde_json::Value> = ratings
-                .iter()
-                .map(|r| {
-                    json!({
-                        "user": r.user.to_string(),
-                        "stars": r.stars.stars(),
-                        "review": r.review,
-                        "rated_at_ms": r.rated_at.unix_millis(),
-                    })
-                })
-                .collect();
-            Ok(Json(json!({
-                "id": id.to_string(),
-                "average": summary.average(),
-                "count": summary.count,
-                "recent": recent,
-            }))
-            .into_response())
-        }
-        Some(other) => Err(ApiError::new(
+        Some(["versions"]) => list_versions(&state, &id).await,
+        Some(["versions", version]) => one_version(&state, &id, version).await,
+        Some(["download"]) => download(&state, &id, params.version.as_deref()).await,
+        Some(["ratings"]) => ratings(&state, &id).await,
+        Some(_) => Err(ApiError::new(
             ErrorType::PackageNotFound,
-            format!("no sub-resource `{other}`"),
+            format!("no sub-resource `{}`", sub.unwrap_or_default()),
         )),
     }
 }
 
+/// A skill: creator, deprecation, latest version, downloads and rating.
+#[utoipa::path(
+    get,
+    path = "/api/v1/skills/{namespace}/{name}",
+    tag = "skills",
+    params(SkillPath),
+    responses(
+        (status = 200, description = "The skill", body = Object),
+        (status = 404, description = "No such skill, or no version", body = ErrorEnvelope),
+    )
+)]
 async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
     let (skill, latest) = state
         .registry
@@ -359,11 +376,11 @@ async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
     let rating = store
         .rating_summary(&skill.uid)
         .await
-        .map_err(skillreg_core::usecases::RegistryError::Store)?;
+        .map_err(RegistryError::Store)?;
     let downloads = store
         .download_count(&skill.uid)
         .await
-        .map_err(skillreg_core::usecases::RegistryError::Store)?;
+        .map_err(RegistryError::Store)?;
     Ok(Json(json!({
         "id": skill.id.to_string(),
         "created_by": skill.created_by.to_string(),
@@ -376,6 +393,115 @@ async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
     .into_response())
 }
 
+/// Every version of a skill, newest first, yanked ones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/skills/{namespace}/{name}/-/versions",
+    tag = "skills",
+    params(SkillPath),
+    responses(
+        (status = 200, description = "`{\"id\", \"versions\": [Version…]}`", body = Object),
+        (status = 404, description = "No such skill", body = ErrorEnvelope),
+    )
+)]
+async fn list_versions(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
+    let (_, versions) = state
+        .registry
+        .store()
+        .skill_with_versions(id)
+        .await
+        .map_err(RegistryError::Store)?
+        .ok_or_else(|| ApiError::from(RegistryError::SkillNotFound(id.clone())))?;
+    let body: Vec<VersionBody> = versions.iter().rev().map(VersionBody::from).collect();
+    Ok(Json(json!({ "id": id.to_string(), "versions": body })).into_response())
+}
+
+/// One version, by its exact number (yanked or not).
+#[utoipa::path(
+    get,
+    path = "/api/v1/skills/{namespace}/{name}/-/versions/{version}",
+    tag = "skills",
+    params(SkillPath, ("version" = String, Path, description = "An exact version, e.g. 1.4.2")),
+    responses(
+        (status = 200, description = "The version", body = VersionBody),
+        (status = 400, description = "Not a version", body = ErrorEnvelope),
+        (status = 404, description = "No such skill or version", body = ErrorEnvelope),
+    )
+)]
+async fn one_version(state: &AppState, id: &SkillId, version: &str) -> Result<Response, ApiError> {
+    let version: Version = version.parse().map_err(|e| invalid("version", e))?;
+    let skill = state.registry.skill(id).await?;
+    let record = state
+        .registry
+        .store()
+        .version(&skill.uid, &version)
+        .await
+        .map_err(RegistryError::Store)?
+        .ok_or_else(|| {
+            ApiError::from(RegistryError::VersionNotFound {
+                id: skill.id.clone(),
+                request: VersionReq::Exact(version.clone()),
+            })
+        })?;
+    Ok(Json(VersionBody::from(&record)).into_response())
+}
+
+/// A skill's rating and its newest reviews.
+#[utoipa::path(
+    get,
+    path = "/api/v1/skills/{namespace}/{name}/-/ratings",
+    tag = "ratings",
+    params(SkillPath),
+    responses(
+        (status = 200, description = "`{\"id\", \"average\", \"count\", \"recent\": […]}`", body = Object),
+        (status = 404, description = "No such skill", body = ErrorEnvelope),
+    )
+)]
+async fn ratings(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
+    let skill = state.registry.skill(id).await?;
+    let store = state.registry.store();
+    let ratings = store
+        .ratings(&skill.uid, 50)
+        .await
+        .map_err(RegistryError::Store)?;
+    let summary = store
+        .rating_summary(&skill.uid)
+        .await
+        .map_err(RegistryError::Store)?;
+    let recent: Vec<serde_json::Value> = ratings
+        .iter()
+        .map(|r| {
+            json!({
+                "user": r.user.to_string(),
+                "stars": r.stars.stars(),
+                "review": r.review,
+                "rated_at_ms": r.rated_at.unix_millis(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "id": id.to_string(),
+        "average": summary.average(),
+        "count": summary.count,
+        "recent": recent,
+    }))
+    .into_response())
+}
+
+/// Downloads the archive of the version a request resolves to. The `ETag` is the archive
+/// digest and the response may be cached forever: versions are immutable.
+#[utoipa::path(
+    get,
+    path = "/api/v1/skills/{namespace}/{name}/-/download",
+    tag = "skills",
+    params(SkillPath, DownloadParams),
+    responses(
+        (status = 200, description = "The gzip tar archive", content_type = "application/gzip", body = Vec<u8>,
+         headers(("etag" = String, description = "The archive digest, quoted"))),
+        (status = 400, description = "A bad version request", body = ErrorEnvelope),
+        (status = 404, description = "No such skill or version", body = ErrorEnvelope),
+    )
+)]
 async fn download(
     state: &AppState,
     id: &SkillId,
@@ -392,7 +518,7 @@ async fn download(
         .blobs()
         .get(&digest)
         .await
-        .map_err(skillreg_core::usecases::RegistryError::Blob)?
+        .map_err(RegistryError::Blob)?
         .ok_or_else(|| {
             ApiError::new(
                 ErrorType::Internal,
@@ -443,36 +569,14 @@ async fn skill_action(
     let id: SkillId = id_part.parse().map_err(|e| invalid("skill id", e))?;
     let segments: Vec<&str> = sub.split('/').collect();
     match (&method, segments.as_slice()) {
-        (&Method::POST, ["ratings"]) => {
-            let rating: RateBody = json_body(&body)?;
-            let stars = Stars::from_stars(rating.stars).map_err(|e| invalid("stars", e))?;
-            let summary = state
-                .registry
-                .rate(&actor, &id, stars, rating.review)
-                .await?;
-            Ok(Json(json!({ "id": id.to_string(), "average": summary.average(), "count": summary.count })).into_response())
+        (&Method::POST, ["ratings"]) => rate(&state, &actor, &id, &body).await,
+        (&Method::POST, ["versions", version, "yank"]) => {
+            set_yanked(&state, &actor, &id, version, true).await
         }
-        (&Method::POST | &Method::DELETE, ["versions", version, "yank"]) => {
-            let version: Version = version.parse().map_err(|e| invalid("version", e))?;
-            let yanked = method == Method::POST;
-            let changed = state
-                .registry
-                .set_yanked(&actor, &id, &version, yanked)
-                .await?;
-            Ok(Json(json!({ "id": id.to_string(), "version": version.to_string(), "yanked": yanked, "changed": changed }))
-                .into_response())
+        (&Method::DELETE, ["versions", version, "yank"]) => {
+            set_yanked(&state, &actor, &id, version, false).await
         }
-        (&Method::PUT, ["deprecation"]) => {
-            let deprecation: DeprecationBody = json_body(&body)?;
-            state
-                .registry
-                .deprecate(&actor, &id, deprecation.message.as_deref())
-                .await?;
-            Ok(
-                Json(json!({ "id": id.to_string(), "deprecated": deprecation.message }))
-                    .into_response(),
-            )
-        }
+        (&Method::PUT, ["deprecation"]) => deprecate(&state, &actor, &id, &body).await,
         _ => Err(ApiError::new(
             ErrorType::PackageNotFound,
             format!("no route for {method} `{sub}`"),
@@ -480,6 +584,110 @@ async fn skill_action(
     }
 }
 
+/// Rates a skill (one rating per user: rating again replaces it).
+#[utoipa::path(
+    post,
+    path = "/api/v1/skills/{namespace}/{name}/-/ratings",
+    tag = "ratings",
+    params(SkillPath),
+    request_body = RateBody,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "`{\"id\", \"average\", \"count\"}`", body = Object),
+        (status = 400, description = "Stars outside 1–5 in halves, or a review too long", body = ErrorEnvelope),
+        (status = 401, description = "No token", body = ErrorEnvelope),
+        (status = 403, description = "The token lacks the `rate` scope", body = ErrorEnvelope),
+        (status = 404, description = "No such skill", body = ErrorEnvelope),
+    )
+)]
+async fn rate(
+    state: &AppState,
+    actor: &skillreg_core::auth::Actor,
+    id: &SkillId,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let rating: RateBody = json_body(body)?;
+    let stars = Stars::from_stars(rating.stars).map_err(|e| invalid("stars", e))?;
+    let summary = state.registry.rate(actor, id, stars, rating.review).await?;
+    Ok(
+        Json(json!({ "id": id.to_string(), "average": summary.average(), "count": summary.count }))
+            .into_response(),
+    )
+}
+
+/// Yanks a version (`POST`) or takes the yank back (`DELETE`). A yanked version is hidden
+/// from every request but an exact one.
+#[utoipa::path(
+    method(post, delete),
+    path = "/api/v1/skills/{namespace}/{name}/-/versions/{version}/yank",
+    tag = "skills",
+    params(SkillPath, ("version" = String, Path, description = "An exact version")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "`{\"id\", \"version\", \"yanked\", \"changed\"}`", body = Object),
+        (status = 401, description = "No token", body = ErrorEnvelope),
+        (status = 403, description = "The token lacks the `yank` scope or the namespace", body = ErrorEnvelope),
+        (status = 404, description = "No such skill or version", body = ErrorEnvelope),
+    )
+)]
+async fn set_yanked(
+    state: &AppState,
+    actor: &skillreg_core::auth::Actor,
+    id: &SkillId,
+    version: &str,
+    yanked: bool,
+) -> Result<Response, ApiError> {
+    let version: Version = version.parse().map_err(|e| invalid("version", e))?;
+    let changed = state
+        .registry
+        .set_yanked(actor, id, &version, yanked)
+        .await?;
+    Ok(Json(json!({ "id": id.to_string(), "version": version.to_string(), "yanked": yanked, "changed": changed }))
+        .into_response())
+}
+
+/// Sets a skill's deprecation message (`null` clears it).
+#[utoipa::path(
+    put,
+    path = "/api/v1/skills/{namespace}/{name}/-/deprecation",
+    tag = "skills",
+    params(SkillPath),
+    request_body = DeprecationBody,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "`{\"id\", \"deprecated\"}`", body = Object),
+        (status = 403, description = "Not allowed to manage the skill", body = ErrorEnvelope),
+        (status = 404, description = "No such skill", body = ErrorEnvelope),
+    )
+)]
+async fn deprecate(
+    state: &AppState,
+    actor: &skillreg_core::auth::Actor,
+    id: &SkillId,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let deprecation: DeprecationBody = json_body(body)?;
+    state
+        .registry
+        .deprecate(actor, id, deprecation.message.as_deref())
+        .await?;
+    Ok(Json(json!({ "id": id.to_string(), "deprecated": deprecation.message })).into_response())
+}
+
+/// Imports a skill folder (gzip tar archive) into a namespace with a conflict strategy:
+/// `fail`, `skip`, `overwrite` (creator only; keeps id, creator and creation time) or
+/// `rename` (`name-2`, …).
+#[utoipa::path(post, path = "/api/v1/import", tag = "skills", params(ImportParams),
+    request_body(content = Vec<u8>, content_type = "application/gzip"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "`{\"status\": \"created\", \"id\", \"version\", \"renamed\"}`", body = Object),
+        (status = 200, description = "`updated`, `unchanged` or `skipped` (with the conflict)", body = Object),
+        (status = 400, description = "A bundle or manifest problem", body = ErrorEnvelope),
+        (status = 403, description = "Not allowed (overwrite by someone other than the creator)", body = ErrorEnvelope),
+        (status = 409, description = "The name is taken (`fail`); details carry the conflict", body = ErrorEnvelope),
+        (status = 413, description = "The archive is too large", body = ErrorEnvelope),
+    ))]
 async fn import(
     State(state): State<Shared>,
     params: Result<Query<ImportParams>, QueryRejection>,
@@ -539,6 +747,9 @@ async fn import(
     })
 }
 
+/// The skills with the most installs over the last 7 days.
+#[utoipa::path(get, path = "/api/v1/trending", tag = "skills", params(TrendingParams),
+    responses((status = 200, description = "`{\"skills\": [{\"id\", \"installs\"}]}`", body = Object)))]
 async fn trending(
     State(state): State<Shared>,
     params: Result<Query<TrendingParams>, QueryRejection>,

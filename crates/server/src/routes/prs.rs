@@ -13,10 +13,12 @@ use skillreg_core::usecases::{RegistryError, SearchRequest};
 use skillreg_core::{Namespace, SkillId, VersionReq};
 
 use super::{Shared, bad_query};
-use crate::error::{ApiError, ErrorType};
-use crate::wire::SignatureBody;
+use crate::error::{ApiError, ErrorEnvelope, ErrorType};
+use crate::wire::{SignatureBody, SkillPath};
 
-/// `GET /.well-known/cleverthis-packages`.
+/// Package Registry Standard: what this registry is and where its endpoints are.
+#[utoipa::path(get, path = "/.well-known/cleverthis-packages", tag = "package-registry-standard",
+    responses((status = 200, description = "Registry metadata", body = Object)))]
 pub(super) async fn metadata() -> Json<Value> {
     Json(json!({
         "standard": "package-registry",
@@ -66,7 +68,14 @@ pub(crate) fn package_body(skill: &SkillRecord, version: &VersionRecord) -> Valu
     body
 }
 
-/// `GET /packages/<id>`.
+/// Package Registry Standard: one package (a published version) by its id.
+#[utoipa::path(get, path = "/packages/{id}", tag = "package-registry-standard",
+    params(("id" = String, Path, description = "`pkg_skl_` and 40 hex digits")),
+    responses(
+        (status = 200, description = "The package document with its id and download URL", body = Object),
+        (status = 400, description = "Not a package id", body = ErrorEnvelope),
+        (status = 404, description = "No such package", body = ErrorEnvelope),
+    ))]
 pub(super) async fn package(
     State(state): State<Shared>,
     Path(id): Path<String>,
@@ -102,12 +111,21 @@ fn parse_alias(alias: &str) -> Option<VersionReq> {
     if fits { alias.parse().ok() } else { None }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct AliasParams {
+    /// `latest` (the default), `vX`, `vX.x`, `vX.Y.x` or `vX.Y.Z`.
     version: Option<String>,
 }
 
-/// `GET /skill/<ns…>/<name>?version=<alias>`.
+/// Package Registry Standard: the package a version alias resolves to.
+#[utoipa::path(get, path = "/skill/{namespace}/{name}", tag = "package-registry-standard",
+    params(SkillPath, AliasParams),
+    responses(
+        (status = 200, description = "The package", body = Object),
+        (status = 400, description = "A bad reference or alias", body = ErrorEnvelope),
+        (status = 404, description = "No such skill or version", body = ErrorEnvelope),
+    ))]
 pub(super) async fn skill_alias(
     State(state): State<Shared>,
     Path(path): Path<String>,
@@ -129,17 +147,27 @@ pub(super) async fn skill_alias(
     Ok(Json(package_body(&skill, &version)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct BrowseParams {
+    /// `skill`; any other type has no packages here.
     #[serde(rename = "type")]
+    #[param(rename = "type")]
     kind: Option<String>,
+    /// Only this namespace (and the ones below it).
     namespace: Option<String>,
+    /// Page size (at most 100).
     limit: Option<u32>,
+    /// Packages to skip.
     offset: Option<u64>,
 }
 
-/// `GET /browse?type=skill&namespace=<ns>&limit&offset`: the latest version of each skill,
-/// newest first.
+/// Package Registry Standard: the latest package of each skill, newest first.
+#[utoipa::path(get, path = "/browse", tag = "package-registry-standard", params(BrowseParams),
+    responses(
+        (status = 200, description = "`{\"packages\": […], \"count\"}`", body = Object),
+        (status = 400, description = "A bad namespace or page", body = ErrorEnvelope),
+    ))]
 pub(super) async fn browse(
     State(state): State<Shared>,
     params: Result<Query<BrowseParams>, QueryRejection>,

@@ -23,7 +23,9 @@ use skillreg_server::{AppState, issue_token, router};
 use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
 use tower::ServiceExt;
 
+mod documented;
 mod signed;
+use documented::every_documented_operation_is_routed;
 use signed::{keys_and_signed_publishes, package_registry_standard_surface};
 
 struct TestServer {
@@ -1124,5 +1126,6 @@ on_both_stores!(
     namespaces_and_members,
     too_many_writes_or_failed_logins_get_429_with_retry_after,
     keys_and_signed_publishes,
-    package_registry_standard_surface
+    package_registry_standard_surface,
+    every_documented_operation_is_routed
 );

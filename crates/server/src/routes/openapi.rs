@@ -1,0 +1,82 @@
+//! The OpenAPI document of the whole HTTP API, generated from the handlers' annotations and
+//! the wire types. Served at `/api/v1/openapi.json`; the copy in `docs/openapi.json` is
+//! checked against it by a test.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorEnvelope, ErrorObject};
+use crate::wire::{
+    CreateNamespaceBody, CreateTokenBody, DeprecationBody, MemberBody, MemberView, NamespaceBody,
+    PublishResponse, PublisherKeyBody, RateBody, RatingBody, RegisterKeyBody, ResolveResponse,
+    SearchResponse, SignatureBody, SkillSummary, TokenBody, VersionBody,
+};
+
+/// Tokens go as `Authorization: Bearer <token>` or `X-API-Key: <token>`.
+struct TokenAuth;
+
+impl Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A skillreg token (`skr_…`)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "skillreg",
+        description = "A registry for AI agent skills. One skill is `/api/v1/skills/<ns…>/<name>`; \
+its sub-resources follow a `/-/` marker, so a namespace of several segments never collides \
+with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"details\"}}`."
+    ),
+    paths(
+        super::healthz, super::readyz, super::metrics,
+        super::search, super::publish, super::resolve, super::import, super::trending,
+        super::details, super::list_versions, super::one_version, super::download,
+        super::ratings, super::rate, super::set_yanked, super::deprecate,
+        super::events::events,
+        super::admin::create_token, super::admin::list_tokens, super::admin::revoke_token,
+        super::admin::create_namespace, super::admin::namespace_resource, super::admin::set_member,
+        super::admin::register_key, super::admin::publisher_key,
+        super::prs::metadata, super::prs::package, super::prs::skill_alias, super::prs::browse,
+        openapi_json,
+    ),
+    components(schemas(
+        ErrorEnvelope, ErrorObject, SearchResponse, SkillSummary, RatingBody, VersionBody,
+        SignatureBody, PublishResponse, ResolveResponse, RateBody, DeprecationBody,
+        CreateTokenBody, TokenBody, CreateNamespaceBody, NamespaceBody, MemberView, MemberBody,
+        RegisterKeyBody, PublisherKeyBody,
+    )),
+    modifiers(&TokenAuth),
+)]
+struct ApiDoc;
+
+/// The OpenAPI document, pretty-printed (what `docs/openapi.json` holds).
+pub fn document() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
+pub(super) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
