@@ -6,6 +6,7 @@
 //! the ports' domain errors here, so no sqlx or io error leaves this crate.
 
 pub mod blob;
+pub mod cache;
 pub mod postgres;
 pub mod signing;
 mod sql;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
+use skillreg_adapters::cache::{CacheMode, CachingBlobs, CachingStore};
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_adapters::{FsBlobStore, PostgresStore, RandomIds, SqliteStore, SystemClock};
 use skillreg_core::auth::NamespacePattern;
@@ -130,33 +131,49 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.clone();
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
-    let store: Arc<dyn SkillStore> = match &args.database_url {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Arc::new(
-                PostgresStore::connect(url, PostgresConfig::default())
+    // The embedded default belongs to this process alone: a lock on the data folder keeps a
+    // second `serve` out (it would write behind this one's read cache), and lets reads be
+    // cached. A database named by URL may have other users: nothing is cached then.
+    let (store, mode, _data_lock): (Arc<dyn SkillStore>, CacheMode, Option<std::fs::File>) =
+        match &args.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => (
+                Arc::new(
+                    PostgresStore::connect(url, PostgresConfig::default())
+                        .await
+                        .context("connecting to PostgreSQL")?,
+                ),
+                CacheMode::Shared,
+                None,
+            ),
+            Some(url) => (
+                Arc::new(
+                    SqliteStore::connect(url)
+                        .await
+                        .context("opening the SQLite database")?,
+                ),
+                CacheMode::Shared,
+                None,
+            ),
+            None => {
+                let lock = lock_data_dir(&data_dir)?;
+                let store = SqliteStore::open(&data_dir.join("skillreg.db"))
                     .await
-                    .context("connecting to PostgreSQL")?,
-            )
-        }
-        Some(url) => Arc::new(
-            SqliteStore::connect(url)
-                .await
-                .context("opening the SQLite database")?,
-        ),
-        None => Arc::new(
-            SqliteStore::open(&data_dir.join("skillreg.db"))
-                .await
-                .context("opening the SQLite database")?,
-        ),
-    };
+                    .context("opening the SQLite database")?;
+                (Arc::new(store), CacheMode::Exclusive, Some(lock))
+            }
+        };
+    let store = Arc::new(CachingStore::new(store, mode));
+    let flusher = store.spawn_flusher(std::time::Duration::from_secs(1));
     let blob_dir = args.blob_dir.unwrap_or_else(|| data_dir.join("blobs"));
-    let blobs: Arc<dyn BlobStore> =
-        Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?);
+    let blobs: Arc<dyn BlobStore> = Arc::new(CachingBlobs::new(
+        Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?),
+        BLOB_CACHE_BYTES,
+    ));
     let token_path = data_dir.join("admin.token");
     ensure_admin_token(store.as_ref(), &token_path).await?;
 
     let registry = Registry::new(
-        store,
+        Arc::clone(&store) as Arc<dyn SkillStore>,
         blobs,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
@@ -200,8 +217,38 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .await
     .context("serving")?;
+    flusher.abort();
+    store
+        .flush()
+        .await
+        .context("writing the last download counters")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Memory for recently downloaded archives.
+const BLOB_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Takes the data folder's lock for as long as the returned file is open.
+fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = data_dir.join("skillreg.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another skillreg serve is using the data folder {}; stop it, or give this one \
+             its own --data-dir",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("locking {}", path.display()))
+        }
+    }
 }
 
 /// Makes the first admin token when there is none, and writes it where only the owner can

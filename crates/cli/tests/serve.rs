@@ -254,3 +254,67 @@ fn settings_come_from_a_config_file_and_a_bad_one_is_refused() {
         "the unknown key is named: {stderr}"
     );
 }
+
+fn sigterm(child: &mut std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success(), "serve exits cleanly");
+}
+
+#[test]
+fn a_second_serve_on_one_data_folder_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, address) = start(dir.path());
+    let second = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("SKILLREG_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("another skillreg serve is using the data folder"),
+        "{stderr}"
+    );
+    // The first one is unharmed.
+    assert!(http_get(&address, "/healthz").starts_with("HTTP/1.1 200"));
+    sigterm(&mut first);
+    // Once it is gone the folder is free again.
+    let (mut again, address) = start(dir.path());
+    assert!(http_get(&address, "/healthz").starts_with("HTTP/1.1 200"));
+    sigterm(&mut again);
+}
+
+#[test]
+fn download_counts_buffered_in_memory_are_written_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address) = start(dir.path());
+    let token = std::fs::read_to_string(dir.path().join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let files = skillreg_testkit::fixtures::skill_files("pdf", "PDF tools", "", &[]);
+    let archive = skillreg_core::bundle::pack(&files).unwrap().into_bytes();
+    assert_eq!(
+        http_post(
+            &address,
+            "/api/v1/skills?namespace=acme&version=1.0.0",
+            &token,
+            &archive
+        ),
+        Some(201)
+    );
+    for _ in 0..3 {
+        let response = http_get(&address, "/api/v1/skills/acme/pdf/-/download");
+        assert!(response.starts_with("HTTP/1.1 200"));
+    }
+    sigterm(&mut child);
+    let (mut again, address) = start(dir.path());
+    let details = http_get(&address, "/api/v1/skills/acme/pdf");
+    assert!(details.contains("\"downloads\":3"), "{details}");
+    sigterm(&mut again);
+}

@@ -66,6 +66,19 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// Downloads of one skill on one UTC day, counted together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadCount {
+    /// The skill.
+    pub skill: SkillUid,
+    /// A version downloaded (the last one seen; counters are kept per skill).
+    pub version: Version,
+    /// A time on the day the downloads happened.
+    pub at: Timestamp,
+    /// How many.
+    pub count: u64,
+}
+
 /// Where a new version goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkillTarget {
@@ -303,6 +316,26 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         version: &Version,
         at: Timestamp,
     ) -> Result<(), StoreError>;
+
+    /// Counts a batch of downloads (counts buffered in memory and written together), in one
+    /// write where the store can. Counts of skills that do not exist are dropped.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`]; then none of the batch was counted.
+    async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError> {
+        for entry in batch {
+            for _ in 0..entry.count {
+                match self
+                    .record_download(&entry.skill, &entry.version, entry.at)
+                    .await
+                {
+                    Ok(()) | Err(StoreError::Missing(_)) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        Ok(())
+    }
 
     /// All-time downloads of a skill.
     ///

@@ -955,6 +955,40 @@ macro_rules! sql_skill_store {
                 tx.commit().await.map_err(unavailable)
             }
 
+            async fn record_downloads(
+                &self,
+                batch: &[skillreg_core::ports::DownloadCount],
+            ) -> Result<(), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                for entry in batch {
+                    let count = i64::try_from(entry.count).unwrap_or(i64::MAX);
+                    let done = sqlx::query("UPDATE skills SET downloads = downloads + $2 WHERE uid = $1")
+                        .bind(entry.skill.as_str())
+                        .bind(count)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    if done.rows_affected() == 0 {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO downloads (skill_uid, day, count) VALUES ($1, $2, $3) \
+                         ON CONFLICT (skill_uid, day) DO UPDATE SET count = downloads.count + $3",
+                    )
+                    .bind(entry.skill.as_str())
+                    .bind(entry.at.day())
+                    .bind(count)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                }
+                tx.commit().await.map_err(unavailable)
+            }
+
             async fn download_count(
                 &self,
                 skill: &skillreg_core::model::SkillUid,

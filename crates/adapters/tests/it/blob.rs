@@ -30,6 +30,33 @@ mod contract {
     skillreg_testkit::blob_store_contract!(super::blobs());
 }
 
+struct TempCachedBlobs {
+    store: skillreg_adapters::cache::CachingBlobs,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempCachedBlobs {
+    type Target = skillreg_adapters::cache::CachingBlobs;
+    fn deref(&self) -> &Self::Target {
+        &self.store
+    }
+}
+
+async fn cached_blobs() -> TempCachedBlobs {
+    let dir = tempfile::tempdir().unwrap();
+    TempCachedBlobs {
+        store: skillreg_adapters::cache::CachingBlobs::new(
+            Arc::new(FsBlobStore::open(dir.path()).unwrap()),
+            64 * 1024,
+        ),
+        _dir: dir,
+    }
+}
+
+mod cached_contract {
+    skillreg_testkit::blob_store_contract!(super::cached_blobs());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_racing_writers_see_all_or_nothing() {
     let blobs = Arc::new(blobs().await);

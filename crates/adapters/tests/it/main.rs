@@ -9,6 +9,7 @@
 )]
 
 mod blob;
+mod cache;
 mod postgres;
 mod sqlite;
 mod support;

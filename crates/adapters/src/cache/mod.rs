@@ -1,0 +1,433 @@
+//! [`CachingStore`]: a [`SkillStore`] in front of another that keeps the hot paths of a
+//! registry off the database.
+//!
+//! - **Download counters are buffered** in memory and written in one batch (every second
+//!   from [`CachingStore::spawn_flusher`], before any read that depends on them, and on
+//!   [`CachingStore::flush`] at shutdown), instead of one write transaction per download. A
+//!   crash loses at most the counts of the last interval: counters are statistics.
+//! - **Reads are cached** only when this process is the store's one user
+//!   ([`CacheMode::Exclusive`], the embedded SQLite default, whose data folder `serve`
+//!   locks): skills with their versions (every resolve and download) and search pages.
+//!   Every write through this store drops what it may change before it returns, so a
+//!   client that saw its write acknowledged reads it back. With several replicas on one
+//!   database ([`CacheMode::Shared`]) nothing is cached, since another replica's write
+//!   would go unseen.
+//!
+//! [`CachingBlobs`] keeps recently downloaded small archives in memory.
+//!
+//! A read that started before a write finished never fills the cache: each entry is put
+//! only if no write happened since the read began (a generation number).
+
+mod blobs;
+
+pub use blobs::CachingBlobs;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use skillreg_core::identity::{Namespace, SkillId, SkillName};
+use skillreg_core::model::{
+    AuditEntry, NamespaceRecord, PublisherKey, RatingRecord, RatingSummary, Role, SearchPage,
+    SearchQuery, SkillRecord, SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry, UserId,
+    VersionRecord,
+};
+use skillreg_core::package::PackageId;
+use skillreg_core::ports::{DownloadCount, SkillStore, StoreError, VersionWrite};
+use skillreg_core::{Digest, Version};
+
+/// Whether this process may cache reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    /// This process is the store's only user: cache reads.
+    Exclusive,
+    /// Other processes write to the same store: cache nothing, buffer counters only.
+    Shared,
+}
+
+/// Most skills kept; when full the cache starts over.
+const MAX_SKILLS: usize = 16_384;
+/// Most search pages kept; when full the cache starts over.
+const MAX_SEARCHES: usize = 1_024;
+
+type SkillEntry = Option<(SkillRecord, Vec<VersionRecord>)>;
+
+#[derive(Debug, Default)]
+struct Cached {
+    /// Bumped by every write.
+    generation: u64,
+    skills: BTreeMap<String, SkillEntry>,
+    searches: BTreeMap<String, SearchPage>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    /// Counts by (skill, day).
+    counts: BTreeMap<(SkillUid, i64), DownloadCount>,
+    /// Skills known to exist (skills are never deleted).
+    known: BTreeSet<SkillUid>,
+}
+
+/// A caching, counter-buffering [`SkillStore`] in front of another.
+#[derive(Debug)]
+pub struct CachingStore {
+    inner: Arc<dyn SkillStore>,
+    mode: CacheMode,
+    cached: Mutex<Cached>,
+    pending: Mutex<Pending>,
+    /// One flush at a time, so counts are never written twice or out of order.
+    flushing: tokio::sync::Mutex<()>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock only means another thread panicked while holding it; the maps stay
+    // consistent (every change is a single insert, remove or clear).
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl CachingStore {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn SkillStore>, mode: CacheMode) -> Self {
+        CachingStore {
+            inner,
+            mode,
+            cached: Mutex::default(),
+            pending: Mutex::default(),
+            flushing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Writes the buffered download counts. On failure they stay buffered for the next try.
+    ///
+    /// # Errors
+    /// The store's failure.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.flushing.lock().await;
+        let batch: Vec<DownloadCount> = {
+            let mut pending = lock(&self.pending);
+            std::mem::take(&mut pending.counts).into_values().collect()
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let result = self.inner.record_downloads(&batch).await;
+        match &result {
+            Ok(()) => self.invalidate(false),
+            Err(_) => {
+                let mut pending = lock(&self.pending);
+                for entry in batch {
+                    add_count(&mut pending.counts, entry);
+                }
+            }
+        }
+        result
+    }
+
+    /// Flushes the counters every `every` until the returned task is aborted; failures are
+    /// logged and retried on the next tick.
+    pub fn spawn_flusher(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let store = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = store.flush().await {
+                    tracing::warn!(%error, "writing download counters failed; retrying");
+                }
+            }
+        })
+    }
+
+    fn has_pending(&self) -> bool {
+        !lock(&self.pending).counts.is_empty()
+    }
+
+    async fn flush_if_pending(&self) -> Result<(), StoreError> {
+        if self.has_pending() {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Drops what a write may have changed: search pages always, skills when `skills`.
+    fn invalidate(&self, skills: bool) {
+        if self.mode == CacheMode::Shared {
+            return;
+        }
+        let mut cached = lock(&self.cached);
+        cached.generation += 1;
+        if skills {
+            cached.skills.clear();
+        }
+        cached.searches.clear();
+    }
+
+    fn remember_skill(&self, entry: &SkillEntry) {
+        if let Some((skill, _)) = entry {
+            lock(&self.pending).known.insert(skill.uid.clone());
+        }
+    }
+}
+
+fn add_count(counts: &mut BTreeMap<(SkillUid, i64), DownloadCount>, entry: DownloadCount) {
+    counts
+        .entry((entry.skill.clone(), entry.at.day()))
+        .and_modify(|existing| {
+            existing.count = existing.count.saturating_add(entry.count);
+            existing.version = entry.version.clone();
+            existing.at = existing.at.max(entry.at);
+        })
+        .or_insert(entry);
+}
+
+/// Runs a write through the inner store and drops the caches it may have changed.
+macro_rules! write_through {
+    ($self:ident, $skills:expr, $call:expr) => {{
+        let result = $call.await;
+        // Also after a failure: a dropped connection may still have committed.
+        $self.invalidate($skills);
+        result
+    }};
+}
+
+#[async_trait]
+impl SkillStore for CachingStore {
+    async fn namespace(
+        &self,
+        namespace: &Namespace,
+    ) -> Result<Option<NamespaceRecord>, StoreError> {
+        self.inner.namespace(namespace).await
+    }
+
+    async fn create_namespace(
+        &self,
+        namespace: &Namespace,
+        owner: &UserId,
+        at: Timestamp,
+    ) -> Result<NamespaceRecord, StoreError> {
+        self.inner.create_namespace(namespace, owner, at).await
+    }
+
+    async fn set_member(
+        &self,
+        namespace: &Namespace,
+        user: &UserId,
+        role: Option<Role>,
+    ) -> Result<(), StoreError> {
+        self.inner.set_member(namespace, user, role).await
+    }
+
+    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        self.inner.insert_token(token).await
+    }
+
+    async fn token_by_secret(
+        &self,
+        secret_digest: &Digest,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.token_by_secret(secret_digest).await
+    }
+
+    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
+        self.inner.tokens_of(user).await
+    }
+
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        id: &TokenId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.inner.revoke_token(user, id, at).await
+    }
+
+    async fn add_publisher_key(&self, key: &PublisherKey) -> Result<(), StoreError> {
+        self.inner.add_publisher_key(key).await
+    }
+
+    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
+        self.inner.publisher_key(key_id).await
+    }
+
+    async fn skill(&self, id: &SkillId) -> Result<Option<SkillRecord>, StoreError> {
+        self.inner.skill(id).await
+    }
+
+    async fn skill_by_uid(&self, uid: &SkillUid) -> Result<Option<SkillRecord>, StoreError> {
+        self.inner.skill_by_uid(uid).await
+    }
+
+    async fn skills_named(&self, name: &SkillName) -> Result<Vec<SkillRecord>, StoreError> {
+        self.inner.skills_named(name).await
+    }
+
+    async fn versions(&self, skill: &SkillUid) -> Result<Vec<VersionRecord>, StoreError> {
+        self.inner.versions(skill).await
+    }
+
+    async fn skill_with_versions(&self, id: &SkillId) -> Result<SkillEntry, StoreError> {
+        if self.mode == CacheMode::Shared {
+            let entry = self.inner.skill_with_versions(id).await?;
+            self.remember_skill(&entry);
+            return Ok(entry);
+        }
+        let key = id.key().to_string();
+        let generation = {
+            let cached = lock(&self.cached);
+            if let Some(entry) = cached.skills.get(&key) {
+                return Ok(entry.clone());
+            }
+            cached.generation
+        };
+        let entry = self.inner.skill_with_versions(id).await?;
+        self.remember_skill(&entry);
+        let mut cached = lock(&self.cached);
+        if cached.generation == generation {
+            if cached.skills.len() >= MAX_SKILLS {
+                cached.skills.clear();
+            }
+            cached.skills.insert(key, entry.clone());
+        }
+        Ok(entry)
+    }
+
+    async fn version_by_package_id(
+        &self,
+        package_id: &PackageId,
+    ) -> Result<Option<(SkillRecord, VersionRecord)>, StoreError> {
+        self.inner.version_by_package_id(package_id).await
+    }
+
+    async fn version(
+        &self,
+        skill: &SkillUid,
+        version: &Version,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        self.inner.version(skill, version).await
+    }
+
+    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
+        write_through!(self, true, self.inner.write_version(write))
+    }
+
+    async fn set_yanked(
+        &self,
+        skill: &SkillUid,
+        version: &Version,
+        yanked: bool,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        write_through!(
+            self,
+            true,
+            self.inner.set_yanked(skill, version, yanked, audit)
+        )
+    }
+
+    async fn set_deprecation(
+        &self,
+        skill: &SkillUid,
+        message: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        write_through!(
+            self,
+            true,
+            self.inner.set_deprecation(skill, message, audit)
+        )
+    }
+
+    async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {
+        write_through!(self, false, self.inner.put_rating(skill, rating))
+    }
+
+    async fn ratings(&self, skill: &SkillUid, limit: u32) -> Result<Vec<RatingRecord>, StoreError> {
+        self.inner.ratings(skill, limit).await
+    }
+
+    async fn rating_summary(&self, skill: &SkillUid) -> Result<RatingSummary, StoreError> {
+        self.inner.rating_summary(skill).await
+    }
+
+    async fn record_download(
+        &self,
+        skill: &SkillUid,
+        version: &Version,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let known = lock(&self.pending).known.contains(skill);
+        if !known {
+            if self.inner.skill_by_uid(skill).await?.is_none() {
+                return Err(StoreError::Missing("skill".into()));
+            }
+            lock(&self.pending).known.insert(skill.clone());
+        }
+        let entry = DownloadCount {
+            skill: skill.clone(),
+            version: version.clone(),
+            at,
+            count: 1,
+        };
+        add_count(&mut lock(&self.pending).counts, entry);
+        Ok(())
+    }
+
+    async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError> {
+        self.flush().await?;
+        write_through!(self, false, self.inner.record_downloads(batch))
+    }
+
+    async fn download_count(&self, skill: &SkillUid) -> Result<u64, StoreError> {
+        self.flush_if_pending().await?;
+        self.inner.download_count(skill).await
+    }
+
+    async fn trending(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TrendingEntry>, StoreError> {
+        self.flush_if_pending().await?;
+        self.inner.trending(since, limit).await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+        self.flush_if_pending().await?;
+        if self.mode == CacheMode::Shared {
+            return self.inner.search(query).await;
+        }
+        let key = format!("{query:?}");
+        let generation = {
+            let cached = lock(&self.cached);
+            if let Some(page) = cached.searches.get(&key) {
+                return Ok(page.clone());
+            }
+            cached.generation
+        };
+        let page = self.inner.search(query).await?;
+        let mut cached = lock(&self.cached);
+        if cached.generation == generation {
+            if cached.searches.len() >= MAX_SEARCHES {
+                cached.searches.clear();
+            }
+            cached.searches.insert(key, page.clone());
+        }
+        Ok(page)
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<skillreg_core::model::EventRecord>, StoreError> {
+        self.inner.events_after(after, limit).await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_log(limit).await
+    }
+}

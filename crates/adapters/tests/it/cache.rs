@@ -1,0 +1,120 @@
+//! The caching store passes the whole store contract in both modes, and buffers download
+//! counters until a flush or a read that needs them.
+
+use std::sync::Arc;
+
+use skillreg_adapters::cache::{CacheMode, CachingStore};
+use skillreg_core::ports::SkillStore;
+use skillreg_testkit::contract::skill_store::{T0, create_skill, new_version};
+use skillreg_testkit::fakes::MemoryStore;
+
+/// A caching store over a SQLite file in a folder that lives as long as it does.
+pub(crate) struct TempCached {
+    store: CachingStore,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempCached {
+    type Target = CachingStore;
+    fn deref(&self) -> &CachingStore {
+        &self.store
+    }
+}
+
+pub(crate) async fn exclusive_sqlite() -> TempCached {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = skillreg_adapters::SqliteStore::open(&dir.path().join("skillreg.db"))
+        .await
+        .unwrap();
+    TempCached {
+        store: CachingStore::new(Arc::new(inner), CacheMode::Exclusive),
+        _dir: dir,
+    }
+}
+
+mod exclusive {
+    skillreg_testkit::skill_store_contract!(crate::cache::exclusive_sqlite());
+}
+
+mod shared {
+    skillreg_testkit::skill_store_contract!(async {
+        std::sync::Arc::new(skillreg_adapters::cache::CachingStore::new(
+            std::sync::Arc::new(skillreg_testkit::fakes::MemoryStore::new()),
+            skillreg_adapters::cache::CacheMode::Shared,
+        ))
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_are_buffered_until_a_flush_or_a_read_that_needs_them() {
+    let inner = Arc::new(MemoryStore::new());
+    let store = CachingStore::new(inner.clone(), CacheMode::Exclusive);
+    let version = new_version("1.0.0", "files", "pdf tools", &[], T0);
+    let skill = create_skill(&store, "acme/pdf", version.clone()).await;
+    let at = skillreg_core::model::Timestamp::from_unix_millis(T0);
+    for _ in 0..5 {
+        store
+            .record_download(&skill.uid, &version.version, at)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        inner.download_count(&skill.uid).await.unwrap(),
+        0,
+        "buffered"
+    );
+    store.flush().await.unwrap();
+    assert_eq!(inner.download_count(&skill.uid).await.unwrap(), 5);
+    store
+        .record_download(&skill.uid, &version.version, at)
+        .await
+        .unwrap();
+    // A read of the counters writes what is buffered first.
+    assert_eq!(store.download_count(&skill.uid).await.unwrap(), 6);
+    assert_eq!(inner.download_count(&skill.uid).await.unwrap(), 6);
+    store.flush().await.unwrap();
+    assert_eq!(
+        inner.download_count(&skill.uid).await.unwrap(),
+        6,
+        "nothing twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_skill_is_dropped_by_a_write_made_through_the_store() {
+    let inner = Arc::new(MemoryStore::new());
+    let store = CachingStore::new(inner.clone(), CacheMode::Exclusive);
+    let id: skillreg_core::SkillId = "acme/pdf".parse().unwrap();
+    assert!(store.skill_with_versions(&id).await.unwrap().is_none());
+    let skill = create_skill(
+        &store,
+        "acme/pdf",
+        new_version("1.0.0", "files", "pdf tools", &[], T0),
+    )
+    .await;
+    let (_, versions) = store.skill_with_versions(&id).await.unwrap().unwrap();
+    assert_eq!(versions.len(), 1);
+    skillreg_testkit::contract::skill_store::add_version(
+        &store,
+        &skill,
+        new_version("1.1.0", "more files", "pdf tools", &[], T0 + 1),
+    )
+    .await
+    .unwrap();
+    let (_, versions) = store.skill_with_versions(&id).await.unwrap().unwrap();
+    assert_eq!(versions.len(), 2);
+    // A write that bypasses the cache is not seen in exclusive mode: that is what
+    // exclusive means, and why `serve` locks the data folder.
+    skillreg_testkit::contract::skill_store::add_version(
+        inner.as_ref(),
+        &skill,
+        new_version("1.2.0", "most files", "pdf tools", &[], T0 + 2),
+    )
+    .await
+    .unwrap();
+    let (_, versions) = store.skill_with_versions(&id).await.unwrap().unwrap();
+    assert_eq!(versions.len(), 2);
+    let shared = CachingStore::new(inner, CacheMode::Shared);
+    let (_, versions) = shared.skill_with_versions(&id).await.unwrap().unwrap();
+    assert_eq!(versions.len(), 3);
+}
