@@ -57,7 +57,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// The bytes of lowercase hex text; `None` for an odd length or any other character.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let value = |d: u8| match d {

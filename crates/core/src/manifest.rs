@@ -251,13 +251,13 @@ pub fn parse_skill_md(
 
     let name_text = required_string(&fields, "name")?;
     let name: SkillName = name_text.parse().map_err(ManifestError::InvalidName)?;
-    if let Some(folder) = folder_name {
-        if folder != name.as_str() {
-            return Err(ManifestError::NameMismatch {
-                name: name.to_string(),
-                folder: sanitize_remote(folder),
-            });
-        }
+    if let Some(folder) = folder_name
+        && folder != name.as_str()
+    {
+        return Err(ManifestError::NameMismatch {
+            name: name.to_string(),
+            folder: sanitize_remote(folder),
+        });
     }
     if name.has_underscore() {
         warnings.push(ManifestWarning::UnderscoreInName {

@@ -474,14 +474,14 @@ pub fn verify_bundle(
         });
     }
     let content_digest = files.content_digest();
-    if let Some(expected) = version.content_digest {
-        if expected != content_digest {
-            return Err(FetchError::ContentDigestMismatch {
-                id: id.clone(),
-                expected,
-                actual: content_digest,
-            });
-        }
+    if let Some(expected) = version.content_digest
+        && expected != content_digest
+    {
+        return Err(FetchError::ContentDigestMismatch {
+            id: id.clone(),
+            expected,
+            actual: content_digest,
+        });
     }
     let statement = VersionStatement {
         id: id.clone(),

@@ -50,20 +50,20 @@ impl BlobStore for CachingBlobs {
             return Ok(Some(bytes.as_ref().clone()));
         }
         let bytes = self.inner.get(digest).await?;
-        if let Some(found) = &bytes {
-            if found.len() <= MAX_CACHED_BLOB.min(self.budget) {
-                let mut held = lock(&self.held);
-                if held.bytes + found.len() > self.budget {
-                    held.blobs.clear();
-                    held.bytes = 0;
-                }
-                if held
-                    .blobs
-                    .insert(*digest, Arc::new(found.clone()))
-                    .is_none()
-                {
-                    held.bytes += found.len();
-                }
+        if let Some(found) = &bytes
+            && found.len() <= MAX_CACHED_BLOB.min(self.budget)
+        {
+            let mut held = lock(&self.held);
+            if held.bytes + found.len() > self.budget {
+                held.blobs.clear();
+                held.bytes = 0;
+            }
+            if held
+                .blobs
+                .insert(*digest, Arc::new(found.clone()))
+                .is_none()
+            {
+                held.bytes += found.len();
             }
         }
         Ok(bytes)

@@ -81,16 +81,6 @@ pub(crate) fn signatures_json(signatures: &[Signature]) -> String {
     to_json(&stored)
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 fn signatures_from_json(text: &str) -> Result<Vec<Signature>, StoreError> {
     let stored: Vec<StoredSignature> = json("signatures", text)?;
     stored
@@ -102,7 +92,7 @@ fn signatures_from_json(text: &str) -> Result<Vec<Signature>, StoreError> {
                     .parse::<SignatureAlgorithm>()
                     .map_err(|e| corrupt("signature algorithm", e))?,
                 key_id: s.key_id,
-                value: unhex(&s.value).ok_or_else(|| corrupt("signature value", "not hex"))?,
+                value: skillreg_core::digest::unhex(&s.value).ok_or_else(|| corrupt("signature value", "not hex"))?,
             })
         })
         .collect()
