@@ -227,7 +227,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Memory for recently downloaded archives.
-const BLOB_CACHE_BYTES: usize = 32 * 1024 * 1024;
+const BLOB_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Takes the data folder's lock for as long as the returned file is open.
 fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {

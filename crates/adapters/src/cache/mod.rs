@@ -400,7 +400,12 @@ impl SkillStore for CachingStore {
         if self.mode == CacheMode::Shared {
             return self.inner.search(query).await;
         }
-        let key = format!("{query:?}");
+        // Trending counts whole UTC days, so the window's start matters by its day only;
+        // keying on the exact time would make every request a miss.
+        let mut keyed = query.clone();
+        keyed.trending_since =
+            Timestamp::from_unix_millis(query.trending_since.day().saturating_mul(86_400_000));
+        let key = format!("{keyed:?}");
         let generation = {
             let cached = lock(&self.cached);
             if let Some(page) = cached.searches.get(&key) {

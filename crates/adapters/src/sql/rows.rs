@@ -92,7 +92,8 @@ fn signatures_from_json(text: &str) -> Result<Vec<Signature>, StoreError> {
                     .parse::<SignatureAlgorithm>()
                     .map_err(|e| corrupt("signature algorithm", e))?,
                 key_id: s.key_id,
-                value: skillreg_core::digest::unhex(&s.value).ok_or_else(|| corrupt("signature value", "not hex"))?,
+                value: skillreg_core::digest::unhex(&s.value)
+                    .ok_or_else(|| corrupt("signature value", "not hex"))?,
             })
         })
         .collect()

@@ -118,3 +118,43 @@ async fn a_cached_skill_is_dropped_by_a_write_made_through_the_store() {
     let (_, versions) = shared.skill_with_versions(&id).await.unwrap().unwrap();
     assert_eq!(versions.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_pages_are_cached_across_times_of_one_day_and_dropped_by_writes() {
+    use skillreg_core::model::{PageStart, SearchQuery, SearchSort, Timestamp};
+    let inner = Arc::new(MemoryStore::new());
+    let store = CachingStore::new(inner.clone(), CacheMode::Exclusive);
+    create_skill(
+        &store,
+        "acme/pdf",
+        new_version("1.0.0", "a", "pdf tools", &[], T0),
+    )
+    .await;
+    let query = |ms: i64| SearchQuery {
+        text: Some("pdf".into()),
+        tags: Vec::new(),
+        namespace: None,
+        min_rating: None,
+        sort: SearchSort::Relevance,
+        start: PageStart::Offset(0),
+        limit: 20,
+        trending_since: Timestamp::from_unix_millis(T0 + ms),
+    };
+    assert_eq!(store.search(&query(1)).await.unwrap().hits.len(), 1);
+    // Written behind the cache: a later request of the same day is served from the cache.
+    create_skill(
+        inner.as_ref(),
+        "beta/pdf",
+        new_version("1.0.0", "b", "pdf tools", &[], T0),
+    )
+    .await;
+    assert_eq!(store.search(&query(2)).await.unwrap().hits.len(), 1);
+    // A write through the store drops the page.
+    create_skill(
+        &store,
+        "gamma/pdf",
+        new_version("1.0.0", "c", "pdf tools", &[], T0),
+    )
+    .await;
+    assert_eq!(store.search(&query(3)).await.unwrap().hits.len(), 3);
+}
