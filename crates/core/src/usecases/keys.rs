@@ -20,7 +20,7 @@ impl Registry {
     /// # Errors
     /// [`RegistryError::Access`] without a publish scope; [`RegistryError::Invalid`] for a
     /// key that is not one of the algorithm; a key registered by someone else →
-    /// [`StoreError::Duplicate`]; [`RegistryError::SigningUnsupported`].
+    /// [`crate::ports::StoreError::Duplicate`]; [`RegistryError::SigningUnsupported`].
     pub async fn register_key(
         &self,
         actor: &Actor,
@@ -74,7 +74,15 @@ impl Registry {
         }
         let verifier = self.key_verifier()?;
         for signature in signatures {
-            let key = self.publisher_key(&signature.key_id).await?;
+            let key = match self.publisher_key(&signature.key_id).await {
+                Err(RegistryError::KeyNotFound(key_id)) => {
+                    return Err(RegistryError::Invalid(format!(
+                        "the signature names the unknown key `{}`; register its public key first",
+                        crate::text::sanitize_remote(&key_id)
+                    )));
+                }
+                other => other?,
+            };
             if &key.user != actor.user() {
                 return Err(AccessError::NotKeyOwner {
                     key_id: key.key_id,

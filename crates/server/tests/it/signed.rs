@@ -132,8 +132,14 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     .await;
     assert_eq!(
         (status, error_type(&body)),
-        (StatusCode::NOT_FOUND, "PackageNotFoundError"),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
         "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("register")
     );
     let bob = issue_token(
         s.state.registry.store().as_ref(),
