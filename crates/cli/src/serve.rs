@@ -112,11 +112,14 @@ fn default_data_dir() -> PathBuf {
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // Logs go to stderr (stdout carries the start-up banner), coloured only on a terminal.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SKILLREG_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
