@@ -317,25 +317,13 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         at: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Counts a batch of downloads (counts buffered in memory and written together), in one
-    /// write where the store can. Counts of skills that do not exist are dropped.
+    /// Counts a batch of downloads (counts buffered in memory and written together) in one
+    /// transaction: afterwards all of the batch is counted or none of it. Counts of skills
+    /// that do not exist are dropped.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`]; then none of the batch was counted.
-    async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError> {
-        for entry in batch {
-            for _ in 0..entry.count {
-                match self
-                    .record_download(&entry.skill, &entry.version, entry.at)
-                    .await
-                {
-                    Ok(()) | Err(StoreError::Missing(_)) => {}
-                    Err(other) => return Err(other),
-                }
-            }
-        }
-        Ok(())
-    }
+    async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError>;
 
     /// All-time downloads of a skill.
     ///
@@ -582,6 +570,18 @@ pub trait KeyVerifier: Send + Sync + std::fmt::Debug {
         algorithm: SignatureAlgorithm,
         public_key: &[u8],
     ) -> Result<String, VerifyError>;
+
+    /// Checks that `proof` is a signature of `message` under `public_key` (proof that
+    /// whoever registers a key holds its secret half).
+    ///
+    /// # Errors
+    /// MUST return [`VerifyError::Mismatch`] for anything else.
+    fn verify_proof(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        proof: &[u8],
+    ) -> Result<(), VerifyError>;
 
     /// Verifies `signature` over `statement` with `public_key`.
     ///

@@ -43,6 +43,13 @@ impl VersionStatement {
     }
 }
 
+/// What a publisher signs to show they hold the secret key of a public key they register,
+/// so nobody can claim someone else's public key: a versioned text naming the user and the
+/// key.
+pub fn key_registration_message(user: &crate::model::UserId, key_id: &str) -> Vec<u8> {
+    format!("skillreg-key-registration-v1\nuser={user}\nkey_id={key_id}\n").into_bytes()
+}
+
 /// A signature algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SignatureAlgorithm {

@@ -297,6 +297,9 @@ pub(crate) struct RegisterKeyBody {
     pub(crate) algorithm: Option<String>,
     /// The raw public key, lowercase hex.
     pub(crate) public_key: String,
+    /// The key's signature (hex) of `skillreg-key-registration-v1\nuser=<user>\nkey_id=<key
+    /// id>\n`, proving the caller holds the secret key.
+    pub(crate) proof: String,
 }
 
 /// A publisher key.

@@ -74,10 +74,11 @@ struct Pending {
 pub struct CachingStore {
     inner: Arc<dyn SkillStore>,
     mode: CacheMode,
-    cached: Mutex<Cached>,
-    pending: Mutex<Pending>,
-    /// One flush at a time, so counts are never written twice or out of order.
-    flushing: tokio::sync::Mutex<()>,
+    cached: Arc<Mutex<Cached>>,
+    pending: Arc<Mutex<Pending>>,
+    /// One flush at a time; held by the write itself, so a flush whose caller went away
+    /// still finishes before the next one (or the one at shutdown) starts.
+    flushing: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,18 +95,20 @@ impl CachingStore {
         CachingStore {
             inner,
             mode,
-            cached: Mutex::default(),
-            pending: Mutex::default(),
-            flushing: tokio::sync::Mutex::new(()),
+            cached: Arc::default(),
+            pending: Arc::default(),
+            flushing: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
     /// Writes the buffered download counts. On failure they stay buffered for the next try.
+    /// The write runs in a task of its own: a caller that goes away (a client hanging up
+    /// on a search) neither loses the batch nor leaves it half-known.
     ///
     /// # Errors
     /// The store's failure.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        let _one_at_a_time = self.flushing.lock().await;
+        let one_at_a_time = Arc::clone(&self.flushing).lock_owned().await;
         let batch: Vec<DownloadCount> = {
             let mut pending = lock(&self.pending);
             std::mem::take(&mut pending.counts).into_values().collect()
@@ -113,17 +116,27 @@ impl CachingStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let result = self.inner.record_downloads(&batch).await;
-        match &result {
-            Ok(()) => self.invalidate(false),
-            Err(_) => {
-                let mut pending = lock(&self.pending);
-                for entry in batch {
-                    add_count(&mut pending.counts, entry);
+        let inner = Arc::clone(&self.inner);
+        let pending = Arc::clone(&self.pending);
+        let cached = Arc::clone(&self.cached);
+        let mode = self.mode;
+        let write = tokio::spawn(async move {
+            let _one_at_a_time = one_at_a_time;
+            let result = inner.record_downloads(&batch).await;
+            match &result {
+                Ok(()) => invalidate(&cached, mode, false),
+                Err(_) => {
+                    let mut pending = lock(&pending);
+                    for entry in batch {
+                        add_count(&mut pending.counts, entry);
+                    }
                 }
             }
-        }
-        result
+            result
+        });
+        write.await.map_err(|e| {
+            StoreError::Unavailable(format!("writing download counters stopped: {e}"))
+        })?
     }
 
     /// Flushes the counters every `every` until the returned task is aborted; failures are
@@ -142,34 +155,49 @@ impl CachingStore {
         })
     }
 
-    fn has_pending(&self) -> bool {
-        !lock(&self.pending).counts.is_empty()
-    }
-
-    async fn flush_if_pending(&self) -> Result<(), StoreError> {
-        if self.has_pending() {
-            self.flush().await?;
+    /// Writes buffered counts before a read that depends on them. Counters are statistics:
+    /// if they cannot be written now, the read goes on (they stay buffered).
+    async fn flush_before_read(&self) {
+        if let Err(error) = self.flush().await {
+            tracing::warn!(%error, "writing download counters failed; reading without them");
         }
-        Ok(())
     }
 
-    /// Drops what a write may have changed: search pages always, skills when `skills`.
     fn invalidate(&self, skills: bool) {
-        if self.mode == CacheMode::Shared {
-            return;
-        }
-        let mut cached = lock(&self.cached);
-        cached.generation += 1;
-        if skills {
-            cached.skills.clear();
-        }
-        cached.searches.clear();
+        invalidate(&self.cached, self.mode, skills);
     }
 
     fn remember_skill(&self, entry: &SkillEntry) {
         if let Some((skill, _)) = entry {
             lock(&self.pending).known.insert(skill.uid.clone());
         }
+    }
+}
+
+/// Drops what a write may have changed: search pages always, skills when `skills`.
+fn invalidate(cached: &Mutex<Cached>, mode: CacheMode, skills: bool) {
+    if mode == CacheMode::Shared {
+        return;
+    }
+    let mut cached = lock(cached);
+    cached.generation += 1;
+    if skills {
+        cached.skills.clear();
+    }
+    cached.searches.clear();
+}
+
+/// Drops the caches a write may change when it goes out of scope: after the write, and
+/// also when the write's future is dropped half-way (a client hanging up, a timeout), since
+/// the write may have committed all the same.
+struct InvalidateOnDrop<'a> {
+    store: &'a CachingStore,
+    skills: bool,
+}
+
+impl Drop for InvalidateOnDrop<'_> {
+    fn drop(&mut self) {
+        self.store.invalidate(self.skills);
     }
 }
 
@@ -187,10 +215,12 @@ fn add_count(counts: &mut BTreeMap<(SkillUid, i64), DownloadCount>, entry: Downl
 /// Runs a write through the inner store and drops the caches it may have changed.
 macro_rules! write_through {
     ($self:ident, $skills:expr, $call:expr) => {{
-        let result = $call.await;
-        // Also after a failure: a dropped connection may still have committed.
-        $self.invalidate($skills);
-        result
+        // Also after a failure or a cancellation: the write may have committed all the same.
+        let _invalidate = InvalidateOnDrop {
+            store: $self,
+            skills: $skills,
+        };
+        $call.await
     }};
 }
 
@@ -382,7 +412,7 @@ impl SkillStore for CachingStore {
     }
 
     async fn download_count(&self, skill: &SkillUid) -> Result<u64, StoreError> {
-        self.flush_if_pending().await?;
+        self.flush_before_read().await;
         self.inner.download_count(skill).await
     }
 
@@ -391,12 +421,12 @@ impl SkillStore for CachingStore {
         since: Timestamp,
         limit: u32,
     ) -> Result<Vec<TrendingEntry>, StoreError> {
-        self.flush_if_pending().await?;
+        self.flush_before_read().await;
         self.inner.trending(since, limit).await
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
-        self.flush_if_pending().await?;
+        self.flush_before_read().await;
         if self.mode == CacheMode::Shared {
             return self.inner.search(query).await;
         }

@@ -106,6 +106,13 @@ impl Ed25519KeyPair {
     pub fn key_id(&self) -> String {
         ed25519_key_id(&self.public_key())
     }
+
+    /// The proof a registry asks for when `user` registers this key: a signature of
+    /// [`skillreg_core::signature::key_registration_message`].
+    pub fn registration_proof(&self, user: &skillreg_core::model::UserId) -> Vec<u8> {
+        let message = skillreg_core::signature::key_registration_message(user, &self.key_id());
+        self.key.sign(&message).to_bytes().to_vec()
+    }
 }
 
 impl Signer for Ed25519KeyPair {
@@ -129,8 +136,14 @@ impl Signer for Ed25519KeyPair {
 fn verifying_key(public_key: &[u8]) -> Result<VerifyingKey, VerifyError> {
     let bytes = <[u8; 32]>::try_from(public_key)
         .map_err(|_| VerifyError::Mismatch("an ed25519 public key is 32 bytes".to_owned()))?;
-    VerifyingKey::from_bytes(&bytes)
-        .map_err(|_| VerifyError::Mismatch("not a point of the ed25519 curve".to_owned()))
+    let key = VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| VerifyError::Mismatch("not a point of the ed25519 curve".to_owned()))?;
+    if key.is_weak() {
+        return Err(VerifyError::Mismatch(
+            "a weak (small-order) ed25519 key".to_owned(),
+        ));
+    }
+    Ok(key)
 }
 
 fn verify_ed25519(
@@ -169,6 +182,18 @@ impl KeyVerifier for Ed25519KeyVerifier {
             return Err(VerifyError::Unsupported(algorithm.to_string()));
         }
         Ok(ed25519_key_id(verifying_key(public_key)?.as_bytes()))
+    }
+
+    fn verify_proof(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        proof: &[u8],
+    ) -> Result<(), VerifyError> {
+        let key = verifying_key(public_key)?;
+        let mismatch = || VerifyError::Mismatch(ed25519_key_id(key.as_bytes()));
+        let proof = EdSignature::from_slice(proof).map_err(|_| mismatch())?;
+        key.verify_strict(message, &proof).map_err(|_| mismatch())
     }
 
     fn verify_with(

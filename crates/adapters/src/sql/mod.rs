@@ -966,9 +966,9 @@ macro_rules! sql_skill_store {
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
                 for entry in batch {
                     let count = i64::try_from(entry.count).unwrap_or(i64::MAX);
-                    let done = sqlx::query("UPDATE skills SET downloads = downloads + $2 WHERE uid = $1")
-                        .bind(entry.skill.as_str())
+                    let done = sqlx::query("UPDATE skills SET downloads = downloads + $1 WHERE uid = $2")
                         .bind(count)
+                        .bind(entry.skill.as_str())
                         .execute(&mut *tx)
                         .await
                         .map_err(unavailable)?;

@@ -4,7 +4,7 @@
 use crate::auth::{AccessError, Actor, require_scope};
 use crate::model::{PublisherKey, Scope};
 use crate::ports::{KeyVerifier, VerifyError};
-use crate::signature::{Signature, SignatureAlgorithm, VersionStatement};
+use crate::signature::{Signature, SignatureAlgorithm, VersionStatement, key_registration_message};
 
 use super::{Registry, RegistryError};
 
@@ -16,16 +16,21 @@ impl Registry {
     }
 
     /// Registers `public_key` as a signing key of `actor` (idempotent for the same user).
+    /// `proof` is the key's signature of
+    /// [`crate::signature::key_registration_message`] for the actor and the key: only the
+    /// holder of the secret key can register it.
     ///
     /// # Errors
     /// [`RegistryError::Access`] without a publish scope; [`RegistryError::Invalid`] for a
-    /// key that is not one of the algorithm; a key registered by someone else →
+    /// key that is not one of the algorithm or a proof that does not verify; a key
+    /// registered by someone else →
     /// [`crate::ports::StoreError::Duplicate`]; [`RegistryError::SigningUnsupported`].
     pub async fn register_key(
         &self,
         actor: &Actor,
         algorithm: SignatureAlgorithm,
         public_key: &[u8],
+        proof: &[u8],
     ) -> Result<PublisherKey, RegistryError> {
         if !actor.has_scope(Scope::PublishNew) {
             require_scope(actor, Scope::PublishUpdate)?;
@@ -35,10 +40,23 @@ impl Registry {
                 "publisher keys are ed25519 keys, not {algorithm} (HMAC secrets stay with whoever verifies)"
             )));
         }
-        let key_id = self
-            .key_verifier()?
+        let verifier = self.key_verifier()?;
+        let key_id = verifier
             .key_id(algorithm, public_key)
             .map_err(|e| RegistryError::Invalid(format!("not a usable public key: {e}")))?;
+        verifier
+            .verify_proof(
+                public_key,
+                &key_registration_message(actor.user(), &key_id),
+                proof,
+            )
+            .map_err(|_| {
+                RegistryError::Invalid(format!(
+                    "the proof is not the key's signature of the registration statement for \
+                     `{}` and `{key_id}`",
+                    actor.user()
+                ))
+            })?;
         let key = PublisherKey {
             key_id,
             user: actor.user().clone(),
@@ -58,7 +76,7 @@ impl Registry {
         self.store
             .publisher_key(key_id)
             .await?
-            .ok_or_else(|| RegistryError::KeyNotFound(key_id.to_owned()))
+            .ok_or_else(|| RegistryError::KeyNotFound(crate::text::sanitize_remote(key_id)))
     }
 
     /// Checks the signatures of a publish: each names a key `actor` registered and covers

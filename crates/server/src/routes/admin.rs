@@ -182,11 +182,13 @@ pub(super) async fn namespace_resource(
 }
 
 /// Registers one of the caller's Ed25519 public keys for signing publishes (idempotent).
+/// The body carries a proof: the key's signature of
+/// `skillreg-key-registration-v1\nuser=<user>\nkey_id=<key id>\n`.
 #[utoipa::path(post, path = "/api/v1/keys", tag = "keys", request_body = RegisterKeyBody,
     security(("token" = [])),
     responses(
         (status = 201, description = "The key and its id", body = PublisherKeyBody),
-        (status = 400, description = "Not an Ed25519 public key in hex", body = ErrorEnvelope),
+        (status = 400, description = "Not an Ed25519 public key in hex, or a proof that does not verify", body = ErrorEnvelope),
         (status = 403, description = "The token has no publish scope", body = ErrorEnvelope),
         (status = 409, description = "Another user registered this key", body = ErrorEnvelope),
     ))]
@@ -205,9 +207,11 @@ pub(super) async fn register_key(
         .map_err(|e: String| invalid("algorithm", e))?;
     let public_key = unhex(&request.public_key)
         .ok_or_else(|| invalid("public_key", "it must be lowercase hex"))?;
+    let proof =
+        unhex(&request.proof).ok_or_else(|| invalid("proof", "it must be lowercase hex"))?;
     let key = state
         .registry
-        .register_key(&actor, algorithm, &public_key)
+        .register_key(&actor, algorithm, &public_key, &proof)
         .await?;
     Ok((StatusCode::CREATED, Json(PublisherKeyBody::from(&key))).into_response())
 }

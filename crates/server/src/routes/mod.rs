@@ -248,11 +248,16 @@ async fn publish(
         .map(|v| v.parse::<Version>())
         .transpose()
         .map_err(|e| invalid("version", e))?;
-    let signatures = headers
-        .get_all(SIGNATURE_HEADER)
-        .iter()
-        .map(parse_signature_header)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut signatures = Vec::new();
+    for value in headers.get_all(SIGNATURE_HEADER) {
+        let text = value
+            .to_str()
+            .map_err(|_| invalid("Skillreg-Signature header", "it is not ASCII"))?;
+        // A proxy may merge repeated headers into one, comma-separated.
+        for part in text.split(',') {
+            signatures.push(parse_signature(part)?);
+        }
+    }
     let request = PublishRequest {
         namespace,
         bundle: BundleInput::Archive(body.to_vec()),
@@ -272,17 +277,24 @@ async fn publish(
     Ok((status, Json(response)).into_response())
 }
 
+/// Where one version downloads: the exact version, its `+` (build metadata) escaped.
+pub(crate) fn download_url(id: &SkillId, version: &Version) -> String {
+    format!(
+        "/api/v1/skills/{id}/-/download?version={}",
+        version.to_string().replace('+', "%2B")
+    )
+}
+
 /// The header a publish carries each signature in: `<algorithm> <key id> <hex value>`.
 pub(crate) const SIGNATURE_HEADER: &str = "skillreg-signature";
 
-fn parse_signature_header(value: &HeaderValue) -> Result<Signature, ApiError> {
+fn parse_signature(text: &str) -> Result<Signature, ApiError> {
     let bad = |why: &str| {
         invalid(
             "Skillreg-Signature header",
             format!("{why}; write `ed25519 <key id> <signature in hex>`"),
         )
     };
-    let text = value.to_str().map_err(|_| bad("it is not ASCII"))?;
     let mut parts = text.split_ascii_whitespace();
     let (Some(algorithm), Some(key_id), Some(value), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -323,10 +335,7 @@ async fn resolve(
         version: v.version.to_string(),
         archive_digest: v.archive_digest.to_string(),
         content_digest: v.content_digest.to_string(),
-        download_url: format!(
-            "/api/v1/skills/{}/-/download?version={}",
-            skill.id, v.version
-        ),
+        download_url: download_url(&skill.id, &v.version),
         signatures: v.signatures.iter().map(SignatureBody::from).collect(),
     }))
 }

@@ -55,10 +55,7 @@ pub(crate) fn package_body(skill: &SkillRecord, version: &VersionRecord) -> Valu
     body["id"] = json!(package_id(&skill.id, v).as_str());
     body["skill_id"] = json!(skill.id.to_string());
     body["yanked"] = json!(version.yanked);
-    body["download_url"] = json!(format!(
-        "/api/v1/skills/{}/-/download?version={}",
-        skill.id, v.version
-    ));
+    body["download_url"] = json!(super::download_url(&skill.id, &v.version));
     body["signatures"] = json!(
         v.signatures
             .iter()

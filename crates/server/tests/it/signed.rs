@@ -42,8 +42,14 @@ async fn signed_publish(
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-async fn register(s: &TestServer, token: &str, pair: &Ed25519KeyPair) -> (StatusCode, Value) {
-    let body = json!({ "public_key": hex(&pair.public_key()) });
+async fn register(
+    s: &TestServer,
+    token: &str,
+    user: &str,
+    pair: &Ed25519KeyPair,
+) -> (StatusCode, Value) {
+    let proof = pair.registration_proof(&user.parse().unwrap());
+    let body = json!({ "public_key": hex(&pair.public_key()), "proof": hex(&proof) });
     send(
         &s.app,
         "POST",
@@ -56,13 +62,43 @@ async fn register(s: &TestServer, token: &str, pair: &Ed25519KeyPair) -> (Status
 
 pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     let pair = Ed25519KeyPair::from_seed([3; 32]);
-    let (status, key) = register(&s, &s.token, &pair).await;
+    let (status, key) = register(&s, &s.token, "alice", &pair).await;
     assert_eq!(status, StatusCode::CREATED, "{key}");
     assert_eq!(key["key_id"], pair.key_id());
     assert_eq!(key["user"], "alice");
     // Registering again is idempotent.
-    let (status, _) = register(&s, &s.token, &pair).await;
+    let (status, _) = register(&s, &s.token, "alice", &pair).await;
     assert_eq!(status, StatusCode::CREATED);
+    // A proof made for another user, or by another key, registers nothing: nobody can
+    // claim a public key whose secret they do not hold.
+    let other = Ed25519KeyPair::from_seed([5; 32]);
+    let (status, body) = register(&s, &s.token, "mallory", &other).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("proof"));
+    let forged = json!({
+        "public_key": hex(&other.public_key()),
+        "proof": hex(&pair.registration_proof(&"alice".parse().unwrap())),
+    });
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/keys",
+        &s.token,
+        forged.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
+        "{body}"
+    );
+    let (status, _) = get(&s.app, &format!("/api/v1/keys/{}", other.key_id())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was registered");
+
     let (status, served) = get(&s.app, &format!("/api/v1/keys/{}", pair.key_id())).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(served["public_key"], hex(&pair.public_key()));
@@ -153,13 +189,13 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     .await
     .unwrap()
     .secret;
-    let (status, body) = register(&s, &bob, &pair).await;
+    let (status, body) = register(&s, &bob, "bob", &pair).await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::CONFLICT, "ConflictError"),
         "a key belongs to one user: {body}"
     );
-    let (status, _) = register(&s, &bob, &stranger).await;
+    let (status, _) = register(&s, &bob, "bob", &stranger).await;
     assert_eq!(status, StatusCode::CREATED);
     let by_bob = signature_header(&stranger, "acme/pdf", "1.1.0", &other);
     let (status, body) = signed_publish(
@@ -192,7 +228,7 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
         "POST",
         "/api/v1/keys",
         &s.token,
-        br#"{"public_key": "abcd"}"#.to_vec(),
+        br#"{"public_key": "abcd", "proof": "00"}"#.to_vec(),
     )
     .await;
     assert_eq!(
@@ -204,9 +240,12 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
         "POST",
         "/api/v1/keys",
         &s.reader_token,
-        json!({ "public_key": hex(&stranger.public_key()) })
-            .to_string()
-            .into_bytes(),
+        json!({
+            "public_key": hex(&stranger.public_key()),
+            "proof": hex(&stranger.registration_proof(&"reader".parse().unwrap())),
+        })
+        .to_string()
+        .into_bytes(),
     )
     .await;
     assert_eq!(

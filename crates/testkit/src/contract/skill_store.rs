@@ -1161,3 +1161,37 @@ pub async fn versions_are_found_by_package_id(store: &dyn SkillStore) {
             .is_none()
     );
 }
+
+/// A batch of download counts is counted whole; counts of unknown skills are dropped.
+pub async fn batched_downloads_are_counted(store: &dyn SkillStore) {
+    use skillreg_core::ports::DownloadCount;
+    let version = new_version("1.0.0", "files", "pdf tools", &[], T0);
+    let skill = create_skill(store, "acme/pdf", version.clone()).await;
+    let batch = [
+        DownloadCount {
+            skill: skill.uid.clone(),
+            version: version.version.clone(),
+            at: at(T0),
+            count: 3,
+        },
+        DownloadCount {
+            skill: skill.uid.clone(),
+            version: version.version.clone(),
+            at: at(T0 + DAY),
+            count: 2,
+        },
+        DownloadCount {
+            skill: "no-such-skill".parse().unwrap(),
+            version: version.version.clone(),
+            at: at(T0),
+            count: 7,
+        },
+    ];
+    store.record_downloads(&batch).await.unwrap();
+    assert_eq!(store.download_count(&skill.uid).await.unwrap(), 5);
+    let trending = store.trending(at(T0 + DAY), 10).await.unwrap();
+    assert_eq!(trending.len(), 1);
+    assert_eq!(trending[0].installs, 2, "counted on the day of each entry");
+    store.record_downloads(&[]).await.unwrap();
+    assert_eq!(store.download_count(&skill.uid).await.unwrap(), 5);
+}

@@ -13,7 +13,7 @@ use skillreg_core::model::{
     VersionRecord,
 };
 use skillreg_core::package::PackageId;
-use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_core::ports::{DownloadCount, SkillStore, SkillTarget, StoreError, VersionWrite};
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};
 
@@ -466,6 +466,18 @@ impl SkillStore for MemoryStore {
             return Err(missing("skill"));
         }
         state.downloads.push((skill.clone(), at));
+        Ok(())
+    }
+
+    async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError> {
+        let mut state = self.state();
+        for entry in batch {
+            if state.skills.contains_key(&entry.skill) {
+                for _ in 0..entry.count {
+                    state.downloads.push((entry.skill.clone(), entry.at));
+                }
+            }
+        }
         Ok(())
     }
 
