@@ -1,6 +1,8 @@
 //! Adapters for the ports of `skillreg-core`, one folder per family:
 //! `sqlite/` (the embedded default store), `postgres/` (the production store), `blob/`
-//! (the content-addressed archive folder). `sql/` holds what the two SQL stores share.
+//! (the content-addressed archive folder), `cache/` (counters buffered, reads cached where
+//! this process is the only writer), `signing/` (Ed25519 keys and signatures). `sql/` holds
+//! what the two SQL stores share.
 //!
 //! Adapters store and fetch; they decide no policy. Infrastructure errors are mapped onto
 //! the ports' domain errors here, so no sqlx or io error leaves this crate.
