@@ -110,6 +110,14 @@ fn http_post(address: &str, path: &str, token: &str, body: &[u8]) -> Option<u16>
     response.get(9..12)?.parse().ok()
 }
 
+/// The admin token a first start wrote into the data folder.
+fn admin_token(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
 fn start(dir: &std::path::Path) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -134,10 +142,7 @@ fn start(dir: &std::path::Path) -> (std::process::Child, String) {
 fn sigterm_during_publishes_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, address) = start(dir.path());
-    let token = std::fs::read_to_string(dir.path().join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let token = admin_token(dir.path());
     let (acked, first_ack) = std::sync::mpsc::channel::<()>();
     let publisher = {
         let (address, token) = (address.clone(), token.clone());
@@ -293,10 +298,7 @@ fn a_second_serve_on_one_data_folder_is_refused_with_a_clear_error() {
 fn download_counts_buffered_in_memory_are_written_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, address) = start(dir.path());
-    let token = std::fs::read_to_string(dir.path().join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let token = admin_token(dir.path());
     let files = skillreg_testkit::fixtures::skill_files("pdf", "PDF tools", "", &[]);
     let archive = skillreg_core::bundle::pack(&files).unwrap().into_bytes();
     assert_eq!(

@@ -167,6 +167,15 @@ impl CachingStore {
         invalidate(&self.cached, self.mode, skills);
     }
 
+    /// A guard to hold across a write: the caches it may change are dropped when the guard
+    /// goes, after the write or when the write's future is dropped half-way.
+    fn invalidate_after(&self, skills: bool) -> InvalidateOnDrop<'_> {
+        InvalidateOnDrop {
+            store: self,
+            skills,
+        }
+    }
+
     fn remember_skill(&self, entry: &SkillEntry) {
         if let Some((skill, _)) = entry {
             lock(&self.pending).known.insert(skill.uid.clone());
@@ -210,18 +219,6 @@ fn add_count(counts: &mut BTreeMap<(SkillUid, i64), DownloadCount>, entry: Downl
             existing.at = existing.at.max(entry.at);
         })
         .or_insert(entry);
-}
-
-/// Runs a write through the inner store and drops the caches it may have changed.
-macro_rules! write_through {
-    ($self:ident, $skills:expr, $call:expr) => {{
-        // Also after a failure or a cancellation: the write may have committed all the same.
-        let _invalidate = InvalidateOnDrop {
-            store: $self,
-            skills: $skills,
-        };
-        $call.await
-    }};
 }
 
 #[async_trait]
@@ -341,7 +338,8 @@ impl SkillStore for CachingStore {
     }
 
     async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
-        write_through!(self, true, self.inner.write_version(write))
+        let _invalidate = self.invalidate_after(true);
+        self.inner.write_version(write).await
     }
 
     async fn set_yanked(
@@ -351,11 +349,8 @@ impl SkillStore for CachingStore {
         yanked: bool,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        write_through!(
-            self,
-            true,
-            self.inner.set_yanked(skill, version, yanked, audit)
-        )
+        let _invalidate = self.invalidate_after(true);
+        self.inner.set_yanked(skill, version, yanked, audit).await
     }
 
     async fn set_deprecation(
@@ -364,15 +359,13 @@ impl SkillStore for CachingStore {
         message: Option<&str>,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        write_through!(
-            self,
-            true,
-            self.inner.set_deprecation(skill, message, audit)
-        )
+        let _invalidate = self.invalidate_after(true);
+        self.inner.set_deprecation(skill, message, audit).await
     }
 
     async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {
-        write_through!(self, false, self.inner.put_rating(skill, rating))
+        let _invalidate = self.invalidate_after(false);
+        self.inner.put_rating(skill, rating).await
     }
 
     async fn ratings(&self, skill: &SkillUid, limit: u32) -> Result<Vec<RatingRecord>, StoreError> {
@@ -408,7 +401,8 @@ impl SkillStore for CachingStore {
 
     async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError> {
         self.flush().await?;
-        write_through!(self, false, self.inner.record_downloads(batch))
+        let _invalidate = self.invalidate_after(false);
+        self.inner.record_downloads(batch).await
     }
 
     async fn download_count(&self, skill: &SkillUid) -> Result<u64, StoreError> {

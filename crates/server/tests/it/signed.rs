@@ -42,6 +42,18 @@ async fn signed_publish(
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
+/// Publishes `archive` as acme's version 1.1.0 with one signature header.
+async fn publish_next(s: &TestServer, archive: &[u8], signature: &str) -> (StatusCode, Value) {
+    signed_publish(
+        s,
+        &s.token,
+        "/api/v1/skills?namespace=acme&version=1.1.0",
+        archive.to_vec(),
+        signature,
+    )
+    .await
+}
+
 async fn register(
     s: &TestServer,
     token: &str,
@@ -116,14 +128,7 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     // A signature over another version is refused, and nothing is written.
     let other = archive_of("Fills PDF forms, faster", &[]);
     let wrong = signature_header(&pair, "acme/pdf", "9.9.9", &other);
-    let (status, body) = signed_publish(
-        &s,
-        &s.token,
-        "/api/v1/skills?namespace=acme&version=1.1.0",
-        other.clone(),
-        &wrong,
-    )
-    .await;
+    let (status, body) = publish_next(&s, &other, &wrong).await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::BAD_REQUEST, "ValidationError"),
@@ -145,27 +150,13 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     let mut tampered = good.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == '0' { '1' } else { '0' });
-    let (status, body) = signed_publish(
-        &s,
-        &s.token,
-        "/api/v1/skills?namespace=acme&version=1.1.0",
-        other.clone(),
-        &tampered,
-    )
-    .await;
+    let (status, body) = publish_next(&s, &other, &tampered).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     // An unknown key, a key of someone else, and a malformed header.
     let stranger = Ed25519KeyPair::from_seed([4; 32]);
     let unknown = signature_header(&stranger, "acme/pdf", "1.1.0", &other);
-    let (status, body) = signed_publish(
-        &s,
-        &s.token,
-        "/api/v1/skills?namespace=acme&version=1.1.0",
-        other.clone(),
-        &unknown,
-    )
-    .await;
+    let (status, body) = publish_next(&s, &other, &unknown).await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::BAD_REQUEST, "ValidationError"),
@@ -198,27 +189,13 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     let (status, _) = register(&s, &bob, "bob", &stranger).await;
     assert_eq!(status, StatusCode::CREATED);
     let by_bob = signature_header(&stranger, "acme/pdf", "1.1.0", &other);
-    let (status, body) = signed_publish(
-        &s,
-        &s.token,
-        "/api/v1/skills?namespace=acme&version=1.1.0",
-        other.clone(),
-        &by_bob,
-    )
-    .await;
+    let (status, body) = publish_next(&s, &other, &by_bob).await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::FORBIDDEN, "AccessDeniedError"),
         "alice may not publish with bob's key: {body}"
     );
-    let (status, body) = signed_publish(
-        &s,
-        &s.token,
-        "/api/v1/skills?namespace=acme&version=1.1.0",
-        other.clone(),
-        "ed25519 only-two",
-    )
-    .await;
+    let (status, body) = publish_next(&s, &other, "ed25519 only-two").await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::BAD_REQUEST, "ValidationError")
@@ -259,14 +236,7 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     );
 
     // Finally the good signature for 1.1.0 goes through.
-    let (status, body) = signed_publish(
-        &s,
-        &s.token,
-        "/api/v1/skills?namespace=acme&version=1.1.0",
-        other,
-        &good,
-    )
-    .await;
+    let (status, body) = publish_next(&s, &other, &good).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
