@@ -330,6 +330,38 @@ async fn errors_come_in_one_envelope(s: TestServer) {
     );
 }
 
+/// A version whose archive vanished from the blob folder: a 500 in the envelope, with a
+/// generic message and no internal detail.
+async fn a_missing_archive_is_an_internal_error_without_detail(s: TestServer) {
+    let archive = archive_of("Fills PDF forms", &[]);
+    let (status, body) = publish(
+        &s.app,
+        Some(&s.token),
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        archive,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let digest: skillreg_core::Digest = body["version"]["archive_digest"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(s.state.registry.blobs().delete(&digest).await.unwrap());
+    let (status, body) = get(&s.app, "/api/v1/skills/acme/pdf/-/download").await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains(&digest.hex()),
+        "no internal detail: {message}"
+    );
+    assert!(!message.contains('/'), "no paths: {message}");
+}
+
 async fn an_oversize_body_is_refused_with_413(s: TestServer) {
     let big = vec![0u8; 21 * 1024 * 1024];
     let (status, body) = publish(
@@ -1127,5 +1159,6 @@ on_both_stores!(
     too_many_writes_or_failed_logins_get_429_with_retry_after,
     keys_and_signed_publishes,
     package_registry_standard_surface,
-    every_documented_operation_is_routed
+    every_documented_operation_is_routed,
+    a_missing_archive_is_an_internal_error_without_detail
 );
