@@ -10,6 +10,7 @@ pub mod clients;
 pub mod conflict;
 pub mod digest;
 pub mod identity;
+pub mod install;
 pub mod manifest;
 pub mod model;
 pub mod package;

@@ -650,6 +650,17 @@ pub struct InstallMarker {
     pub content_digest: Digest,
 }
 
+/// One folder's new content, for [`InstallTarget::replace_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct FolderWrite<'a> {
+    /// Where.
+    pub folder: &'a InstallFolder,
+    /// The files.
+    pub files: &'a FileSet,
+    /// What skillreg records beside them.
+    pub marker: &'a InstallMarker,
+}
+
 /// Agent clients' skill folders on disk.
 #[async_trait]
 pub trait InstallTarget: Send + Sync + std::fmt::Debug {
@@ -659,17 +670,22 @@ pub trait InstallTarget: Send + Sync + std::fmt::Debug {
     /// [`InstallError::Read`].
     async fn inspect(&self, folder: &InstallFolder) -> Result<FolderState, InstallError>;
 
-    /// Replaces a folder's whole content with `files` and `marker`, atomically: on any
-    /// failure the previous content MUST be back, and nothing is written outside the folder.
+    /// Replaces the whole content of every folder in `writes` with its files and marker,
+    /// as one change: on any failure every folder MUST hold its previous content again, and
+    /// nothing is written outside the folders.
     ///
     /// # Errors
     /// [`InstallError::Write`].
-    async fn replace(
+    async fn replace_all(&self, writes: &[FolderWrite<'_>]) -> Result<(), InstallError>;
+
+    /// The folders inside `skills_dir` that carry skillreg's marker.
+    ///
+    /// # Errors
+    /// [`InstallError::Read`].
+    async fn managed(
         &self,
-        folder: &InstallFolder,
-        files: &FileSet,
-        marker: &InstallMarker,
-    ) -> Result<(), InstallError>;
+        skills_dir: &str,
+    ) -> Result<Vec<(InstallFolder, InstallMarker)>, InstallError>;
 
     /// Removes a folder skillreg manages.
     ///

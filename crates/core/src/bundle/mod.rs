@@ -404,16 +404,29 @@ impl FileSet {
     /// The ToolHive-compatible content digest (formats.md, frozen): files sorted by path;
     /// for each, `path` + NUL + lowercase hex sha256(content) + `\n` into sha256.
     pub fn content_digest(&self) -> Digest {
-        let mut hasher = Sha256::new();
         // BTreeMap<BundlePath> orders by the path string, which is byte order for UTF-8.
-        for file in self.files.values() {
-            hasher.update(file.path.0.as_bytes());
-            hasher.update([0]);
-            hasher.update(hex(&Sha256::digest(&file.contents)).as_bytes());
-            hasher.update(b"\n");
-        }
-        Digest::from_bytes(hasher.finalize().into())
+        content_digest_of(
+            self.files
+                .values()
+                .map(|f| (f.path.0.as_str(), f.contents.as_slice())),
+        )
     }
+}
+
+/// The content digest of [`FileSet::content_digest`] over any `(path, contents)` pairs, for
+/// folders that are not (or no longer) a valid bundle, such as an installed folder someone
+/// edited. Sorts by path itself.
+pub fn content_digest_of<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Digest {
+    let mut files: Vec<(&str, &[u8])> = files.into_iter().collect();
+    files.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut hasher = Sha256::new();
+    for (path, contents) in files {
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(hex(&Sha256::digest(contents)).as_bytes());
+        hasher.update(b"\n");
+    }
+    Digest::from_bytes(hasher.finalize().into())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 mod fixtures;
 mod import;
+mod install;
 mod properties;
 mod publish;
 mod registry_ops;

@@ -7,14 +7,16 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use skillreg_core::bundle::FileSet;
 use skillreg_core::conflict::FolderState;
-use skillreg_core::ports::{InstallError, InstallFolder, InstallMarker, InstallTarget};
+use skillreg_core::ports::{
+    FolderWrite, InstallError, InstallFolder, InstallMarker, InstallTarget,
+};
 
 /// Where a [`MemoryInstallTarget`] fails on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailPoint {
     /// Never.
     Never,
-    /// On the next `replace`.
+    /// On the next `replace_all` (nothing of it is written).
     NextReplace,
 }
 
@@ -94,12 +96,7 @@ impl InstallTarget for MemoryInstallTarget {
         })
     }
 
-    async fn replace(
-        &self,
-        folder: &InstallFolder,
-        files: &FileSet,
-        marker: &InstallMarker,
-    ) -> Result<(), InstallError> {
+    async fn replace_all(&self, writes: &[FolderWrite<'_>]) -> Result<(), InstallError> {
         let mut fail = self
             .fail
             .lock()
@@ -107,18 +104,39 @@ impl InstallTarget for MemoryInstallTarget {
         if *fail == FailPoint::NextReplace {
             *fail = FailPoint::Never;
             return Err(InstallError::Write {
-                folder: folder.skills_dir.clone(),
+                folder: writes
+                    .first()
+                    .map(|w| w.folder.skills_dir.clone())
+                    .unwrap_or_default(),
                 reason: "injected failure".into(),
             });
         }
-        self.folders().insert(
-            folder.clone(),
-            Folder::Managed {
-                files: files.clone(),
-                marker: marker.clone(),
-            },
-        );
+        let mut folders = self.folders();
+        for write in writes {
+            folders.insert(
+                write.folder.clone(),
+                Folder::Managed {
+                    files: write.files.clone(),
+                    marker: write.marker.clone(),
+                },
+            );
+        }
         Ok(())
+    }
+
+    async fn managed(
+        &self,
+        skills_dir: &str,
+    ) -> Result<Vec<(InstallFolder, InstallMarker)>, InstallError> {
+        Ok(self
+            .folders()
+            .iter()
+            .filter(|(folder, _)| folder.skills_dir == skills_dir)
+            .filter_map(|(folder, content)| match content {
+                Folder::Managed { marker, .. } => Some((folder.clone(), marker.clone())),
+                Folder::Unmanaged => None,
+            })
+            .collect())
     }
 
     async fn remove(&self, folder: &InstallFolder) -> Result<(), InstallError> {
