@@ -1,14 +1,17 @@
 //! Adapters for the ports of `skillreg-core`, one folder per family:
 //! `sqlite/` (the embedded default store), `postgres/` (the production store), `blob/`
 //! (the content-addressed archive folder), `cache/` (counters buffered, reads cached where
-//! this process is the only writer), `signing/` (Ed25519 keys and signatures). `sql/` holds
-//! what the two SQL stores share.
+//! this process is the only writer), `signing/` (Ed25519 keys and signatures), `fs/` (skill
+//! folders: reading them, and the agent clients' install folders), `http/` (the client of a
+//! skillreg registry and of a Package Registry Standard registry). `sql/` holds what the
+//! two SQL stores share.
 //!
 //! Adapters store and fetch; they decide no policy. Infrastructure errors are mapped onto
 //! the ports' domain errors here, so no sqlx or io error leaves this crate.
 
 pub mod blob;
 pub mod cache;
+pub mod fs;
 pub mod postgres;
 pub mod signing;
 mod sql;
