@@ -12,6 +12,7 @@
 pub mod blob;
 pub mod cache;
 pub mod fs;
+pub mod http;
 pub mod postgres;
 pub mod signing;
 mod sql;

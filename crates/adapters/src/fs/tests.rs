@@ -1,9 +1,3 @@
-#![expect(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "in tests an unwrap is an assertion with a location"
-)]
-
 use skillreg_core::bundle::{BundleError, BundleLimits, FileSet};
 use skillreg_core::conflict::FolderState;
 use skillreg_core::ports::{FolderWrite, InstallFolder, InstallMarker, InstallTarget};

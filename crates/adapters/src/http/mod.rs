@@ -1,0 +1,992 @@
+//! The client of a skillreg registry's HTTP API ([`RegistryClient`]), which is also a
+//! [`SkillLookup`] source of the resolution cascade, and [`PrsClient`], a source over any
+//! registry that speaks the Package Registry Standard read surface.
+//!
+//! Errors map the envelope's `type` first and the status code second. Only idempotent
+//! calls (reads) are retried: on connection failures, on 5xx, and on 429 when the
+//! `Retry-After` it names is short enough to wait for; everything else fails at once with
+//! the registry's own message (sanitized: control characters stripped, cut at 256
+//! characters).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use skillreg_core::identity::{Namespace, SkillId, SkillRef};
+use skillreg_core::ports::{LookupError, SkillLookup, SourceSkill, SourceVersion};
+use skillreg_core::signature::Signature;
+use skillreg_core::text::sanitize_remote;
+use skillreg_core::version::{Version, VersionReq};
+
+mod prs;
+mod wire;
+
+pub use prs::PrsClient;
+pub use wire::{
+    PublishReply, PublisherKeyInfo, RatingInfo, SearchReply, SignatureInfo, SkillSummary,
+    VersionInfo,
+};
+
+/// The header a signed publish carries, once per signature.
+pub const SIGNATURE_HEADER: &str = "Skillreg-Signature";
+
+/// The error types of the envelope (formats.md), plus `Other` for a type this client does
+/// not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiErrorKind {
+    /// 400.
+    Validation,
+    /// 400.
+    InvalidPackageId,
+    /// 400.
+    InvalidPackageReference,
+    /// 401.
+    AuthenticationRequired,
+    /// 403.
+    AccessDenied,
+    /// 404.
+    PackageNotFound,
+    /// 404.
+    VersionNotFound,
+    /// 409.
+    Conflict,
+    /// 413.
+    PayloadTooLarge,
+    /// 429.
+    RateLimited,
+    /// 500.
+    Internal,
+    /// Anything else.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// The kind an envelope names, else the one its status means.
+    pub fn classify(kind: Option<&str>, status: StatusCode) -> Self {
+        let named = match kind {
+            Some("ValidationError") => Some(Self::Validation),
+            Some("InvalidPackageIdError") => Some(Self::InvalidPackageId),
+            Some("InvalidPackageReferenceError") => Some(Self::InvalidPackageReference),
+            Some("AuthenticationRequiredError") => Some(Self::AuthenticationRequired),
+            Some("AccessDeniedError") => Some(Self::AccessDenied),
+            Some("PackageNotFoundError") => Some(Self::PackageNotFound),
+            Some("VersionNotFoundError") => Some(Self::VersionNotFound),
+            Some("ConflictError") => Some(Self::Conflict),
+            Some("PayloadTooLargeError") => Some(Self::PayloadTooLarge),
+            Some("RateLimitedError") => Some(Self::RateLimited),
+            Some("InternalError") => Some(Self::Internal),
+            _ => None,
+        };
+        named.unwrap_or(match status.as_u16() {
+            400 => Self::Validation,
+            401 => Self::AuthenticationRequired,
+            403 => Self::AccessDenied,
+            404 => Self::PackageNotFound,
+            409 => Self::Conflict,
+            413 => Self::PayloadTooLarge,
+            429 => Self::RateLimited,
+            500..=599 => Self::Internal,
+            _ => Self::Other,
+        })
+    }
+}
+
+/// What a registry answered when it refused a call.
+#[derive(Debug, Clone)]
+pub struct ApiFailure {
+    /// Which registry.
+    pub registry: String,
+    /// The kind.
+    pub kind: ApiErrorKind,
+    /// The status code.
+    pub status: u16,
+    /// The registry's message, sanitized.
+    pub message: String,
+    /// The envelope's details (a structured conflict, ambiguity candidates).
+    pub details: serde_json::Value,
+    /// Seconds to wait, on a 429.
+    pub retry_after: Option<u64>,
+}
+
+/// Why a call to a registry failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    /// No answer: connection refused, DNS, timeout.
+    #[error("registry {registry} is unreachable: {reason}")]
+    Unreachable {
+        /// Which registry.
+        registry: String,
+        /// Why.
+        reason: String,
+    },
+    /// The registry answered with an error.
+    #[error("{}", api_message(.0))]
+    Api(ApiFailure),
+    /// The registry answered something this client cannot read.
+    #[error("registry {registry} answered something unexpected: {reason}")]
+    Protocol {
+        /// Which registry.
+        registry: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+fn api_message(failure: &ApiFailure) -> String {
+    match failure.kind {
+        ApiErrorKind::RateLimited => format!(
+            "registry {} is rate limiting requests: {}",
+            failure.registry, failure.message
+        ),
+        _ => failure.message.clone(),
+    }
+}
+
+impl ClientError {
+    /// The next step to suggest.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ClientError::Unreachable { registry, .. } => Some(format!(
+                "check that {registry} is up and the URL is right (`skillreg registry list`, REGISTRY_URL)"
+            )),
+            ClientError::Api(failure) => match failure.kind {
+                ApiErrorKind::AuthenticationRequired => {
+                    Some("log in with `skillreg login --token <token>` or set REGISTRY_TOKEN".to_owned())
+                }
+                ApiErrorKind::AccessDenied => Some(
+                    "the token lacks the scope or namespace this needs; create one with `skillreg token create`"
+                        .to_owned(),
+                ),
+                ApiErrorKind::RateLimited => Some(format!(
+                    "wait {} s and try again",
+                    failure.retry_after.unwrap_or(1)
+                )),
+                _ => None,
+            },
+            ClientError::Protocol { .. } => None,
+        }
+    }
+
+    /// The API failure, if the registry answered one.
+    pub fn api(&self) -> Option<&ApiFailure> {
+        match self {
+            ClientError::Api(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    fn is_not_found(&self) -> bool {
+        matches!(
+            self.api().map(|f| f.kind),
+            Some(ApiErrorKind::PackageNotFound | ApiErrorKind::VersionNotFound)
+        )
+    }
+
+    /// The same failure as a lookup source reports it.
+    pub fn to_lookup_error(&self) -> LookupError {
+        match self {
+            ClientError::Unreachable { reason, .. } => LookupError::Unreachable(reason.clone()),
+            ClientError::Api(failure) => match failure.kind {
+                ApiErrorKind::AuthenticationRequired | ApiErrorKind::AccessDenied => {
+                    LookupError::Denied(failure.message.clone())
+                }
+                ApiErrorKind::RateLimited => LookupError::RateLimited {
+                    retry_after_secs: failure.retry_after.unwrap_or(1),
+                },
+                ApiErrorKind::PackageNotFound | ApiErrorKind::VersionNotFound => {
+                    LookupError::Gone(failure.message.clone())
+                }
+                _ => LookupError::Protocol(failure.message.clone()),
+            },
+            ClientError::Protocol { reason, .. } => LookupError::Protocol(reason.clone()),
+        }
+    }
+}
+
+/// When and how reads are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Tries in all (1 = no retry).
+    pub attempts: u32,
+    /// The first wait; doubled each time.
+    pub backoff: Duration,
+    /// The longest `Retry-After` worth waiting for; longer ones fail at once.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Told about the bytes of a transfer, to draw a progress bar.
+pub trait TransferProgress: Send + Sync + fmt::Debug {
+    /// A transfer starts; `total` when its size is known.
+    fn begin(&self, label: &str, total: Option<u64>);
+    /// `bytes` more moved.
+    fn advance(&self, bytes: u64);
+    /// It ended.
+    fn end(&self);
+}
+
+/// How to reach a registry.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// A token for `Authorization: Bearer`.
+    pub token: Option<String>,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Retries of reads.
+    pub retry: RetryPolicy,
+    /// The largest archive accepted from a download.
+    pub max_download: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            token: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            max_download: skillreg_core::bundle::BundleLimits::default().max_archive_size,
+        }
+    }
+}
+
+/// A request to send (kept whole so a retry can send it again).
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    query: Vec<(&'static str, String)>,
+    body: Option<(Vec<u8>, &'static str)>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl<'a> Call<'a> {
+    fn get(path: &'a str) -> Self {
+        Call {
+            method: Method::GET,
+            path,
+            query: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn with(method: Method, path: &'a str) -> Self {
+        Call {
+            method,
+            ..Call::get(path)
+        }
+    }
+
+    fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    fn json(mut self, value: &serde_json::Value) -> Self {
+        self.body = Some((value.to_string().into_bytes(), "application/json"));
+        self
+    }
+
+    fn idempotent(&self) -> bool {
+        self.method == Method::GET
+    }
+}
+
+/// The shared HTTP machinery of both clients.
+#[derive(Debug, Clone)]
+pub(crate) struct Http {
+    base: String,
+    http: reqwest::Client,
+    options: ClientOptions,
+    progress: Option<Arc<dyn TransferProgress>>,
+}
+
+/// Installs the process-wide TLS provider once (reqwest is built without one, so the
+/// smaller `ring` is used rather than the default).
+fn tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err means another provider is already installed, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Http {
+    pub(crate) fn new(base: &str, options: ClientOptions) -> Result<Self, ClientError> {
+        tls_provider();
+        let base = base.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Protocol {
+                registry: sanitize_remote(&base),
+                reason: "a registry URL starts with http:// or https://".to_owned(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .user_agent(concat!("skillreg/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol {
+                registry: base.clone(),
+                reason: format!("cannot build an HTTP client: {e}"),
+            })?;
+        Ok(Http {
+            base,
+            http,
+            options,
+            progress: None,
+        })
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> ClientError {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            reason = format!("{reason}: {inner}");
+            source = inner.source();
+        }
+        ClientError::Unreachable {
+            registry: self.base.clone(),
+            reason: sanitize_remote(&reason),
+        }
+    }
+
+    fn protocol(&self, reason: impl fmt::Display) -> ClientError {
+        ClientError::Protocol {
+            registry: self.base.clone(),
+            reason: sanitize_remote(&reason.to_string()),
+        }
+    }
+
+    async fn send(&self, call: &Call<'_>) -> Result<reqwest::Response, ClientError> {
+        let retry = self.options.retry;
+        let attempts = if call.idempotent() {
+            retry.attempts.max(1)
+        } else {
+            1
+        };
+        let mut wait = retry.backoff;
+        for attempt in 1..=attempts {
+            let last = attempt == attempts;
+            let mut request = self
+                .http
+                .request(call.method.clone(), format!("{}{}", self.base, call.path));
+            if !call.query.is_empty() {
+                request = request.query(&call.query);
+            }
+            if let Some(token) = &self.options.token {
+                request = request.bearer_auth(token);
+            }
+            for (name, value) in &call.headers {
+                request = request.header(*name, value);
+            }
+            if let Some((body, content_type)) = &call.body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, *content_type)
+                    .body(body.clone());
+            }
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) if !last && (error.is_connect() || error.is_timeout()) => {
+                    tracing::debug!(%error, attempt, "retrying after a connection failure");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    continue;
+                }
+                Err(error) => return Err(self.unreachable(&error)),
+            };
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let retry_after = retry_after(&response);
+            let pause = if last {
+                None
+            } else if status == StatusCode::TOO_MANY_REQUESTS {
+                retry_after
+                    .map(Duration::from_secs)
+                    .filter(|after| *after <= retry.max_retry_after)
+            } else if status.is_server_error() {
+                Some(wait)
+            } else {
+                None
+            };
+            match pause {
+                Some(pause) => {
+                    tracing::debug!(%status, attempt, "retrying");
+                    tokio::time::sleep(pause).await;
+                    wait *= 2;
+                }
+                None => return Err(self.failure(response, retry_after).await),
+            }
+        }
+        Err(self.protocol("no attempt was made"))
+    }
+
+    async fn failure(&self, response: reqwest::Response, retry_after: Option<u64>) -> ClientError {
+        let status = response.status();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let envelope: Option<wire::Envelope> = serde_json::from_slice(&bytes).ok();
+        let (kind, message, details) = match envelope {
+            Some(envelope) => (
+                envelope.error.kind,
+                envelope.error.message,
+                envelope.error.details,
+            ),
+            None => (None, None, serde_json::Value::Null),
+        };
+        let message = message.map_or_else(
+            || format!("registry {} answered {status}", self.base),
+            |m| sanitize_remote(&m),
+        );
+        ClientError::Api(ApiFailure {
+            registry: self.base.clone(),
+            kind: ApiErrorKind::classify(kind.as_deref(), status),
+            status: status.as_u16(),
+            message,
+            details,
+            retry_after,
+        })
+    }
+
+    async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ClientError> {
+        let response = self.send(&call).await?;
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| self.protocol(format_args!("{}: {e}", call.path)))
+    }
+
+    /// Downloads a body with a size cap and progress.
+    async fn bytes(&self, call: Call<'_>, label: &str) -> Result<Vec<u8>, ClientError> {
+        let mut response = self.send(&call).await?;
+        let cap = self.options.max_download;
+        let total = response.content_length();
+        if total.is_some_and(|t| t > cap) {
+            return Err(self.protocol(format_args!(
+                "the archive is larger than the {cap} bytes this client accepts"
+            )));
+        }
+        if let Some(progress) = &self.progress {
+            progress.begin(label, total);
+        }
+        let mut out = Vec::with_capacity(usize::try_from(total.unwrap_or(0)).unwrap_or(0));
+        let result = loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if out.len() as u64 + chunk.len() as u64 > cap {
+                        break Err(self.protocol(format_args!(
+                            "the archive is larger than the {cap} bytes this client accepts"
+                        )));
+                    }
+                    out.extend_from_slice(&chunk);
+                    if let Some(progress) = &self.progress {
+                        progress.advance(chunk.len() as u64);
+                    }
+                }
+                Ok(None) => break Ok(out),
+                Err(error) => break Err(self.unreachable(&error)),
+            }
+        };
+        if let Some(progress) = &self.progress {
+            progress.end();
+        }
+        result
+    }
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<u64> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Percent-encodes one path segment (ids and versions are plain ASCII already; `+` of
+/// build metadata is the one character that needs it).
+fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Search filters and sorts.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    /// Free text.
+    pub text: Option<String>,
+    /// Tags (all must match).
+    pub tags: Vec<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Minimum rating.
+    pub min_rating: Option<f64>,
+    /// `relevance`, `downloads`, `rating`, `newest`, `trending`.
+    pub sort: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Offset.
+    pub offset: Option<u64>,
+    /// Cursor of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A skillreg registry.
+#[derive(Debug, Clone)]
+pub struct RegistryClient {
+    http: Http,
+}
+
+impl RegistryClient {
+    /// A client of the registry at `base` (`https://skills.example.com`).
+    ///
+    /// # Errors
+    /// [`ClientError::Protocol`] for a URL that is not http(s).
+    pub fn new(base: &str, options: ClientOptions) -> Result<Self, ClientError> {
+        Ok(RegistryClient {
+            http: Http::new(base, options)?,
+        })
+    }
+
+    /// Reports downloads to `progress`.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Arc<dyn TransferProgress>) -> Self {
+        self.http.progress = Some(progress);
+        self
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.http.base
+    }
+
+    fn skill_path(id: &SkillId, rest: &str) -> String {
+        format!("/api/v1/skills/{}{rest}", segment(&id.to_string()))
+    }
+
+    /// Publishes an archive.
+    ///
+    /// # Errors
+    /// [`ClientError`]; a publish is never retried.
+    pub async fn publish(
+        &self,
+        namespace: &Namespace,
+        version: Option<&Version>,
+        archive: Vec<u8>,
+        signatures: &[Signature],
+    ) -> Result<PublishReply, ClientError> {
+        let mut call =
+            Call::with(Method::POST, "/api/v1/skills").query("namespace", namespace.to_string());
+        if let Some(version) = version {
+            call = call.query("version", version.to_string());
+        }
+        for signature in signatures {
+            call.headers.push((
+                SIGNATURE_HEADER,
+                format!(
+                    "{} {} {}",
+                    signature.algorithm,
+                    signature.key_id,
+                    skillreg_core::digest::hex(&signature.value)
+                ),
+            ));
+        }
+        call.body = Some((archive, "application/gzip"));
+        self.http.json(call).await
+    }
+
+    /// Imports an archive with a conflict strategy. A conflict comes back as
+    /// [`ApiErrorKind::Conflict`] with the structured conflict in its details.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn import(
+        &self,
+        namespace: &Namespace,
+        version: Option<&Version>,
+        on_conflict: &str,
+        archive: Vec<u8>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let mut call = Call::with(Method::POST, "/api/v1/import")
+            .query("namespace", namespace.to_string())
+            .query("on_conflict", on_conflict);
+        if let Some(version) = version {
+            call = call.query("version", version.to_string());
+        }
+        call.body = Some((archive, "application/gzip"));
+        self.http.json(call).await
+    }
+
+    /// Searches.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn search(&self, params: &SearchParams) -> Result<SearchReply, ClientError> {
+        let mut call = Call::get("/api/v1/skills");
+        if let Some(text) = &params.text {
+            call = call.query("q", text.clone());
+        }
+        if !params.tags.is_empty() {
+            call = call.query("tag", params.tags.join(","));
+        }
+        if let Some(namespace) = &params.namespace {
+            call = call.query("namespace", namespace.clone());
+        }
+        if let Some(min) = params.min_rating {
+            call = call.query("min_rating", min.to_string());
+        }
+        if let Some(sort) = &params.sort {
+            call = call.query("sort", sort.clone());
+        }
+        if let Some(limit) = params.limit {
+            call = call.query("limit", limit.to_string());
+        }
+        if let Some(offset) = params.offset {
+            call = call.query("offset", offset.to_string());
+        }
+        if let Some(cursor) = &params.cursor {
+            call = call.query("cursor", cursor.clone());
+        }
+        self.http.json(call).await
+    }
+
+    /// A skill's page data.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn skill(&self, id: &SkillId) -> Result<serde_json::Value, ClientError> {
+        self.http.json(Call::get(&Self::skill_path(id, ""))).await
+    }
+
+    /// Every version, newest first.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn versions(&self, id: &SkillId) -> Result<Vec<VersionInfo>, ClientError> {
+        let reply: wire::VersionsReply = self
+            .http
+            .json(Call::get(&Self::skill_path(id, "/-/versions")))
+            .await?;
+        Ok(reply.versions)
+    }
+
+    /// One version's archive.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn download(&self, id: &SkillId, version: &Version) -> Result<Vec<u8>, ClientError> {
+        let path = Self::skill_path(id, "/-/download");
+        let call = Call::get(&path).query("version", format!("={version}"));
+        self.http.bytes(call, &format!("{id}@{version}")).await
+    }
+
+    /// Ratings and recent reviews.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn ratings(&self, id: &SkillId) -> Result<serde_json::Value, ClientError> {
+        self.http
+            .json(Call::get(&Self::skill_path(id, "/-/ratings")))
+            .await
+    }
+
+    /// Rates a skill.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn rate(
+        &self,
+        id: &SkillId,
+        stars: f64,
+        review: Option<&str>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::skill_path(id, "/-/ratings");
+        let call = Call::with(Method::POST, &path)
+            .json(&serde_json::json!({ "stars": stars, "review": review }));
+        self.http.json(call).await
+    }
+
+    /// Trending skills.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn trending(&self, limit: u32) -> Result<serde_json::Value, ClientError> {
+        self.http
+            .json(Call::get("/api/v1/trending").query("limit", limit.to_string()))
+            .await
+    }
+
+    /// Yanks (`true`) or unyanks a version.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn set_yanked(
+        &self,
+        id: &SkillId,
+        version: &Version,
+        yanked: bool,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::skill_path(
+            id,
+            &format!("/-/versions/{}/yank", segment(&version.to_string())),
+        );
+        let method = if yanked { Method::POST } else { Method::DELETE };
+        self.http.json(Call::with(method, &path)).await
+    }
+
+    /// Sets or clears a deprecation message.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn deprecate(
+        &self,
+        id: &SkillId,
+        message: Option<&str>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::skill_path(id, "/-/deprecation");
+        let call = Call::with(Method::PUT, &path).json(&serde_json::json!({ "message": message }));
+        self.http.json(call).await
+    }
+
+    /// Creates a token; the answer holds its secret, once.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn create_token(
+        &self,
+        name: &str,
+        scopes: &[String],
+        namespaces: &[String],
+        user: Option<&str>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/tokens").json(&serde_json::json!({
+            "name": name, "scopes": scopes, "namespaces": namespaces, "user": user,
+        }));
+        self.http.json(call).await
+    }
+
+    /// The caller's tokens.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn tokens(&self) -> Result<serde_json::Value, ClientError> {
+        self.http.json(Call::get("/api/v1/tokens")).await
+    }
+
+    /// Revokes a token.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn revoke_token(&self, id: &str) -> Result<serde_json::Value, ClientError> {
+        let path = format!("/api/v1/tokens/{}", segment(id));
+        self.http.json(Call::with(Method::DELETE, &path)).await
+    }
+
+    /// Registers a publisher key with its proof of possession.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn register_key(
+        &self,
+        public_key: &[u8],
+        proof: &[u8],
+    ) -> Result<PublisherKeyInfo, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/keys").json(&serde_json::json!({
+            "public_key": skillreg_core::digest::hex(public_key),
+            "proof": skillreg_core::digest::hex(proof),
+        }));
+        self.http.json(call).await
+    }
+
+    /// A publisher key.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn publisher_key(&self, key_id: &str) -> Result<PublisherKeyInfo, ClientError> {
+        let path = format!("/api/v1/keys/{}", segment(key_id));
+        self.http.json(Call::get(&path)).await
+    }
+
+    /// Creates a namespace.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn create_namespace(
+        &self,
+        namespace: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/namespaces")
+            .json(&serde_json::json!({ "namespace": namespace }));
+        self.http.json(call).await
+    }
+
+    /// A namespace and its members.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn namespace(&self, namespace: &str) -> Result<serde_json::Value, ClientError> {
+        let path = format!("/api/v1/namespaces/{}", segment(namespace));
+        self.http.json(Call::get(&path)).await
+    }
+
+    /// Adds a member (or changes their role), or removes them (`role` = `None`).
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn set_member(
+        &self,
+        namespace: &str,
+        user: &str,
+        role: Option<&str>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = format!(
+            "/api/v1/namespaces/{}/-/members/{}",
+            segment(namespace),
+            segment(user)
+        );
+        let call = match role {
+            Some(role) => Call::with(Method::PUT, &path).json(&serde_json::json!({ "role": role })),
+            None => Call::with(Method::DELETE, &path),
+        };
+        self.http.json(call).await
+    }
+
+    async fn source_skill(&self, id: SkillId) -> Result<Option<SourceSkill>, ClientError> {
+        let versions = match self.versions(&id).await {
+            Ok(versions) => versions,
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let description = versions
+            .first()
+            .map(|v| sanitize_remote(&v.description))
+            .unwrap_or_default();
+        let mut parsed = Vec::with_capacity(versions.len());
+        for version in &versions {
+            parsed.push(version.to_source_version().ok_or_else(|| {
+                self.http
+                    .protocol(format_args!("a malformed version of `{id}`"))
+            })?);
+        }
+        Ok(Some(SourceSkill {
+            location: format!("{}{}", self.http.base, Self::skill_path(&id, "")),
+            id,
+            description,
+            versions: parsed,
+        }))
+    }
+}
+
+#[async_trait]
+impl SkillLookup for RegistryClient {
+    fn source_name(&self) -> String {
+        format!("registry {}", self.http.base)
+    }
+
+    async fn find(
+        &self,
+        reference: &SkillRef,
+        _request: &VersionReq,
+    ) -> Result<Vec<SourceSkill>, LookupError> {
+        let ids: Vec<SkillId> = match reference.namespace() {
+            Some(namespace) => vec![SkillId::new(namespace.clone(), reference.name().clone())],
+            None => {
+                let params = SearchParams {
+                    text: Some(reference.name().to_string()),
+                    limit: Some(100),
+                    ..SearchParams::default()
+                };
+                let page = self
+                    .search(&params)
+                    .await
+                    .map_err(|e| e.to_lookup_error())?;
+                let wanted = reference.name().key();
+                page.skills
+                    .iter()
+                    .filter_map(|hit| hit.id.parse::<SkillId>().ok())
+                    .filter(|id| id.name().key() == wanted)
+                    .collect()
+            }
+        };
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(skill) = self
+                .source_skill(id)
+                .await
+                .map_err(|e| e.to_lookup_error())?
+            {
+                found.push(skill);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn fetch(
+        &self,
+        skill: &SourceSkill,
+        version: &SourceVersion,
+    ) -> Result<Vec<u8>, LookupError> {
+        self.download(&skill.id, &version.version)
+            .await
+            .map_err(|e| e.to_lookup_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_wins_over_the_status() {
+        assert_eq!(
+            ApiErrorKind::classify(Some("VersionNotFoundError"), StatusCode::NOT_FOUND),
+            ApiErrorKind::VersionNotFound
+        );
+        assert_eq!(
+            ApiErrorKind::classify(Some("ConflictError"), StatusCode::BAD_REQUEST),
+            ApiErrorKind::Conflict
+        );
+        assert_eq!(
+            ApiErrorKind::classify(None, StatusCode::TOO_MANY_REQUESTS),
+            ApiErrorKind::RateLimited
+        );
+        assert_eq!(
+            ApiErrorKind::classify(Some("SomethingNew"), StatusCode::BAD_GATEWAY),
+            ApiErrorKind::Internal
+        );
+        assert_eq!(
+            ApiErrorKind::classify(None, StatusCode::IM_A_TEAPOT),
+            ApiErrorKind::Other
+        );
+    }
+
+    #[test]
+    fn segments_escape_what_paths_cannot_carry() {
+        assert_eq!(segment("acme/pdf"), "acme/pdf");
+        assert_eq!(segment("1.0.0+build.1"), "1.0.0%2Bbuild.1");
+        assert_eq!(segment("a b"), "a%20b");
+    }
+}
