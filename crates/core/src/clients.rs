@@ -25,6 +25,15 @@ impl FromStr for Scope {
     }
 }
 
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scope::User => "user",
+            Scope::Project => "project",
+        })
+    }
+}
+
 /// One agent client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AgentClient {

@@ -1,0 +1,112 @@
+//! What every command gets: the output mode, the settings, and the adapters built from
+//! them.
+
+use std::sync::Arc;
+
+use skillreg_adapters::http::{ClientOptions, PrsClient, RegistryClient};
+use skillreg_core::identity::{Namespace, SkillId};
+use skillreg_core::ports::SkillLookup;
+
+use crate::config::{RegistryConfig, RegistryKind, Settings};
+use crate::output::{Code, Failure, Out};
+
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) out: Out,
+    pub(crate) settings: Settings,
+    registry: Option<String>,
+}
+
+impl Context {
+    pub(crate) fn new(out: Out, registry: Option<String>) -> Result<Self, Failure> {
+        let mut settings = Settings::load()?;
+        // A URL given with --registry that is not configured is used as is.
+        if let Some(url) = registry.as_deref().filter(|r| r.contains("://"))
+            && !settings
+                .registries
+                .iter()
+                .any(|r| r.url.trim_end_matches('/') == url.trim_end_matches('/'))
+        {
+            let token = crate::config::env("REGISTRY_TOKEN");
+            settings.registries.insert(
+                0,
+                RegistryConfig {
+                    name: url.to_owned(),
+                    url: url.trim_end_matches('/').to_owned(),
+                    kind: RegistryKind::Skillreg,
+                    token,
+                },
+            );
+        }
+        Ok(Context {
+            out,
+            settings,
+            registry,
+        })
+    }
+
+    fn options(registry: &RegistryConfig) -> ClientOptions {
+        ClientOptions {
+            token: registry.token.clone(),
+            ..ClientOptions::default()
+        }
+    }
+
+    /// The client of the registry this command talks to.
+    pub(crate) fn client(&self) -> Result<RegistryClient, Failure> {
+        let registry = self.settings.registry(self.registry.as_deref())?;
+        if registry.kind != RegistryKind::Skillreg {
+            return Err(Failure::new(format!(
+                "registry `{}` speaks only the Package Registry Standard read surface",
+                registry.name
+            ))
+            .hint("pick a skillreg registry with --registry"));
+        }
+        Ok(RegistryClient::new(&registry.url, Self::options(registry))?
+            .with_progress(self.out.progress()))
+    }
+
+    /// The sources of the resolution cascade, in order: the chosen registry alone, or every
+    /// configured one.
+    pub(crate) fn sources(&self) -> Result<Vec<Arc<dyn SkillLookup>>, Failure> {
+        let registries: Vec<&RegistryConfig> = match self.registry.as_deref() {
+            Some(name) => vec![self.settings.registry(Some(name))?],
+            None => self.settings.registries.iter().collect(),
+        };
+        let mut sources: Vec<Arc<dyn SkillLookup>> = Vec::with_capacity(registries.len());
+        for registry in registries {
+            let options = Self::options(registry);
+            sources.push(match registry.kind {
+                RegistryKind::Skillreg => Arc::new(
+                    RegistryClient::new(&registry.url, options)?.with_progress(self.out.progress()),
+                ),
+                RegistryKind::PackageRegistry => Arc::new(PrsClient::new(&registry.url, options)?),
+            });
+        }
+        Ok(sources)
+    }
+
+    /// The namespace given, else the default one.
+    pub(crate) fn namespace(&self, given: Option<&str>) -> Result<Namespace, Failure> {
+        let text = given
+            .map(str::to_owned)
+            .or_else(|| self.settings.default_namespace.clone())
+            .ok_or_else(|| {
+                Failure::new("no namespace given")
+                    .hint("pass --namespace, set REGISTRY_ORG, or set default_namespace in the config")
+                    .code(Code::Usage)
+            })?;
+        text.parse().map_err(|e| {
+            Failure::new(format!("`{text}` is not a namespace: {e}")).code(Code::Usage)
+        })
+    }
+}
+
+/// Parses `ns/name`.
+pub(crate) fn parse_id(text: &str) -> Result<SkillId, Failure> {
+    text.parse().map_err(|e| {
+        Failure::new(format!("`{text}` is not a skill id: {e}"))
+            .hint("write it as namespace/name, e.g. acme/pdf-tools")
+            .code(Code::Usage)
+    })
+}

@@ -1,0 +1,215 @@
+//! Commands that read a registry: `search`, `info`, `versions`, `ratings`, `trending`.
+//! Registry text is sanitized (control characters stripped, 256 characters at most) before
+//! it reaches the terminal.
+
+use clap::Args;
+use serde_json::Value;
+use skillreg_adapters::http::SearchParams;
+use skillreg_core::text::sanitize_remote;
+
+use crate::context::{Context, parse_id};
+use crate::output::Failure;
+
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// Free text over name, description and tags.
+    query: Option<String>,
+    /// Only skills with this tag (repeatable: all must match).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Only this namespace.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Only skills rated at least this.
+    #[arg(long)]
+    min_rating: Option<f64>,
+    /// relevance, downloads, rating, newest or trending.
+    #[arg(long)]
+    sort: Option<String>,
+    /// Page size.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// Skip this many.
+    #[arg(long)]
+    offset: Option<u64>,
+    /// The cursor a previous page printed.
+    #[arg(long)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IdArgs {
+    /// The skill, `namespace/name`.
+    pub(crate) id: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrendingArgs {
+    /// How many.
+    #[arg(long, default_value_t = 10)]
+    limit: u32,
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => sanitize_remote(s),
+        Value::Null => "-".to_owned(),
+        other => sanitize_remote(&other.to_string()),
+    }
+}
+
+pub(crate) async fn search(ctx: &Context, args: SearchArgs) -> Result<(), Failure> {
+    let client = ctx.client()?;
+    let params = SearchParams {
+        text: args.query,
+        tags: args.tags,
+        namespace: args.namespace,
+        min_rating: args.min_rating,
+        sort: args.sort,
+        limit: Some(args.limit),
+        offset: args.offset,
+        cursor: args.cursor,
+    };
+    let page = client.search(&params).await?;
+    ctx.out
+        .json(&serde_json::to_value(&page).unwrap_or_default());
+    if page.skills.is_empty() {
+        ctx.out.result("no skills found");
+        return Ok(());
+    }
+    for hit in &page.skills {
+        let rating = hit.rating.average.map_or_else(
+            || "unrated".to_owned(),
+            |a| format!("{a:.1}★ ({})", hit.rating.count),
+        );
+        ctx.out.result(format!(
+            "{}@{}  {}  [{} installs, {}]{}",
+            sanitize_remote(&hit.id),
+            sanitize_remote(hit.latest_version.as_deref().unwrap_or("-")),
+            sanitize_remote(&hit.description),
+            hit.downloads,
+            rating,
+            hit.deprecated
+                .as_deref()
+                .map(|m| format!(" DEPRECATED: {}", sanitize_remote(m)))
+                .unwrap_or_default()
+        ));
+    }
+    ctx.out
+        .line(format!("{} of {} shown", page.skills.len(), page.total));
+    if let Some(cursor) = &page.next_cursor {
+        ctx.out
+            .line(format!("next page: --cursor {}", sanitize_remote(cursor)));
+    }
+    Ok(())
+}
+
+pub(crate) async fn info(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
+    let id = parse_id(&args.id)?;
+    let client = ctx.client()?;
+    let skill = client.skill(&id).await?;
+    ctx.out.json(&skill);
+    let latest = &skill["latest"];
+    ctx.out.result(format!(
+        "{}@{}",
+        text(&skill["id"]),
+        text(&latest["version"])
+    ));
+    ctx.out
+        .result(format!("  {}", text(&latest["description"])));
+    if let Some(message) = skill["deprecated"].as_str() {
+        ctx.out
+            .result(format!("  deprecated: {}", sanitize_remote(message)));
+    }
+    ctx.out
+        .result(format!("  license: {}", text(&latest["license"])));
+    ctx.out.result(format!(
+        "  created by {}; latest published by {}",
+        text(&skill["created_by"]),
+        text(&latest["published_by"])
+    ));
+    ctx.out.result(format!(
+        "  installs: {}; rating: {} ({} ratings)",
+        text(&skill["downloads"]),
+        skill["rating"]["average"]
+            .as_f64()
+            .map_or_else(|| "-".to_owned(), |a| format!("{a:.1}")),
+        text(&skill["rating"]["count"])
+    ));
+    ctx.out
+        .result(format!("  archive: {}", text(&latest["archive_digest"])));
+    ctx.out
+        .result(format!("  content: {}", text(&latest["content_digest"])));
+    let signers: Vec<String> = latest["signatures"]
+        .as_array()
+        .map(|s| s.iter().map(|s| text(&s["key_id"])).collect())
+        .unwrap_or_default();
+    if !signers.is_empty() {
+        ctx.out
+            .result(format!("  signed by: {}", signers.join(", ")));
+    }
+    if let Some(files) = latest["files"].as_array() {
+        ctx.out.result(format!("  files ({}):", files.len()));
+        for file in files.iter().take(50) {
+            ctx.out.result(format!("    {}", text(file)));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn versions(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
+    let id = parse_id(&args.id)?;
+    let versions = ctx.client()?.versions(&id).await?;
+    ctx.out
+        .json(&serde_json::to_value(&versions).unwrap_or_default());
+    for version in &versions {
+        ctx.out.result(format!(
+            "{}  {}{}{}",
+            sanitize_remote(&version.version),
+            sanitize_remote(&version.archive_digest),
+            if version.yanked { "  (yanked)" } else { "" },
+            if version.signatures.is_empty() {
+                ""
+            } else {
+                "  (signed)"
+            },
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn ratings(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
+    let id = parse_id(&args.id)?;
+    let body = ctx.client()?.ratings(&id).await?;
+    ctx.out.json(&body);
+    ctx.out.result(format!(
+        "{}: {} ({} ratings)",
+        text(&body["id"]),
+        body["average"]
+            .as_f64()
+            .map_or_else(|| "unrated".to_owned(), |a| format!("{a:.1}★")),
+        text(&body["count"])
+    ));
+    for review in body["recent"].as_array().into_iter().flatten() {
+        ctx.out.result(format!(
+            "  {}★ {}: {}",
+            text(&review["stars"]),
+            text(&review["user"]),
+            text(&review["review"])
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn trending(ctx: &Context, args: &TrendingArgs) -> Result<(), Failure> {
+    let body = ctx.client()?.trending(args.limit).await?;
+    ctx.out.json(&body);
+    for entry in body["skills"].as_array().into_iter().flatten() {
+        ctx.out.result(format!(
+            "{}  {} installs",
+            text(&entry["id"]),
+            text(&entry["installs"])
+        ));
+    }
+    Ok(())
+}
