@@ -77,9 +77,21 @@ fn not_found_message(
     request: &VersionReq,
     searched: &[SourceReport],
 ) -> String {
-    let mut message = match request {
-        VersionReq::Latest => format!("skill `{reference}` not found"),
-        request => format!("skill `{reference}` with version `{request}` not found"),
+    let what = match request {
+        VersionReq::Latest => format!("skill `{reference}`"),
+        request => format!("skill `{reference}` with version `{request}`"),
+    };
+    let failed = searched
+        .iter()
+        .filter(|r| matches!(r.outcome, SourceOutcome::Failed(_)))
+        .count();
+    // A source that failed may have had it: never call that "not found".
+    let mut message = if failed > 0 && failed == searched.len() {
+        format!("could not look up {what}: no source answered")
+    } else if failed > 0 {
+        format!("{what} not found in the sources that answered")
+    } else {
+        format!("{what} not found")
     };
     let details: Vec<String> = searched
         .iter()

@@ -1,0 +1,796 @@
+//! The `skillreg` client end to end: the built binary against a real `skillreg serve`
+//! process, each test with its own data folder, HOME, config and project folder. Error
+//! paths a correct server never produces (bytes that do not match their digest, a tampered
+//! signature, a 429 that does not end) are served by a small canned server built from what
+//! the real one served.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "in tests an unwrap or a panic is an assertion with a location"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+struct Server {
+    child: Child,
+    url: String,
+    data: TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .env("SKILLREG_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .strip_prefix("skillreg listening on ")
+        .unwrap()
+        .to_owned();
+    Server {
+        child,
+        url: address,
+        data,
+    }
+}
+
+impl Server {
+    fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+}
+
+/// One person's machine: a HOME, a project folder, and the registry they use.
+struct User {
+    home: TempDir,
+    project: TempDir,
+    url: String,
+    token: Option<String>,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl User {
+    fn new(url: &str, token: Option<String>) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        // Claude Code and Cursor are "installed" on this machine.
+        std::fs::create_dir_all(home.path().join(".claude")).unwrap();
+        std::fs::create_dir_all(home.path().join(".cursor")).unwrap();
+        User {
+            home,
+            project: tempfile::tempdir().unwrap(),
+            url: url.to_owned(),
+            token,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_skillreg"));
+        command
+            .args(args)
+            .current_dir(self.project.path())
+            .env("HOME", self.home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("REGISTRY_ORG")
+            .env_remove("REGISTRY_VERIFY_SIGNATURE")
+            .env("REGISTRY_URL", &self.url);
+        match &self.token {
+            Some(token) => command.env("REGISTRY_TOKEN", token),
+            None => command.env_remove("REGISTRY_TOKEN"),
+        };
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.command(args).output().unwrap().into()
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(args);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().unwrap().into()
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.project.path().join(relative)
+    }
+}
+
+/// A skill folder `name` in `parent`, with a version and a script.
+fn write_skill(parent: &Path, name: &str, version: &str, script: &str) -> PathBuf {
+    let dir = parent.join(name);
+    std::fs::create_dir_all(dir.join("scripts")).unwrap();
+    std::fs::write(
+        dir.join("SKILL.md"),
+        format!("---\nname: {name}\ndescription: Tools for {name} work.\nversion: {version}\n---\n\n# {name}\n\nRun the script.\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("scripts/run.sh"), script).unwrap();
+    dir
+}
+
+fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let relative = path.strip_prefix(root).unwrap().display().to_string();
+            if path.is_dir() {
+                out.push((relative + "/", Vec::new()));
+                stack.push(path);
+            } else {
+                out.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_tour() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    // A publisher token for acme, created by the admin.
+    let created = admin
+        .run(&[
+            "--json",
+            "token",
+            "create",
+            "ci",
+            "--scope",
+            "publish-new",
+            "--scope",
+            "publish-update",
+            "--scope",
+            "rate",
+            "--namespace",
+            "acme",
+        ])
+        .ok()
+        .json();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let publisher = User::new(&server.url, Some(token));
+
+    // init, sign, publish.
+    publisher.run(&["init", "pdf-tools"]).ok();
+    let skill = publisher.path("pdf-tools");
+    publisher.run(&["validate", "pdf-tools"]).ok();
+    let key = publisher.run(&["--json", "keygen"]).ok().json();
+    assert_eq!(key["registered"], true);
+    let key_id = key["key_id"].as_str().unwrap().to_owned();
+    let published = publisher
+        .run(&[
+            "--json",
+            "publish",
+            "pdf-tools",
+            "--namespace",
+            "acme",
+            "--sign",
+        ])
+        .ok()
+        .json();
+    assert_eq!(published["status"], "created");
+    assert_eq!(
+        published["version"]["signatures"][0]["key_id"],
+        key_id.as_str()
+    );
+
+    // Someone else finds it and installs it for two clients, verifying signatures.
+    let user = User::new(&server.url, None);
+    let found = user.run(&["--json", "search", "pdf"]).ok().json();
+    assert_eq!(found["skills"][0]["id"], "acme/pdf-tools");
+    let verify = [("REGISTRY_VERIFY_SIGNATURE", "true")];
+    user.run_env(
+        &[
+            "install",
+            "pdf-tools",
+            "--scope",
+            "project",
+            "--client",
+            "claude-code",
+            "--client",
+            "cursor",
+        ],
+        &verify,
+    )
+    .ok();
+    for dir in [".claude/skills/pdf-tools", ".cursor/skills/pdf-tools"] {
+        assert!(user.path(dir).join("SKILL.md").is_file(), "{dir}");
+    }
+    let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
+    assert!(lock.contains("id = \"acme/pdf-tools\""), "{lock}");
+    assert!(lock.contains("version = \"0.1.0\""), "{lock}");
+    assert!(lock.contains(&format!("signer = \"{key_id}\"")), "{lock}");
+    assert!(
+        lock.contains("clients = [\"claude-code\", \"cursor\"]"),
+        "{lock}"
+    );
+    assert!(user.path("skills.toml").is_file());
+
+    // Installing again changes nothing, and so does installing from the lock.
+    let before = tree(user.project.path());
+    let again = user.run(&["install", "pdf-tools"]).ok();
+    assert!(
+        again.stdout.contains("already installed"),
+        "{}",
+        again.stdout
+    );
+    let from_lock = user.run(&["install"]).ok();
+    assert!(
+        from_lock.stdout.contains("up to date"),
+        "{}",
+        from_lock.stdout
+    );
+    assert_eq!(tree(user.project.path()), before);
+
+    // A new version: outdated sees it, update installs it.
+    std::fs::write(
+        skill.join("SKILL.md"),
+        std::fs::read_to_string(skill.join("SKILL.md"))
+            .unwrap()
+            .replace("version: 0.1.0", "version: 0.2.0"),
+    )
+    .unwrap();
+    std::fs::write(skill.join("notes.md"), "new in 0.2.0\n").unwrap();
+    publisher
+        .run(&["publish", "pdf-tools", "--namespace", "acme", "--sign"])
+        .ok();
+    let outdated = user.run(&["--json", "outdated"]).ok().json();
+    assert_eq!(outdated["outdated"][0]["latest"], "0.2.0");
+    user.run_env(&["update"], &verify).ok();
+    assert!(user.path(".cursor/skills/pdf-tools/notes.md").is_file());
+    let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
+    assert!(lock.contains("version = \"0.2.0\""), "{lock}");
+    user.run(&["sync", "--check"]).ok();
+
+    // An edit is drift: exit 3, nothing changed.
+    std::fs::write(user.path(".claude/skills/pdf-tools/notes.md"), "edited\n").unwrap();
+    let drift = user.run(&["--json", "sync", "--check"]);
+    assert_eq!(drift.code, 3, "{}", drift.stderr);
+    assert_eq!(drift.json()["drift"][0]["kind"], "edited");
+    assert_eq!(
+        std::fs::read_to_string(user.path(".claude/skills/pdf-tools/notes.md")).unwrap(),
+        "edited\n"
+    );
+
+    // list shows both folders; uninstall needs --force for the edited one.
+    let listed = user.run(&["--json", "list"]).ok().json();
+    assert_eq!(listed["installed"].as_array().unwrap().len(), 2);
+    let refused = user.run(&["uninstall", "pdf-tools"]);
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert!(
+        user.path(".cursor/skills/pdf-tools").is_dir(),
+        "a refused uninstall removes nothing"
+    );
+    user.run(&["uninstall", "pdf-tools", "--force"]).ok();
+    assert!(!user.path(".claude/skills/pdf-tools").exists());
+    assert!(!user.path(".cursor/skills/pdf-tools").exists());
+    assert!(
+        !std::fs::read_to_string(user.path("skills.lock"))
+            .unwrap()
+            .contains("pdf-tools")
+    );
+}
+
+#[test]
+fn resolution_errors_say_what_was_searched() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "mailer", "1.0.0", "echo mail\n");
+    for namespace in ["acme", "globex"] {
+        admin
+            .run(&["publish", dir.to_str().unwrap(), "--namespace", namespace])
+            .ok();
+    }
+    let user = User::new(&server.url, None);
+
+    let unknown = user.run(&["install", "no-such-skill", "--client", "cursor"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("`no-such-skill` not found"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown.stderr.contains("searched registry"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(unknown.stderr.contains("hint:"), "{}", unknown.stderr);
+
+    let ambiguous = user.run(&["--json", "install", "mailer", "--client", "cursor"]);
+    assert_eq!(ambiguous.code, 1);
+    let error: serde_json::Value = serde_json::from_str(ambiguous.stderr.trim()).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ambiguous")
+    );
+    assert_eq!(
+        error["error"]["details"]["candidates"],
+        serde_json::json!(["acme/mailer", "globex/mailer"])
+    );
+    assert!(
+        error["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("acme/mailer")
+    );
+
+    let no_version = user.run(&["install", "acme/mailer@^2", "--client", "cursor"]);
+    assert_eq!(no_version.code, 1);
+    assert!(
+        no_version.stderr.contains("has 1.0.0"),
+        "{}",
+        no_version.stderr
+    );
+
+    // An unreachable registry is not "not found".
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let offline = User::new(&format!("http://127.0.0.1:{port}"), None);
+    let down = offline.run(&["install", "mailer", "--client", "cursor"]);
+    assert_eq!(down.code, 1);
+    assert!(down.stderr.contains("failed"), "{}", down.stderr);
+    assert!(down.stderr.contains("reachable"), "{}", down.stderr);
+    assert!(!down.stderr.contains("not found"), "{}", down.stderr);
+    let down = offline.run(&["search", "mailer"]);
+    assert!(down.stderr.contains("unreachable"), "{}", down.stderr);
+    assert!(!down.stderr.contains("not found"), "{}", down.stderr);
+
+    // Nothing was installed by any of it.
+    assert!(!user.path(".cursor").exists());
+    assert!(!user.home.path().join(".cursor/skills").exists());
+}
+
+#[test]
+fn folders_in_the_way_locks_and_signers_are_policy_refusals() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "lint", "1.0.0", "echo 1\n");
+    admin.run(&["keygen"]).ok();
+    admin
+        .run(&[
+            "publish",
+            dir.to_str().unwrap(),
+            "--namespace",
+            "acme",
+            "--sign",
+        ])
+        .ok();
+
+    let user = User::new(&server.url, None);
+    // A folder skillreg did not write is in the way: refused, untouched.
+    let mine = user.path(".cursor/skills/lint");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("SKILL.md"), "mine\n").unwrap();
+    let refused = user.run(&[
+        "install",
+        "acme/lint",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+        "--client",
+        "claude-code",
+    ]);
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("not installed by skillreg"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--on-conflict"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("SKILL.md")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        !user.path(".claude/skills/lint").exists(),
+        "no client was written"
+    );
+    assert!(!user.path("skills.lock").exists());
+    user.run(&[
+        "install",
+        "acme/lint",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+        "--client",
+        "claude-code",
+        "--on-conflict",
+        "overwrite",
+    ])
+    .ok();
+    assert_ne!(
+        std::fs::read_to_string(mine.join("SKILL.md")).unwrap(),
+        "mine\n"
+    );
+
+    // Pin the signer, then the publisher signs 1.1.0 with another key.
+    let verify = [("REGISTRY_VERIFY_SIGNATURE", "true")];
+    user.run_env(&["update"], &verify).ok();
+    assert!(
+        std::fs::read_to_string(user.path("skills.lock"))
+            .unwrap()
+            .contains("signer = \"ed25519:")
+    );
+    admin.run(&["keygen", "--force"]).ok();
+    let dir = write_skill(skills.path(), "lint", "1.1.0", "echo 2\n");
+    admin
+        .run(&[
+            "publish",
+            dir.to_str().unwrap(),
+            "--namespace",
+            "acme",
+            "--sign",
+        ])
+        .ok();
+    let before = tree(user.project.path());
+    let changed = user.run(&["update"]);
+    assert_eq!(changed.code, 4, "{}", changed.stderr);
+    assert!(
+        changed.stderr.contains("the lock pins"),
+        "{}",
+        changed.stderr
+    );
+    assert!(
+        changed.stderr.contains("--allow-signer-change"),
+        "{}",
+        changed.stderr
+    );
+    assert_eq!(
+        tree(user.project.path()),
+        before,
+        "a refused signer writes nothing"
+    );
+    user.run(&["update", "--allow-signer-change"]).ok();
+
+    // --locked with a stale lock: the manifest asks for something the lock lacks.
+    let manifest = std::fs::read_to_string(user.path("skills.toml")).unwrap();
+    std::fs::write(
+        user.path("skills.toml"),
+        format!("{manifest}\"acme/other\" = \"latest\"\n"),
+    )
+    .unwrap();
+    let stale = user.run(&["install", "--locked"]);
+    assert_eq!(stale.code, 4, "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("skills.lock is out of date"),
+        "{}",
+        stale.stderr
+    );
+}
+
+#[test]
+fn import_covers_every_conflict_strategy() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let bob_token = admin
+        .run(&[
+            "--json",
+            "token",
+            "create",
+            "bob",
+            "--user",
+            "bob",
+            "--scope",
+            "publish-new",
+            "--scope",
+            "publish-update",
+            "--namespace",
+            "*",
+        ])
+        .ok()
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob = User::new(&server.url, Some(bob_token));
+    admin.run(&["namespace", "create", "acme"]).ok();
+    admin.run(&["namespace", "add-member", "acme", "bob"]).ok();
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "report", "1.0.0", "echo a\n");
+    let dir = dir.to_str().unwrap();
+    let import = |who: &User, strategy: &str| {
+        who.run(&[
+            "--json",
+            "import",
+            dir,
+            "--namespace",
+            "acme",
+            "--on-conflict",
+            strategy,
+        ])
+    };
+
+    assert_eq!(import(&admin, "fail").ok().json()["status"], "created");
+    assert_eq!(
+        import(&admin, "fail").ok().json()["status"],
+        "unchanged",
+        "retrying a finished import changes nothing"
+    );
+    write_skill(skills.path(), "report", "1.1.0", "echo b\n");
+    let conflict = import(&bob, "fail");
+    assert_eq!(conflict.code, 4, "{}", conflict.stderr);
+    let error: serde_json::Value = serde_json::from_str(conflict.stderr.trim()).unwrap();
+    assert_eq!(error["error"]["details"]["status"], "conflict");
+    assert_eq!(error["error"]["details"]["can_overwrite"], false);
+    assert!(error["error"]["hint"].as_str().unwrap().contains("rename"));
+    assert_eq!(import(&bob, "skip").ok().json()["status"], "skipped");
+    let refused = import(&bob, "overwrite");
+    assert_eq!(
+        refused.code, 4,
+        "only the creator overwrites: {}",
+        refused.stderr
+    );
+    let renamed = import(&bob, "rename").ok().json();
+    assert_eq!(renamed["id"], "acme/report-2");
+    let overwritten = import(&admin, "overwrite").ok().json();
+    assert_eq!(overwritten["status"], "updated");
+    assert_eq!(overwritten["id"], "acme/report");
+}
+
+/// One canned answer: path prefix, status, extra headers, body.
+type Route = (String, u16, Vec<(String, String)>, Vec<u8>);
+
+/// Serves canned answers; the first route whose prefix matches wins.
+fn canned(routes: Vec<Route>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+            let (status, headers, body) = routes
+                .iter()
+                .find(|(prefix, ..)| target.starts_with(prefix.as_str()))
+                .map_or((404, Vec::new(), b"{}".to_vec()), |(_, s, h, b)| {
+                    (*s, h.clone(), b.clone())
+                });
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+fn get(url: &str) -> Vec<u8> {
+    let address = url.strip_prefix("http://").unwrap();
+    let (host, path) = address.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    response[split + 4..].to_vec()
+}
+
+#[test]
+fn tampered_bytes_tampered_signatures_and_rate_limits_are_refused() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "pdf", "1.0.0", "echo pdf\n");
+    let key = admin.run(&["--json", "keygen"]).ok().json();
+    admin
+        .run(&[
+            "publish",
+            dir.to_str().unwrap(),
+            "--namespace",
+            "acme",
+            "--sign",
+        ])
+        .ok();
+    let versions = get(&format!("{}/api/v1/skills/acme/pdf/-/versions", server.url));
+    let archive = get(&format!("{}/api/v1/skills/acme/pdf/-/download", server.url));
+    let key_id = key["key_id"].as_str().unwrap();
+    let public_key = get(&format!("{}/api/v1/keys/{key_id}", server.url));
+    let json = |_: &[u8]| vec![("Content-Type".to_owned(), "application/json".to_owned())];
+
+    // Bytes that do not match the announced digest.
+    let mut tampered_archive = archive.clone();
+    let last = tampered_archive.len() - 1;
+    tampered_archive[last] ^= 1;
+    let url = canned(vec![
+        (
+            "/api/v1/skills/acme/pdf/-/versions".into(),
+            200,
+            json(&versions),
+            versions.clone(),
+        ),
+        (
+            "/api/v1/skills/acme/pdf/-/download".into(),
+            200,
+            Vec::new(),
+            tampered_archive,
+        ),
+    ]);
+    let user = User::new(&url, None);
+    let mismatch = user.run(&["install", "acme/pdf", "--client", "cursor"]);
+    assert_eq!(mismatch.code, 4, "{}", mismatch.stderr);
+    assert!(
+        mismatch.stderr.contains("digest mismatch"),
+        "{}",
+        mismatch.stderr
+    );
+    assert!(
+        mismatch.stderr.contains("nothing was written"),
+        "{}",
+        mismatch.stderr
+    );
+    assert!(!user.home.path().join(".cursor/skills").exists());
+
+    // A signature that does not cover what was served.
+    let text = String::from_utf8(versions.clone()).unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let value = parsed["versions"][0]["signatures"][0]["value"]
+        .as_str()
+        .unwrap();
+    let flipped = format!(
+        "{}{}",
+        if value.starts_with('0') { "1" } else { "0" },
+        &value[1..]
+    );
+    let tampered_versions = text.replace(value, &flipped).into_bytes();
+    let url = canned(vec![
+        (
+            "/api/v1/skills/acme/pdf/-/versions".into(),
+            200,
+            json(&tampered_versions),
+            tampered_versions,
+        ),
+        (
+            "/api/v1/skills/acme/pdf/-/download".into(),
+            200,
+            Vec::new(),
+            archive.clone(),
+        ),
+        (
+            "/api/v1/keys/".into(),
+            200,
+            json(&public_key),
+            public_key.clone(),
+        ),
+    ]);
+    let user = User::new(&url, None);
+    let bad = user.run_env(
+        &["install", "acme/pdf", "--client", "cursor"],
+        &[("REGISTRY_VERIFY_SIGNATURE", "true")],
+    );
+    assert_eq!(bad.code, 4, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("signature check failed"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!user.home.path().join(".cursor/skills").exists());
+    // Without the trust policy the same bytes install (the signature is not checked).
+    user.run(&["install", "acme/pdf", "--client", "cursor"])
+        .ok();
+
+    // A registry that keeps answering 429.
+    let envelope =
+        br#"{"error":{"type":"RateLimitedError","message":"too many requests","details":{}}}"#
+            .to_vec();
+    let url = canned(vec![(
+        "/".into(),
+        429,
+        vec![("Retry-After".into(), "120".into())],
+        envelope,
+    )]);
+    let user = User::new(&url, None);
+    let limited = user.run(&["search", "pdf"]);
+    assert_eq!(limited.code, 1, "{}", limited.stderr);
+    assert!(
+        limited.stderr.contains("rate limiting"),
+        "{}",
+        limited.stderr
+    );
+    assert!(limited.stderr.contains("wait 120 s"), "{}", limited.stderr);
+    let install = user.run(&["install", "acme/pdf", "--client", "cursor"]);
+    assert!(
+        install.stderr.contains("rate limited"),
+        "{}",
+        install.stderr
+    );
+    assert!(!install.stderr.contains("not found"), "{}", install.stderr);
+}
