@@ -794,3 +794,217 @@ fn tampered_bytes_tampered_signatures_and_rate_limits_are_refused() {
     );
     assert!(!install.stderr.contains("not found"), "{}", install.stderr);
 }
+
+#[test]
+fn hmac_signatures_verify_against_a_local_secret() {
+    use skillreg_core::ports::Signer as _;
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "sheet", "1.0.0", "echo sheet\n");
+    admin
+        .run(&["publish", dir.to_str().unwrap(), "--namespace", "acme"])
+        .ok();
+    let versions = get(&format!(
+        "{}/api/v1/skills/acme/sheet/-/versions",
+        server.url
+    ));
+    let archive = get(&format!(
+        "{}/api/v1/skills/acme/sheet/-/download",
+        server.url
+    ));
+    let mut parsed: serde_json::Value = serde_json::from_slice(&versions).unwrap();
+    let version = &parsed["versions"][0];
+    let statement = skillreg_core::signature::VersionStatement {
+        id: "acme/sheet".parse().unwrap(),
+        version: "1.0.0".parse().unwrap(),
+        archive_digest: version["archive_digest"].as_str().unwrap().parse().unwrap(),
+        content_digest: version["content_digest"].as_str().unwrap().parse().unwrap(),
+    };
+    let secret = b"a secret the verifier already holds";
+    let signature = skillreg_adapters::signing::HmacSigner::new("ci", secret)
+        .sign(&statement)
+        .unwrap();
+    parsed["versions"][0]["signatures"] = serde_json::json!([{
+        "algorithm": "hmac-sha256", "key_id": "ci",
+        "value": skillreg_core::digest::hex(&signature.value),
+    }]);
+    let served = parsed.to_string().into_bytes();
+    let url = canned(vec![
+        (
+            "/api/v1/skills/acme/sheet/-/versions".into(),
+            200,
+            Vec::new(),
+            served,
+        ),
+        (
+            "/api/v1/skills/acme/sheet/-/download".into(),
+            200,
+            Vec::new(),
+            archive,
+        ),
+    ]);
+    let user = User::new(&url, None);
+    let config = user.home.path().join(".config/skillreg");
+    std::fs::create_dir_all(&config).unwrap();
+    let write_secret = |secret: &[u8]| {
+        std::fs::write(
+            config.join("config.toml"),
+            format!(
+                "[trust]\nverify_signatures = true\nhmac_secrets = {{ ci = \"{}\" }}\n",
+                skillreg_core::digest::hex(secret)
+            ),
+        )
+        .unwrap();
+    };
+    write_secret(b"another secret");
+    let wrong = user.run(&[
+        "install",
+        "acme/sheet",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+    ]);
+    assert_eq!(wrong.code, 4, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("signature check failed"),
+        "{}",
+        wrong.stderr
+    );
+    write_secret(secret);
+    user.run(&[
+        "install",
+        "acme/sheet",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+    ])
+    .ok();
+    let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
+    assert!(lock.contains("signer = \"hmac-sha256:ci\""), "{lock}");
+}
+
+#[test]
+fn every_other_command_against_the_server() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "notes", "1.0.0", "echo notes\n");
+    let dir = dir.to_str().unwrap();
+    admin.run(&["pack", dir, "--output", "notes.tar.gz"]).ok();
+    assert!(admin.path("notes.tar.gz").is_file());
+    // Publishing the archive is the same as publishing the folder.
+    admin
+        .run(&[
+            "publish",
+            "notes.tar.gz",
+            "--namespace",
+            "acme",
+            "--version",
+            "1.0.0",
+        ])
+        .ok();
+    let again = admin
+        .run(&["--json", "publish", dir, "--namespace", "acme"])
+        .ok()
+        .json();
+    assert_eq!(again["status"], "unchanged");
+
+    let rated = admin
+        .run(&["--json", "rate", "acme/notes", "4.5", "--review", "handy"])
+        .ok()
+        .json();
+    assert_eq!(rated["count"], 1);
+    let ratings = admin.run(&["--json", "ratings", "acme/notes"]).ok().json();
+    assert_eq!(ratings["recent"][0]["review"], "handy");
+    admin.run(&["--json", "trending"]).ok();
+    admin.run(&["yank", "acme/notes@1.0.0"]).ok();
+    let versions = admin.run(&["--json", "versions", "acme/notes"]).ok().json();
+    assert_eq!(versions[0]["yanked"], true);
+    admin.run(&["unyank", "acme/notes@1.0.0"]).ok();
+    admin
+        .run(&["deprecate", "acme/notes", "use acme/notebook"])
+        .ok();
+    let info = admin.run(&["--json", "info", "acme/notes"]).ok().json();
+    assert_eq!(info["deprecated"], "use acme/notebook");
+    admin.run(&["deprecate", "acme/notes", "--clear"]).ok();
+    let made = admin
+        .run(&["--json", "token", "create", "tmp", "--scope", "rate"])
+        .ok()
+        .json();
+    let id = made["id"].as_str().unwrap().to_owned();
+    let listed = admin.run(&["--json", "token", "list"]).ok().json();
+    assert!(
+        listed["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id.as_str())
+    );
+    admin.run(&["token", "revoke", &id]).ok();
+    let namespace = admin
+        .run(&["--json", "namespace", "show", "acme"])
+        .ok()
+        .json();
+    assert_eq!(namespace["namespace"], "acme");
+    let usage = admin.run(&["yank", "acme/notes"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+
+    // Two registries in order: the first has nothing, the second speaks only the Package
+    // Registry Standard.
+    let empty = canned(Vec::new());
+    let user = User::new(&empty, None);
+    let config = user.home.path().join(".config/skillreg");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[[registry]]\nname = \"standard\"\nurl = \"{}\"\nkind = \"package-registry\"\n",
+            server.url
+        ),
+    )
+    .unwrap();
+    let order = user.run(&["--json", "registry", "list"]).ok().json();
+    assert_eq!(order[0]["url"], empty.as_str());
+    assert_eq!(order[1]["kind"], "package-registry");
+    user.run(&[
+        "install",
+        "acme/notes",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+    ])
+    .ok();
+    let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("source = \"registry+{}\"", server.url)),
+        "{lock}"
+    );
+
+    // Drift by an extra folder: --check reports, --adopt locks it, --prune removes it.
+    let lock_path = user.path("skills.lock");
+    let locked = std::fs::read_to_string(&lock_path).unwrap();
+    std::fs::write(&lock_path, "version = 1\n").unwrap();
+    let extra = user.run(&["--json", "sync", "--check"]);
+    assert_eq!(extra.code, 3);
+    assert_eq!(extra.json()["drift"][0]["kind"], "extra");
+    user.run(&["sync", "--adopt"]).ok();
+    assert!(
+        std::fs::read_to_string(&lock_path)
+            .unwrap()
+            .contains("acme/notes")
+    );
+    user.run(&["sync", "--check"]).ok();
+    std::fs::write(&lock_path, "version = 1\n").unwrap();
+    user.run(&["sync", "--prune"]).ok();
+    assert!(!user.path(".cursor/skills/notes").exists());
+    // A missing folder is drift too; install from the lock puts it back.
+    std::fs::write(&lock_path, locked).unwrap();
+    let missing = user.run(&["--json", "sync", "--check"]);
+    assert_eq!(missing.json()["drift"][0]["kind"], "missing");
+    user.run(&["install"]).ok();
+    user.run(&["sync", "--check"]).ok();
+}
