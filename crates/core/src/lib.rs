@@ -13,6 +13,7 @@ pub mod identity;
 pub mod install;
 pub mod manifest;
 pub mod model;
+pub mod oci;
 pub mod package;
 pub mod ports;
 pub mod resolve;
