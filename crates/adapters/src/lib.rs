@@ -13,6 +13,7 @@ pub mod blob;
 pub mod cache;
 pub mod fs;
 pub mod http;
+pub mod oci;
 pub mod postgres;
 pub mod signing;
 mod sql;

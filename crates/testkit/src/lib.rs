@@ -15,6 +15,7 @@ pub mod contract;
 pub mod fakes;
 pub mod fixtures;
 pub mod mocks;
+pub mod oci_registry;
 pub mod strategies;
 
 use std::sync::Arc;

@@ -317,7 +317,7 @@ pub(crate) struct Http {
 
 /// Installs the process-wide TLS provider once (reqwest is built without one, so the
 /// smaller `ring` is used rather than the default).
-fn tls_provider() {
+pub(crate) fn tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Err means another provider is already installed, which is as good.

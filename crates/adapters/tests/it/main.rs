@@ -10,6 +10,7 @@
 
 mod blob;
 mod cache;
+mod oci;
 mod postgres;
 mod sqlite;
 mod support;
