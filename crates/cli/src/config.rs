@@ -79,6 +79,8 @@ struct Credentials {
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) config_dir: PathBuf,
+    /// `$XDG_DATA_HOME/skillreg` or `~/.local/share/skillreg`: the local OCI store.
+    pub(crate) data_dir: PathBuf,
     pub(crate) home: PathBuf,
     pub(crate) default_namespace: Option<String>,
     pub(crate) registries: Vec<RegistryConfig>,
@@ -148,8 +150,12 @@ impl Settings {
         if let Some(value) = env("REGISTRY_VERIFY_SIGNATURE") {
             trust.verify_signatures = matches!(value.as_str(), "1" | "true" | "yes" | "on");
         }
+        let data_dir = env("XDG_DATA_HOME")
+            .map_or_else(|| home.join(".local/share"), PathBuf::from)
+            .join("skillreg");
         Ok(Settings {
             config_dir,
+            data_dir,
             home,
             default_namespace: env("REGISTRY_ORG").or(file.default_namespace),
             registries,

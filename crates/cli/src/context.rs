@@ -4,11 +4,20 @@
 use std::sync::Arc;
 
 use skillreg_adapters::http::{ClientOptions, PrsClient, RegistryClient};
+use skillreg_adapters::oci::LocalStore;
 use skillreg_core::identity::{Namespace, SkillId};
 use skillreg_core::ports::SkillLookup;
 
 use crate::config::{RegistryConfig, RegistryKind, Settings};
 use crate::output::{Code, Failure, Out};
+
+/// The cascade's sources, with the native client of each where there is one (to fetch
+/// publisher keys) and the lock's name for each.
+pub(crate) struct Sources {
+    pub(crate) lookups: Vec<Arc<dyn SkillLookup>>,
+    pub(crate) clients: Vec<Option<RegistryClient>>,
+    pub(crate) names: Vec<String>,
+}
 
 #[derive(Debug)]
 pub(crate) struct Context {
@@ -66,22 +75,41 @@ impl Context {
             .with_progress(self.out.progress()))
     }
 
-    /// The sources of the resolution cascade, in order: the chosen registry alone, or every
-    /// configured one.
-    pub(crate) fn sources(&self) -> Result<Vec<Arc<dyn SkillLookup>>, Failure> {
+    /// The local OCI store (`skillreg build`, pulls).
+    pub(crate) fn local_store(&self) -> LocalStore {
+        LocalStore::new(self.settings.data_dir.join("oci"))
+    }
+
+    /// The sources of the resolution cascade, in order: the local store, then the chosen
+    /// registry alone or every configured one.
+    pub(crate) fn sources(&self) -> Result<Sources, Failure> {
         let registries: Vec<&RegistryConfig> = match self.registry.as_deref() {
             Some(name) => vec![self.settings.registry(Some(name))?],
             None => self.settings.registries.iter().collect(),
         };
-        let mut sources: Vec<Arc<dyn SkillLookup>> = Vec::with_capacity(registries.len());
+        let mut sources = Sources {
+            lookups: vec![Arc::new(self.local_store())],
+            clients: vec![None],
+            names: vec!["store+local".to_owned()],
+        };
         for registry in registries {
             let options = Self::options(registry);
-            sources.push(match registry.kind {
-                RegistryKind::Skillreg => Arc::new(
-                    RegistryClient::new(&registry.url, options)?.with_progress(self.out.progress()),
-                ),
-                RegistryKind::PackageRegistry => Arc::new(PrsClient::new(&registry.url, options)?),
-            });
+            match registry.kind {
+                RegistryKind::Skillreg => {
+                    let client = RegistryClient::new(&registry.url, options)?;
+                    sources.clients.push(Some(client.clone()));
+                    sources
+                        .lookups
+                        .push(Arc::new(client.with_progress(self.out.progress())));
+                }
+                RegistryKind::PackageRegistry => {
+                    sources.clients.push(None);
+                    sources
+                        .lookups
+                        .push(Arc::new(PrsClient::new(&registry.url, options)?));
+                }
+            }
+            sources.names.push(format!("registry+{}", registry.url));
         }
         Ok(sources)
     }

@@ -10,12 +10,11 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 use serde_json::json;
 use skillreg_adapters::fs::FsInstallTarget;
-use skillreg_adapters::http::{ClientOptions, RegistryClient};
+use skillreg_adapters::oci::OciReference;
 use skillreg_adapters::signing::TrustedKeys;
 use skillreg_core::bundle::BundleLimits;
 use skillreg_core::clients::{AgentClient, CLIENTS, Scope, folders_for};
@@ -23,7 +22,7 @@ use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
 use skillreg_core::install::{
     Drift, FolderPlan, InstallRunError, decide_uninstall, drift, install as install_skill,
 };
-use skillreg_core::ports::{InstallFolder, InstallTarget as _, SkillLookup};
+use skillreg_core::ports::{InstallFolder, InstallTarget as _};
 use skillreg_core::resolve::{
     FetchError, FetchPolicy, FetchedSkill, Resolution, ResolveError, Resolver,
 };
@@ -31,8 +30,7 @@ use skillreg_core::signature::SignatureAlgorithm;
 use skillreg_core::text::sanitize_remote;
 use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};
 
-use crate::config::RegistryKind;
-use crate::context::Context;
+use crate::context::{Context, Sources};
 use crate::output::{Code, Failure};
 use crate::project::{Lock, LockEntry, Project};
 
@@ -69,6 +67,9 @@ pub(crate) struct InstallArgs {
     /// Accept a version signed by another key than the lock pins.
     #[arg(long)]
     allow_signer_change: bool,
+    /// Talk plain HTTP to `oci://` registries on this machine.
+    #[arg(long)]
+    plain_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +92,9 @@ pub(crate) struct UpdateArgs {
     /// Accept a version signed by another key than the lock pins.
     #[arg(long)]
     allow_signer_change: bool,
+    /// Talk plain HTTP to `oci://` registries on this machine.
+    #[arg(long)]
+    plain_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -258,40 +262,8 @@ fn install_failure(error: &InstallRunError) -> Failure {
     }
 }
 
-/// The cascade's sources, with the native client of each where there is one (to fetch
-/// publisher keys) and the lock's name for it.
-struct Sources {
-    lookups: Vec<Arc<dyn SkillLookup>>,
-    clients: Vec<Option<RegistryClient>>,
-    names: Vec<String>,
-}
-
 fn sources(ctx: &Context) -> Result<Sources, Failure> {
-    let lookups = ctx.sources()?;
-    let mut clients = Vec::new();
-    let mut names = Vec::new();
-    for lookup in &lookups {
-        let name = lookup.source_name();
-        let url = name.rsplit(' ').next().unwrap_or_default().to_owned();
-        let config = ctx.settings.registries.iter().find(|r| r.url == url);
-        clients.push(match config {
-            Some(config) if config.kind == RegistryKind::Skillreg => RegistryClient::new(
-                &config.url,
-                ClientOptions {
-                    token: config.token.clone(),
-                    ..ClientOptions::default()
-                },
-            )
-            .ok(),
-            _ => None,
-        });
-        names.push(format!("registry+{url}"));
-    }
-    Ok(Sources {
-        lookups,
-        clients,
-        names,
-    })
+    ctx.sources()
 }
 
 fn signer_text(signer: &skillreg_core::signature::VerifiedSigner) -> String {
@@ -504,6 +476,68 @@ impl Installer<'_> {
         })
     }
 
+    /// Installs `oci://host/repository[:tag|@digest]`: pulled (and cached in the local
+    /// store), checked, installed; the lock records the manifest digest.
+    async fn oci(
+        &self,
+        text: &str,
+        clients: &[AgentClient],
+        plain_http: bool,
+    ) -> Result<LockEntry, Failure> {
+        let source =
+            OciReference::parse(text).map_err(|e| Failure::new(e.to_string()).code(Code::Usage))?;
+        let pulled = crate::oci::pull_into_store(self.ctx, &source, plain_http).await?;
+        let bad = |what: &str| {
+            Failure::new(format!("{source} has an invalid {what} label")).code(Code::Policy)
+        };
+        let name: skillreg_core::SkillName = pulled.labels.name.parse().map_err(|_| bad("name"))?;
+        let version: skillreg_core::Version =
+            pulled.labels.version.parse().map_err(|_| bad("version"))?;
+        let fallback: skillreg_core::Namespace = "oci".parse().map_err(|_| bad("namespace"))?;
+        let namespace = source
+            .repository
+            .rsplit_once('/')
+            .and_then(|(parent, _)| parent.parse().ok())
+            .unwrap_or(fallback);
+        let id = SkillId::new(namespace, name);
+        let announced = skillreg_core::ports::SourceVersion {
+            version,
+            yanked: false,
+            archive_digest: Digest::of(&pulled.layer),
+            content_digest: None,
+            signatures: Vec::new(),
+        };
+        let limits = BundleLimits::default();
+        let fetched = skillreg_core::resolve::verify_bundle(
+            &id,
+            &announced,
+            pulled.layer,
+            &SkillRef::qualified(id.clone()),
+            &FetchPolicy {
+                limits: &limits,
+                verifier: None,
+            },
+        )
+        .map_err(|e| fetch_failure(&e))?;
+        let folders = folders(clients, self.project.scope, &id);
+        let plans = install_skill(&self.target, &fetched, &folders, self.policy)
+            .await
+            .map_err(|e| install_failure(&e))?;
+        report_plans(self.ctx, &id, &fetched.version, &plans);
+        Ok(LockEntry {
+            id: id.to_string(),
+            version: fetched.version.to_string(),
+            source: format!(
+                "oci+{}/{}@{}",
+                source.registry, source.repository, pulled.digest
+            ),
+            archive_digest: fetched.archive_digest.to_string(),
+            content_digest: fetched.content_digest.to_string(),
+            signer: None,
+            clients: clients.iter().map(|c| c.id().to_owned()).collect(),
+        })
+    }
+
     /// Installs a local folder (`./my-skill`): no registry, source `path+<folder>`.
     async fn local(
         &self,
@@ -578,7 +612,12 @@ pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Fail
     let mut installed = Vec::new();
     let mut sources_cache = None;
     for text in &args.references {
-        let entry = if is_path(text) {
+        let entry = if text.starts_with("oci://") {
+            let entry = installer.oci(text, &clients, args.plain_http).await?;
+            let key = text.split('@').next().unwrap_or(text).to_owned();
+            manifest.skills.insert(key, "latest".to_owned());
+            entry
+        } else if is_path(text) {
             installer
                 .local(std::path::Path::new(text), &clients)
                 .await?
@@ -641,6 +680,57 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
     let mut changed = false;
     let mut report = Vec::new();
     for (text, request_text) in &manifest.skills {
+        if let Some(rest) = text.strip_prefix("oci://") {
+            let repository = rest
+                .rsplit_once(':')
+                .filter(|(_, tag)| !tag.contains('/'))
+                .map_or(rest, |(repo, _)| repo);
+            let locked = lock
+                .skills
+                .iter()
+                .find(|e| e.source.starts_with(&format!("oci+{repository}@")))
+                .cloned();
+            let clients = choose_clients(ctx, &args.clients, project)?;
+            let entry = match locked {
+                Some(entry) => {
+                    let id: SkillId = entry.id.parse().map_err(|_| {
+                        Failure::new(format!("skills.lock names a malformed id `{}`", entry.id))
+                    })?;
+                    let content: Digest = entry.content_digest.parse().map_err(|_| {
+                        Failure::new(format!("skills.lock has a malformed digest for `{id}`"))
+                    })?;
+                    let locked_clients = parse_clients(&entry.clients)?;
+                    if all_current(
+                        &installer.target,
+                        &folders(&locked_clients, project.scope, &id),
+                        &id,
+                        &content,
+                    )
+                    .await?
+                    {
+                        ctx.out
+                            .line(format!("{id}@{} is up to date", entry.version));
+                        continue;
+                    }
+                    let pinned = format!("oci://{}", entry.source.trim_start_matches("oci+"));
+                    installer
+                        .oci(&pinned, &locked_clients, args.plain_http)
+                        .await?
+                }
+                None if args.locked => {
+                    return Err(Failure::new(format!(
+                        "skills.lock is out of date: `{text}` is not locked"
+                    ))
+                    .hint("run `skillreg install` (without --locked) to refresh the lock")
+                    .code(Code::Policy));
+                }
+                None => installer.oci(text, &clients, args.plain_http).await?,
+            };
+            report.push(json!({ "id": entry.id, "version": entry.version }));
+            lock.upsert(entry);
+            project.save_lock(&lock)?;
+            continue;
+        }
         let (reference, _, _) = parse_reference(text)?;
         let request: VersionReq = request_text.parse().map_err(|e| {
             Failure::new(format!(
@@ -755,6 +845,16 @@ pub(crate) async fn update(ctx: &Context, args: UpdateArgs) -> Result<(), Failur
     let sources = sources(ctx)?;
     let mut report = Vec::new();
     for (text, request_text) in &manifest.skills {
+        if text.starts_with("oci://") {
+            if args.names.is_empty() || args.names.iter().any(|n| n == text) {
+                let clients = choose_clients(ctx, &[], &project)?;
+                let entry = installer.oci(text, &clients, args.plain_http).await?;
+                report.push(json!({ "id": entry.id, "to": entry.version }));
+                lock.upsert(entry);
+                project.save_lock(&lock)?;
+            }
+            continue;
+        }
         let (reference, _, _) = parse_reference(text)?;
         if !args.names.is_empty()
             && !args.names.iter().any(|n| {
@@ -790,6 +890,9 @@ pub(crate) async fn outdated(ctx: &Context, args: &ScopeArgs) -> Result<(), Fail
     let resolver = Resolver::new(sources(ctx)?.lookups);
     let mut rows = Vec::new();
     for (text, request_text) in &manifest.skills {
+        if text.starts_with("oci://") {
+            continue;
+        }
         let Some(entry) = text
             .parse::<SkillRef>()
             .ok()

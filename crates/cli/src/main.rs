@@ -7,6 +7,7 @@ mod context;
 mod discover;
 mod install;
 mod manage;
+mod oci;
 mod output;
 mod project;
 mod serve;
@@ -94,6 +95,14 @@ enum Command {
     Sync(install::SyncArgs),
     /// Fetch a published version and check its digests and signatures.
     Verify(install::VerifyArgs),
+    /// Build a skill folder into an OCI artifact in the local store; prints its reference.
+    Build(oci::BuildArgs),
+    /// The builds in the local store (`builds rm <reference>` removes one).
+    Builds(oci::BuildsArgs),
+    /// Push a build to an OCI registry.
+    Push(oci::PushArgs),
+    /// Pull a skill artifact from an OCI registry into the local store.
+    Pull(oci::PullArgs),
 }
 
 fn print_openapi() -> Result<(), Failure> {
@@ -152,6 +161,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Outdated(args) => install::outdated(&ctx, &args).await,
             Command::Sync(args) => install::sync(&ctx, args).await,
             Command::Verify(args) => install::verify(&ctx, &args).await,
+            Command::Build(args) => oci::build(&ctx, &args),
+            Command::Builds(args) => oci::builds(&ctx, args),
+            Command::Push(args) => oci::push(&ctx, &args).await,
+            Command::Pull(args) => oci::pull(&ctx, &args).await,
         }
     })
 }

@@ -123,6 +123,7 @@ impl User {
             .current_dir(self.project.path())
             .env("HOME", self.home.path())
             .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
             .env_remove("REGISTRY_ORG")
             .env_remove("REGISTRY_VERIFY_SIGNATURE")
             .env("REGISTRY_URL", &self.url);
@@ -352,7 +353,8 @@ fn resolution_errors_say_what_was_searched() {
         unknown.stderr
     );
     assert!(
-        unknown.stderr.contains("searched registry"),
+        unknown.stderr.contains("searched local store")
+            && unknown.stderr.contains("; registry http"),
         "{}",
         unknown.stderr
     );
@@ -386,7 +388,7 @@ fn resolution_errors_say_what_was_searched() {
         no_version.stderr
     );
 
-    // An unreachable registry is not "not found".
+    // An unreachable registry is reported as failed, never as having no such skill.
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -396,7 +398,17 @@ fn resolution_errors_say_what_was_searched() {
     assert_eq!(down.code, 1);
     assert!(down.stderr.contains("failed"), "{}", down.stderr);
     assert!(down.stderr.contains("reachable"), "{}", down.stderr);
-    assert!(!down.stderr.contains("not found"), "{}", down.stderr);
+    assert!(
+        down.stderr
+            .contains("not found in the sources that answered"),
+        "{}",
+        down.stderr
+    );
+    assert!(
+        down.stderr.contains("failed (unreachable"),
+        "{}",
+        down.stderr
+    );
     let down = offline.run(&["search", "mailer"]);
     assert!(down.stderr.contains("unreachable"), "{}", down.stderr);
     assert!(!down.stderr.contains("not found"), "{}", down.stderr);
@@ -792,7 +804,13 @@ fn tampered_bytes_tampered_signatures_and_rate_limits_are_refused() {
         "{}",
         install.stderr
     );
-    assert!(!install.stderr.contains("not found"), "{}", install.stderr);
+    assert!(
+        install
+            .stderr
+            .contains("not found in the sources that answered"),
+        "{}",
+        install.stderr
+    );
 }
 
 #[test]
@@ -1007,4 +1025,265 @@ fn every_other_command_against_the_server() {
     assert_eq!(missing.json()["drift"][0]["kind"], "missing");
     user.run(&["install"]).ok();
     user.run(&["sync", "--check"]).ok();
+}
+
+/// Copies a fixture skill into `parent`.
+fn copy_fixture(name: &str, parent: &Path) -> PathBuf {
+    let source = skillreg_testkit::fixtures::fixture_path(name);
+    let target = parent.join(name);
+    let mut stack = vec![source.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path.strip_prefix(&source).unwrap();
+            if path.is_dir() {
+                std::fs::create_dir_all(target.join(relative)).unwrap();
+                stack.push(path);
+            } else {
+                std::fs::create_dir_all(target.join(relative).parent().unwrap()).unwrap();
+                std::fs::copy(&path, target.join(relative)).unwrap();
+            }
+        }
+    }
+    target
+}
+
+fn content_digest(dir: &Path) -> String {
+    skillreg_adapters::fs::read_skill_folder(dir, &skillreg_core::bundle::BundleLimits::default())
+        .unwrap()
+        .content_digest()
+        .to_string()
+}
+
+const FIXTURES: [&str; 4] = [
+    "brand-guidelines",
+    "claude-api",
+    "frontend-design",
+    "internal-comms",
+];
+
+#[test]
+fn build_push_pull_and_install_through_an_oci_registry() {
+    let registry = skillreg_testkit::oci_registry::DockerRegistry::start();
+    let author = User::new("http://127.0.0.1:1", None);
+    let skills = tempfile::tempdir().unwrap();
+    for name in FIXTURES {
+        let dir = copy_fixture(name, skills.path());
+        let built = author
+            .run(&[
+                "--json",
+                "build",
+                dir.to_str().unwrap(),
+                "--version",
+                "1.0.0",
+            ])
+            .ok()
+            .json();
+        assert_eq!(built["reference"], format!("{name}:1.0.0"));
+        let again = author
+            .run(&[
+                "--json",
+                "build",
+                dir.to_str().unwrap(),
+                "--version",
+                "1.0.0",
+            ])
+            .ok()
+            .json();
+        assert_eq!(
+            again["digest"], built["digest"],
+            "{name}: builds are reproducible"
+        );
+        let target = format!("oci://{}/skills/{name}:1.0.0", registry.address);
+        let pushed = author
+            .run(&[
+                "--json",
+                "push",
+                &format!("{name}:1.0.0"),
+                &target,
+                "--plain-http",
+            ])
+            .ok()
+            .json();
+        assert_eq!(pushed["digest"], built["digest"]);
+
+        let user = User::new("http://127.0.0.1:1", None);
+        user.run(&[
+            "install",
+            &target,
+            "--plain-http",
+            "--scope",
+            "project",
+            "--client",
+            "claude-code",
+        ])
+        .ok();
+        let installed = user.path(&format!(".claude/skills/{name}"));
+        assert_eq!(content_digest(&installed), content_digest(&dir), "{name}");
+        let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
+        let digest = built["digest"].as_str().unwrap();
+        assert!(
+            lock.contains(&format!(
+                "source = \"oci+{}/skills/{name}@{digest}\"",
+                registry.address
+            )),
+            "{lock}"
+        );
+        // The pull was cached in the local store, and installing from the lock is a no-op.
+        let builds = user.run(&["--json", "builds"]).ok().json();
+        assert_eq!(builds[0]["digest"], digest);
+        user.run(&["install", "--plain-http"]).ok();
+    }
+    // Without --plain-http a loopback registry is asked over HTTPS, and fails clearly.
+    let user = User::new("http://127.0.0.1:1", None);
+    let https = user.run(&[
+        "install",
+        &format!("oci://{}/skills/claude-api:1.0.0", registry.address),
+        "--client",
+        "cursor",
+    ]);
+    assert_eq!(https.code, 1, "{}", https.stderr);
+    assert!(https.stderr.contains("--plain-http"), "{}", https.stderr);
+
+    // An artifact whose labels name another skill than its repository is refused.
+    let wrong = format!("oci://{}/acme/pdf-tools:1.0.0", registry.address);
+    author
+        .run(&["push", "claude-api:1.0.0", &wrong, "--plain-http"])
+        .ok();
+    let refused = user.run(&["install", &wrong, "--plain-http", "--client", "cursor"]);
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("supply-chain check failed"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!user.home.path().join(".cursor/skills").exists());
+
+    // builds rm.
+    author.run(&["builds", "rm", "claude-api:1.0.0"]).ok();
+    let left = author.run(&["--json", "builds"]).ok().json();
+    assert_eq!(left.as_array().unwrap().len(), FIXTURES.len() - 1);
+    let missing = author.run(&["builds", "rm", "claude-api:1.0.0"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("skillreg builds"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn the_server_serves_its_skills_over_the_oci_api() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = copy_fixture("internal-comms", skills.path());
+    admin
+        .run(&[
+            "publish",
+            dir.to_str().unwrap(),
+            "--namespace",
+            "acme",
+            "--version",
+            "2.1.0+build.3",
+        ])
+        .ok();
+    let manifest_url = format!(
+        "{}/v2/acme/internal-comms/manifests/2.1.0_build.3",
+        server.url
+    );
+    let first = get(&manifest_url);
+    assert_eq!(
+        first,
+        get(&manifest_url),
+        "manifests are byte-identical across requests"
+    );
+    let index: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(index["artifactType"], "dev.toolhive.skills.v1");
+    let tags: serde_json::Value = serde_json::from_slice(&get(&format!(
+        "{}/v2/acme/internal-comms/tags/list",
+        server.url
+    )))
+    .unwrap();
+    assert_eq!(tags["tags"], serde_json::json!(["2.1.0_build.3"]));
+
+    let address = server.url.strip_prefix("http://").unwrap();
+    let user = User::new("http://127.0.0.1:1", None);
+    user.run(&[
+        "install",
+        &format!("oci://{address}/acme/internal-comms:2.1.0_build.3"),
+        "--plain-http",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+    ])
+    .ok();
+    assert_eq!(
+        content_digest(&user.path(".cursor/skills/internal-comms")),
+        content_digest(&dir)
+    );
+    let unknown = user.run(&[
+        "pull",
+        &format!("oci://{address}/acme/internal-comms:9.9.9"),
+        "--plain-http",
+    ]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("OCI registry"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn the_local_store_comes_first_and_needs_no_registry() {
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "pdf", "3.0.0", "echo local\n");
+    // No registry at all: REGISTRY_URL points nowhere and nothing is configured.
+    let user = User::new("http://127.0.0.1:1", None);
+    user.run(&["build", dir.to_str().unwrap()]).ok();
+    let offline = user.run_env(
+        &["install", "pdf", "--scope", "project", "--client", "cursor"],
+        &[("REGISTRY_URL", "")],
+    );
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
+    assert!(lock.contains("source = \"store+local\""), "{lock}");
+    assert!(lock.contains("version = \"3.0.0\""), "{lock}");
+
+    // A registry that also has a `pdf` is asked only after the local store.
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let remote = write_skill(skills.path(), "remote", "1.0.0", "echo remote\n");
+    std::fs::write(
+        remote.join("SKILL.md"),
+        "---\nname: pdf\ndescription: The registry's pdf.\nversion: 9.0.0\n---\n# pdf\n",
+    )
+    .unwrap();
+    let renamed = skills.path().join("registry-pdf/pdf");
+    std::fs::create_dir_all(renamed.parent().unwrap()).unwrap();
+    std::fs::rename(&remote, &renamed).unwrap();
+    admin
+        .run(&["publish", renamed.to_str().unwrap(), "--namespace", "acme"])
+        .ok();
+    let both = User::new(&server.url, None);
+    both.run(&["build", dir.to_str().unwrap()]).ok();
+    both.run(&["install", "pdf", "--scope", "project", "--client", "cursor"])
+        .ok();
+    let lock = std::fs::read_to_string(both.path("skills.lock")).unwrap();
+    assert!(lock.contains("source = \"store+local\""), "{lock}");
+    assert!(lock.contains("version = \"3.0.0\""), "{lock}");
+    // Naming the namespace skips the local store (it knows no namespaces).
+    let qualified = User::new(&server.url, None);
+    qualified
+        .run(&[
+            "install", "acme/pdf", "--scope", "project", "--client", "cursor",
+        ])
+        .ok();
+    assert!(
+        std::fs::read_to_string(qualified.path("skills.lock"))
+            .unwrap()
+            .contains("version = \"9.0.0\"")
+    );
 }

@@ -33,6 +33,7 @@ use crate::wire::{
 
 mod admin;
 mod events;
+mod oci;
 pub(crate) mod openapi;
 mod prs;
 
@@ -81,6 +82,9 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/packages/{id}", get(prs::package))
         .route("/skill/{*path}", get(prs::skill_alias))
         .route("/browse", get(prs::browse))
+        .route("/v2/", get(oci::version_check))
+        .route("/v2", get(oci::version_check))
+        .route("/v2/{*path}", get(oci::resource))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(

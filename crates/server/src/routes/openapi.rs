@@ -53,6 +53,7 @@ with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"
         super::admin::create_namespace, super::admin::namespace_resource, super::admin::set_member,
         super::admin::register_key, super::admin::publisher_key,
         super::prs::metadata, super::prs::package, super::prs::skill_alias, super::prs::browse,
+        super::oci::version_check, super::oci::resource,
         openapi_json,
     ),
     components(schemas(
