@@ -330,6 +330,79 @@ async fn errors_come_in_one_envelope(s: TestServer) {
     );
 }
 
+/// The OCI read API: the version check, manifests by tag and by digest, blobs, tags, and
+/// the distribution spec's errors.
+async fn the_oci_read_api_serves_published_versions(s: TestServer) {
+    let archive = archive_of("Fills PDF forms", &[]);
+    let (status, body) = publish(
+        &s.app,
+        Some(&s.token),
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        archive,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let archive_digest = body["version"]["archive_digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = get(&s.app, "/v2/").await;
+    assert_eq!(status, StatusCode::OK);
+    let raw = |uri: &str| call(&s.app, Request::get(uri).body(Body::empty()).unwrap());
+    let (status, index, headers) = raw("/v2/acme/pdf/manifests/1.0.0").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    let digest = headers["docker-content-digest"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(digest, skillreg_core::Digest::of(&index).to_string());
+    let (_, by_digest, _) = raw(&format!("/v2/acme/pdf/manifests/{digest}")).await;
+    assert_eq!(by_digest, index);
+    let parsed: Value = serde_json::from_slice(&index).unwrap();
+    let manifest_digest = parsed["manifests"][0]["digest"].as_str().unwrap();
+    let (status, manifest, _) = raw(&format!("/v2/acme/pdf/manifests/{manifest_digest}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let manifest: Value = serde_json::from_slice(&manifest).unwrap();
+    assert_eq!(manifest["layers"][0]["digest"], archive_digest.as_str());
+    let config_digest = manifest["config"]["digest"].as_str().unwrap();
+    let (status, config, _) = raw(&format!("/v2/acme/pdf/blobs/{config_digest}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        skillreg_core::Digest::of(&config).to_string(),
+        config_digest
+    );
+    let (status, layer, _) = raw(&format!("/v2/acme/pdf/blobs/{archive_digest}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        skillreg_core::Digest::of(&layer).to_string(),
+        archive_digest
+    );
+    let (status, tags) = get(&s.app, "/v2/acme/pdf/tags/list").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tags["tags"], serde_json::json!(["1.0.0"]));
+
+    for (uri, code) in [
+        ("/v2/acme/nothing/manifests/1.0.0", "NAME_UNKNOWN"),
+        ("/v2/acme/pdf/manifests/2.0.0", "MANIFEST_UNKNOWN"),
+        ("/v2/acme/pdf/manifests/not-a-version", "MANIFEST_UNKNOWN"),
+        (
+            "/v2/acme/pdf/blobs/sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "BLOB_UNKNOWN",
+        ),
+        ("/v2/acme/pdf/blobs/garbage", "BLOB_UNKNOWN"),
+        ("/v2/pdf/manifests/1.0.0", "NAME_UNKNOWN"),
+        ("/v2/acme/pdf/referrers/x", "NAME_UNKNOWN"),
+    ] {
+        let (status, body) = get(&s.app, uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(body["errors"][0]["code"], code, "{uri}: {body}");
+    }
+}
+
 /// A version whose archive vanished from the blob folder: a 500 in the envelope, with a
 /// generic message and no internal detail.
 async fn a_missing_archive_is_an_internal_error_without_detail(s: TestServer) {
@@ -1160,5 +1233,6 @@ on_both_stores!(
     keys_and_signed_publishes,
     package_registry_standard_surface,
     every_documented_operation_is_routed,
-    a_missing_archive_is_an_internal_error_without_detail
+    a_missing_archive_is_an_internal_error_without_detail,
+    the_oci_read_api_serves_published_versions
 );
