@@ -1251,6 +1251,10 @@ fn the_local_store_comes_first_and_needs_no_registry() {
     let lock = std::fs::read_to_string(user.path("skills.lock")).unwrap();
     assert!(lock.contains("source = \"store+local\""), "{lock}");
     assert!(lock.contains("version = \"3.0.0\""), "{lock}");
+    // Installing from the lock finds it again in the local store.
+    std::fs::remove_dir_all(user.path(".cursor/skills/pdf")).unwrap();
+    user.run_env(&["install"], &[("REGISTRY_URL", "")]).ok();
+    assert!(user.path(".cursor/skills/pdf/SKILL.md").is_file());
 
     // A registry that also has a `pdf` is asked only after the local store.
     let server = serve();

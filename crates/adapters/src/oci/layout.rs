@@ -293,7 +293,11 @@ impl SkillLookup for LocalStore {
         reference: &SkillRef,
         _request: &VersionReq,
     ) -> Result<Vec<SourceSkill>, LookupError> {
-        if reference.namespace().is_some() {
+        // It knows no namespaces: it answers plain names, and the `local/<name>` ids it gives.
+        if reference
+            .namespace()
+            .is_some_and(|namespace| namespace.to_string() != "local")
+        {
             return Ok(Vec::new());
         }
         let wanted = reference.name().key();
