@@ -252,3 +252,91 @@ fn the_local_store_lists_and_removes_builds() {
         Err(OciError::NotInStore(_))
     ));
 }
+
+/// Serves fixed answers by exact path: what a registry that lies about a layer would send.
+fn canned_registry(routes: Vec<(String, &'static str, Vec<u8>)>) -> String {
+    use std::io::{BufRead as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split(' ').nth(1).unwrap_or("/");
+            let (status, media, body) = match routes.iter().find(|(p, ..)| p == path) {
+                Some((_, media, body)) => ("200 OK", *media, body.clone()),
+                None => (
+                    "404 Not Found",
+                    "application/json",
+                    br#"{"errors":[{"code":"NOT_FOUND"}]}"#.to_vec(),
+                ),
+            };
+            let digest = skillreg_core::Digest::of(&body);
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {media}\r\nContent-Length: {}\r\nDocker-Content-Digest: {digest}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn a_layer_whose_bytes_do_not_match_its_digest_is_refused() {
+    let (_, built) = artifact("claude-api", "1.0.0");
+    let mut tampered = built.layer.bytes.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    let repo = "/v2/skills/claude-api";
+    let mut routes = vec![
+        ("/v2/".to_owned(), "application/json", b"{}".to_vec()),
+        (
+            format!("{repo}/manifests/1.0.0"),
+            skillreg_core::oci::INDEX_MEDIA_TYPE,
+            built.index.bytes.clone(),
+        ),
+        (
+            format!("{repo}/blobs/{}", built.layer.digest),
+            "application/octet-stream",
+            tampered,
+        ),
+    ];
+    for (manifest, config) in built.manifests.iter().zip(&built.configs) {
+        routes.push((
+            format!("{repo}/manifests/{}", manifest.digest),
+            skillreg_core::oci::MANIFEST_MEDIA_TYPE,
+            manifest.bytes.clone(),
+        ));
+        routes.push((
+            format!("{repo}/blobs/{}", config.digest),
+            "application/octet-stream",
+            config.bytes.clone(),
+        ));
+    }
+    let address = canned_registry(routes);
+    let reference =
+        OciReference::parse(&format!("oci://{address}/skills/claude-api:1.0.0")).unwrap();
+    let remote = RemoteRegistry::for_reference(&reference, true).unwrap();
+    let error = remote.pull(&reference, u64::MAX).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            OciError::DigestMismatch { .. } | OciError::Registry { .. }
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().to_lowercase().contains("digest"),
+        "{error}"
+    );
+}
