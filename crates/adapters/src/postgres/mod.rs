@@ -42,6 +42,12 @@ impl Default for PostgresConfig {
 impl PostgresStore {
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// PostgreSQL is a socket away either way: every read goes through the pool.
+    #[expect(clippy::unused_self, reason = "the shared store code asks every store")]
+    fn direct(&self) -> Option<&crate::sqlite::DirectReads> {
+        None
+    }
+
     /// Connects to `url` (`postgres://…`) and brings the schema up to date.
     ///
     /// # Errors

@@ -549,7 +549,12 @@ macro_rules! sql_skill_store {
                 &self,
                 id: &skillreg_core::SkillId,
             ) -> Result<Option<skillreg_core::model::SkillRecord>, skillreg_core::ports::StoreError> {
-                Self::find_skill_by_key(&self.reader, id.namespace().key().as_str(), id.name().key().as_str()).await
+                let (namespace_key, name_key) = (id.namespace().key(), id.name().key());
+                let (namespace_key, name_key) = (namespace_key.as_str(), name_key.as_str());
+                if let Some(row) = self.direct().and_then(|d| d.skill(namespace_key, name_key)) {
+                    return row.map($crate::sql::rows::SkillRow::into_record).transpose();
+                }
+                Self::find_skill_by_key(&self.reader, namespace_key, name_key).await
             }
 
             async fn skill_with_versions(
@@ -559,6 +564,11 @@ macro_rules! sql_skill_store {
                 Option<(skillreg_core::model::SkillRecord, Vec<skillreg_core::model::VersionRecord>)>,
                 skillreg_core::ports::StoreError,
             > {
+                let (namespace_key, name_key) = (id.namespace().key(), id.name().key());
+                let (namespace_key, name_key) = (namespace_key.as_str(), name_key.as_str());
+                if let Some(rows) = self.direct().and_then(|d| d.skill_with_versions(namespace_key, name_key)) {
+                    return $crate::sql::rows::skill_entry(rows);
+                }
                 let sql = format!(
                     "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, {} \
                      FROM skills s JOIN versions v ON v.skill_uid = s.uid \
@@ -566,27 +576,21 @@ macro_rules! sql_skill_store {
                     $crate::sql::rows::VERSION_COLUMNS_QUALIFIED
                 );
                 let rows = sqlx::query_as::<_, $crate::sql::rows::SkillVersionRow>(&sql)
-                    .bind(id.namespace().key().as_str())
-                    .bind(id.name().key().as_str())
+                    .bind(namespace_key)
+                    .bind(name_key)
                     .fetch_all(&self.reader)
                     .await
                     .map_err($crate::sql::unavailable)?;
-                let mut skill = None;
-                let mut versions = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if skill.is_none() {
-                        skill = Some(row.skill.into_record()?);
-                    }
-                    versions.push(row.version.into_record()?);
-                }
-                versions.sort_by(|a, b| a.version().cmp(b.version()));
-                Ok(skill.map(|skill| (skill, versions)))
+                $crate::sql::rows::skill_entry(rows)
             }
 
             async fn skill_by_uid(
                 &self,
                 uid: &skillreg_core::model::SkillUid,
             ) -> Result<Option<skillreg_core::model::SkillRecord>, skillreg_core::ports::StoreError> {
+                if let Some(row) = self.direct().and_then(|d| d.skill_by_uid(uid.as_str())) {
+                    return row.map($crate::sql::rows::SkillRow::into_record).transpose();
+                }
                 let sql = format!("SELECT {} FROM skills WHERE uid = $1", $crate::sql::rows::SKILL_COLUMNS);
                 sqlx::query_as::<_, $crate::sql::rows::SkillRow>(&sql)
                     .bind(uid.as_str())
@@ -621,17 +625,16 @@ macro_rules! sql_skill_store {
                 &self,
                 skill: &skillreg_core::model::SkillUid,
             ) -> Result<Vec<skillreg_core::model::VersionRecord>, skillreg_core::ports::StoreError> {
+                if let Some(rows) = self.direct().and_then(|d| d.versions(skill.as_str())) {
+                    return $crate::sql::rows::sorted_versions(rows);
+                }
                 let sql = format!("SELECT {} FROM versions WHERE skill_uid = $1", $crate::sql::rows::VERSION_COLUMNS);
-                let mut versions = sqlx::query_as::<_, $crate::sql::rows::VersionRow>(&sql)
+                let rows = sqlx::query_as::<_, $crate::sql::rows::VersionRow>(&sql)
                     .bind(skill.as_str())
                     .fetch_all(&self.reader)
                     .await
-                    .map_err($crate::sql::unavailable)?
-                    .into_iter()
-                    .map($crate::sql::rows::VersionRow::into_record)
-                    .collect::<Result<Vec<_>, _>>()?;
-                versions.sort_by(|a, b| a.version().cmp(b.version()));
-                Ok(versions)
+                    .map_err($crate::sql::unavailable)?;
+                $crate::sql::rows::sorted_versions(rows)
             }
 
             async fn version_by_package_id(
@@ -661,6 +664,9 @@ macro_rules! sql_skill_store {
                 skill: &skillreg_core::model::SkillUid,
                 version: &skillreg_core::Version,
             ) -> Result<Option<skillreg_core::model::VersionRecord>, skillreg_core::ports::StoreError> {
+                if let Some(row) = self.direct().and_then(|d| d.version(skill.as_str(), &version.canonical())) {
+                    return row.map($crate::sql::rows::VersionRow::into_record).transpose();
+                }
                 let sql = format!(
                     "SELECT {} FROM versions WHERE skill_uid = $1 AND version = $2",
                     $crate::sql::rows::VERSION_COLUMNS

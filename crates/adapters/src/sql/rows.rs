@@ -135,6 +135,32 @@ pub(crate) struct SkillVersionRow {
     pub(crate) version: VersionRow,
 }
 
+/// A skill and its versions (oldest first) from the rows of a join; `None` without rows.
+pub(crate) fn skill_entry(
+    rows: Vec<SkillVersionRow>,
+) -> Result<Option<(SkillRecord, Vec<VersionRecord>)>, StoreError> {
+    let mut skill = None;
+    let mut versions = Vec::with_capacity(rows.len());
+    for row in rows {
+        if skill.is_none() {
+            skill = Some(row.skill.into_record()?);
+        }
+        versions.push(row.version.into_record()?);
+    }
+    versions.sort_by(|a, b| a.version().cmp(b.version()));
+    Ok(skill.map(|skill| (skill, versions)))
+}
+
+/// Versions, oldest first.
+pub(crate) fn sorted_versions(rows: Vec<VersionRow>) -> Result<Vec<VersionRecord>, StoreError> {
+    let mut versions = rows
+        .into_iter()
+        .map(VersionRow::into_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    versions.sort_by(|a, b| a.version().cmp(b.version()));
+    Ok(versions)
+}
+
 impl VersionRow {
     pub(crate) fn into_record(self) -> Result<VersionRecord, StoreError> {
         let files: Vec<String> = json("files", &self.files)?;

@@ -1,10 +1,14 @@
 //! [`SqliteStore`]: the embedded default store, one SQLite file. Writes go through a
 //! single-connection pool (SQLite has one writer; queuing in the pool avoids lock-upgrade
 //! failures), reads through a small pool of their own, in WAL mode so readers never wait.
-//! Search uses an FTS5 index kept in step inside every write transaction.
+//! Search uses an FTS5 index kept in step inside every write transaction. Point reads of a
+//! file database skip the pool and run on the calling thread ([`direct`]).
+
+mod direct;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use skillreg_core::model::SearchQuery;
@@ -15,12 +19,15 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use crate::sql::{SearchFields, push_filters, query_terms, sql_skill_store, unavailable};
+pub(crate) use direct::DirectReads;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// Point reads on the calling thread; `None` for an in-memory database.
+    direct: Option<Arc<DirectReads>>,
 }
 
 impl SqliteStore {
@@ -75,14 +82,24 @@ impl SqliteStore {
             .map_err(|e| {
                 StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
             })?;
+        let direct = DirectReads::open(options.get_filename()).map(Arc::new);
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        let store = SqliteStore { reader, writer };
+        let store = SqliteStore {
+            reader,
+            writer,
+            direct,
+        };
         store.backfill_package_ids().await?;
         Ok(store)
+    }
+
+    /// The direct point reads, when the database is a file.
+    fn direct(&self) -> Option<&DirectReads> {
+        self.direct.as_deref()
     }
 
     /// Whether the database answers (for readiness checks).

@@ -64,3 +64,35 @@ fn search_for(text: &str) -> skillreg_core::model::SearchQuery {
         trending_since: skillreg_core::model::Timestamp::default(),
     }
 }
+
+#[tokio::test]
+async fn a_damaged_version_row_is_reported_not_hidden() {
+    // Point reads of a file database run on the calling thread; one that cannot read a row
+    // gives way to the pooled path, which reports the damage.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("skillreg.db");
+    let store = skillreg_adapters::SqliteStore::open(&path).await.unwrap();
+    let skill = create_skill(
+        &store,
+        "acme/pdf",
+        new_version("1.0.0", "a", "pdf tools", &["pdf"], 0),
+    )
+    .await;
+    let version: skillreg_core::Version = "1.0.0".parse().unwrap();
+    assert!(store.version(&skill.uid, &version).await.unwrap().is_some());
+    let admin = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE versions SET archive_digest = 'not a digest'")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let error = store.version(&skill.uid, &version).await.unwrap_err();
+    assert!(
+        matches!(error, skillreg_core::ports::StoreError::Corrupt(_)),
+        "{error:?}"
+    );
+    assert!(store.skill_with_versions(&skill.id).await.is_err());
+    // The skill row itself is intact and still reads.
+    assert_eq!(store.skill(&skill.id).await.unwrap(), Some(skill));
+}
