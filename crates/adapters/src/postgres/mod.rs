@@ -42,6 +42,11 @@ impl Default for PostgresConfig {
 impl PostgresStore {
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// Search selectivity varies from query to query, so a generic plan cached for one
+    /// would be wrong for the next: searches go as unnamed statements, planned for their
+    /// own values each time. Point reads keep their cached plans.
+    const PLAN_EACH_SEARCH: bool = true;
+
     /// PostgreSQL is a socket away either way: every read goes through the pool.
     #[expect(clippy::unused_self, reason = "the shared store code asks every store")]
     fn direct(&self) -> Option<&crate::sqlite::DirectReads> {
@@ -53,11 +58,7 @@ impl PostgresStore {
     /// # Errors
     /// [`StoreError::Unavailable`] when the server cannot be reached or migrated.
     pub async fn connect(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
-        // Search selectivity varies from query to query; a generic plan cached for one
-        // (`plan_cache_mode`) would be wrong for the next.
-        let options = PgConnectOptions::from_str(url)
-            .map_err(unavailable)?
-            .options([("plan_cache_mode", "force_custom_plan")]);
+        let options = PgConnectOptions::from_str(url).map_err(unavailable)?;
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(config.acquire_timeout)

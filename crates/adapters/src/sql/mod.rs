@@ -237,14 +237,19 @@ macro_rules! sql_skill_store {
                 Self::push_matches(&mut select, query, bound);
                 $crate::sql::push_order(&mut select, query, offset, |b| Self::push_relevance(b, query));
                 let hits: Vec<$crate::sql::rows::HitRow> =
-                    select.build_query_as().fetch_all(&self.reader).await.map_err(unavailable)?;
+                    select.build_query_as().persistent(!Self::PLAN_EACH_SEARCH).fetch_all(&self.reader).await.map_err(unavailable)?;
                 // Count only when the page does not tell: a short page is the end of the hits.
                 let total = if hits.len() as u64 > u64::from(query.limit) {
                     let mut count = sqlx::QueryBuilder::<$db>::new($crate::sql::COUNT_START);
                     count.push(" FROM skills s");
                     Self::push_matches(&mut count, query, bound);
                     $crate::sql::push_count_end(&mut count);
-                    let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(unavailable)?;
+                    let (total,): (i64,) = count
+                        .build_query_as()
+                        .persistent(!Self::PLAN_EACH_SEARCH)
+                        .fetch_one(&self.reader)
+                        .await
+                        .map_err(unavailable)?;
                     u64::try_from(total).unwrap_or(0)
                 } else {
                     offset + hits.len() as u64
@@ -1209,11 +1214,13 @@ pub(crate) fn push_filters<'a, DB>(
             .push_bind(format!("{}/%", like_escape(&key)))
             .push(" ESCAPE '\\')");
     }
+    // Tags are lowercase on both sides (publish and search fold them), and `skill_tags`
+    // holds one indexed row per tag of each skill's latest version.
     for tag in &query.tags {
         builder
-            .push(" AND (' ' || s.tags || ' ') LIKE ")
-            .push_bind(format!("% {} %", like_escape(tag)));
-        builder.push(" ESCAPE '\\'");
+            .push(" AND s.uid IN (SELECT skill_uid FROM skill_tags WHERE tag = ")
+            .push_bind(tag.clone())
+            .push(")");
     }
     if let Some(min) = query.min_rating {
         builder.push(" AND s.rating_count > 0 AND s.rating_sum >= ");

@@ -34,6 +34,9 @@ impl SqliteStore {
     /// SQLite has no row locks; the single writer connection serializes writes instead.
     const FOR_UPDATE: &'static str = "";
 
+    /// SQLite plans a statement when it is prepared and sees little gain in planning again.
+    const PLAN_EACH_SEARCH: bool = false;
+
     /// Opens (creating if needed) the database file at `path` and brings its schema up to
     /// date.
     ///
