@@ -201,7 +201,6 @@ fn version_row(row: &Row<'_>, at: usize) -> rusqlite::Result<VersionRow> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests stop on failure")]
 mod tests {
     use super::*;
 

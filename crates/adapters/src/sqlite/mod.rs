@@ -2,7 +2,7 @@
 //! single-connection pool (SQLite has one writer; queuing in the pool avoids lock-upgrade
 //! failures), reads through a small pool of their own, in WAL mode so readers never wait.
 //! Search uses an FTS5 index kept in step inside every write transaction. Point reads of a
-//! file database skip the pool and run on the calling thread ([`direct`]).
+//! file database skip the pool and run on the calling thread (`direct.rs`).
 
 mod direct;
 
