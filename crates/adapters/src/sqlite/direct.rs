@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
@@ -28,6 +29,8 @@ const KEPT: usize = 4;
 pub(crate) struct DirectReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Set by [`DirectReads::close`]: every read takes the (closed) pool's path after it.
+    closed: AtomicBool,
 }
 
 impl DirectReads {
@@ -40,6 +43,7 @@ impl DirectReads {
         let reads = DirectReads {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
         };
         let first = match reads.connect() {
             Ok(connection) => connection,
@@ -68,13 +72,26 @@ impl DirectReads {
     fn put_back(&self, connection: Connection) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEPT
+            && !self.closed.load(Ordering::Acquire)
         {
             idle.push(connection);
         }
     }
 
-    /// Runs `read` on an idle connection (or a new one); `None` when anything fails.
+    /// Closes the kept connections; reads after this answer `None`.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+
+    /// Runs `read` on an idle connection (or a new one); `None` when anything fails or the
+    /// store is closed.
     fn with<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        if self.closed.load(Ordering::Acquire) {
+            return None;
+        }
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let connection = match idle {
             Some(connection) => connection,
@@ -275,6 +292,16 @@ mod tests {
         assert!(reads.skill_with_versions("acme", "pdf").is_none());
         // The other version still reads.
         assert!(reads.version("u1", "1.1.0").unwrap().is_some());
+    }
+
+    #[test]
+    fn a_closed_reader_answers_nothing_and_keeps_no_connection() {
+        let (_dir, path) = seeded();
+        let reads = DirectReads::open(&path).unwrap();
+        assert!(reads.skill("acme", "pdf").is_some());
+        reads.close();
+        assert!(reads.skill("acme", "pdf").is_none());
+        assert!(reads.idle.lock().unwrap().is_empty());
     }
 
     #[test]

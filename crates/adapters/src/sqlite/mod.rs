@@ -117,8 +117,11 @@ impl SqliteStore {
             .map_err(unavailable)
     }
 
-    /// Closes both pools, waiting for connections in use.
+    /// Closes both pools, waiting for connections in use, and the direct readers.
     pub async fn close(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         self.reader.close().await;
         self.writer.close().await;
     }

@@ -96,3 +96,20 @@ async fn a_damaged_version_row_is_reported_not_hidden() {
     // The skill row itself is intact and still reads.
     assert_eq!(store.skill(&skill.id).await.unwrap(), Some(skill));
 }
+
+#[tokio::test]
+async fn a_closed_store_answers_no_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = skillreg_adapters::SqliteStore::open(&dir.path().join("skillreg.db"))
+        .await
+        .unwrap();
+    let skill = create_skill(
+        &store,
+        "acme/pdf",
+        new_version("1.0.0", "a", "pdf tools", &["pdf"], 0),
+    )
+    .await;
+    store.close().await;
+    assert!(store.skill(&skill.id).await.is_err());
+    assert!(store.skill_with_versions(&skill.id).await.is_err());
+}
