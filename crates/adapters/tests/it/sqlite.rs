@@ -9,8 +9,13 @@ mod contract {
     skillreg_testkit::skill_store_contract!(crate::support::sqlite());
 }
 
-#[tokio::test]
-async fn data_survives_a_reopen() {
+/// A store in a file of a fresh folder, holding `acme/pdf` 1.0.0.
+async fn pdf_store_on_file() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    skillreg_adapters::SqliteStore,
+    skillreg_core::model::SkillRecord,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("skillreg.db");
     let store = skillreg_adapters::SqliteStore::open(&path).await.unwrap();
@@ -20,6 +25,12 @@ async fn data_survives_a_reopen() {
         new_version("1.0.0", "a", "pdf tools", &["pdf"], 0),
     )
     .await;
+    (dir, path, store, skill)
+}
+
+#[tokio::test]
+async fn data_survives_a_reopen() {
+    let (_dir, path, store, skill) = pdf_store_on_file().await;
     store.close().await;
     let reopened = skillreg_adapters::SqliteStore::open(&path).await.unwrap();
     assert_eq!(
@@ -69,15 +80,7 @@ fn search_for(text: &str) -> skillreg_core::model::SearchQuery {
 async fn a_damaged_version_row_is_reported_not_hidden() {
     // Point reads of a file database run on the calling thread; one that cannot read a row
     // gives way to the pooled path, which reports the damage.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("skillreg.db");
-    let store = skillreg_adapters::SqliteStore::open(&path).await.unwrap();
-    let skill = create_skill(
-        &store,
-        "acme/pdf",
-        new_version("1.0.0", "a", "pdf tools", &["pdf"], 0),
-    )
-    .await;
+    let (_dir, path, store, skill) = pdf_store_on_file().await;
     let version: skillreg_core::Version = "1.0.0".parse().unwrap();
     assert!(store.version(&skill.uid, &version).await.unwrap().is_some());
     let admin = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
@@ -99,16 +102,7 @@ async fn a_damaged_version_row_is_reported_not_hidden() {
 
 #[tokio::test]
 async fn a_closed_store_answers_no_reads() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = skillreg_adapters::SqliteStore::open(&dir.path().join("skillreg.db"))
-        .await
-        .unwrap();
-    let skill = create_skill(
-        &store,
-        "acme/pdf",
-        new_version("1.0.0", "a", "pdf tools", &["pdf"], 0),
-    )
-    .await;
+    let (_dir, _path, store, skill) = pdf_store_on_file().await;
     store.close().await;
     assert!(store.skill(&skill.id).await.is_err());
     assert!(store.skill_with_versions(&skill.id).await.is_err());

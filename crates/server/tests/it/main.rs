@@ -330,9 +330,8 @@ async fn errors_come_in_one_envelope(s: TestServer) {
     );
 }
 
-/// The OCI read API: the version check, manifests by tag and by digest, blobs, tags, and
-/// the distribution spec's errors.
-async fn the_oci_read_api_serves_published_versions(s: TestServer) {
+/// Publishes `acme/pdf` 1.0.0 ("Fills PDF forms") and answers the publish response.
+async fn publish_pdf_forms(s: &TestServer) -> serde_json::Value {
     let archive = archive_of("Fills PDF forms", &[]);
     let (status, body) = publish(
         &s.app,
@@ -342,6 +341,13 @@ async fn the_oci_read_api_serves_published_versions(s: TestServer) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+/// The OCI read API: the version check, manifests by tag and by digest, blobs, tags, and
+/// the distribution spec's errors.
+async fn the_oci_read_api_serves_published_versions(s: TestServer) {
+    let body = publish_pdf_forms(&s).await;
     let archive_digest = body["version"]["archive_digest"]
         .as_str()
         .unwrap()
@@ -406,15 +412,7 @@ async fn the_oci_read_api_serves_published_versions(s: TestServer) {
 /// A version whose archive vanished from the blob folder: a 500 in the envelope, with a
 /// generic message and no internal detail.
 async fn a_missing_archive_is_an_internal_error_without_detail(s: TestServer) {
-    let archive = archive_of("Fills PDF forms", &[]);
-    let (status, body) = publish(
-        &s.app,
-        Some(&s.token),
-        "/api/v1/skills?namespace=acme&version=1.0.0",
-        archive,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = publish_pdf_forms(&s).await;
     let digest: skillreg_core::Digest = body["version"]["archive_digest"]
         .as_str()
         .unwrap()
