@@ -1,5 +1,6 @@
 //! Test support for skillreg: in-memory fakes and mockall mocks of every port, proptest
-//! strategies, the port contract suites every adapter runs, and the fixture loader.
+//! strategies, the port contract suites every adapter runs, the fixture loader, and an HTTP
+//! request reader for canned servers.
 //!
 //! Everything here is for tests: helpers panic with a clear message on broken fixtures
 //! rather than return errors.
@@ -14,6 +15,7 @@
 pub mod contract;
 pub mod fakes;
 pub mod fixtures;
+pub mod http;
 pub mod mocks;
 pub mod oci_registry;
 pub mod strategies;

@@ -987,7 +987,7 @@ mod tests {
     fn scripted(
         responses: Vec<String>,
     ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-        use std::io::{BufRead as _, Read as _, Write as _};
+        use std::io::Write as _;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -996,18 +996,7 @@ mod tests {
             for (stream, response) in listener.incoming().zip(responses) {
                 let Ok(mut stream) = stream else { continue };
                 let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0u8; length];
-                let _ = reader.read_exact(&mut body);
+                skillreg_testkit::http::read_request(&mut reader);
                 seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let _ = stream.write_all(response.as_bytes());
             }
