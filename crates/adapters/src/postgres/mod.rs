@@ -122,6 +122,17 @@ impl PostgresStore {
         }
     }
 
+    /// One page of hits (plus one, if there are more) and the total, ordered in SQL.
+    async fn search_page(
+        &self,
+        query: &SearchQuery,
+        bound: Option<i64>,
+        offset: u64,
+        _skills: i64,
+    ) -> Result<(Vec<crate::sql::rows::HitRow>, u64), StoreError> {
+        self.ordered_page(query, bound, offset).await
+    }
+
     /// Text relevance; weights D, C, B, A: description, tags, name.
     fn push_relevance(builder: &mut QueryBuilder<'_, Postgres>, query: &SearchQuery) {
         builder

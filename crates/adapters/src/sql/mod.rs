@@ -4,6 +4,7 @@
 //! `RETURNING`). Each store supplies the dialect-specific parts: row locking, keeping its
 //! full-text index in step, and search.
 
+pub(crate) mod ranking;
 pub(crate) mod rows;
 
 use skillreg_core::model::{SearchQuery, SearchSort};
@@ -107,15 +108,9 @@ pub(crate) fn folded_query(text: &str) -> String {
     query_terms(text).join("-")
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-pub(crate) fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and the
-/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches` and `push_relevance`.
+/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches`, `push_relevance` and
+/// `search_page` (which may order a page itself or call the shared `ordered_page`).
 macro_rules! sql_skill_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -224,8 +219,8 @@ macro_rules! sql_skill_store {
             }
 
             /// One page of hits (plus one, if there are more) and the total, among skills
-            /// recorded at or before `bound`.
-            async fn search_page(
+            /// recorded at or before `bound`, ordered in SQL.
+            async fn ordered_page(
                 &self,
                 query: &skillreg_core::model::SearchQuery,
                 bound: Option<i64>,
@@ -1063,7 +1058,7 @@ macro_rules! sql_skill_store {
                 // The first page needs no bound: it sees what exists now, and its cursor
                 // bounds the pages after it.
                 let bound = matches!(query.start, PageStart::Cursor(_)).then_some(snapshot);
-                let (mut rows, counted) = self.search_page(query, bound, offset).await?;
+                let (mut rows, counted) = self.search_page(query, bound, offset, snapshot).await?;
                 // One row beyond the page was asked for: it says whether another page follows.
                 let more = rows.len() > query.limit as usize;
                 rows.truncate(query.limit as usize);
@@ -1206,13 +1201,17 @@ pub(crate) fn push_filters<'a, DB>(
     }
     if let Some(namespace) = &query.namespace {
         let key = namespace.key().as_str().to_owned();
+        // Keys under the namespace start with `key/`: they sort after `key/` and before
+        // `key0` (`0` follows `/`), a range both databases read from an index.
         builder
             .push(" AND (s.namespace_key = ")
             .push_bind(key.clone());
         builder
-            .push(" OR s.namespace_key LIKE ")
-            .push_bind(format!("{}/%", like_escape(&key)))
-            .push(" ESCAPE '\\')");
+            .push(" OR (s.namespace_key > ")
+            .push_bind(format!("{key}/"))
+            .push(" AND s.namespace_key < ")
+            .push_bind(format!("{key}0"))
+            .push("))");
     }
     // Tags are lowercase on both sides (publish and search fold them), and `skill_tags`
     // holds one indexed row per tag of each skill's latest version.

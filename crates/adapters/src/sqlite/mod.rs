@@ -5,19 +5,21 @@
 //! file database skip the pool and run on the calling thread (`direct.rs`).
 
 mod direct;
+mod search;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skillreg_core::model::SearchQuery;
+use skillreg_core::model::{SearchQuery, SearchSort};
 use skillreg_core::ports::StoreError;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use crate::sql::rows::HitRow;
 use crate::sql::{SearchFields, push_filters, query_terms, sql_skill_store, unavailable};
 pub(crate) use direct::DirectReads;
 
@@ -161,22 +163,33 @@ impl SqliteStore {
     ) {
         let terms = query_terms(query.text.as_deref().unwrap_or_default());
         if !terms.is_empty() {
-            // Terms hold letters and digits only, so quoting them is enough for FTS5.
-            let expression = terms
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" ");
             builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
-            builder.push_bind(expression);
+            builder.push_bind(search::match_expression(&terms));
         }
         push_filters(builder, query, bound);
     }
 
-    /// Text relevance: bm25 is lower for better matches; name weighs most, then tags, then
-    /// description.
+    /// One page of hits (plus one, if there are more) and the total: a relevance search
+    /// with text is ranked from the index's row lists (`search.rs`), any other in SQL.
+    async fn search_page(
+        &self,
+        query: &SearchQuery,
+        bound: Option<i64>,
+        offset: u64,
+        skills: i64,
+    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+        let terms = query_terms(query.text.as_deref().unwrap_or_default());
+        if query.sort == SearchSort::Relevance && !terms.is_empty() {
+            self.ranked_page(query, &terms, bound, offset, skills).await
+        } else {
+            self.ordered_page(query, bound, offset).await
+        }
+    }
+
+    /// Relevance in SQL is never asked of SQLite: [`Self::search_page`] ranks every
+    /// relevance search with text from the index's row lists instead.
     fn push_relevance(builder: &mut QueryBuilder<'_, Sqlite>, _query: &SearchQuery) {
-        builder.push("bm25(skills_fts, 10.0, 5.0, 1.0)");
+        builder.push("s.downloads DESC");
     }
 }
 

@@ -1,0 +1,239 @@
+//! Relevance ranking from sets of matching rows: what a store computes when its text index
+//! can list, for each query term and each field, the rows whose field holds a word starting
+//! with the term. The rule is the one every store follows (the in-memory store's too): a
+//! skill matches when every term is found in some field; its score is 1000 for a name equal
+//! to the query, plus, for each term, 100 if the name holds it, 10 if the tags do and 1 if
+//! the description does. Ties go to the most downloaded, then to the lowest id.
+
+use std::collections::HashMap;
+
+use skillreg_core::ports::StoreError;
+
+/// What a term found in each field adds to a score, in the order name, tags, description.
+pub(crate) const FIELD_WEIGHTS: [u32; 3] = [100, 10, 1];
+
+/// What a name equal to the whole query adds.
+pub(crate) const EXACT_NAME: u32 = 1000;
+
+/// The rows matching a query, grouped by score, best group first; rows within a group are
+/// in ascending order.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ranked {
+    pub(crate) groups: Vec<Vec<i64>>,
+}
+
+impl Ranked {
+    /// Scores the rows of `fields` (for each term, the rows holding it in the name, tags
+    /// and description) and `exact` (rows whose name equals the query), keeping rows at or
+    /// below `bound`.
+    pub(crate) fn score(fields: &[[Vec<i64>; 3]], exact: &[i64], bound: Option<i64>) -> Self {
+        let Some((first, rest)) = fields.split_first() else {
+            return Self::default();
+        };
+        let mut scores = term_scores(first);
+        for term in rest {
+            let found = term_scores(term);
+            scores.retain(|row, score| match found.get(row) {
+                Some(more) => {
+                    *score += more;
+                    true
+                }
+                None => false,
+            });
+        }
+        if let Some(bound) = bound {
+            scores.retain(|row, _| *row <= bound);
+        }
+        for row in exact {
+            if let Some(score) = scores.get_mut(row) {
+                *score += EXACT_NAME;
+            }
+        }
+        Self::from_scores(scores)
+    }
+
+    /// Groups rows already scored.
+    pub(crate) fn from_scores(scores: impl IntoIterator<Item = (i64, u32)>) -> Self {
+        let mut by_score: HashMap<u32, Vec<i64>> = HashMap::new();
+        for (row, score) in scores {
+            by_score.entry(score).or_default().push(row);
+        }
+        let mut groups: Vec<(u32, Vec<i64>)> = by_score.into_iter().collect();
+        groups.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        Self {
+            groups: groups
+                .into_iter()
+                .map(|(_, mut rows)| {
+                    rows.sort_unstable();
+                    rows
+                })
+                .collect(),
+        }
+    }
+
+    /// How many rows match.
+    pub(crate) fn len(&self) -> usize {
+        self.groups.iter().map(Vec::len).sum()
+    }
+}
+
+/// The score of one skill's fields for `terms` (as [`crate::sql::query_terms`] makes
+/// them), by the same rule as the lists: a field holds a term when one of its words (runs
+/// of letters and digits) starts with it, ignoring case.
+pub(crate) fn fields_score(terms: &[String], exact: bool, fields: [&str; 3]) -> u32 {
+    let mut score = if exact { EXACT_NAME } else { 0 };
+    for term in terms {
+        for (field, weight) in fields.iter().zip(FIELD_WEIGHTS) {
+            let holds = field
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|word| word.to_lowercase().starts_with(term.as_str()));
+            if holds {
+                score += weight;
+            }
+        }
+    }
+    score
+}
+
+/// One term's score for each row holding it somewhere.
+fn term_scores(fields: &[Vec<i64>; 3]) -> HashMap<i64, u32> {
+    let mut scores = HashMap::new();
+    for (rows, weight) in fields.iter().zip(FIELD_WEIGHTS) {
+        for row in rows {
+            *scores.entry(*row).or_insert(0) += weight;
+        }
+    }
+    scores
+}
+
+/// Reads a comma-separated list of row numbers (what `group_concat` or `string_agg`
+/// returns; `None` for no rows).
+pub(crate) fn parse_rows(text: Option<&str>) -> Result<Vec<i64>, StoreError> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .map_err(|e| super::rows::corrupt("row number", e))
+        })
+        .collect()
+}
+
+/// A list of row numbers as a JSON array, for `json_each` or a cast to an array.
+pub(crate) fn json_rows(rows: &[i64]) -> String {
+    let mut text = String::with_capacity(rows.len() * 7 + 2);
+    text.push('[');
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&row.to_string());
+    }
+    text.push(']');
+    text
+}
+
+/// Which rows of a ranked result a page needs: for each group in turn, the part of it the
+/// page covers, as (group index, rows to skip in it, rows to take from it).
+pub(crate) fn page_slices(ranked: &Ranked, offset: u64, wanted: u64) -> Vec<(usize, u64, u64)> {
+    let mut skip = offset;
+    let mut wanted = wanted;
+    let mut slices = Vec::new();
+    for (index, group) in ranked.groups.iter().enumerate() {
+        if wanted == 0 {
+            break;
+        }
+        let size = group.len() as u64;
+        if skip >= size {
+            skip -= size;
+            continue;
+        }
+        let take = wanted.min(size - skip);
+        slices.push((index, skip, take));
+        wanted -= take;
+        skip = 0;
+    }
+    slices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(name: &[i64], tags: &[i64], description: &[i64]) -> [Vec<i64>; 3] {
+        [name.to_vec(), tags.to_vec(), description.to_vec()]
+    }
+
+    #[test]
+    fn scores_follow_the_fields_each_term_is_found_in() {
+        // Row 1: name and tags; row 2: description only; row 3: name only; row 4: tags.
+        let ranked = Ranked::score(&[fields(&[1, 3], &[1, 4], &[2])], &[], None);
+        assert_eq!(ranked.groups, vec![vec![1], vec![3], vec![4], vec![2]]);
+        assert_eq!(ranked.len(), 4);
+    }
+
+    #[test]
+    fn every_term_must_be_found_and_scores_add_up() {
+        let ranked = Ranked::score(
+            &[
+                fields(&[1, 2], &[], &[3]),
+                // Row 1 lacks the second term; rows 2 and 3 have it in the tags.
+                fields(&[], &[2, 3], &[5]),
+            ],
+            &[],
+            None,
+        );
+        assert_eq!(ranked.groups, vec![vec![2], vec![3]]);
+    }
+
+    #[test]
+    fn an_exact_name_ranks_first_and_the_bound_drops_newer_rows() {
+        let ranked = Ranked::score(&[fields(&[1, 2, 9], &[1, 9], &[])], &[2, 7], Some(8));
+        assert_eq!(ranked.groups, vec![vec![2], vec![1]]);
+        assert_eq!(Ranked::score(&[], &[1], None), Ranked::default());
+    }
+
+    #[test]
+    fn fields_score_like_the_lists() {
+        let terms = vec!["pdf".to_owned(), "form".to_owned()];
+        assert_eq!(
+            fields_score(&terms, false, ["pdf-tools", "Forms pdf", "Fill PDF forms"]),
+            100 + 10 + 1 + 10 + 1
+        );
+        assert_eq!(fields_score(&terms, true, ["pdf-form", "", ""]), 1000 + 200);
+        assert_eq!(fields_score(&terms, false, ["xpdf", "", "reform"]), 0);
+        assert_eq!(
+            Ranked::from_scores([(4, 1), (2, 100), (3, 1)]).groups,
+            vec![vec![2], vec![3, 4]]
+        );
+    }
+
+    #[test]
+    fn row_lists_read_and_write() {
+        assert_eq!(parse_rows(Some("3,1,20")).unwrap(), vec![3, 1, 20]);
+        assert_eq!(parse_rows(None).unwrap(), Vec::<i64>::new());
+        assert_eq!(parse_rows(Some("")).unwrap(), Vec::<i64>::new());
+        assert!(matches!(
+            parse_rows(Some("1,x")),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert_eq!(json_rows(&[1, 22, 3]), "[1,22,3]");
+        assert_eq!(json_rows(&[]), "[]");
+    }
+
+    #[test]
+    fn page_slices_skip_whole_groups_and_span_several() {
+        let ranked = Ranked {
+            groups: vec![vec![1, 2, 3], vec![4], vec![5, 6, 7, 8]],
+        };
+        assert_eq!(page_slices(&ranked, 0, 2), vec![(0, 0, 2)]);
+        assert_eq!(
+            page_slices(&ranked, 2, 3),
+            vec![(0, 2, 1), (1, 0, 1), (2, 0, 1)]
+        );
+        assert_eq!(page_slices(&ranked, 4, 10), vec![(2, 0, 4)]);
+        assert_eq!(page_slices(&ranked, 8, 5), vec![]);
+    }
+}
