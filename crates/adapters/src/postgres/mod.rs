@@ -130,7 +130,7 @@ impl PostgresStore {
         offset: u64,
         _skills: i64,
     ) -> Result<(Vec<crate::sql::rows::HitRow>, u64), StoreError> {
-        self.ordered_page(query, bound, offset).await
+        self.ordered_page(query, bound, offset, "").await
     }
 
     /// Text relevance; weights D, C, B, A: description, tags, name.

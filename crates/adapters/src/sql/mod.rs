@@ -219,16 +219,19 @@ macro_rules! sql_skill_store {
             }
 
             /// One page of hits (plus one, if there are more) and the total, among skills
-            /// recorded at or before `bound`, ordered in SQL.
+            /// recorded at or before `bound`, ordered in SQL; `source_hint` follows the
+            /// page query's `FROM skills s` (a dialect's way to pick how skills are read).
             async fn ordered_page(
                 &self,
                 query: &skillreg_core::model::SearchQuery,
                 bound: Option<i64>,
                 offset: u64,
+                source_hint: &str,
             ) -> Result<(Vec<$crate::sql::rows::HitRow>, u64), skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let mut select = sqlx::QueryBuilder::<$db>::new($crate::sql::HIT_COLUMNS);
                 $crate::sql::push_hit_source(&mut select, query);
+                select.push(source_hint);
                 Self::push_matches(&mut select, query, bound);
                 $crate::sql::push_order(&mut select, query, offset, |b| Self::push_relevance(b, query));
                 let hits: Vec<$crate::sql::rows::HitRow> =

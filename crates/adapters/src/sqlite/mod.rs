@@ -180,10 +180,16 @@ impl SqliteStore {
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
         let terms = query_terms(query.text.as_deref().unwrap_or_default());
         if query.sort == SearchSort::Relevance && !terms.is_empty() {
-            self.ranked_page(query, &terms, bound, offset, skills).await
-        } else {
-            self.ordered_page(query, bound, offset).await
+            return self.ranked_page(query, &terms, bound, offset, skills).await;
         }
+        let hint = match query.tags.first() {
+            Some(tag) if terms.is_empty() && query.sort == SearchSort::Downloads => {
+                self.tag_hint(tag, offset + u64::from(query.limit) + 1, skills)
+                    .await?
+            }
+            _ => "",
+        };
+        self.ordered_page(query, bound, offset, hint).await
     }
 
     /// Relevance in SQL is never asked of SQLite: [`Self::search_page`] ranks every

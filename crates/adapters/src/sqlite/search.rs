@@ -78,6 +78,28 @@ impl SqliteStore {
         Ok((hits, total))
     }
 
+    /// How to read skills for a page by downloads with a tag filter: SQLite starts from the
+    /// tag's skills and sorts them all, which is right for a rare tag; for a common one,
+    /// walking the downloads index reaches the page sooner.
+    pub(super) async fn tag_hint(
+        &self,
+        tag: &str,
+        needed: u64,
+        skills: i64,
+    ) -> Result<&'static str, StoreError> {
+        let (tagged,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM skill_tags WHERE tag = $1")
+            .bind(tag)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(unavailable)?;
+        let tagged = usize::try_from(tagged).unwrap_or(0);
+        Ok(if walk_downloads(tagged, needed, skills) {
+            " INDEXED BY skills_by_downloads"
+        } else {
+            ""
+        })
+    }
+
     /// Scores the `matched` rows that pass the query's filters from their fields, read in
     /// one pass. With a namespace filter the namespace's skills are read and checked
     /// against the matches (a namespace holds fewer skills than a broad term matches).
