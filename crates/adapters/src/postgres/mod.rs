@@ -58,7 +58,13 @@ impl PostgresStore {
     /// # Errors
     /// [`StoreError::Unavailable`] when the server cannot be reached or migrated.
     pub async fn connect(url: &str, config: PostgresConfig) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(unavailable)?;
+        // A registry's working set lives in memory, where reading a page out of order costs
+        // about what reading the next one does. With the default (4.0) the planner hashes
+        // all of `skills` for a tag filter's capped count (18 ms at 100,000 skills) instead
+        // of following the tag's index to each skill (4 ms).
+        let options = PgConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .options([("random_page_cost", "1.1")]);
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(config.acquire_timeout)
