@@ -4,8 +4,9 @@
 //! row, while any per-row work on a match (`bm25`, a join to `skills`) costs a microsecond
 //! or more: a term found in 8,000 of 100,000 skills took 10–17 ms that way. So a relevance
 //! search asks the index for one row list per term and column (and the skills whose name is
-//! the query), scores them in Rust ([`Ranked`]), narrows them by the other filters in one
-//! pass when there are any, and reads from `skills` only the score groups the page covers,
+//! the query) and scores them in Rust ([`Ranked`]); when several terms match few skills
+//! together, or other filters narrow the search, it reads the matches' fields in one pass
+//! and scores those instead. Then it reads from `skills` only the score groups the page covers,
 //! each ordered by downloads: either by looking its rows up, or, for a group large enough
 //! that the page's rows come early in download order, by walking the downloads index.
 
@@ -33,24 +34,28 @@ impl SqliteStore {
         offset: u64,
         skills: i64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
-        let expression = match_expression(terms);
-        let matched: Option<String> = sqlx::query_scalar(
-            "SELECT group_concat(rowid) FROM skills_fts WHERE skills_fts MATCH $1",
-        )
-        .bind(&expression)
-        .fetch_one(&self.reader)
-        .await
-        .map_err(unavailable)?;
-        let mut matched = parse_rows(matched.as_deref())?;
-        if let Some(bound) = bound {
-            matched.retain(|row| *row <= bound);
-        }
         let filtered =
             query.namespace.is_some() || !query.tags.is_empty() || query.min_rating.is_some();
-        let ranked = if filtered || matched.len() <= FIELDS_LIMIT {
-            self.ranked_by_fields(query, terms, &matched).await?
-        } else {
+        // One term's lists are its matches three times over, no dearer than reading them.
+        let ranked = if terms.len() == 1 && !filtered {
             self.ranked_by_lists(query, terms, bound).await?
+        } else {
+            let matched: Option<String> = sqlx::query_scalar(
+                "SELECT group_concat(rowid) FROM skills_fts WHERE skills_fts MATCH $1",
+            )
+            .bind(match_expression(terms))
+            .fetch_one(&self.reader)
+            .await
+            .map_err(unavailable)?;
+            let mut matched = parse_rows(matched.as_deref())?;
+            if let Some(bound) = bound {
+                matched.retain(|row| *row <= bound);
+            }
+            if filtered || matched.len() <= FIELDS_LIMIT {
+                self.ranked_by_fields(query, terms, &matched).await?
+            } else {
+                self.ranked_by_lists(query, terms, bound).await?
+            }
         };
         let total = ranked.len() as u64;
         let mut hits = Vec::new();
