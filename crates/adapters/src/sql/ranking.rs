@@ -5,6 +5,11 @@
 //! to the query, plus, for each term, 100 if the name holds it, 10 if the tags do and 1 if
 //! the description does. Ties go to the most downloaded, then to the lowest id.
 
+use std::collections::BTreeMap;
+#[expect(
+    clippy::disallowed_types,
+    reason = "scores by row are looked up, never iterated into output: rows are regrouped by score and sorted"
+)]
 use std::collections::HashMap;
 
 use skillreg_core::ports::StoreError;
@@ -54,16 +59,15 @@ impl Ranked {
 
     /// Groups rows already scored.
     pub(crate) fn from_scores(scores: impl IntoIterator<Item = (i64, u32)>) -> Self {
-        let mut by_score: HashMap<u32, Vec<i64>> = HashMap::new();
+        let mut by_score: BTreeMap<u32, Vec<i64>> = BTreeMap::new();
         for (row, score) in scores {
             by_score.entry(score).or_default().push(row);
         }
-        let mut groups: Vec<(u32, Vec<i64>)> = by_score.into_iter().collect();
-        groups.sort_unstable_by(|a, b| b.0.cmp(&a.0));
         Self {
-            groups: groups
-                .into_iter()
-                .map(|(_, mut rows)| {
+            groups: by_score
+                .into_values()
+                .rev()
+                .map(|mut rows| {
                     rows.sort_unstable();
                     rows
                 })
@@ -96,6 +100,7 @@ pub(crate) fn fields_score(terms: &[String], exact: bool, fields: [&str; 3]) -> 
 }
 
 /// One term's score for each row holding it somewhere.
+#[expect(clippy::disallowed_types, reason = "a lookup table, see the import")]
 fn term_scores(fields: &[Vec<i64>; 3]) -> HashMap<i64, u32> {
     let mut scores = HashMap::new();
     for (rows, weight) in fields.iter().zip(FIELD_WEIGHTS) {

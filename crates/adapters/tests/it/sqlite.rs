@@ -134,7 +134,8 @@ async fn broad_searches_rank_like_the_in_memory_store() {
         for store in stores {
             let version = new_version("1.0.0", &id, &description, &[b, c], i as i64);
             let skill = create_skill(store, &id, version).await;
-            for _ in 0..(i % 37 == 0).then_some(i % 5 + 1).unwrap_or(0) {
+            let downloads = if i % 37 == 0 { i % 5 + 1 } else { 0 };
+            for _ in 0..downloads {
                 store
                     .record_download(
                         &skill.uid,
