@@ -14,6 +14,8 @@ use std::collections::HashMap;
 
 use skillreg_core::ports::StoreError;
 
+use super::query_terms;
+
 /// What a term found in each field adds to a score, in the order name, tags, description.
 pub(crate) const FIELD_WEIGHTS: [u32; 3] = [100, 10, 1];
 
@@ -81,17 +83,15 @@ impl Ranked {
     }
 }
 
-/// The score of one skill's fields for `terms` (as [`crate::sql::query_terms`] makes
-/// them), by the same rule as the lists: a field holds a term when one of its words (runs
-/// of letters and digits) starts with it, ignoring case.
+/// The score of one skill's fields for `terms`, by the same rule as the lists: a field
+/// holds a term when one of its words (as [`query_terms`] splits and folds them) starts
+/// with it.
 pub(crate) fn fields_score(terms: &[String], exact: bool, fields: [&str; 3]) -> u32 {
     let mut score = if exact { EXACT_NAME } else { 0 };
-    for term in terms {
-        for (field, weight) in fields.iter().zip(FIELD_WEIGHTS) {
-            let holds = field
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|word| word.to_lowercase().starts_with(term.as_str()));
-            if holds {
+    for (field, weight) in fields.iter().zip(FIELD_WEIGHTS) {
+        let words = query_terms(field);
+        for term in terms {
+            if words.iter().any(|word| word.starts_with(term.as_str())) {
                 score += weight;
             }
         }
@@ -128,16 +128,8 @@ pub(crate) fn parse_rows(text: Option<&str>) -> Result<Vec<i64>, StoreError> {
 
 /// A list of row numbers as a JSON array, for `json_each` or a cast to an array.
 pub(crate) fn json_rows(rows: &[i64]) -> String {
-    let mut text = String::with_capacity(rows.len() * 7 + 2);
-    text.push('[');
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&row.to_string());
-    }
-    text.push(']');
-    text
+    let rows: Vec<String> = rows.iter().map(i64::to_string).collect();
+    format!("[{}]", rows.join(","))
 }
 
 /// Which rows of a ranked result a page needs: for each group in turn, the part of it the
