@@ -1,13 +1,16 @@
 //! [`PostgresStore`]: the production store. Every cross-replica invariant lives in the
 //! database: unique keys for skills, versions and ratings; row locks (`FOR UPDATE`) where a
-//! write reads before it writes; search over a generated `tsvector` column with a GIN index.
+//! write reads before it writes. Search reads words split in Rust by the shared rule, kept
+//! in a `tsvector` column with a GIN index and in a btree of (word, skill) rows
+//! (`search.rs`).
 
+mod search;
 pub mod testing;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use skillreg_core::model::SearchQuery;
+use skillreg_core::model::{SearchQuery, SearchSort};
 use skillreg_core::ports::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Transaction};
@@ -82,6 +85,7 @@ impl PostgresStore {
             writer: pool,
         };
         store.backfill_package_ids().await?;
+        store.backfill_words().await?;
         Ok(store)
     }
 
@@ -102,14 +106,14 @@ impl PostgresStore {
         self.writer.close().await;
     }
 
-    /// The search vector is a generated column: nothing to keep in step.
+    /// Keeps the skill's words in step: `search_words` and `search_vector`.
     async fn index_search(
-        _tx: &mut Transaction<'_, Postgres>,
-        _seq: i64,
-        _name: &str,
-        _fields: &SearchFields,
+        tx: &mut Transaction<'_, Postgres>,
+        seq: i64,
+        name: &str,
+        fields: &SearchFields,
     ) -> Result<(), StoreError> {
-        Ok(())
+        Self::write_words(tx, seq, name, fields).await
     }
 
     /// Pushes what a search filters on: the shared filters and the tsvector match, when
@@ -120,15 +124,17 @@ impl PostgresStore {
         bound: Option<i64>,
     ) {
         push_filters(builder, query, bound);
-        if let Some(ts_query) = ts_query(query) {
+        let terms = query_terms(query.text.as_deref().unwrap_or_default());
+        if !terms.is_empty() {
             builder
-                .push(" AND s.search_vector @@ to_tsquery('simple', ")
-                .push_bind(ts_query)
-                .push(")");
+                .push(" AND s.search_vector @@ CAST(")
+                .push_bind(search::ts_query(&terms))
+                .push(" AS tsquery)");
         }
     }
 
-    /// One page of hits (plus one, if there are more) and the total, ordered in SQL.
+    /// One page of hits (plus one, if there are more) and the total: a relevance search
+    /// with text is ranked in Rust (`search.rs`), any other ordered in SQL.
     async fn search_page(
         &self,
         query: &SearchQuery,
@@ -136,29 +142,12 @@ impl PostgresStore {
         offset: u64,
         _skills: i64,
     ) -> Result<(Vec<crate::sql::rows::HitRow>, u64), StoreError> {
+        let terms = query_terms(query.text.as_deref().unwrap_or_default());
+        if query.sort == SearchSort::Relevance && !terms.is_empty() {
+            return self.ranked_page(query, &terms, bound, offset).await;
+        }
         self.ordered_page(query, bound, offset, "").await
     }
-
-    /// Text relevance; weights D, C, B, A: description, tags, name.
-    fn push_relevance(builder: &mut QueryBuilder<'_, Postgres>, query: &SearchQuery) {
-        builder
-            .push("ts_rank('{0.0, 0.1, 0.5, 1.0}', s.search_vector, to_tsquery('simple', ")
-            .push_bind(ts_query(query).unwrap_or_default())
-            .push(")) DESC");
-    }
-}
-
-/// The query's terms as a prefix tsquery (`pdf:* & tools:*`); terms hold letters and
-/// digits only, so they are safe as lexemes.
-fn ts_query(query: &SearchQuery) -> Option<String> {
-    let terms = query_terms(query.text.as_deref().unwrap_or_default());
-    (!terms.is_empty()).then(|| {
-        terms
-            .iter()
-            .map(|t| format!("{t}:*"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    })
 }
 
 sql_skill_store!(PostgresStore, Postgres);

@@ -109,8 +109,8 @@ pub(crate) fn folded_query(text: &str) -> String {
 }
 
 /// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and the
-/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches`, `push_relevance` and
-/// `search_page` (which may order a page itself or call the shared `ordered_page`).
+/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches` and `search_page` (which
+/// ranks a relevance search with text itself and calls the shared `ordered_page` for the rest).
 macro_rules! sql_skill_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -233,7 +233,7 @@ macro_rules! sql_skill_store {
                 $crate::sql::push_hit_source(&mut select, query);
                 select.push(source_hint);
                 Self::push_matches(&mut select, query, bound);
-                $crate::sql::push_order(&mut select, query, offset, |b| Self::push_relevance(b, query));
+                $crate::sql::push_order(&mut select, query, offset);
                 let hits: Vec<$crate::sql::rows::HitRow> =
                     select.build_query_as().persistent(!Self::PLAN_EACH_SEARCH).fetch_all(&self.reader).await.map_err(unavailable)?;
                 // Count only when the page does not tell: a short page is the end of the hits.
@@ -1232,29 +1232,19 @@ pub(crate) fn push_filters<'a, DB>(
     }
 }
 
-/// Pushes `ORDER BY` for the query's sort (ties by id key) and the page bounds.
-/// `relevance` pushes the dialect's text ranking, used when sorting by relevance with text.
+/// Pushes `ORDER BY` for the query's sort (ties by id key) and the page bounds. Relevance
+/// without text orders by downloads; with text, each store ranks it outside SQL
+/// ([`ranking`]) and never asks for it here.
 pub(crate) fn push_order<'a, DB>(
     builder: &mut sqlx::QueryBuilder<'a, DB>,
     query: &SearchQuery,
     offset: u64,
-    relevance: impl FnOnce(&mut sqlx::QueryBuilder<'a, DB>),
 ) where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let text = query.text.as_deref().unwrap_or_default();
     builder.push(" ORDER BY ");
     match query.sort {
-        SearchSort::Relevance if !query_terms(text).is_empty() => {
-            builder
-                .push("CASE WHEN s.name_key = ")
-                .push_bind(folded_query(text))
-                .push(" THEN 0 ELSE 1 END, ");
-            relevance(builder);
-            builder.push(", s.downloads DESC");
-        }
         SearchSort::Relevance | SearchSort::Downloads => {
             builder.push("s.downloads DESC");
         }

@@ -99,6 +99,65 @@ pub(crate) fn fields_score(terms: &[String], exact: bool, fields: [&str; 3]) -> 
     score
 }
 
+/// Longest word an index keeps, in bytes: longer words are cut (at a character boundary)
+/// to this, and so are query terms looked up in that index, so a prefix still finds them.
+pub(crate) const MAX_WORD: usize = 200;
+
+/// `word` cut to at most [`MAX_WORD`] bytes.
+pub(crate) fn indexed_word(word: &str) -> &str {
+    let mut end = word.len().min(MAX_WORD);
+    while !word.is_char_boundary(end) {
+        end -= 1;
+    }
+    &word[..end]
+}
+
+/// The words of a skill's fields (name, tags, description) as an index keeps them: each
+/// distinct word once, with the fields holding it as bits (bit 0 name, bit 1 tags, bit 2
+/// description), in word order.
+pub(crate) fn field_words(fields: [&str; 3]) -> Vec<(String, i16)> {
+    let mut words: BTreeMap<String, i16> = BTreeMap::new();
+    for (bit, field) in fields.iter().enumerate() {
+        for word in query_terms(field) {
+            *words.entry(indexed_word(&word).to_owned()).or_insert(0) |= 1 << bit;
+        }
+    }
+    words.into_iter().collect()
+}
+
+/// One term's rows for each field (what [`Ranked::score`] takes), from `(row, fields)`
+/// pairs as [`field_words`] marks them; a row may come once per word the term starts.
+pub(crate) fn lists_from_fields(mut pairs: Vec<(i64, i16)>) -> [Vec<i64>; 3] {
+    pairs.sort_unstable_by_key(|(row, _)| *row);
+    let mut lists: [Vec<i64>; 3] = Default::default();
+    let mut pairs = pairs.into_iter().peekable();
+    while let Some((row, mut fields)) = pairs.next() {
+        while let Some((_, more)) = pairs.next_if(|(next, _)| *next == row) {
+            fields |= more;
+        }
+        for (bit, list) in lists.iter_mut().enumerate() {
+            if fields & (1 << bit) != 0 {
+                list.push(row);
+            }
+        }
+    }
+    lists
+}
+
+/// The least string above every string starting with `prefix` (its last character
+/// stepped up), for reading a prefix as a key range; `None` when there is none.
+pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// One term's score for each row holding it somewhere.
 #[expect(clippy::disallowed_types, reason = "a lookup table, see the import")]
 fn term_scores(fields: &[Vec<i64>; 3]) -> HashMap<i64, u32> {
@@ -205,6 +264,42 @@ mod tests {
             Ranked::from_scores([(4, 1), (2, 100), (3, 1)]).groups,
             vec![vec![2], vec![3, 4]]
         );
+    }
+
+    #[test]
+    fn words_are_kept_once_with_their_fields() {
+        assert_eq!(
+            field_words(["pdf-tools", "pdf forms", "Fill PDF forms, then PDFs"]),
+            vec![
+                ("fill".to_owned(), 4),
+                ("forms".to_owned(), 2 | 4),
+                ("pdf".to_owned(), 1 | 2 | 4),
+                ("pdfs".to_owned(), 4),
+                ("then".to_owned(), 4),
+                ("tools".to_owned(), 1),
+            ]
+        );
+        let long = "é".repeat(150);
+        assert_eq!(indexed_word(&long).len(), MAX_WORD);
+        assert_eq!(indexed_word(&format!("a{long}")).len(), MAX_WORD - 1);
+        assert_eq!(indexed_word("pdf"), "pdf");
+    }
+
+    #[test]
+    fn a_rows_words_merge_into_one_entry_per_field() {
+        // Row 5 holds two words starting with the term: in the name, then in the tags.
+        let lists = lists_from_fields(vec![(5, 1), (2, 4), (5, 2 | 4), (3, 1)]);
+        assert_eq!(lists, [vec![3, 5], vec![5], vec![2, 5]]);
+    }
+
+    #[test]
+    fn prefix_ranges_end_past_every_extension() {
+        assert_eq!(prefix_end("pdf").as_deref(), Some("pdg"));
+        assert_eq!(prefix_end("caf\u{e9}").as_deref(), Some("caf\u{ea}"));
+        assert_eq!(prefix_end("a\u{d7ff}").as_deref(), Some("a\u{e000}"));
+        assert_eq!(prefix_end("a\u{10ffff}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{10ffff}"), None);
+        assert!(prefix_end("pdf").unwrap().as_str() > "pdfzzzz");
     }
 
     #[test]

@@ -191,12 +191,6 @@ impl SqliteStore {
         };
         self.ordered_page(query, bound, offset, hint).await
     }
-
-    /// Relevance in SQL is never asked of SQLite: [`Self::search_page`] ranks every
-    /// relevance search with text from the index's row lists instead.
-    fn push_relevance(builder: &mut QueryBuilder<'_, Sqlite>, _query: &SearchQuery) {
-        builder.push("s.downloads DESC");
-    }
 }
 
 sql_skill_store!(SqliteStore, Sqlite);

@@ -234,3 +234,62 @@ async fn ratings_through_two_pools_stay_one_per_user() {
     assert_eq!(summary.count, 1);
     assert!(summary.half_star_sum == 4 || summary.half_star_sum == 8);
 }
+
+/// Broad searches (past the point where PostgreSQL scores matches from `search_words` and
+/// walks the downloads index) rank exactly as the in-memory store does, with filters too.
+#[tokio::test]
+async fn broad_searches_rank_like_the_in_memory_store() {
+    support::assert_ranks_like_memory(&support::postgres().await).await;
+}
+
+/// Skills written before the store kept its own search words (a NULL `search_vector`, no
+/// `search_words` rows) get them when the store opens, and are found again.
+#[tokio::test]
+async fn opening_fills_in_the_search_words_of_older_skills() {
+    let url = support::fresh_database().await;
+    let store = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    skillreg_testkit::contract::skill_store::create_skill(
+        &store,
+        "acme/pdf-tools",
+        new_version("1.0.0", "a", "Fill PDF forms", &["pdf"], 0),
+    )
+    .await;
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM search_words")
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE skills SET search_vector = NULL")
+        .execute(&admin)
+        .await
+        .unwrap();
+    for text in ["pdf", "fill forms"] {
+        assert_eq!(
+            store
+                .search(&support::search_for(text))
+                .await
+                .unwrap()
+                .total,
+            0,
+            "{text} before"
+        );
+    }
+    store.close().await;
+
+    let store = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    for text in ["pdf", "fill forms", "tools"] {
+        let page = store.search(&support::search_for(text)).await.unwrap();
+        assert_eq!(page.total, 1, "{text}");
+        assert_eq!(page.hits[0].skill.id.to_string(), "acme/pdf-tools");
+    }
+    let (unfilled,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM skills WHERE search_vector IS NULL")
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert_eq!(unfilled, 0);
+}

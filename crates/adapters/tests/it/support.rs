@@ -4,6 +4,8 @@ use std::ops::Deref;
 
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_adapters::{PostgresStore, SqliteStore};
+use skillreg_core::ports::SkillStore;
+use skillreg_testkit::contract::skill_store::{create_skill, new_version};
 
 /// A SQLite store in a temporary folder that lives as long as it does.
 #[derive(Debug)]
@@ -56,4 +58,93 @@ pub(crate) async fn postgres() -> PostgresStore {
     PostgresStore::connect(&fresh_database().await, PostgresConfig::default())
         .await
         .unwrap()
+}
+
+/// A relevance search for `text`, first page of ten.
+pub(crate) fn search_for(text: &str) -> skillreg_core::model::SearchQuery {
+    skillreg_core::model::SearchQuery {
+        text: Some(text.to_owned()),
+        tags: Vec::new(),
+        namespace: None,
+        min_rating: None,
+        sort: skillreg_core::model::SearchSort::Relevance,
+        start: skillreg_core::model::PageStart::Offset(0),
+        limit: 10,
+        trending_since: skillreg_core::model::Timestamp::default(),
+    }
+}
+
+/// Loads 1,200 skills into `store` and an in-memory store, then checks that broad searches
+/// (past the point where a database store scores matches from its index's lists and walks
+/// the downloads index) rank exactly as the in-memory store does, page after page, with and
+/// without filters, and that an exact name comes first.
+pub(crate) async fn assert_ranks_like_memory(store: &dyn SkillStore) {
+    const WORDS: [&str; 6] = ["pdf", "form", "email", "report", "chart", "sheet"];
+    let memory = skillreg_testkit::fakes::MemoryStore::new();
+    let stores: [&dyn SkillStore; 2] = [store, &memory];
+    for i in 0..1_200_usize {
+        let a = WORDS[i % WORDS.len()];
+        let b = WORDS[(i / WORDS.len()) % WORDS.len()];
+        let c = WORDS[(i * 5 + 1) % WORDS.len()];
+        let name = if i == 7 {
+            "pdf".to_owned()
+        } else {
+            format!("{a}-{b}-{i}")
+        };
+        let id = format!("team{}/{name}", i % 4);
+        let description = format!("Works with {c} and pdf files, number {i}");
+        for store in stores {
+            let version = new_version("1.0.0", &id, &description, &[b, c], i as i64);
+            let skill = create_skill(store, &id, version).await;
+            let downloads = if i % 37 == 0 { i % 5 + 1 } else { 0 };
+            for _ in 0..downloads {
+                store
+                    .record_download(
+                        &skill.uid,
+                        &"1.0.0".parse().unwrap(),
+                        skillreg_core::model::Timestamp::default(),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    let ids = |page: &skillreg_core::model::SearchPage| {
+        page.hits
+            .iter()
+            .map(|h| h.skill.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut queries = Vec::new();
+    for text in ["pdf", "form", "pdf form", "email chart"] {
+        queries.push(search_for(text));
+    }
+    let mut scoped = search_for("pdf");
+    scoped.namespace = Some("team1".parse().unwrap());
+    queries.push(scoped);
+    let mut tagged = search_for("pdf");
+    tagged.tags = vec!["sheet".to_owned()];
+    queries.push(tagged);
+    for mut query in queries {
+        query.limit = 25;
+        for offset in [0, 25, 410, 1_190] {
+            query.start = skillreg_core::model::PageStart::Offset(offset);
+            let expected = memory.search(&query).await.unwrap();
+            let page = store.search(&query).await.unwrap();
+            assert_eq!(
+                ids(&page),
+                ids(&expected),
+                "{:?} {:?} at {offset}",
+                query.text,
+                query.namespace
+            );
+            assert_eq!(page.total, expected.total, "{:?}", query.text);
+        }
+    }
+    let first = store.search(&search_for("pdf")).await.unwrap();
+    assert_eq!(
+        first.hits[0].skill.id.to_string(),
+        "team3/pdf",
+        "exact name first"
+    );
 }
