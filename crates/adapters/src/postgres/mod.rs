@@ -140,11 +140,11 @@ impl PostgresStore {
         query: &SearchQuery,
         bound: Option<i64>,
         offset: u64,
-        _skills: i64,
+        skills: i64,
     ) -> Result<(Vec<crate::sql::rows::HitRow>, u64), StoreError> {
         let terms = query_terms(query.text.as_deref().unwrap_or_default());
         if query.sort == SearchSort::Relevance && !terms.is_empty() {
-            return self.ranked_page(query, &terms, bound, offset).await;
+            return self.ranked_page(query, &terms, bound, offset, skills).await;
         }
         self.ordered_page(query, bound, offset, "").await
     }

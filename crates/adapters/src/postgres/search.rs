@@ -8,8 +8,10 @@
 //! range scan at about a quarter of that per row. So a one-term search scores from those
 //! lists in Rust; several terms, or other filters, go through the GIN index, which
 //! intersects the terms inside the index, and score the few matches from their fields.
-//! Then only the score groups the page covers are read from `skills`, each ordered by
-//! downloads (the planner walks the downloads index for a large group, looks a small one up).
+//! Then the page's rows are picked from the score groups it covers, each in download order:
+//! a large group by walking the downloads index (which holds each skill's number) and
+//! keeping its members, a small one by looking its rows up and sorting them. Only the
+//! page's rows are read in full.
 
 use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
@@ -18,6 +20,7 @@ use sqlx::{Postgres, QueryBuilder, Transaction};
 use super::PostgresStore;
 use crate::sql::ranking::{
     Ranked, field_words, fields_score, indexed_word, lists_from_fields, page_slices, prefix_end,
+    walk_downloads,
 };
 use crate::sql::rows::HitRow;
 use crate::sql::{
@@ -31,6 +34,11 @@ const FIELDS_LIMIT: usize = 1000;
 /// One term's matches (numbered from 1; 0 for the skills named as the query) and the
 /// fields each was found in.
 type TermRows = (i64, Option<Vec<i64>>, Option<Vec<i16>>);
+
+/// A page position as an index (a page never comes near `usize::MAX`).
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
 
 /// What `index_search` writes for a skill: its words with their fields, and the same words
 /// as a `tsvector` literal.
@@ -136,13 +144,15 @@ impl PostgresStore {
     }
 
     /// One page of a relevance search for `terms` (not empty) and its total, among skills
-    /// recorded at or before `bound`.
+    /// recorded at or before `bound`; `skills` is the highest skill number, for choosing
+    /// how to read a group.
     pub(super) async fn ranked_page(
         &self,
         query: &SearchQuery,
         terms: &[String],
         bound: Option<i64>,
         offset: u64,
+        skills: i64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
         let filtered =
             query.namespace.is_some() || !query.tags.is_empty() || query.min_rating.is_some();
@@ -156,27 +166,83 @@ impl PostgresStore {
             }
         };
         let total = ranked.len() as u64;
-        let mut hits = Vec::new();
+        let mut page = Vec::new();
         for (index, skip, take) in page_slices(&ranked, offset, u64::from(query.limit) + 1) {
-            let mut select = QueryBuilder::<Postgres>::new(HIT_COLUMNS);
-            push_hit_source(&mut select, query);
-            select
-                .push(" WHERE s.seq = ANY(")
-                .push_bind(&ranked.groups[index])
-                .push(") ORDER BY s.downloads DESC, s.id_key LIMIT ")
-                .push_bind(i64::try_from(take).unwrap_or(i64::MAX))
-                .push(" OFFSET ")
-                .push_bind(i64::try_from(skip).unwrap_or(i64::MAX));
-            // Planned for the group at hand: a large one walks the downloads index.
-            let rows: Vec<HitRow> = select
-                .build_query_as()
-                .persistent(false)
+            let group = &ranked.groups[index];
+            let (skip, take) = (to_usize(skip), to_usize(take));
+            let ordered = if walk_downloads(group.len(), (skip + take) as u64, skills) {
+                self.walk_group(group, skip + take, skills).await?
+            } else {
+                self.sort_group(group).await?
+            };
+            page.extend(ordered.into_iter().skip(skip).take(take));
+        }
+        if page.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let mut select = QueryBuilder::<Postgres>::new(HIT_COLUMNS);
+        push_hit_source(&mut select, query);
+        select
+            .push(" WHERE s.seq = ANY(")
+            .push_bind(&page)
+            .push(") ORDER BY array_position(")
+            .push_bind(&page)
+            .push(", s.seq)");
+        let hits: Vec<HitRow> = select
+            .build_query_as()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(unavailable)?;
+        Ok((hits, total))
+    }
+
+    /// The first `needed` rows of `group` (ascending) in download order, found by walking
+    /// the downloads index (it holds each skill's number, so the walk never reads
+    /// `skills`): about `skills / group` entries per row kept; a walk that falls short
+    /// goes on twice as far.
+    async fn walk_group(
+        &self,
+        group: &[i64],
+        needed: usize,
+        skills: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let skills = usize::try_from(skills).unwrap_or(usize::MAX);
+        let mut length = (needed.saturating_mul(skills) / group.len().max(1))
+            .saturating_mul(2)
+            .saturating_add(100);
+        loop {
+            let walked: Option<Vec<i64>> = sqlx::query_scalar(
+                "SELECT array_agg(seq) FROM \
+                 (SELECT seq FROM skills ORDER BY downloads DESC, id_key LIMIT $1) w",
+            )
+            .bind(i64::try_from(length).unwrap_or(i64::MAX))
+            .fetch_one(&self.reader)
+            .await
+            .map_err(unavailable)?;
+            let walked = walked.unwrap_or_default();
+            let found: Vec<i64> = walked
+                .iter()
+                .copied()
+                .filter(|seq| group.binary_search(seq).is_ok())
+                .take(needed)
+                .collect();
+            if found.len() >= needed || walked.len() < length {
+                return Ok(found);
+            }
+            length = length.saturating_mul(2);
+        }
+    }
+
+    /// Every row of `group` in download order (most first, then by id), looked up.
+    async fn sort_group(&self, group: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let mut rows: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT seq, downloads, id_key FROM skills WHERE seq = ANY($1)")
+                .bind(group)
                 .fetch_all(&self.reader)
                 .await
                 .map_err(unavailable)?;
-            hits.extend(rows);
-        }
-        Ok((hits, total))
+        rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
+        Ok(rows.into_iter().map(|(seq, _, _)| seq).collect())
     }
 
     /// The matches that pass the query's filters, scored from their fields, read through
@@ -227,13 +293,18 @@ impl PostgresStore {
         bound: Option<i64>,
     ) -> Result<Ranked, StoreError> {
         let starts: Vec<String> = terms.iter().map(|t| indexed_word(t).to_owned()).collect();
-        // A term's characters are letters and digits, never the last character there is.
-        let ends: Vec<Option<String>> = starts.iter().map(|t| prefix_end(t)).collect();
+        // Both ends of the range go to the index. A term is letters and digits, so it always
+        // has an end; one made only of the last character there is (not a letter) would
+        // find nothing.
+        let ends: Vec<String> = starts
+            .iter()
+            .map(|t| prefix_end(t).unwrap_or_else(|| t.clone()))
+            .collect();
         let rows: Vec<TermRows> = sqlx::query_as(
             "SELECT t.i, array_agg(w.seq), array_agg(w.fields) \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(start, stop, i) \
              CROSS JOIN LATERAL (SELECT seq, fields FROM search_words \
-                 WHERE word >= t.start AND (t.stop IS NULL OR word < t.stop)) w \
+                 WHERE word >= t.start AND word < t.stop) w \
              GROUP BY t.i \
              UNION ALL SELECT 0, array_agg(seq), NULL FROM skills WHERE name_key = $3",
         )

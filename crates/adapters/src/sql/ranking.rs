@@ -214,6 +214,16 @@ pub(crate) fn page_slices(ranked: &Ranked, offset: u64, wanted: u64) -> Vec<(usi
     slices
 }
 
+/// Whether a group of `size` rows is better read by walking the downloads index (checking
+/// each skill against the group) than by looking every row up and sorting: the walk passes
+/// about `skills / size` skills per row it keeps, a lookup costs about four steps of the
+/// walk, so the walk wins once `size²` exceeds a quarter of `needed × skills`.
+pub(crate) fn walk_downloads(size: usize, needed: u64, skills: i64) -> bool {
+    let size = size as u128;
+    let skills = u128::try_from(skills).unwrap_or(0);
+    size * size * 4 > u128::from(needed) * skills
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +337,15 @@ mod tests {
         );
         assert_eq!(page_slices(&ranked, 4, 10), vec![(2, 0, 4)]);
         assert_eq!(page_slices(&ranked, 8, 5), vec![]);
+    }
+
+    #[test]
+    fn large_groups_walk_and_small_ones_are_looked_up() {
+        assert!(walk_downloads(2_800, 21, 100_000));
+        assert!(walk_downloads(100_000, 21, 100_000));
+        assert!(!walk_downloads(500, 21, 100_000));
+        assert!(!walk_downloads(3, 21, 10));
+        // Deep pages need more of the walk.
+        assert!(!walk_downloads(2_800, 2_000, 100_000));
     }
 }

@@ -15,7 +15,9 @@ use skillreg_core::ports::StoreError;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteStore;
-use crate::sql::ranking::{Ranked, fields_score, json_rows, page_slices, parse_rows};
+use crate::sql::ranking::{
+    Ranked, fields_score, json_rows, page_slices, parse_rows, walk_downloads,
+};
 use crate::sql::rows::HitRow;
 use crate::sql::{HIT_COLUMNS, folded_query, push_filters, push_hit_source, unavailable};
 
@@ -195,29 +197,4 @@ pub(super) fn match_expression(terms: &[String]) -> String {
         .map(|t| format!("\"{t}\"*"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Whether a group of `size` rows is better read by walking the downloads index (checking
-/// each skill against the group) than by looking every row up and sorting: the walk passes
-/// about `skills / size` skills per row it keeps, a lookup costs about four steps of the
-/// walk, so the walk wins once `size²` exceeds a quarter of `needed × skills`.
-fn walk_downloads(size: usize, needed: u64, skills: i64) -> bool {
-    let size = size as u128;
-    let skills = u128::try_from(skills).unwrap_or(0);
-    size * size * 4 > u128::from(needed) * skills
-}
-
-#[cfg(test)]
-mod tests {
-    use super::walk_downloads;
-
-    #[test]
-    fn large_groups_walk_and_small_ones_are_looked_up() {
-        assert!(walk_downloads(2_800, 21, 100_000));
-        assert!(walk_downloads(100_000, 21, 100_000));
-        assert!(!walk_downloads(500, 21, 100_000));
-        assert!(!walk_downloads(3, 21, 10));
-        // Deep pages need more of the walk.
-        assert!(!walk_downloads(2_800, 2_000, 100_000));
-    }
 }
