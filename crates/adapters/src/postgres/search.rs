@@ -35,6 +35,20 @@ const FIELDS_LIMIT: usize = 1000;
 /// fields each was found in.
 type TermRows = (i64, Option<Vec<i64>>, Option<Vec<i16>>);
 
+/// Each term's range of indexed words, as starts and ends. A term is letters and digits, so
+/// it always has an end; one made only of the last character there is (not a letter) would
+/// find nothing.
+fn term_ranges(terms: &[String]) -> (Vec<String>, Vec<String>) {
+    terms
+        .iter()
+        .map(|term| {
+            let start = indexed_word(term).to_owned();
+            let end = prefix_end(&start).unwrap_or_else(|| start.clone());
+            (start, end)
+        })
+        .unzip()
+}
+
 /// A page position as an index (a page never comes near `usize::MAX`).
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
@@ -78,6 +92,21 @@ pub(super) fn ts_query(terms: &[String]) -> String {
         .join(" & ")
 }
 
+/// Up to how many known words a term is spelled out as in a `tsquery`; a term starting
+/// more words stays a prefix.
+const MAX_SPELLED: usize = 16;
+
+/// A term as a `tsquery` operand: the known `words` it starts (`('pdf' | 'pdfs')`), or
+/// the prefix itself when there are too many.
+fn spelled_term(term: &str, words: &[String]) -> String {
+    if words.len() > MAX_SPELLED {
+        format!("{}:*", lexeme(indexed_word(term)))
+    } else {
+        let words: Vec<String> = words.iter().map(|w| lexeme(w)).collect();
+        format!("({})", words.join(" | "))
+    }
+}
+
 impl PostgresStore {
     /// Writes a skill's words to `search_words` and `search_vector`, replacing what was
     /// there, inside the caller's transaction.
@@ -100,8 +129,17 @@ impl PostgresStore {
                  SELECT word, $1, fields FROM unnest($2::text[], $3::smallint[]) AS w(word, fields)",
             )
             .bind(seq)
-            .bind(words)
+            .bind(&words)
             .bind(found)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            // In word order, so two writers adding the same new words never deadlock.
+            sqlx::query(
+                "INSERT INTO search_vocabulary (word) SELECT unnest($1::text[]) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&words)
             .execute(&mut **tx)
             .await
             .map_err(unavailable)?;
@@ -245,6 +283,35 @@ impl PostgresStore {
         Ok(rows.into_iter().map(|(seq, _, _)| seq).collect())
     }
 
+    /// The terms as a `tsquery` of the words each starts (see [`spelled_term`]); `None`
+    /// when a term starts no known word, so nothing matches.
+    async fn spelled_query(&self, terms: &[String]) -> Result<Option<String>, StoreError> {
+        let (starts, ends) = term_ranges(terms);
+        let rows: Vec<(i64, Vec<String>)> = sqlx::query_as(
+            "SELECT t.i, array_agg(v.word) \
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(start, stop, i) \
+             CROSS JOIN LATERAL (SELECT word FROM search_vocabulary \
+                 WHERE word >= t.start AND word < t.stop LIMIT $3) v \
+             GROUP BY t.i",
+        )
+        .bind(&starts)
+        .bind(&ends)
+        .bind(i64::try_from(MAX_SPELLED + 1).unwrap_or(i64::MAX))
+        .persistent(false)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(unavailable)?;
+        let mut spelled = Vec::with_capacity(terms.len());
+        for (index, term) in terms.iter().enumerate() {
+            let number = i64::try_from(index + 1).unwrap_or(i64::MAX);
+            match rows.iter().find(|(i, _)| *i == number) {
+                Some((_, words)) => spelled.push(spelled_term(term, words)),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(spelled.join(" & ")))
+    }
+
     /// The matches that pass the query's filters, scored from their fields, read through
     /// the GIN index; `None` when there are more than `limit`.
     async fn ranked_by_fields(
@@ -254,13 +321,16 @@ impl PostgresStore {
         bound: Option<i64>,
         limit: Option<usize>,
     ) -> Result<Option<Ranked>, StoreError> {
+        let Some(ts_query) = self.spelled_query(terms).await? else {
+            return Ok(Some(Ranked::default()));
+        };
         let mut select = QueryBuilder::<Postgres>::new(
             "SELECT s.seq, s.name, s.tags, s.description, s.name_key FROM skills s",
         );
         push_filters(&mut select, query, bound);
         select
             .push(" AND s.search_vector @@ CAST(")
-            .push_bind(ts_query(terms))
+            .push_bind(ts_query)
             .push(" AS tsquery)");
         if let Some(limit) = limit {
             select.push(format!(" LIMIT {}", limit + 1));
@@ -292,14 +362,7 @@ impl PostgresStore {
         terms: &[String],
         bound: Option<i64>,
     ) -> Result<Ranked, StoreError> {
-        let starts: Vec<String> = terms.iter().map(|t| indexed_word(t).to_owned()).collect();
-        // Both ends of the range go to the index. A term is letters and digits, so it always
-        // has an end; one made only of the last character there is (not a letter) would
-        // find nothing.
-        let ends: Vec<String> = starts
-            .iter()
-            .map(|t| prefix_end(t).unwrap_or_else(|| t.clone()))
-            .collect();
+        let (starts, ends) = term_ranges(terms);
         let rows: Vec<TermRows> = sqlx::query_as(
             "SELECT t.i, array_agg(w.seq), array_agg(w.fields) \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(start, stop, i) \
@@ -362,5 +425,20 @@ mod tests {
     fn queries_are_quoted_prefixes() {
         let terms = vec!["pdf".to_owned(), "o'k\\".to_owned()];
         assert_eq!(ts_query(&terms), "'pdf':* & 'o''k\\\\':*");
+    }
+
+    #[test]
+    fn terms_are_spelled_out_as_the_words_they_start() {
+        let words = |n: usize| (0..n).map(|i| format!("pdf{i}")).collect::<Vec<_>>();
+        assert_eq!(
+            spelled_term("pdf", &["pdf".to_owned(), "pdfs".to_owned()]),
+            "('pdf' | 'pdfs')"
+        );
+        assert!(spelled_term("pdf", &words(MAX_SPELLED)).starts_with("('pdf0' | "));
+        assert_eq!(spelled_term("pdf", &words(MAX_SPELLED + 1)), "'pdf':*");
+        assert_eq!(
+            term_ranges(&["pdf".to_owned()]),
+            (vec!["pdf".to_owned()], vec!["pdg".to_owned()])
+        );
     }
 }

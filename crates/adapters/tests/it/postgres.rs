@@ -293,3 +293,39 @@ async fn opening_fills_in_the_search_words_of_older_skills() {
             .unwrap();
     assert_eq!(unfilled, 0);
 }
+
+/// Several terms, or a filter, go through the GIN index with each term spelled out as the
+/// known words it starts: prefixes of longer words still match, an unknown term matches
+/// nothing, and a term starting more words than are spelled out stays a prefix.
+#[tokio::test]
+async fn spelled_out_terms_match_as_prefixes_did() {
+    let store = support::postgres().await;
+    let many: Vec<String> = (0..20).map(|i| format!("formats{i}")).collect();
+    let description = format!("Fills forms. {}", many.join(" "));
+    skillreg_testkit::contract::skill_store::create_skill(
+        &store,
+        "acme/pdfs-filler",
+        new_version("1.0.0", "a", &description, &["documents"], 0),
+    )
+    .await;
+    for (text, found) in [
+        ("pdf fill", 1),
+        ("pdfs filler", 1),
+        ("doc form", 1),
+        ("formats1 pdf", 1),
+        ("pdf zzz", 0),
+        ("pdfx fill", 0),
+    ] {
+        let page = store.search(&support::search_for(text)).await.unwrap();
+        assert_eq!(page.total, found, "{text}");
+        let mut scoped = support::search_for(text.split(' ').next().unwrap());
+        scoped.namespace = Some("acme".parse().unwrap());
+        if found == 1 {
+            assert_eq!(
+                store.search(&scoped).await.unwrap().total,
+                1,
+                "{text} in acme"
+            );
+        }
+    }
+}
