@@ -4,7 +4,7 @@
 //! of publishing a 10 KB skill through the whole use case (pack, blob, store).
 //!
 //! Run: `cargo bench -p skillreg-adapters --bench store` (add `-- --max 10000` for a quick
-//! run). Figures are printed, not asserted: speed is judged by people, not by a test.
+//! run, `-- --only postgres` or `-- --only sqlite` for one store). Figures are printed, not asserted: speed is judged by people, not by a test.
 
 #![expect(
     clippy::print_stdout,
@@ -265,9 +265,23 @@ async fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let runs = |store: &str| only.as_deref().is_none_or(|only| only == store);
     let dir = tempfile::tempdir().unwrap();
+    if runs("sqlite") {
+        bench_sqlite(dir.path(), max).await;
+    }
+    if runs("postgres") {
+        bench_postgres(dir.path(), max).await;
+    }
+}
 
-    let sqlite_path = dir.path().join("bench.db");
+async fn bench_sqlite(dir: &std::path::Path, max: usize) {
+    let sqlite_path = dir.join("bench.db");
     let sqlite: Arc<dyn SkillStore> = Arc::new(SqliteStore::open(&sqlite_path).await.unwrap());
     {
         let probe = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display()))
@@ -293,8 +307,10 @@ async fn main() {
         sqlx::query("ANALYZE").execute(&sqlite_admin).await.unwrap();
     })
     .await;
-    publish_throughput("sqlite", sqlite, &dir.path().join("blobs-sqlite")).await;
+    publish_throughput("sqlite", sqlite, &dir.join("blobs-sqlite")).await;
+}
 
+async fn bench_postgres(dir: &std::path::Path, max: usize) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin) => {
             let name = format!("skillreg_test_bench_{}", std::process::id());
@@ -325,7 +341,14 @@ async fn main() {
                     .unwrap();
             })
             .await;
-            publish_throughput("postgres", postgres, &dir.path().join("blobs-postgres")).await;
+            publish_throughput("postgres", postgres, &dir.join("blobs-postgres")).await;
+            postgres_admin.close().await;
+            if std::env::var("KEEP").is_err() {
+                sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
         }
         Err(_) => println!("postgres: skipped (set TEST_DATABASE_URL to include it)"),
     }

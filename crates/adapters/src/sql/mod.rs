@@ -239,8 +239,10 @@ macro_rules! sql_skill_store {
                 // Count only when the page does not tell: a short page is the end of the hits.
                 let total = if hits.len() as u64 > u64::from(query.limit) {
                     let mut count = sqlx::QueryBuilder::<$db>::new($crate::sql::COUNT_START);
-                    count.push(" FROM skills s");
-                    Self::push_matches(&mut count, query, bound);
+                    if !$crate::sql::push_tag_count(&mut count, query, bound) {
+                        count.push(" FROM skills s");
+                        Self::push_matches(&mut count, query, bound);
+                    }
                     $crate::sql::push_count_end(&mut count);
                     let (total,): (i64,) = count
                         .build_query_as()
@@ -1138,6 +1140,39 @@ pub(crate) fn push_count_end<DB: sqlx::Database>(builder: &mut sqlx::QueryBuilde
         " LIMIT {}) AS counted",
         skillreg_core::model::MAX_COUNTED_HITS + 1
     ));
+}
+
+/// Pushes the rest of a count (after [`COUNT_START`]) read from `skill_tags` alone, when
+/// tags are the search's only filter: a skill has tag rows only while it has a latest
+/// version, so the tags' index answers without a lookup in `skills` per match. Returns
+/// whether it did.
+pub(crate) fn push_tag_count<'a, DB>(
+    builder: &mut sqlx::QueryBuilder<'a, DB>,
+    query: &SearchQuery,
+    bound: Option<i64>,
+) -> bool
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let only_tags = bound.is_none()
+        && query.namespace.is_none()
+        && query.min_rating.is_none()
+        && query_terms(query.text.as_deref().unwrap_or_default()).is_empty();
+    let tags: std::collections::BTreeSet<&String> = query.tags.iter().collect();
+    if !only_tags || tags.is_empty() {
+        return false;
+    }
+    builder.push(" FROM skill_tags WHERE tag IN (");
+    let mut separated = builder.separated(", ");
+    for tag in &tags {
+        separated.push_bind((*tag).clone());
+    }
+    builder
+        .push(") GROUP BY skill_uid HAVING COUNT(*) = ")
+        .push_bind(i64::try_from(tags.len()).unwrap_or(i64::MAX));
+    true
 }
 
 /// The columns a search hit selects, up to the dialect's `recent` download subquery.

@@ -848,6 +848,14 @@ pub async fn search_text_relevance_and_filters(store: &dyn SkillStore) {
     );
     by_tag.tags = vec!["pdf".to_owned(), "documents".to_owned()];
     assert_eq!(hit_ids(&store.search(&by_tag).await.unwrap()), ["acme/pdf"]);
+    // A page shorter than the hits: the total is counted (a repeated tag filters once).
+    for tags in [vec!["pdf"], vec!["pdf", "pdf"]] {
+        let mut counted = query(None);
+        counted.tags = tags.into_iter().map(str::to_owned).collect();
+        counted.limit = 1;
+        let page = store.search(&counted).await.unwrap();
+        assert_eq!((page.hits.len(), page.total), (1, 2), "{:?}", counted.tags);
+    }
 
     let mut in_ns = query(None);
     in_ns.namespace = Some("acme".parse().unwrap());
