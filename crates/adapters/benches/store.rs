@@ -343,12 +343,10 @@ async fn bench_postgres(dir: &std::path::Path, max: usize) {
             .await;
             publish_throughput("postgres", postgres, &dir.join("blobs-postgres")).await;
             postgres_admin.close().await;
-            if std::env::var("KEEP").is_err() {
-                sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-            }
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&pool)
+                .await
+                .unwrap();
         }
         Err(_) => println!("postgres: skipped (set TEST_DATABASE_URL to include it)"),
     }
