@@ -10,7 +10,7 @@ pub mod testing;
 use std::str::FromStr;
 use std::time::Duration;
 
-use skillreg_core::model::{SearchQuery, SearchSort};
+use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Transaction};
@@ -133,19 +133,15 @@ impl PostgresStore {
         }
     }
 
-    /// One page of hits (plus one, if there are more) and the total: a relevance search
-    /// with text is ranked in Rust (`search.rs`), any other ordered in SQL.
+    /// One page of a search other than relevance with text (`search.rs` ranks those), and
+    /// its total, ordered in SQL.
     async fn search_page(
         &self,
         query: &SearchQuery,
         bound: Option<i64>,
         offset: u64,
-        skills: i64,
+        _skills: i64,
     ) -> Result<(Vec<crate::sql::rows::HitRow>, u64), StoreError> {
-        let terms = query_terms(query.text.as_deref().unwrap_or_default());
-        if query.sort == SearchSort::Relevance && !terms.is_empty() {
-            return self.ranked_page(query, &terms, bound, offset, skills).await;
-        }
         self.ordered_page(query, bound, offset, "").await
     }
 }

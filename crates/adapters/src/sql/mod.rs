@@ -109,8 +109,9 @@ pub(crate) fn folded_query(text: &str) -> String {
 }
 
 /// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and the
-/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches` and `search_page` (which
-/// ranks a relevance search with text itself and calls the shared `ordered_page` for the rest).
+/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches`, `ranked_page` (a
+/// relevance search with text, ranked by the shared rule of [`ranking`] from the store's own
+/// indexes) and `search_page` (any other search, through the shared `ordered_page`).
 macro_rules! sql_skill_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -1063,7 +1064,12 @@ macro_rules! sql_skill_store {
                 // The first page needs no bound: it sees what exists now, and its cursor
                 // bounds the pages after it.
                 let bound = matches!(query.start, PageStart::Cursor(_)).then_some(snapshot);
-                let (mut rows, counted) = self.search_page(query, bound, offset, snapshot).await?;
+                let terms = $crate::sql::query_terms(query.text.as_deref().unwrap_or_default());
+                let (mut rows, counted) = if query.sort == skillreg_core::model::SearchSort::Relevance && !terms.is_empty() {
+                    self.ranked_page(query, &terms, bound, offset, snapshot).await?
+                } else {
+                    self.search_page(query, bound, offset, snapshot).await?
+                };
                 // One row beyond the page was asked for: it says whether another page follows.
                 let more = rows.len() > query.limit as usize;
                 rows.truncate(query.limit as usize);

@@ -169,8 +169,8 @@ impl SqliteStore {
         push_filters(builder, query, bound);
     }
 
-    /// One page of hits (plus one, if there are more) and the total: a relevance search
-    /// with text is ranked from the index's row lists (`search.rs`), any other in SQL.
+    /// One page of a search other than relevance with text (`search.rs` ranks those), and
+    /// its total, ordered in SQL.
     async fn search_page(
         &self,
         query: &SearchQuery,
@@ -178,12 +178,9 @@ impl SqliteStore {
         offset: u64,
         skills: i64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
-        let terms = query_terms(query.text.as_deref().unwrap_or_default());
-        if query.sort == SearchSort::Relevance && !terms.is_empty() {
-            return self.ranked_page(query, &terms, bound, offset, skills).await;
-        }
+        let text = query_terms(query.text.as_deref().unwrap_or_default());
         let hint = match query.tags.first() {
-            Some(tag) if terms.is_empty() && query.sort == SearchSort::Downloads => {
+            Some(tag) if text.is_empty() && query.sort == SearchSort::Downloads => {
                 self.tag_hint(tag, offset + u64::from(query.limit) + 1, skills)
                     .await?
             }
