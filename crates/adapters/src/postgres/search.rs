@@ -19,8 +19,8 @@ use sqlx::{Postgres, QueryBuilder, Transaction};
 
 use super::PostgresStore;
 use crate::sql::ranking::{
-    Ranked, field_words, fields_score, indexed_word, lists_from_fields, page_slices, prefix_end,
-    walk_downloads,
+    FIELD_COLUMNS, FieldRow, Ranked, field_words, indexed_word, lists_from_fields, page_slices,
+    prefix_end, rank_fields, walk_downloads,
 };
 use crate::sql::rows::HitRow;
 use crate::sql::{
@@ -324,9 +324,7 @@ impl PostgresStore {
         let Some(ts_query) = self.spelled_query(terms).await? else {
             return Ok(Some(Ranked::default()));
         };
-        let mut select = QueryBuilder::<Postgres>::new(
-            "SELECT s.seq, s.name, s.tags, s.description, s.name_key FROM skills s",
-        );
+        let mut select = QueryBuilder::<Postgres>::new(FIELD_COLUMNS);
         push_filters(&mut select, query, bound);
         select
             .push(" AND s.search_vector @@ CAST(")
@@ -335,7 +333,7 @@ impl PostgresStore {
         if let Some(limit) = limit {
             select.push(format!(" LIMIT {}", limit + 1));
         }
-        let rows: Vec<(i64, String, String, String, String)> = select
+        let rows: Vec<FieldRow> = select
             .build_query_as()
             .persistent(false)
             .fetch_all(&self.reader)
@@ -344,13 +342,8 @@ impl PostgresStore {
         if limit.is_some_and(|limit| rows.len() > limit) {
             return Ok(None);
         }
-        let exact = folded_query(query.text.as_deref().unwrap_or_default());
-        Ok(Some(Ranked::from_scores(rows.iter().map(
-            |(seq, name, tags, description, name_key)| {
-                let fields = [name.as_str(), tags.as_str(), description.as_str()];
-                (*seq, fields_score(terms, *name_key == exact, fields))
-            },
-        ))))
+        let text = query.text.as_deref().unwrap_or_default();
+        Ok(Some(rank_fields(text, terms, &rows)))
     }
 
     /// The rows matching every term, scored from `search_words` alone: one statement reads

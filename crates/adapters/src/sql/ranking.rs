@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use skillreg_core::ports::StoreError;
 
-use super::query_terms;
+use super::{folded_query, query_terms};
 
 /// What a term found in each field adds to a score, in the order name, tags, description.
 pub(crate) const FIELD_WEIGHTS: [u32; 3] = [100, 10, 1];
@@ -156,6 +156,22 @@ pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// What a search selects to score matches from their fields: [`FieldRow`]s.
+pub(crate) const FIELD_COLUMNS: &str =
+    "SELECT s.seq, s.name, s.tags, s.description, s.name_key FROM skills s";
+
+/// A match's row number, name, tags, description and name key.
+pub(crate) type FieldRow = (i64, String, String, String, String);
+
+/// Ranks matches read with [`FIELD_COLUMNS`] by [`fields_score`]; `text` is the query.
+pub(crate) fn rank_fields(text: &str, terms: &[String], rows: &[FieldRow]) -> Ranked {
+    let exact = folded_query(text);
+    Ranked::from_scores(rows.iter().map(|(seq, name, tags, description, name_key)| {
+        let fields = [name.as_str(), tags.as_str(), description.as_str()];
+        (*seq, fields_score(terms, *name_key == exact, fields))
+    }))
 }
 
 /// One term's score for each row holding it somewhere.

@@ -16,7 +16,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteStore;
 use crate::sql::ranking::{
-    Ranked, fields_score, json_rows, page_slices, parse_rows, walk_downloads,
+    FIELD_COLUMNS, FieldRow, Ranked, json_rows, page_slices, parse_rows, rank_fields,
+    walk_downloads,
 };
 use crate::sql::rows::HitRow;
 use crate::sql::{HIT_COLUMNS, folded_query, push_filters, push_hit_source, unavailable};
@@ -116,9 +117,7 @@ impl SqliteStore {
         terms: &[String],
         matched: &[i64],
     ) -> Result<Ranked, StoreError> {
-        let mut select = QueryBuilder::<Sqlite>::new(
-            "SELECT s.seq, s.name, s.tags, s.description, s.name_key FROM skills s",
-        );
+        let mut select = QueryBuilder::<Sqlite>::new(FIELD_COLUMNS);
         push_filters(&mut select, query, None);
         // A unary `+` keeps SQLite from driving the read from the list of matches.
         let driver = if query.namespace.is_some() { "+" } else { "" };
@@ -128,18 +127,13 @@ impl SqliteStore {
             ))
             .push_bind(json_rows(matched))
             .push("))");
-        let rows: Vec<(i64, String, String, String, String)> = select
+        let rows: Vec<FieldRow> = select
             .build_query_as()
             .fetch_all(&self.reader)
             .await
             .map_err(unavailable)?;
-        let exact = folded_query(query.text.as_deref().unwrap_or_default());
-        Ok(Ranked::from_scores(rows.iter().map(
-            |(seq, name, tags, description, name_key)| {
-                let fields = [name.as_str(), tags.as_str(), description.as_str()];
-                (*seq, fields_score(terms, *name_key == exact, fields))
-            },
-        )))
+        let text = query.text.as_deref().unwrap_or_default();
+        Ok(rank_fields(text, terms, &rows))
     }
 
     /// The rows matching every term, scored from the index alone: one statement reads, for
