@@ -106,7 +106,7 @@ impl PostgresStore {
         self.writer.close().await;
     }
 
-    /// Keeps the skill's words in step: `search_words` and `search_vector`.
+    /// Keeps the skill's words in step: `search_blocks` and `search_vector`.
     async fn index_search(
         tx: &mut Transaction<'_, Postgres>,
         seq: i64,

@@ -3,15 +3,17 @@
 //!
 //! A GIN index answers whether a skill holds the terms, but each match it returns is a row
 //! of `skills` to visit (0.7–1.4 µs each), so a term found in 8,000 of 100,000 skills cost
-//! 6–11 ms before any ranking. `search_words` is a btree of (word, skill) with the fields
-//! holding the word: one term's matches, and where they are found, come from an index-only
-//! range scan at about a quarter of that per row. So a one-term search scores from those
-//! lists in Rust; several terms, or other filters, go through the GIN index, which
+//! 6–11 ms before any ranking. `search_blocks` holds, for each word and each block of
+//! 1,024 skill numbers, one array of the skills holding the word with the fields it is in:
+//! one term's matches, and where they are found, come from a short index range scan (a
+//! row per block, not per match). So a one-term search scores from those lists in Rust; several terms, or other filters, go through the GIN index, which
 //! intersects the terms inside the index, and score the few matches from their fields.
 //! Then the page's rows are picked from the score groups it covers, each in download order:
 //! a large group by walking the downloads index (which holds each skill's number) and
 //! keeping its members, a small one by looking its rows up and sorting them. Only the
 //! page's rows are read in full.
+
+use std::collections::BTreeMap;
 
 use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
@@ -31,9 +33,32 @@ use crate::sql::{
 /// GIN index) rather than from each term's lists: past it, the lists cost less.
 const FIELDS_LIMIT: usize = 1000;
 
-/// One term's matches (numbered from 1; 0 for the skills named as the query) and the
-/// fields each was found in.
-type TermRows = (i64, Option<Vec<i64>>, Option<Vec<i16>>);
+/// How many low bits of a skill's number its position in a block takes: a block holds
+/// the entries of 1,024 consecutive skill numbers.
+const BLOCK_BITS: u32 = 10;
+
+/// A block entry: the skill's number, then three bits for the fields holding the word.
+fn encode_entry(seq: i64, fields: i16) -> i64 {
+    (seq << 3) | i64::from(fields & 7)
+}
+
+/// A block entry's skill number and fields.
+fn decode_entry(entry: i64) -> (i64, i16) {
+    (entry >> 3, i16::try_from(entry & 7).unwrap_or(0))
+}
+
+/// The block rows a skill's write changes: every word it holds now or held before (`old`),
+/// in word order, each with the skill's new entry, or 0 where it no longer holds the word.
+fn block_changes(seq: i64, words: &[(String, i16)], old: &[String]) -> (Vec<String>, Vec<i64>) {
+    let mut changes: BTreeMap<&str, i64> = old.iter().map(|word| (word.as_str(), 0)).collect();
+    for (word, fields) in words {
+        changes.insert(word, encode_entry(seq, *fields));
+    }
+    changes
+        .into_iter()
+        .map(|(word, entry)| (word.to_owned(), entry))
+        .unzip()
+}
 
 /// Each term's range of indexed words, as starts and ends. A term is letters and digits, so
 /// it always has an end; one made only of the last character there is (not a letter) would
@@ -108,7 +133,7 @@ fn spelled_term(term: &str, words: &[String]) -> String {
 }
 
 impl PostgresStore {
-    /// Writes a skill's words to `search_words` and `search_vector`, replacing what was
+    /// Writes a skill's words to `search_blocks` and `search_vector`, replacing what was
     /// there, inside the caller's transaction.
     pub(super) async fn write_words(
         tx: &mut Transaction<'_, Postgres>,
@@ -117,39 +142,53 @@ impl PostgresStore {
         fields: &SearchFields,
     ) -> Result<(), StoreError> {
         let (words, vector) = skill_words(name, fields);
-        sqlx::query("DELETE FROM search_words WHERE seq = $1")
-            .bind(seq)
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
-        if !words.is_empty() {
-            let (words, found): (Vec<String>, Vec<i16>) = words.into_iter().unzip();
-            sqlx::query(
-                "INSERT INTO search_words (word, seq, fields) \
-                 SELECT word, $1, fields FROM unnest($2::text[], $3::smallint[]) AS w(word, fields)",
-            )
-            .bind(seq)
-            .bind(&words)
-            .bind(found)
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
-            // In word order, so two writers adding the same new words never deadlock.
+        // The words the skill held before are those of the vector being replaced.
+        let (old,): (Option<Vec<String>>,) = sqlx::query_as(
+            "UPDATE skills s SET search_vector = $1::tsvector \
+             FROM (SELECT seq, search_vector FROM skills WHERE seq = $2 FOR UPDATE) o \
+             WHERE s.seq = o.seq RETURNING tsvector_to_array(o.search_vector)",
+        )
+        .bind(vector)
+        .bind(seq)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        let (words, entries) = block_changes(seq, &words, &old.unwrap_or_default());
+        if words.is_empty() {
+            return Ok(());
+        }
+        // In word order, so two writers changing the same rows never deadlock.
+        sqlx::query(
+            "INSERT INTO search_blocks (word, block, entries) \
+             SELECT w.word, $1, CASE WHEN w.entry = 0 THEN '{}'::bigint[] ELSE ARRAY[w.entry] END \
+             FROM unnest($2::text[], $3::bigint[]) AS w(word, entry) \
+             ON CONFLICT (word, block) DO UPDATE SET entries = ARRAY(\
+                 SELECT e FROM unnest(search_blocks.entries) AS e WHERE e >> 3 <> $4 \
+                 UNION SELECT unnest(EXCLUDED.entries) ORDER BY 1)",
+        )
+        .bind(seq >> BLOCK_BITS)
+        .bind(&words)
+        .bind(&entries)
+        .bind(seq)
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        let added: Vec<&String> = words
+            .iter()
+            .zip(&entries)
+            .filter(|(_, entry)| **entry != 0)
+            .map(|(word, _)| word)
+            .collect();
+        if !added.is_empty() {
             sqlx::query(
                 "INSERT INTO search_vocabulary (word) SELECT unnest($1::text[]) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(&words)
+            .bind(added)
             .execute(&mut **tx)
             .await
             .map_err(unavailable)?;
         }
-        sqlx::query("UPDATE skills SET search_vector = $1::tsvector WHERE seq = $2")
-            .bind(vector)
-            .bind(seq)
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -346,9 +385,8 @@ impl PostgresStore {
         Ok(Some(rank_fields(text, terms, &rows)))
     }
 
-    /// The rows matching every term, scored from `search_words` alone: one statement reads
-    /// each term's (skill, fields) rows from an index range, and the skills named as the
-    /// query.
+    /// The rows matching every term, scored from `search_blocks` alone: one statement
+    /// reads each term's blocks from an index range, and the skills named as the query.
     async fn ranked_by_lists(
         &self,
         query: &SearchQuery,
@@ -356,13 +394,12 @@ impl PostgresStore {
         bound: Option<i64>,
     ) -> Result<Ranked, StoreError> {
         let (starts, ends) = term_ranges(terms);
-        let rows: Vec<TermRows> = sqlx::query_as(
-            "SELECT t.i, array_agg(w.seq), array_agg(w.fields) \
+        let rows: Vec<(i64, Option<Vec<i64>>)> = sqlx::query_as(
+            "SELECT t.i, b.entries \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(start, stop, i) \
-             CROSS JOIN LATERAL (SELECT seq, fields FROM search_words \
-                 WHERE word >= t.start AND word < t.stop) w \
-             GROUP BY t.i \
-             UNION ALL SELECT 0, array_agg(seq), NULL FROM skills WHERE name_key = $3",
+             CROSS JOIN LATERAL (SELECT entries FROM search_blocks \
+                 WHERE word >= t.start AND word < t.stop) b \
+             UNION ALL SELECT 0, array_agg(seq) FROM skills WHERE name_key = $3",
         )
         .bind(&starts)
         .bind(&ends)
@@ -371,20 +408,20 @@ impl PostgresStore {
         .fetch_all(&self.reader)
         .await
         .map_err(unavailable)?;
-        let mut fields: Vec<[Vec<i64>; 3]> = vec![Default::default(); terms.len()];
+        let mut pairs: Vec<Vec<(i64, i16)>> = vec![Vec::new(); terms.len()];
         let mut exact = Vec::new();
-        for (i, seqs, found) in rows {
-            let seqs = seqs.unwrap_or_default();
+        for (i, entries) in rows {
+            let entries = entries.unwrap_or_default();
             match usize::try_from(i).ok().and_then(|i| i.checked_sub(1)) {
-                None => exact = seqs,
+                None => exact = entries,
                 Some(term) => {
-                    let found = found.unwrap_or_default();
-                    if let Some(slot) = fields.get_mut(term) {
-                        *slot = lists_from_fields(seqs.into_iter().zip(found).collect());
+                    if let Some(slot) = pairs.get_mut(term) {
+                        slot.extend(entries.into_iter().map(decode_entry));
                     }
                 }
             }
         }
+        let fields: Vec<[Vec<i64>; 3]> = pairs.into_iter().map(lists_from_fields).collect();
         Ok(Ranked::score(&fields, &exact, bound))
     }
 }
@@ -412,6 +449,23 @@ mod tests {
             skill_words("pdf-tools", &yanked),
             (Vec::new(), String::new())
         );
+    }
+
+    #[test]
+    fn block_entries_hold_the_skill_and_its_fields() {
+        assert_eq!(decode_entry(encode_entry(70_000, 5)), (70_000, 5));
+        assert_eq!(encode_entry(1, 1), 9);
+        let words = vec![("forms".to_owned(), 4), ("pdf".to_owned(), 3)];
+        // `tools` is gone, `pdf` changes its fields, `forms` is new.
+        let old = vec!["pdf".to_owned(), "tools".to_owned()];
+        assert_eq!(
+            block_changes(2, &words, &old),
+            (
+                vec!["forms".to_owned(), "pdf".to_owned(), "tools".to_owned()],
+                vec![20, 19, 0]
+            )
+        );
+        assert_eq!(block_changes(2, &[], &[]), (Vec::new(), Vec::new()));
     }
 
     #[test]

@@ -235,7 +235,7 @@ async fn ratings_through_two_pools_stay_one_per_user() {
     assert!(summary.half_star_sum == 4 || summary.half_star_sum == 8);
 }
 
-/// Broad searches (past the point where PostgreSQL scores matches from `search_words` and
+/// Broad searches (past the point where PostgreSQL scores matches from `search_blocks` and
 /// walks the downloads index) rank exactly as the in-memory store does, with filters too.
 #[tokio::test]
 async fn broad_searches_rank_like_the_in_memory_store() {
@@ -243,7 +243,7 @@ async fn broad_searches_rank_like_the_in_memory_store() {
 }
 
 /// Skills written before the store kept its own search words (a NULL `search_vector`, no
-/// `search_words` rows) get them when the store opens, and are found again.
+/// `search_blocks` entries) get them when the store opens, and are found again.
 #[tokio::test]
 async fn opening_fills_in_the_search_words_of_older_skills() {
     let url = support::fresh_database().await;
@@ -257,7 +257,7 @@ async fn opening_fills_in_the_search_words_of_older_skills() {
     )
     .await;
     let admin = sqlx::PgPool::connect(&url).await.unwrap();
-    sqlx::query("DELETE FROM search_words")
+    sqlx::query("DELETE FROM search_blocks")
         .execute(&admin)
         .await
         .unwrap();
@@ -292,6 +292,67 @@ async fn opening_fills_in_the_search_words_of_older_skills() {
             .await
             .unwrap();
     assert_eq!(unfilled, 0);
+}
+
+/// Upgrading a database that kept one `search_words` row per (word, skill) moves them into
+/// `search_blocks` (migration 4) entry for entry, and searches find the same skills.
+#[tokio::test]
+async fn upgrading_moves_search_words_into_blocks() {
+    let url = support::fresh_database().await;
+    let store = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    for (name, description, tags) in [
+        ("acme/pdf-tools", "Fill PDF forms", &["pdf"][..]),
+        ("acme/pdf-merge", "Merge PDFs", &["pdf", "merge"][..]),
+        ("other/sheets", "Spreadsheets and PDF reports", &[][..]),
+    ] {
+        skillreg_testkit::contract::skill_store::create_skill(
+            &store,
+            name,
+            new_version("1.0.0", name, description, tags, 0),
+        )
+        .await;
+    }
+    store.close().await;
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let entries = async || -> Vec<(String, i64, i64)> {
+        sqlx::query_as(
+            "SELECT word, block, e FROM search_blocks, unnest(entries) AS e \
+             ORDER BY word, block, e",
+        )
+        .fetch_all(&admin)
+        .await
+        .unwrap()
+    };
+    let before = entries().await;
+    assert!(before.len() > 10, "{before:?}");
+    // The tables as migration 3 left them.
+    for statement in [
+        "CREATE TABLE search_words (word TEXT COLLATE \"C\" NOT NULL, \
+             seq BIGINT NOT NULL REFERENCES skills (seq), fields SMALLINT NOT NULL, \
+             PRIMARY KEY (word, seq) INCLUDE (fields))",
+        "INSERT INTO search_words SELECT word, e >> 3, (e & 7)::smallint \
+             FROM search_blocks, unnest(entries) AS e",
+        "DROP TABLE search_blocks",
+        "DELETE FROM _sqlx_migrations WHERE version = 4",
+    ] {
+        sqlx::query(statement).execute(&admin).await.unwrap();
+    }
+
+    let store = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(entries().await, before);
+    let (words,): (Option<String>,) = sqlx::query_as("SELECT to_regclass('search_words')::text")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(words, None, "search_words is dropped");
+    for (text, total) in [("pdf", 3), ("merge", 1), ("pdf forms", 1)] {
+        let page = store.search(&support::search_for(text)).await.unwrap();
+        assert_eq!(page.total, total, "{text}");
+    }
 }
 
 /// Several terms, or a filter, go through the GIN index with each term spelled out as the

@@ -902,6 +902,63 @@ pub async fn search_text_relevance_and_filters(store: &dyn SkillStore) {
     );
 }
 
+/// Search finds a skill by its latest version's words only: a new version's description
+/// and tags replace the old ones, and yanking it brings the previous version's words back.
+pub async fn search_follows_the_latest_version(store: &dyn SkillStore) {
+    let skill = create_skill(
+        store,
+        "acme/converter",
+        new_version("1.0.0", "a", "Fill PDF forms", &["pdf"], T0),
+    )
+    .await;
+    add_version(
+        store,
+        &skill,
+        new_version("2.0.0", "b", "Merge spreadsheets", &["sheets"], T0 + 1),
+    )
+    .await
+    .unwrap();
+    let found = async |text: &str, tag: Option<&str>| {
+        let mut q = query(Some(text).filter(|t| !t.is_empty()));
+        q.tags = tag.into_iter().map(str::to_owned).collect();
+        hit_ids(&store.search(&q).await.unwrap()) == ["acme/converter"]
+    };
+    for (text, tag, now) in [
+        ("pdf", None, false),
+        ("fill forms", None, false),
+        ("", Some("pdf"), false),
+        ("merge", None, true),
+        ("merge spreadsheets", None, true),
+        ("", Some("sheets"), true),
+        ("converter", None, true),
+    ] {
+        assert_eq!(found(text, tag).await, now, "{text:?} {tag:?} at 2.0.0");
+    }
+    store
+        .set_yanked(
+            &skill.uid,
+            &ver("2.0.0"),
+            true,
+            &audit("yank", "acme/converter@2.0.0", T0 + 2),
+        )
+        .await
+        .unwrap();
+    for (text, tag, now) in [
+        ("pdf", None, true),
+        ("fill forms", None, true),
+        ("", Some("pdf"), true),
+        ("merge", None, false),
+        ("", Some("sheets"), false),
+        ("converter", None, true),
+    ] {
+        assert_eq!(
+            found(text, tag).await,
+            now,
+            "{text:?} {tag:?} back at 1.0.0"
+        );
+    }
+}
+
 /// Every sort orders as documented; ties break by id.
 pub async fn search_sorts(store: &dyn SkillStore) {
     search_corpus(store).await;
