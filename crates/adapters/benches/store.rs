@@ -4,7 +4,9 @@
 //! of publishing a 10 KB skill through the whole use case (pack, blob, store).
 //!
 //! Run: `cargo bench -p skillreg-adapters --bench store` (add `-- --max 10000` for a quick
-//! run, `-- --only postgres` or `-- --only sqlite` for one store). Figures are printed, not asserted: speed is judged by people, not by a test.
+//! run, `-- --only postgres` or `-- --only sqlite` for one store, `-- --database NAME` to
+//! keep PostgreSQL's skills in that database and measure them again on the next run, without
+//! loading them again and without the publish figure). Figures are printed, not asserted: speed is judged by people, not by a test.
 
 #![expect(
     clippy::print_stdout,
@@ -154,10 +156,14 @@ async fn report(
     store: Arc<dyn SkillStore>,
     max: usize,
     parallel: usize,
+    already: usize,
     analyze: impl AsyncFn(),
 ) {
-    let mut loaded = 0;
-    for size in [1_000, 10_000, 100_000].into_iter().filter(|s| *s <= max) {
+    let mut loaded = already;
+    for size in [1_000, 10_000, 100_000]
+        .into_iter()
+        .filter(|s| *s <= max && *s >= already)
+    {
         let took = load(Arc::clone(&store), loaded, size, parallel).await;
         println!(
             "{name}: loaded {} skills in {:.1} s ({:.0}/s)",
@@ -271,12 +277,17 @@ async fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let runs = |store: &str| only.as_deref().is_none_or(|only| only == store);
+    let database = args
+        .iter()
+        .position(|a| a == "--database")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let dir = tempfile::tempdir().unwrap();
     if runs("sqlite") {
         bench_sqlite(dir.path(), max).await;
     }
     if runs("postgres") {
-        bench_postgres(dir.path(), max).await;
+        bench_postgres(dir.path(), max, database).await;
     }
 }
 
@@ -303,22 +314,34 @@ async fn bench_sqlite(dir: &std::path::Path, max: usize) {
     let sqlite_admin = sqlx::SqlitePool::connect(&format!("sqlite://{}", sqlite_path.display()))
         .await
         .unwrap();
-    report("sqlite", Arc::clone(&sqlite), max, 1, async || {
+    report("sqlite", Arc::clone(&sqlite), max, 1, 0, async || {
         sqlx::query("ANALYZE").execute(&sqlite_admin).await.unwrap();
     })
     .await;
     publish_throughput("sqlite", sqlite, &dir.join("blobs-sqlite")).await;
 }
 
-async fn bench_postgres(dir: &std::path::Path, max: usize) {
+/// `database`: a database to keep the skills in (created when missing) instead of one
+/// dropped at the end.
+async fn bench_postgres(dir: &std::path::Path, max: usize, database: Option<String>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin) => {
-            let name = format!("skillreg_test_bench_{}", std::process::id());
+            let keep = database.is_some();
+            let name =
+                database.unwrap_or_else(|| format!("skillreg_test_bench_{}", std::process::id()));
             let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&pool)
-                .await
-                .unwrap();
+            let (exists,): (bool,) =
+                sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            if !exists {
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
             let url = {
                 use sqlx::ConnectOptions;
                 use std::str::FromStr;
@@ -334,13 +357,29 @@ async fn bench_postgres(dir: &std::path::Path, max: usize) {
                     .unwrap(),
             );
             let postgres_admin = sqlx::PgPool::connect(&url).await.unwrap();
-            report("postgres", Arc::clone(&postgres), max, 8, async || {
-                sqlx::query("VACUUM (ANALYZE)")
-                    .execute(&postgres_admin)
-                    .await
-                    .unwrap();
-            })
+            let (loaded,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM skills")
+                .fetch_one(&postgres_admin)
+                .await
+                .unwrap();
+            let loaded = usize::try_from(loaded).unwrap();
+            report(
+                "postgres",
+                Arc::clone(&postgres),
+                max,
+                8,
+                loaded,
+                async || {
+                    sqlx::query("VACUUM (ANALYZE)")
+                        .execute(&postgres_admin)
+                        .await
+                        .unwrap();
+                },
+            )
             .await;
+            if keep {
+                println!("postgres: skills kept in database {name}");
+                return;
+            }
             publish_throughput("postgres", postgres, &dir.join("blobs-postgres")).await;
             postgres_admin.close().await;
             sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
