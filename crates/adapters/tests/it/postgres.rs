@@ -235,6 +235,80 @@ async fn ratings_through_two_pools_stay_one_per_user() {
     assert!(summary.half_star_sum == 4 || summary.half_star_sum == 8);
 }
 
+/// 16 writers, each with its own connection, create skills whose words overlap and then
+/// replace those words with new versions, all at once: every write lands (writers of the
+/// same words wait for each other, never deadlock) and each word's entries are exactly
+/// the skills holding it now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_of_shared_words_all_land() {
+    let url = support::fresh_database().await;
+    let config = PostgresConfig {
+        max_connections: 1,
+        ..PostgresConfig::default()
+    };
+    let mut stores = Vec::new();
+    for _ in 0..16 {
+        stores.push(Arc::new(
+            PostgresStore::connect(&url, config).await.unwrap(),
+        ));
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(16));
+    let mut tasks = Vec::new();
+    for (i, store) in stores.iter().enumerate() {
+        let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
+        tasks.push(tokio::spawn(async move {
+            use skillreg_testkit::contract::skill_store::{add_version, create_skill};
+            barrier.wait().await;
+            let name = format!("acme/shared-{i}");
+            let first = new_version("1.0.0", "a", "Shared alpha beta words", &["shared"], 0);
+            let skill = create_skill(store.as_ref(), &name, first).await;
+            // Every other writer drops `alpha` and `beta` for `gamma`.
+            let words = if i % 2 == 0 {
+                "Shared gamma words"
+            } else {
+                "Shared alpha beta words, again"
+            };
+            add_version(
+                store.as_ref(),
+                &skill,
+                new_version("2.0.0", "b", words, &["shared"], 1),
+            )
+            .await
+            .unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let store = &stores[0];
+    for (text, total) in [
+        ("shared", 16),
+        ("words", 16),
+        ("alpha beta", 8),
+        ("gamma", 8),
+        ("again", 8),
+    ] {
+        let page = store.search(&support::search_for(text)).await.unwrap();
+        assert_eq!(page.total, total, "{text}");
+    }
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let per_word: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT word, COUNT(*) FROM search_blocks, unnest(entries) AS e \
+         WHERE word IN ('alpha', 'gamma', 'shared') GROUP BY word ORDER BY word",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_word,
+        [
+            ("alpha".to_owned(), 8),
+            ("gamma".to_owned(), 8),
+            ("shared".to_owned(), 16)
+        ]
+    );
+}
+
 /// Broad searches (past the point where PostgreSQL scores matches from `search_blocks` and
 /// walks the downloads index) rank exactly as the in-memory store does, with filters too.
 #[tokio::test]
