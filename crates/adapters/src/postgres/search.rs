@@ -6,8 +6,9 @@
 //! 6–11 ms before any ranking. `search_blocks` holds, for each word and each block of
 //! 1,024 skill numbers, one array of the skills holding the word with the fields it is in:
 //! one term's matches, and where they are found, come from a short index range scan (a
-//! row per block, not per match). So a one-term search scores from those lists in Rust; several terms, or other filters, go through the GIN index, which
-//! intersects the terms inside the index, and score the few matches from their fields.
+//! row per block, not per match). So a one-term search scores from those lists in Rust;
+//! several terms, or other filters, go through the GIN index, which intersects the terms
+//! inside the index, and score the few matches from their fields.
 //! Then the page's rows are picked from the score groups it covers, each in download order:
 //! a large group by walking the downloads index (which holds each skill's number) and
 //! keeping its members, a small one by looking its rows up and sorting them. Only the
