@@ -1,8 +1,8 @@
 //! [`PostgresStore`]: the production store. Every cross-replica invariant lives in the
 //! database: unique keys for skills, versions and ratings; row locks (`FOR UPDATE`) where a
 //! write reads before it writes. Search reads words split in Rust by the shared rule, kept
-//! in a `tsvector` column with a GIN index and in a btree of (word, skill) rows
-//! (`search.rs`).
+//! in a `tsvector` column with a GIN index and in arrays of each word's skills
+//! (`search_blocks`, see `search.rs`).
 
 mod search;
 pub mod testing;

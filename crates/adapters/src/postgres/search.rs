@@ -6,7 +6,7 @@
 //! 6–11 ms before any ranking. `search_blocks` holds, for each word and each block of
 //! 1,024 skill numbers, one array of the skills holding the word with the fields it is in:
 //! one term's matches, and where they are found, come from a short index range scan (a
-//! row per block, not per match). So a one-term search scores from those lists in Rust;
+//! row per block for each word the term starts, not a row per match). So a one-term search scores from those lists in Rust;
 //! several terms, or other filters, go through the GIN index, which intersects the terms
 //! inside the index, and score the few matches from their fields.
 //! Then the page's rows are picked from the score groups it covers, each in download order:
@@ -48,17 +48,45 @@ fn decode_entry(entry: i64) -> (i64, i16) {
     (entry >> 3, i16::try_from(entry & 7).unwrap_or(0))
 }
 
-/// The block rows a skill's write changes: every word it holds now or held before (`old`),
-/// in word order, each with the skill's new entry, or 0 where it no longer holds the word.
-fn block_changes(seq: i64, words: &[(String, i16)], old: &[String]) -> (Vec<String>, Vec<i64>) {
-    let mut changes: BTreeMap<&str, i64> = old.iter().map(|word| (word.as_str(), 0)).collect();
+/// The block rows a skill's write changes, in word order: each word it holds now with
+/// other fields than before (`old`), with the skill's new entry, and each word it no
+/// longer holds, with 0. Words held in the same fields as before are left alone.
+fn block_changes(
+    seq: i64,
+    words: &[(String, i16)],
+    old: &[(String, i16)],
+) -> (Vec<String>, Vec<i64>) {
+    let mut changes: BTreeMap<&str, i64> = old.iter().map(|(word, _)| (word.as_str(), 0)).collect();
     for (word, fields) in words {
-        changes.insert(word, encode_entry(seq, *fields));
+        if old
+            .iter()
+            .any(|(held, before)| held == word && before == fields)
+        {
+            changes.remove(word.as_str());
+        } else {
+            changes.insert(word, encode_entry(seq, *fields));
+        }
     }
     changes
         .into_iter()
         .map(|(word, entry)| (word.to_owned(), entry))
         .unzip()
+}
+
+/// A word of the vector being replaced, as `write_words` reads it (`pdf ABC`: the word,
+/// a space, the weights of its positions), with its fields; `None` if it is not that.
+fn old_word(held: &str) -> Option<(String, i16)> {
+    let (word, weights) = held.rsplit_once(' ')?;
+    let fields = weights.chars().fold(0, |fields, weight| {
+        fields
+            | match weight {
+                'A' => 1,
+                'B' => 2,
+                'C' => 4,
+                _ => 0,
+            }
+    });
+    Some((word.to_owned(), fields))
 }
 
 /// Each term's range of indexed words, as starts and ends. A term is letters and digits, so
@@ -135,7 +163,7 @@ fn spelled_term(term: &str, words: &[String]) -> String {
 
 impl PostgresStore {
     /// Writes a skill's words to `search_blocks` and `search_vector`, replacing what was
-    /// there, inside the caller's transaction.
+    /// there, inside the caller's transaction (which holds the skill's row).
     pub(super) async fn write_words(
         tx: &mut Transaction<'_, Postgres>,
         seq: i64,
@@ -143,49 +171,54 @@ impl PostgresStore {
         fields: &SearchFields,
     ) -> Result<(), StoreError> {
         let (words, vector) = skill_words(name, fields);
-        // The words the skill held before are those of the vector being replaced.
-        let (old,): (Option<Vec<String>>,) = sqlx::query_as(
+        // What the skill held before is in the vector being replaced: each word with the
+        // weights of its positions (`A` name, `B` tags, `C` description), as `word ABC`.
+        let (old,): (Vec<String>,) = sqlx::query_as(
             "UPDATE skills s SET search_vector = $1::tsvector \
              FROM (SELECT seq, search_vector FROM skills WHERE seq = $2 FOR UPDATE) o \
-             WHERE s.seq = o.seq RETURNING tsvector_to_array(o.search_vector)",
+             WHERE s.seq = o.seq RETURNING ARRAY(\
+                 SELECT v.lexeme || ' ' || coalesce(array_to_string(v.weights, ''), '') \
+                 FROM unnest(o.search_vector) AS v)",
         )
         .bind(vector)
         .bind(seq)
         .fetch_one(&mut **tx)
         .await
         .map_err(unavailable)?;
-        let (words, entries) = block_changes(seq, &words, &old.unwrap_or_default());
-        if words.is_empty() {
+        let old: Vec<(String, i16)> = old.iter().filter_map(|held| old_word(held)).collect();
+        let (changed, entries) = block_changes(seq, &words, &old);
+        if changed.is_empty() {
             return Ok(());
         }
-        // In word order, so two writers changing the same rows never deadlock.
+        // In word order, so two writers changing the same rows never deadlock: a write
+        // only touches rows of its skill's block.
         sqlx::query(
             "INSERT INTO search_blocks (word, block, entries) \
              SELECT w.word, $1, CASE WHEN w.entry = 0 THEN '{}'::bigint[] ELSE ARRAY[w.entry] END \
              FROM unnest($2::text[], $3::bigint[]) AS w(word, entry) \
              ON CONFLICT (word, block) DO UPDATE SET entries = ARRAY(\
                  SELECT e FROM unnest(search_blocks.entries) AS e WHERE e >> 3 <> $4 \
-                 UNION SELECT unnest(EXCLUDED.entries) ORDER BY 1)",
+                 UNION ALL SELECT unnest(EXCLUDED.entries) ORDER BY 1)",
         )
         .bind(seq >> BLOCK_BITS)
-        .bind(&words)
+        .bind(&changed)
         .bind(&entries)
         .bind(seq)
         .execute(&mut **tx)
         .await
         .map_err(unavailable)?;
-        let added: Vec<&String> = words
+        let held: Vec<&String> = changed
             .iter()
             .zip(&entries)
             .filter(|(_, entry)| **entry != 0)
             .map(|(word, _)| word)
             .collect();
-        if !added.is_empty() {
+        if !held.is_empty() {
             sqlx::query(
                 "INSERT INTO search_vocabulary (word) SELECT unnest($1::text[]) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(added)
+            .bind(held)
             .execute(&mut **tx)
             .await
             .map_err(unavailable)?;
@@ -193,31 +226,48 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Fills in the words of skills written before `search_words` existed, a batch at a
-    /// time. Run after migrating.
+    /// Fills in the words of skills written before the store kept its own (a NULL
+    /// `search_vector`). Run after migrating, while other replicas may be writing: each
+    /// skill gets a transaction of its own that locks its row first, as every write does,
+    /// so the two never wait on each other in a cycle; a skill written since it was listed
+    /// is left as it is. The commits don't wait for the disk: one lost in a crash leaves
+    /// the vector NULL, to be filled in on the next open.
     pub(super) async fn backfill_words(&self) -> Result<(), StoreError> {
         loop {
-            let rows: Vec<(i64, String, Option<String>, String, String)> = sqlx::query_as(
-                "SELECT seq, name, latest_version, tags, description FROM skills \
-                 WHERE search_vector IS NULL ORDER BY seq LIMIT 500",
+            let seqs: Vec<i64> = sqlx::query_scalar(
+                "SELECT seq FROM skills WHERE search_vector IS NULL ORDER BY seq LIMIT 500",
             )
             .fetch_all(&self.writer)
             .await
             .map_err(unavailable)?;
-            if rows.is_empty() {
+            if seqs.is_empty() {
                 return Ok(());
             }
-            let mut tx = self.writer.begin().await.map_err(unavailable)?;
-            for (seq, name, latest_version, tags, description) in rows {
-                let fields = SearchFields {
-                    latest_version,
-                    description,
-                    tags,
-                    updated_at: 0,
-                };
-                Self::write_words(&mut tx, seq, &name, &fields).await?;
+            for seq in seqs {
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                let row: Option<(String, Option<String>, String, String)> = sqlx::query_as(
+                    "SELECT name, latest_version, tags, description FROM skills \
+                     WHERE seq = $1 AND search_vector IS NULL FOR UPDATE",
+                )
+                .bind(seq)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                if let Some((name, latest_version, tags, description)) = row {
+                    let fields = SearchFields {
+                        latest_version,
+                        description,
+                        tags,
+                        updated_at: 0,
+                    };
+                    Self::write_words(&mut tx, seq, &name, &fields).await?;
+                }
+                tx.commit().await.map_err(unavailable)?;
             }
-            tx.commit().await.map_err(unavailable)?;
         }
     }
 
@@ -456,16 +506,28 @@ mod tests {
     fn block_entries_hold_the_skill_and_its_fields() {
         assert_eq!(decode_entry(encode_entry(70_000, 5)), (70_000, 5));
         assert_eq!(encode_entry(1, 1), 9);
-        let words = vec![("forms".to_owned(), 4), ("pdf".to_owned(), 3)];
-        // `tools` is gone, `pdf` changes its fields, `forms` is new.
-        let old = vec!["pdf".to_owned(), "tools".to_owned()];
+        let words = vec![
+            ("forms".to_owned(), 4),
+            ("pdf".to_owned(), 3),
+            ("tools".to_owned(), 1),
+        ];
+        // `fill` is gone, `pdf` changes its fields, `forms` is new, `tools` is unchanged.
+        let old = vec![
+            ("fill".to_owned(), 4),
+            ("pdf".to_owned(), 1),
+            ("tools".to_owned(), 1),
+        ];
         assert_eq!(
             block_changes(2, &words, &old),
             (
-                vec!["forms".to_owned(), "pdf".to_owned(), "tools".to_owned()],
-                vec![20, 19, 0]
+                vec!["fill".to_owned(), "forms".to_owned(), "pdf".to_owned()],
+                vec![0, 20, 19]
             )
         );
+        assert_eq!(block_changes(2, &words, &words), (Vec::new(), Vec::new()));
+        assert_eq!(old_word("pdf ABC"), Some(("pdf".to_owned(), 7)));
+        assert_eq!(old_word("forms C"), Some(("forms".to_owned(), 4)));
+        assert_eq!(old_word("pdf"), None);
         assert_eq!(block_changes(2, &[], &[]), (Vec::new(), Vec::new()));
     }
 

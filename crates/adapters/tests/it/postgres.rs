@@ -34,22 +34,27 @@ fn write_new(skill: &str, content: &str) -> VersionWrite {
     }
 }
 
-/// 16 tasks, each with its own connection pool (as separate replicas would have), publish
-/// one (skill, version): exactly one creates; same-digest callers see unchanged,
-/// other-digest callers see conflict; no duplicate rows.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_publishes_of_one_version_create_once() {
-    let url = support::fresh_database().await;
+/// Sixteen stores over the database at `url`, each with one connection of its own (as
+/// separate replicas would have).
+async fn sixteen_stores(url: &str) -> Vec<Arc<PostgresStore>> {
     let config = PostgresConfig {
         max_connections: 1,
         ..PostgresConfig::default()
     };
     let mut stores = Vec::new();
     for _ in 0..16 {
-        stores.push(Arc::new(
-            PostgresStore::connect(&url, config).await.unwrap(),
-        ));
+        stores.push(Arc::new(PostgresStore::connect(url, config).await.unwrap()));
     }
+    stores
+}
+
+/// 16 tasks, each with its own connection pool (as separate replicas would have), publish
+/// one (skill, version): exactly one creates; same-digest callers see unchanged,
+/// other-digest callers see conflict; no duplicate rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_publishes_of_one_version_create_once() {
+    let url = support::fresh_database().await;
+    let stores = sixteen_stores(&url).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(16));
     let mut tasks = Vec::new();
     for (i, store) in stores.iter().enumerate() {
@@ -242,16 +247,7 @@ async fn ratings_through_two_pools_stay_one_per_user() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_of_shared_words_all_land() {
     let url = support::fresh_database().await;
-    let config = PostgresConfig {
-        max_connections: 1,
-        ..PostgresConfig::default()
-    };
-    let mut stores = Vec::new();
-    for _ in 0..16 {
-        stores.push(Arc::new(
-            PostgresStore::connect(&url, config).await.unwrap(),
-        ));
-    }
+    let stores = sixteen_stores(&url).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(16));
     let mut tasks = Vec::new();
     for (i, store) in stores.iter().enumerate() {
@@ -307,6 +303,74 @@ async fn concurrent_writers_of_shared_words_all_land() {
             ("shared".to_owned(), 16)
         ]
     );
+}
+
+/// A write that leaves a skill's words as they were (yanking a version that is not the
+/// latest) rewrites none of its block rows, so it never waits on other writers of them;
+/// one that changes a word's fields rewrites that word's row only.
+#[tokio::test]
+async fn unchanged_words_leave_their_blocks_alone() {
+    use skillreg_testkit::contract::skill_store::{add_version, create_skill};
+    let url = support::fresh_database().await;
+    let store = PostgresStore::connect(&url, PostgresConfig::default())
+        .await
+        .unwrap();
+    let skill = create_skill(
+        &store,
+        "acme/pdf-tools",
+        new_version("1.0.0", "a", "Fill PDF forms", &["pdf"], 0),
+    )
+    .await;
+    add_version(
+        &store,
+        &skill,
+        new_version("1.1.0", "b", "Fill PDF forms", &["pdf"], 1),
+    )
+    .await
+    .unwrap();
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    // Each row's version: a rewrite gives it a new `xmin`.
+    let versions = async || -> Vec<(String, String)> {
+        sqlx::query_as("SELECT word, xmin::text FROM search_blocks ORDER BY word")
+            .fetch_all(&admin)
+            .await
+            .unwrap()
+    };
+    let before = versions().await;
+    assert_eq!(before.len(), 4, "{before:?}");
+    let audit = skillreg_core::model::AuditEntry {
+        actor: "alice".parse().unwrap(),
+        action: "yank".into(),
+        target: "acme/pdf-tools@1.0.0".into(),
+        at: skillreg_core::model::Timestamp::from_unix_millis(2),
+    };
+    assert!(
+        store
+            .set_yanked(&skill.uid, &"1.0.0".parse().unwrap(), true, &audit)
+            .await
+            .unwrap()
+    );
+    assert_eq!(versions().await, before, "yanking an older version");
+
+    // `forms` moves from the description to the tags as well.
+    add_version(
+        &store,
+        &skill,
+        new_version("1.2.0", "c", "Fill PDF forms", &["pdf", "forms"], 3),
+    )
+    .await
+    .unwrap();
+    let after = versions().await;
+    let changed: Vec<&str> = after
+        .iter()
+        .zip(&before)
+        .filter(|(now, then)| now != then)
+        .map(|(now, _)| now.0.as_str())
+        .collect();
+    assert_eq!(changed, ["forms"]);
+    let mut tagged = support::search_for("forms");
+    tagged.tags = vec!["forms".to_owned()];
+    assert_eq!(store.search(&tagged).await.unwrap().total, 1);
 }
 
 /// Broad searches (past the point where PostgreSQL scores matches from `search_blocks` and
