@@ -187,32 +187,50 @@ impl PostgresStore {
         .map_err(unavailable)?;
         let old: Vec<(String, i16)> = old.iter().filter_map(|held| old_word(held)).collect();
         let (changed, entries) = block_changes(seq, &words, &old);
-        if changed.is_empty() {
+        Self::write_blocks(tx, seq >> BLOCK_BITS, &[seq], &changed, &entries).await
+    }
+
+    /// Rewrites the rows of `block` for `words` (sorted), each paired with an entry of one
+    /// of the skills `seqs` (0 for none): each row loses the entries of those skills it had
+    /// and gains the new ones. Then adds the words held to the vocabulary.
+    ///
+    /// Rows are locked in word order, and a write only touches rows of one block, after
+    /// the rows of the skills it writes: so two writers changing the same rows wait for
+    /// each other but never deadlock.
+    async fn write_blocks(
+        tx: &mut Transaction<'_, Postgres>,
+        block: i64,
+        seqs: &[i64],
+        words: &[String],
+        entries: &[i64],
+    ) -> Result<(), StoreError> {
+        if words.is_empty() {
             return Ok(());
         }
-        // In word order, so two writers changing the same rows never deadlock: a write
-        // only touches rows of its skill's block.
         sqlx::query(
             "INSERT INTO search_blocks (word, block, entries) \
-             SELECT w.word, $1, CASE WHEN w.entry = 0 THEN '{}'::bigint[] ELSE ARRAY[w.entry] END \
+             SELECT w.word, $1, \
+                 coalesce(array_agg(w.entry ORDER BY w.entry) FILTER (WHERE w.entry <> 0), '{}') \
              FROM unnest($2::text[], $3::bigint[]) AS w(word, entry) \
+             GROUP BY w.word ORDER BY w.word \
              ON CONFLICT (word, block) DO UPDATE SET entries = ARRAY(\
-                 SELECT e FROM unnest(search_blocks.entries) AS e WHERE e >> 3 <> $4 \
+                 SELECT e FROM unnest(search_blocks.entries) AS e WHERE e >> 3 <> ALL($4) \
                  UNION ALL SELECT unnest(EXCLUDED.entries) ORDER BY 1)",
         )
-        .bind(seq >> BLOCK_BITS)
-        .bind(&changed)
-        .bind(&entries)
-        .bind(seq)
+        .bind(block)
+        .bind(words)
+        .bind(entries)
+        .bind(seqs)
         .execute(&mut **tx)
         .await
         .map_err(unavailable)?;
-        let held: Vec<&String> = changed
+        let mut held: Vec<&String> = words
             .iter()
-            .zip(&entries)
+            .zip(entries)
             .filter(|(_, entry)| **entry != 0)
             .map(|(word, _)| word)
             .collect();
+        held.dedup();
         if !held.is_empty() {
             sqlx::query(
                 "INSERT INTO search_vocabulary (word) SELECT unnest($1::text[]) \
@@ -227,15 +245,16 @@ impl PostgresStore {
     }
 
     /// Fills in the words of skills written before the store kept its own (a NULL
-    /// `search_vector`). Run after migrating, while other replicas may be writing: each
-    /// skill gets a transaction of its own that locks its row first, as every write does,
-    /// so the two never wait on each other in a cycle; a skill written since it was listed
-    /// is left as it is. The commits don't wait for the disk: one lost in a crash leaves
-    /// the vector NULL, to be filled in on the next open.
+    /// `search_vector`). Run after migrating, while other replicas may be writing: a
+    /// transaction per block of skill numbers locks its skills' rows, then writes their
+    /// words to that block's rows in word order, as a single write does (so the two never
+    /// wait on each other in a cycle); a skill written since it was listed is left as it
+    /// is. The commits don't wait for the disk: one lost in a crash leaves the vectors
+    /// NULL, to be filled in on the next open.
     pub(super) async fn backfill_words(&self) -> Result<(), StoreError> {
         loop {
             let seqs: Vec<i64> = sqlx::query_scalar(
-                "SELECT seq FROM skills WHERE search_vector IS NULL ORDER BY seq LIMIT 500",
+                "SELECT seq FROM skills WHERE search_vector IS NULL ORDER BY seq LIMIT 2000",
             )
             .fetch_all(&self.writer)
             .await
@@ -243,32 +262,62 @@ impl PostgresStore {
             if seqs.is_empty() {
                 return Ok(());
             }
-            for seq in seqs {
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                sqlx::query("SET LOCAL synchronous_commit = off")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                let row: Option<(String, Option<String>, String, String)> = sqlx::query_as(
-                    "SELECT name, latest_version, tags, description FROM skills \
-                     WHERE seq = $1 AND search_vector IS NULL FOR UPDATE",
-                )
-                .bind(seq)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                if let Some((name, latest_version, tags, description)) = row {
-                    let fields = SearchFields {
-                        latest_version,
-                        description,
-                        tags,
-                        updated_at: 0,
-                    };
-                    Self::write_words(&mut tx, seq, &name, &fields).await?;
-                }
-                tx.commit().await.map_err(unavailable)?;
+            for block in seqs.chunk_by(|a, b| a >> BLOCK_BITS == b >> BLOCK_BITS) {
+                self.backfill_block(block).await?;
             }
         }
+    }
+
+    /// Fills in the words of `seqs` (skills of one block), in one transaction.
+    async fn backfill_block(&self, seqs: &[i64]) -> Result<(), StoreError> {
+        let Some(first) = seqs.first() else {
+            return Ok(());
+        };
+        let mut tx = self.writer.begin().await.map_err(unavailable)?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        let rows: Vec<(i64, String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT seq, name, latest_version, tags, description FROM skills \
+             WHERE seq = ANY($1) AND search_vector IS NULL ORDER BY seq FOR UPDATE",
+        )
+        .bind(seqs)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let mut filled = Vec::with_capacity(rows.len());
+        let mut vectors = Vec::with_capacity(rows.len());
+        let mut pairs = Vec::new();
+        for (seq, name, latest_version, tags, description) in rows {
+            let fields = SearchFields {
+                latest_version,
+                description,
+                tags,
+                updated_at: 0,
+            };
+            let (words, vector) = skill_words(&name, &fields);
+            pairs.extend(
+                words
+                    .into_iter()
+                    .map(|(word, found)| (word, encode_entry(seq, found))),
+            );
+            filled.push(seq);
+            vectors.push(vector);
+        }
+        sqlx::query(
+            "UPDATE skills SET search_vector = v.vector::tsvector \
+             FROM unnest($1::bigint[], $2::text[]) AS v(seq, vector) WHERE skills.seq = v.seq",
+        )
+        .bind(&filled)
+        .bind(&vectors)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        pairs.sort_unstable();
+        let (words, entries): (Vec<String>, Vec<i64>) = pairs.into_iter().unzip();
+        Self::write_blocks(&mut tx, first >> BLOCK_BITS, &filled, &words, &entries).await?;
+        tx.commit().await.map_err(unavailable)
     }
 
     /// One page of a relevance search for `terms` (not empty) and its total, among skills
