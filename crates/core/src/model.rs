@@ -472,6 +472,14 @@ pub struct SearchQuery {
     pub trending_since: Timestamp,
 }
 
+impl SearchQuery {
+    /// Whether the query narrows skills by anything besides its text: tags, a namespace
+    /// or a minimum rating.
+    pub fn has_filters(&self) -> bool {
+        self.namespace.is_some() || !self.tags.is_empty() || self.min_rating.is_some()
+    }
+}
+
 /// One skill in a search result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {

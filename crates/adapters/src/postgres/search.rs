@@ -22,17 +22,13 @@ use sqlx::{Postgres, QueryBuilder, Transaction};
 
 use super::PostgresStore;
 use crate::sql::ranking::{
-    FIELD_COLUMNS, FieldRow, Ranked, field_words, indexed_word, lists_from_fields, page_slices,
-    prefix_end, rank_fields, walk_downloads,
+    FIELD_COLUMNS, FIELDS_LIMIT, FieldRow, Ranked, field_words, indexed_word, lists_from_fields,
+    page_slices, prefix_end, rank_fields, walk_downloads,
 };
 use crate::sql::rows::HitRow;
 use crate::sql::{
     HIT_COLUMNS, SearchFields, folded_query, push_filters, push_hit_source, unavailable,
 };
-
-/// Up to how many matches of several terms are scored from their fields (read through the
-/// GIN index) rather than from each term's lists: past it, the lists cost less.
-const FIELDS_LIMIT: usize = 1000;
 
 /// How many low bits of a skill's number its position in a block takes: a block holds
 /// the entries of 1,024 consecutive skill numbers.
@@ -331,8 +327,7 @@ impl PostgresStore {
         offset: u64,
         skills: i64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
-        let filtered =
-            query.namespace.is_some() || !query.tags.is_empty() || query.min_rating.is_some();
+        let filtered = query.has_filters();
         let ranked = if terms.len() == 1 && !filtered {
             self.ranked_by_lists(query, terms, bound).await?
         } else {

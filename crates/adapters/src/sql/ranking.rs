@@ -158,6 +158,12 @@ pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
+/// Up to how many matches of an unfiltered search are scored from their fields rather
+/// than from each term's lists: reading a match's fields costs about as much as listing it
+/// for each field, and the lists of a term found everywhere cost more than the few
+/// matches of several terms together.
+pub(crate) const FIELDS_LIMIT: usize = 1000;
+
 /// What a search selects to score matches from their fields: [`FieldRow`]s.
 pub(crate) const FIELD_COLUMNS: &str =
     "SELECT s.seq, s.name, s.tags, s.description, s.name_key FROM skills s";

@@ -16,7 +16,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteStore;
 use crate::sql::ranking::{
-    FIELD_COLUMNS, FieldRow, Ranked, json_rows, page_slices, parse_rows, rank_fields,
+    FIELD_COLUMNS, FIELDS_LIMIT, FieldRow, Ranked, json_rows, page_slices, parse_rows, rank_fields,
     walk_downloads,
 };
 use crate::sql::rows::HitRow;
@@ -37,8 +37,7 @@ impl SqliteStore {
         offset: u64,
         skills: i64,
     ) -> Result<(Vec<HitRow>, u64), StoreError> {
-        let filtered =
-            query.namespace.is_some() || !query.tags.is_empty() || query.min_rating.is_some();
+        let filtered = query.has_filters();
         // One term's lists are its matches three times over, no dearer than reading them.
         let ranked = if terms.len() == 1 && !filtered {
             self.ranked_by_lists(query, terms, bound).await?
@@ -177,11 +176,6 @@ impl SqliteStore {
         Ok(Ranked::score(&fields, &exact, bound))
     }
 }
-
-/// Up to how many matches are scored from their fields rather than from the index's
-/// lists: reading a match costs about as much as listing it in three columns, and lists
-/// of a term found everywhere cost more than the few matches of several terms together.
-const FIELDS_LIMIT: usize = 1000;
 
 /// The FTS5 expression matching every term as a word prefix in any column. Terms hold
 /// letters and digits only, so quoting them is enough.
