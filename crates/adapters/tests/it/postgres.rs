@@ -48,6 +48,33 @@ async fn sixteen_stores(url: &str) -> Vec<Arc<PostgresStore>> {
     stores
 }
 
+/// Runs `task` once per store, each in a task of its own, all released at once; returns
+/// what each returned, in store order.
+async fn all_at_once<T, F, Fut>(stores: &[Arc<PostgresStore>], task: F) -> Vec<T>
+where
+    F: Fn(usize, Arc<PostgresStore>) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(stores.len()));
+    let tasks: Vec<_> = stores
+        .iter()
+        .enumerate()
+        .map(|(i, store)| {
+            let (barrier, work) = (Arc::clone(&barrier), task(i, Arc::clone(store)));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
 /// 16 tasks, each with its own connection pool (as separate replicas would have), publish
 /// one (skill, version): exactly one creates; same-digest callers see unchanged,
 /// other-digest callers see conflict; no duplicate rows.
@@ -55,46 +82,37 @@ async fn sixteen_stores(url: &str) -> Vec<Arc<PostgresStore>> {
 async fn concurrent_publishes_of_one_version_create_once() {
     let url = support::fresh_database().await;
     let stores = sixteen_stores(&url).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(16));
-    let mut tasks = Vec::new();
-    for (i, store) in stores.iter().enumerate() {
-        let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
+    let outcomes = all_at_once(&stores, |i, store| async move {
         let content = if i % 4 == 0 { "other" } else { "same" };
-        tasks.push(tokio::spawn(async move {
-            let mut write = write_new("acme/pdf", content);
-            // Each task gets its own uid, as each replica would.
-            if let SkillTarget::New(record) = &mut write.target {
-                record.uid = format!("uid-{i}").parse().unwrap();
-            }
-            barrier.wait().await;
-            let result = store.write_version(&write).await;
-            // What the use case does next: read back and let core decide.
-            match result {
-                Ok(()) => "created",
-                Err(StoreError::SkillExists { .. } | StoreError::VersionExists { .. }) => {
-                    let skill = store
-                        .skill(&"acme/pdf".parse().unwrap())
-                        .await
-                        .unwrap()
-                        .unwrap();
-                    let stored = store
-                        .version(&skill.uid, &"1.0.0".parse().unwrap())
-                        .await
-                        .unwrap();
-                    match decide_publish(stored.as_ref(), &write.version.archive_digest) {
-                        PublishDecision::Unchanged => "unchanged",
-                        PublishDecision::Conflict { .. } => "conflict",
-                        PublishDecision::Create => "create after a refusal",
-                    }
+        let mut write = write_new("acme/pdf", content);
+        // Each task gets its own uid, as each replica would.
+        if let SkillTarget::New(record) = &mut write.target {
+            record.uid = format!("uid-{i}").parse().unwrap();
+        }
+        let result = store.write_version(&write).await;
+        // What the use case does next: read back and let core decide.
+        match result {
+            Ok(()) => "created",
+            Err(StoreError::SkillExists { .. } | StoreError::VersionExists { .. }) => {
+                let skill = store
+                    .skill(&"acme/pdf".parse().unwrap())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let stored = store
+                    .version(&skill.uid, &"1.0.0".parse().unwrap())
+                    .await
+                    .unwrap();
+                match decide_publish(stored.as_ref(), &write.version.archive_digest) {
+                    PublishDecision::Unchanged => "unchanged",
+                    PublishDecision::Conflict { .. } => "conflict",
+                    PublishDecision::Create => "create after a refusal",
                 }
-                Err(other) => panic!("unexpected error: {other}"),
             }
-        }));
-    }
-    let mut outcomes = Vec::new();
-    for task in tasks {
-        outcomes.push(task.await.unwrap());
-    }
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    })
+    .await;
     assert_eq!(
         outcomes.iter().filter(|o| **o == "created").count(),
         1,
@@ -248,34 +266,26 @@ async fn ratings_through_two_pools_stay_one_per_user() {
 async fn concurrent_writers_of_shared_words_all_land() {
     let url = support::fresh_database().await;
     let stores = sixteen_stores(&url).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(16));
-    let mut tasks = Vec::new();
-    for (i, store) in stores.iter().enumerate() {
-        let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
-        tasks.push(tokio::spawn(async move {
-            use skillreg_testkit::contract::skill_store::{add_version, create_skill};
-            barrier.wait().await;
-            let name = format!("acme/shared-{i}");
-            let first = new_version("1.0.0", "a", "Shared alpha beta words", &["shared"], 0);
-            let skill = create_skill(store.as_ref(), &name, first).await;
-            // Every other writer drops `alpha` and `beta` for `gamma`.
-            let words = if i % 2 == 0 {
-                "Shared gamma words"
-            } else {
-                "Shared alpha beta words, again"
-            };
-            add_version(
-                store.as_ref(),
-                &skill,
-                new_version("2.0.0", "b", words, &["shared"], 1),
-            )
-            .await
-            .unwrap();
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
+    all_at_once(&stores, |i, store| async move {
+        use skillreg_testkit::contract::skill_store::{add_version, create_skill};
+        let name = format!("acme/shared-{i}");
+        let first = new_version("1.0.0", "a", "Shared alpha beta words", &["shared"], 0);
+        let skill = create_skill(store.as_ref(), &name, first).await;
+        // Every other writer drops `alpha` and `beta` for `gamma`.
+        let words = if i % 2 == 0 {
+            "Shared gamma words"
+        } else {
+            "Shared alpha beta words, again"
+        };
+        add_version(
+            store.as_ref(),
+            &skill,
+            new_version("2.0.0", "b", words, &["shared"], 1),
+        )
+        .await
+        .unwrap();
+    })
+    .await;
     let store = &stores[0];
     for (text, total) in [
         ("shared", 16),
