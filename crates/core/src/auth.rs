@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::identity::{IdentityError, Namespace, string_forms};
-use crate::model::{NamespaceRecord, Scope, SkillRecord, TokenRecord, UserId};
+use crate::model::{NamespaceRecord, Role, Scope, SkillRecord, TokenRecord, UserId};
 
 /// Which namespaces a token may act in: `*` (all), `acme` (just that one), `acme/*` (that
 /// one and every namespace under it).
@@ -141,13 +141,25 @@ pub enum AccessError {
         /// Who registered it.
         owner: UserId,
     },
-    /// Only the creator may do this (overwrite by import).
-    #[error("only `{creator}`, who created `{skill}`, may overwrite it")]
-    NotCreator {
+    /// Only the skill's maintainers (its namespace's owners, and its creator while a
+    /// member) may change it.
+    #[error(
+        "`{user}` does not maintain `{skill}`: only the namespace's owners and the skill's \
+         creator (while a member) may change it"
+    )]
+    NotAMaintainer {
+        /// The user.
+        user: UserId,
         /// The skill.
         skill: String,
-        /// Its creator.
-        creator: UserId,
+    },
+    /// Only the namespace's owners may change its members.
+    #[error("`{user}` is not an owner of namespace `{namespace}`")]
+    NotAnOwner {
+        /// The user.
+        user: UserId,
+        /// The namespace.
+        namespace: Namespace,
     },
 }
 
@@ -198,12 +210,28 @@ pub fn check_publish_namespace(
     }
 }
 
-/// What acting on an existing skill (yank, deprecate) needs: the scope, a token covering
-/// the namespace, and membership of it (or being its creator).
+/// Whether `user` maintains `skill`: the namespace's owners, and the skill's creator for as
+/// long as they are a member of the namespace. Maintainers alone publish new versions,
+/// overwrite by import, yank and deprecate; a right ends with the membership it came from.
+pub fn is_maintainer(
+    user: &UserId,
+    skill: &SkillRecord,
+    namespace: Option<&NamespaceRecord>,
+) -> bool {
+    match namespace.and_then(|record| record.role_of(user)) {
+        Some(Role::Owner) => true,
+        Some(Role::Member) => &skill.created_by == user,
+        None => false,
+    }
+}
+
+/// What changing an existing skill (a new version, an overwrite, a yank, a deprecation)
+/// needs: the scope, a token covering the namespace, and being a maintainer of the skill
+/// ([`is_maintainer`]) or an admin.
 ///
 /// # Errors
 /// The first [`AccessError`] that applies.
-pub fn check_manage_skill(
+pub fn check_change_skill(
     actor: &Actor,
     scope: Scope,
     skill: &SkillRecord,
@@ -216,13 +244,12 @@ pub fn check_manage_skill(
             namespace: ns.clone(),
         });
     }
-    let member = namespace.is_some_and(|record| record.role_of(actor.user()).is_some());
-    if actor.is_admin() || member || &skill.created_by == actor.user() {
+    if actor.is_admin() || is_maintainer(actor.user(), skill, namespace) {
         Ok(())
     } else {
-        Err(AccessError::NotAMember {
+        Err(AccessError::NotAMaintainer {
             user: actor.user().clone(),
-            namespace: ns.clone(),
+            skill: skill.id.to_string(),
         })
     }
 }
@@ -274,22 +301,56 @@ pub fn check_token_grant(
     Ok(())
 }
 
-/// What changing a namespace's members needs: being its owner, or an admin.
+/// What changing a namespace's members needs: the `namespace-admin` scope, a token whose
+/// patterns cover the namespace, and being its owner (or an admin). The user's role alone
+/// is not enough: a token made for publishing cannot hand the namespace to someone else.
 ///
 /// # Errors
-/// [`AccessError::NotAMember`] otherwise.
-pub fn check_namespace_owner(
+/// The first [`AccessError`] that applies.
+pub fn check_namespace_admin(
     actor: &Actor,
     namespace: &NamespaceRecord,
 ) -> Result<(), AccessError> {
-    if actor.is_admin() || namespace.role_of(actor.user()) == Some(crate::model::Role::Owner) {
+    require_scope(actor, Scope::NamespaceAdmin)?;
+    if !actor.may_act_in(&namespace.namespace) {
+        return Err(AccessError::NamespaceNotAllowed {
+            namespace: namespace.namespace.clone(),
+        });
+    }
+    if actor.is_admin() || namespace.role_of(actor.user()) == Some(Role::Owner) {
         Ok(())
     } else {
-        Err(AccessError::NotAMember {
+        Err(AccessError::NotAnOwner {
             user: actor.user().clone(),
             namespace: namespace.namespace.clone(),
         })
     }
+}
+
+/// What creating a namespace needs: `publish-new` (publishing creates one too) or
+/// `namespace-admin`; the rest is [`check_publish_namespace`].
+///
+/// # Errors
+/// [`AccessError::MissingScope`].
+pub fn check_create_namespace(actor: &Actor) -> Result<(), AccessError> {
+    if actor.has_scope(Scope::PublishNew) || actor.has_scope(Scope::NamespaceAdmin) {
+        Ok(())
+    } else {
+        Err(AccessError::MissingScope {
+            scope: Scope::NamespaceAdmin,
+        })
+    }
+}
+
+/// Whether `actor` may see and revoke `token`: with the `tokens` scope, a user's own tokens
+/// that grant no more than the actor's own token (the ones it could have made); an admin,
+/// any token of anyone.
+pub fn may_manage_token(actor: &Actor, token: &TokenRecord) -> bool {
+    if actor.is_admin() {
+        return true;
+    }
+    actor.has_scope(Scope::Tokens)
+        && check_token_grant(actor, &token.user, &token.scopes, &token.namespaces).is_ok()
 }
 
 impl fmt::Display for Actor {
@@ -303,7 +364,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{Role, Timestamp};
+    use crate::model::Timestamp;
 
     fn actor(user: &str, scopes: &[Scope], patterns: &[&str]) -> Actor {
         Actor::new(
@@ -404,5 +465,127 @@ mod tests {
             check_publish_namespace(&alice, &"admin".parse().unwrap(), None, None),
             Err(AccessError::Reserved { .. })
         ));
+    }
+
+    fn owned_ns(ns: &str, owners: &[&str], members: &[&str]) -> NamespaceRecord {
+        let mut record = ns_record(ns, members);
+        for owner in owners {
+            record.members.insert(owner.parse().unwrap(), Role::Owner);
+        }
+        record
+    }
+
+    #[test]
+    fn changing_members_needs_the_scope_a_covering_pattern_and_ownership() {
+        let elsewhere = owned_ns("elsewhere", &["alice"], &[]);
+        // The README's `ci` token: publish scopes, `acme/*`.
+        let ci = actor(
+            "alice",
+            &[Scope::PublishNew, Scope::PublishUpdate],
+            &["acme/*"],
+        );
+        assert!(matches!(
+            check_namespace_admin(&ci, &elsewhere),
+            Err(AccessError::MissingScope {
+                scope: Scope::NamespaceAdmin
+            })
+        ));
+        let no_scopes = actor("alice", &[], &["acme/*"]);
+        assert!(check_namespace_admin(&no_scopes, &elsewhere).is_err());
+        let admin_of_acme = actor("alice", &[Scope::NamespaceAdmin], &["acme/*"]);
+        assert!(matches!(
+            check_namespace_admin(&admin_of_acme, &elsewhere),
+            Err(AccessError::NamespaceNotAllowed { .. })
+        ));
+        let acme = owned_ns("acme/tools", &["alice"], &["bob"]);
+        assert_eq!(check_namespace_admin(&admin_of_acme, &acme), Ok(()));
+        let bob = actor("bob", &[Scope::NamespaceAdmin], &["*"]);
+        assert!(matches!(
+            check_namespace_admin(&bob, &acme),
+            Err(AccessError::NotAnOwner { .. })
+        ));
+        let root = actor("root", &[Scope::Admin], &[]);
+        assert_eq!(check_namespace_admin(&root, &acme), Ok(()));
+    }
+
+    fn skill_by(id: &str, creator: &str) -> SkillRecord {
+        SkillRecord {
+            uid: "s1".parse().unwrap(),
+            id: id.parse().unwrap(),
+            created_by: creator.parse().unwrap(),
+            created_at: Timestamp::default(),
+            deprecation: None,
+        }
+    }
+
+    #[test]
+    fn maintainers_are_owners_and_the_creator_while_a_member() {
+        let skill = skill_by("acme/pdf", "carol");
+        let user = |u: &str| u.parse::<UserId>().unwrap();
+        let ns = owned_ns("acme", &["olga"], &["carol", "mia"]);
+        assert!(is_maintainer(&user("olga"), &skill, Some(&ns)), "owner");
+        assert!(is_maintainer(&user("carol"), &skill, Some(&ns)), "creator");
+        assert!(
+            !is_maintainer(&user("mia"), &skill, Some(&ns)),
+            "another member"
+        );
+        let removed = owned_ns("acme", &["olga"], &["mia"]);
+        assert!(
+            !is_maintainer(&user("carol"), &skill, Some(&removed)),
+            "a creator removed from the namespace keeps nothing"
+        );
+        let mia = actor("mia", &[Scope::Yank, Scope::PublishUpdate], &["*"]);
+        assert!(matches!(
+            check_change_skill(&mia, Scope::Yank, &skill, Some(&ns)),
+            Err(AccessError::NotAMaintainer { .. })
+        ));
+        let carol = actor("carol", &[Scope::Yank], &["acme"]);
+        assert_eq!(
+            check_change_skill(&carol, Scope::Yank, &skill, Some(&ns)),
+            Ok(())
+        );
+        assert!(matches!(
+            check_change_skill(&carol, Scope::Yank, &skill, Some(&removed)),
+            Err(AccessError::NotAMaintainer { .. })
+        ));
+        assert!(matches!(
+            check_change_skill(&carol, Scope::PublishUpdate, &skill, Some(&ns)),
+            Err(AccessError::MissingScope { .. })
+        ));
+    }
+
+    fn token(user: &str, scopes: &[Scope], patterns: &[&str]) -> TokenRecord {
+        TokenRecord {
+            id: "tok-1".parse().unwrap(),
+            user: user.parse().unwrap(),
+            name: "t".to_owned(),
+            secret_digest: crate::Digest::of(b"x"),
+            scopes: scopes.to_vec(),
+            namespaces: patterns.iter().map(|p| p.parse().unwrap()).collect(),
+            created_at: Timestamp::default(),
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_token_manages_only_tokens_granting_no_more_than_itself() {
+        let ci = actor(
+            "alice",
+            &[Scope::PublishNew, Scope::PublishUpdate, Scope::Tokens],
+            &["acme/*"],
+        );
+        let admin_token = token("alice", &[Scope::Admin], &["*"]);
+        assert!(!may_manage_token(&ci, &admin_token));
+        let wider = token("alice", &[Scope::PublishNew], &["*"]);
+        assert!(!may_manage_token(&ci, &wider));
+        let narrower = token("alice", &[Scope::PublishNew], &["acme/tools"]);
+        assert!(may_manage_token(&ci, &narrower));
+        let without_scope = actor("alice", &[Scope::PublishNew], &["acme/*"]);
+        assert!(!may_manage_token(&without_scope, &narrower));
+        let someone_else = token("bob", &[], &["acme/tools"]);
+        assert!(!may_manage_token(&ci, &someone_else));
+        let root = actor("root", &[Scope::Admin], &["*"]);
+        assert!(may_manage_token(&root, &admin_token));
+        assert!(may_manage_token(&root, &someone_else));
     }
 }

@@ -101,7 +101,8 @@ pub struct SkillConflict {
     pub existing_skill_id: SkillId,
     /// Who created it.
     pub existing_created_by: UserId,
-    /// Whether the caller is its creator (and so may overwrite).
+    /// Whether the caller maintains it (its namespace's owners, its creator while a
+    /// member: see [`crate::auth::is_maintainer`]) and so may overwrite it.
     pub can_overwrite: bool,
 }
 
@@ -112,6 +113,8 @@ pub struct Occupant<'a> {
     pub skill: &'a SkillRecord,
     /// The content digest of its newest version, if it has one.
     pub latest_content_digest: Option<&'a Digest>,
+    /// Whether the caller maintains it ([`crate::auth::is_maintainer`]).
+    pub maintained_by_actor: bool,
 }
 
 /// One step of an import: what to do with the name being tried.
@@ -135,30 +138,30 @@ pub enum ImportStep {
 
 /// Decides one import step for the name being tried, given who holds it.
 ///
-/// Invariants (property-tested): a non-creator never gets [`ImportStep::Overwrite`];
-/// the same content from the creator is always [`ImportStep::Unchanged`].
+/// Invariants (property-tested): a caller who does not maintain the skill never gets
+/// [`ImportStep::Overwrite`]; the same content from a maintainer is always
+/// [`ImportStep::Unchanged`].
 pub fn decide_import(
     occupant: Option<Occupant<'_>>,
     incoming_content_digest: &Digest,
-    actor: &UserId,
     policy: ConflictPolicy,
 ) -> ImportStep {
     let Some(occupant) = occupant else {
         return ImportStep::Create;
     };
-    let is_creator = &occupant.skill.created_by == actor;
-    if is_creator && occupant.latest_content_digest == Some(incoming_content_digest) {
+    let maintainer = occupant.maintained_by_actor;
+    if maintainer && occupant.latest_content_digest == Some(incoming_content_digest) {
         return ImportStep::Unchanged;
     }
     let conflict = SkillConflict {
         existing_skill_id: occupant.skill.id.clone(),
         existing_created_by: occupant.skill.created_by.clone(),
-        can_overwrite: is_creator,
+        can_overwrite: maintainer,
     };
     match policy {
         ConflictPolicy::Fail => ImportStep::Conflict(conflict),
         ConflictPolicy::Skip => ImportStep::Skip(conflict),
-        ConflictPolicy::Overwrite if is_creator => ImportStep::Overwrite,
+        ConflictPolicy::Overwrite if maintainer => ImportStep::Overwrite,
         ConflictPolicy::Overwrite => ImportStep::Conflict(conflict),
         ConflictPolicy::Rename => ImportStep::TryNextName,
     }
@@ -278,40 +281,43 @@ mod tests {
     fn import_table() {
         let (a, b) = (Digest::of(b"a"), Digest::of(b"b"));
         let alice: UserId = "alice".parse().unwrap();
-        let bob: UserId = "bob".parse().unwrap();
         let owned = skill("alice");
-        let occupant = Some(Occupant {
-            skill: &owned,
-            latest_content_digest: Some(&a),
-        });
+        let occupant = |maintained_by_actor| {
+            Some(Occupant {
+                skill: &owned,
+                latest_content_digest: Some(&a),
+                maintained_by_actor,
+            })
+        };
+        let (for_maintainer, for_other) = (occupant(true), occupant(false));
         assert_eq!(
-            decide_import(None, &a, &bob, ConflictPolicy::Fail),
+            decide_import(None, &a, ConflictPolicy::Fail),
             ImportStep::Create
         );
         assert_eq!(
-            decide_import(occupant, &a, &alice, ConflictPolicy::Fail),
+            decide_import(for_maintainer, &a, ConflictPolicy::Fail),
             ImportStep::Unchanged
         );
         assert_eq!(
-            decide_import(occupant, &b, &alice, ConflictPolicy::Overwrite),
+            decide_import(for_maintainer, &b, ConflictPolicy::Overwrite),
             ImportStep::Overwrite
         );
         let ImportStep::Conflict(conflict) =
-            decide_import(occupant, &b, &bob, ConflictPolicy::Overwrite)
+            decide_import(for_other, &b, ConflictPolicy::Overwrite)
         else {
-            panic!("a non-creator must get a conflict");
+            panic!("someone who does not maintain the skill must get a conflict");
         };
         assert!(!conflict.can_overwrite);
         assert_eq!(conflict.existing_created_by, alice);
         assert!(
-            matches!(decide_import(occupant, &b, &alice, ConflictPolicy::Fail), ImportStep::Conflict(c) if c.can_overwrite)
+            matches!(decide_import(for_maintainer, &b, ConflictPolicy::Fail), ImportStep::Conflict(c) if c.can_overwrite)
         );
         assert!(matches!(
-            decide_import(occupant, &b, &bob, ConflictPolicy::Skip),
+            decide_import(for_other, &b, ConflictPolicy::Skip),
             ImportStep::Skip(_)
         ));
         assert_eq!(
-            decide_import(occupant, &a, &bob, ConflictPolicy::Rename),
+            decide_import(for_other, &a, ConflictPolicy::Rename),
             ImportStep::TryNextName
         );
     }

@@ -131,7 +131,7 @@ pub struct SkillRecord {
     pub uid: SkillUid,
     /// `namespace/name` as first published.
     pub id: SkillId,
-    /// Who created it; only they may overwrite it by import.
+    /// Who created it; a maintainer of it while a member of its namespace.
     pub created_by: UserId,
     /// When it was created.
     pub created_at: Timestamp,
@@ -231,19 +231,30 @@ pub enum Scope {
     Yank,
     /// Rate skills.
     Rate,
+    /// Change the members of namespaces the user owns (and create namespaces).
+    NamespaceAdmin,
+    /// List and revoke the user's tokens that grant no more than this one.
+    Tokens,
     /// Everything, everywhere.
     Admin,
 }
 
 impl Scope {
     /// Every scope, in a fixed order.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Scope::PublishNew,
         Scope::PublishUpdate,
         Scope::Yank,
         Scope::Rate,
+        Scope::NamespaceAdmin,
+        Scope::Tokens,
         Scope::Admin,
     ];
+
+    /// Every scope's wire name, comma-separated, for messages.
+    pub fn names() -> String {
+        Scope::ALL.map(Scope::as_str).join(", ")
+    }
 
     /// The scope's wire name.
     pub fn as_str(self) -> &'static str {
@@ -252,6 +263,8 @@ impl Scope {
             Scope::PublishUpdate => "publish-update",
             Scope::Yank => "yank",
             Scope::Rate => "rate",
+            Scope::NamespaceAdmin => "namespace-admin",
+            Scope::Tokens => "tokens",
             Scope::Admin => "admin",
         }
     }

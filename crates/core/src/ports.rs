@@ -55,6 +55,17 @@ pub enum StoreError {
     /// A token or publisher key with the same id or secret exists.
     #[error("{0} already exists")]
     Duplicate(String),
+    /// A member change would leave the namespace without an owner.
+    #[error("the change would leave namespace `{0}` without an owner")]
+    LastOwner(Namespace),
+    /// The owner making a member change is no longer an owner.
+    #[error("`{user}` is no longer an owner of namespace `{namespace}`")]
+    NotAnOwner {
+        /// The user.
+        user: UserId,
+        /// The namespace.
+        namespace: Namespace,
+    },
     /// The thing to change does not exist (a version to yank, a namespace to join).
     #[error("{0} not found")]
     Missing(String),
@@ -93,6 +104,22 @@ pub enum SkillTarget {
     },
 }
 
+/// A change to a namespace's members (see [`SkillStore::set_member`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberChange {
+    /// The namespace.
+    pub namespace: Namespace,
+    /// Whose membership changes.
+    pub user: UserId,
+    /// Their new role; `None` removes them.
+    pub role: Option<Role>,
+    /// The owner making the change, who MUST still be an owner when it applies; `None` for
+    /// an admin.
+    pub by_owner: Option<UserId>,
+    /// The audit entry to record with it.
+    pub audit: AuditEntry,
+}
+
 /// One publish or import write: the version, its event and its audit entry, all or nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionWrite {
@@ -123,7 +150,7 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     async fn namespace(&self, namespace: &Namespace)
     -> Result<Option<NamespaceRecord>, StoreError>;
 
-    /// Creates a namespace with `owner` as its owner.
+    /// Creates a namespace with `owner` as its owner, recording `audit` with it.
     ///
     /// # Errors
     /// MUST return [`StoreError::NamespaceExists`] if one with the same key exists.
@@ -132,24 +159,31 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         namespace: &Namespace,
         owner: &UserId,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<NamespaceRecord, StoreError>;
 
-    /// Sets `user`'s role in a namespace; `None` removes them.
+    /// Applies a change to a namespace's members and records its audit entry, in one
+    /// transaction that checks, with the namespace's rows locked, that the change still
+    /// holds when it applies: concurrent changes MUST NOT leave a namespace without an owner.
     ///
     /// # Errors
-    /// MUST return [`StoreError::Missing`] if the namespace does not exist.
-    async fn set_member(
-        &self,
-        namespace: &Namespace,
-        user: &UserId,
-        role: Option<Role>,
-    ) -> Result<(), StoreError>;
+    /// MUST return [`StoreError::Missing`] if the namespace does not exist,
+    /// [`StoreError::NotAnOwner`] if `by_owner` is no longer an owner, and
+    /// [`StoreError::LastOwner`] if the change would leave no owner; nothing is changed then.
+    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError>;
 
-    /// Stores a new token.
+    /// Stores a new token and records `audit` with it.
     ///
     /// # Errors
     /// MUST return [`StoreError::Duplicate`] for an id or secret digest that is stored already.
-    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
+    async fn insert_token(&self, token: &TokenRecord, audit: &AuditEntry)
+    -> Result<(), StoreError>;
+
+    /// The token with this id, revoked or not.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError>;
 
     /// The token whose secret has this digest, revoked or not.
     ///
@@ -166,7 +200,8 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError>;
 
-    /// Revokes a token of `user`. Returns whether a live token was revoked.
+    /// Revokes a token of `user`, recording `audit` when it does. Returns whether a live
+    /// token was revoked.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`].
@@ -175,13 +210,19 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         user: &UserId,
         id: &TokenId,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
 
-    /// Registers a publisher's public key (idempotent for the same key and user).
+    /// Registers a publisher's public key (idempotent for the same key and user), recording
+    /// `audit` when it is new.
     ///
     /// # Errors
     /// MUST return [`StoreError::Duplicate`] if another user registered the same key id.
-    async fn add_publisher_key(&self, key: &PublisherKey) -> Result<(), StoreError>;
+    async fn add_publisher_key(
+        &self,
+        key: &PublisherKey,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 
     /// The publisher key with this id.
     ///

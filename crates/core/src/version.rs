@@ -98,10 +98,19 @@ impl Hash for Version {
     }
 }
 
+/// The longest version, in bytes: it becomes an OCI tag (`+` as `_`), whose limit is 128.
+pub const MAX_VERSION_LEN: usize = 128;
+
 impl FromStr for Version {
     type Err = VersionError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.len() > MAX_VERSION_LEN {
+            return Err(VersionError::Version {
+                text: text.chars().take(32).collect::<String>() + "…",
+                reason: format!("a version is at most {MAX_VERSION_LEN} characters"),
+            });
+        }
         semver::Version::parse(text)
             .map(Version)
             .map_err(|error| VersionError::Version {

@@ -5,7 +5,7 @@
 use axum::http::HeaderMap;
 use skillreg_core::Digest;
 use skillreg_core::auth::{Actor, NamespacePattern};
-use skillreg_core::model::{Scope, Timestamp, TokenId, TokenRecord, UserId};
+use skillreg_core::model::{AuditEntry, Scope, Timestamp, TokenId, TokenRecord, UserId};
 use skillreg_core::ports::SkillStore;
 
 use crate::error::{ApiError, ErrorType};
@@ -65,7 +65,7 @@ fn token_record(
 }
 
 /// Makes a token for `user` from 32 bytes of caller-provided randomness (the server's
-/// wiring reads them from the operating system).
+/// wiring reads them from the operating system), recording its creation in the audit log.
 ///
 /// # Errors
 /// When the store refuses the token.
@@ -80,7 +80,13 @@ pub async fn issue_token(
 ) -> Result<IssuedToken, skillreg_core::ports::StoreError> {
     let (record, secret) = token_record(random, user, name, scopes, namespaces, now)
         .map_err(|e| skillreg_core::ports::StoreError::Corrupt(format!("token id: {e}")))?;
-    store.insert_token(&record).await?;
+    let audit = AuditEntry {
+        actor: record.user.clone(),
+        action: "token.create".to_owned(),
+        target: format!("{}:{}", record.user, record.id),
+        at: now,
+    };
+    store.insert_token(&record, &audit).await?;
     Ok(IssuedToken { record, secret })
 }
 
@@ -98,45 +104,91 @@ pub(crate) fn presented_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The actor behind a request; `None` for an anonymous one.
+/// What authenticating a request found.
+#[derive(Debug)]
+pub(crate) enum Presented {
+    /// No token: an anonymous request.
+    Anonymous,
+    /// A live token.
+    Valid(Actor),
+    /// A token that is malformed, unknown or revoked.
+    Refused,
+}
+
+/// Authenticates the token a request carries. Done once per request, by the guard in
+/// front of every route, before any body is read.
 ///
 /// # Errors
-/// 401 for a token that is malformed, unknown or revoked.
-pub(crate) async fn actor(
+/// A store failure.
+pub(crate) async fn authenticate(
     store: &dyn SkillStore,
     headers: &HeaderMap,
-) -> Result<Option<Actor>, ApiError> {
+) -> Result<Presented, ApiError> {
     let Some(secret) = presented_token(headers) else {
-        return Ok(None);
+        return Ok(Presented::Anonymous);
     };
-    let refused = || {
-        ApiError::new(
-            ErrorType::AuthenticationRequired,
-            "the token is not valid; create a new one",
-        )
-    };
-    if !secret.starts_with(TOKEN_PREFIX) {
-        return Err(refused());
+    if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 128 {
+        return Ok(Presented::Refused);
     }
     match store.token_by_secret(&Digest::of(secret.as_bytes())).await {
-        Ok(Some(token)) if token.revoked_at.is_none() => Ok(Some(Actor::from_token(&token))),
-        Ok(_) => Err(refused()),
+        Ok(Some(token)) if token.revoked_at.is_none() => {
+            Ok(Presented::Valid(Actor::from_token(&token)))
+        }
+        Ok(_) => Ok(Presented::Refused),
         Err(error) => Err(skillreg_core::usecases::RegistryError::Store(error).into()),
     }
 }
 
-/// The actor behind a request that needs one.
-///
-/// # Errors
-/// 401 without a valid token.
-pub(crate) async fn required_actor(
-    store: &dyn SkillStore,
-    headers: &HeaderMap,
-) -> Result<Actor, ApiError> {
-    actor(store, headers).await?.ok_or_else(|| {
-        ApiError::new(
-            ErrorType::AuthenticationRequired,
-            "this needs a token: send `Authorization: Bearer <token>`",
-        )
-    })
+/// The 401 of a token that is not valid.
+pub(crate) fn refused_token() -> ApiError {
+    ApiError::new(
+        ErrorType::AuthenticationRequired,
+        "the token is not valid; create a new one",
+    )
+}
+
+/// The 401 of a request that needs a token and has none.
+pub(crate) fn token_required() -> ApiError {
+    ApiError::new(
+        ErrorType::AuthenticationRequired,
+        "this needs a token: send `Authorization: Bearer <token>`",
+    )
+}
+
+/// The actor the guard authenticated, put in the request's extensions; absent for an
+/// anonymous request.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated(pub(crate) Actor);
+
+/// The actor behind a request that needs one: the extractor handlers take.
+#[derive(Debug, Clone)]
+pub(crate) struct RequiredActor(pub(crate) Actor);
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for RequiredActor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Authenticated>()
+            .map(|authenticated| RequiredActor(authenticated.0.clone())))
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequiredActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Authenticated>()
+            .map(|authenticated| RequiredActor(authenticated.0.clone()))
+            .ok_or_else(token_required)
+    }
 }

@@ -27,6 +27,10 @@ pub enum ErrorType {
     PackageNotFound,
     /// 404, no such version.
     VersionNotFound,
+    /// 405.
+    MethodNotAllowed,
+    /// 408: the request took longer than the server waits.
+    RequestTimeout,
     /// 409.
     Conflict,
     /// 413.
@@ -35,6 +39,8 @@ pub enum ErrorType {
     RateLimited,
     /// 500.
     Internal,
+    /// 503: busy; try again shortly.
+    Unavailable,
 }
 
 impl ErrorType {
@@ -48,10 +54,13 @@ impl ErrorType {
             ErrorType::AccessDenied => "AccessDeniedError",
             ErrorType::PackageNotFound => "PackageNotFoundError",
             ErrorType::VersionNotFound => "VersionNotFoundError",
+            ErrorType::MethodNotAllowed => "MethodNotAllowedError",
+            ErrorType::RequestTimeout => "RequestTimeoutError",
             ErrorType::Conflict => "ConflictError",
             ErrorType::PayloadTooLarge => "PayloadTooLargeError",
             ErrorType::RateLimited => "RateLimitedError",
             ErrorType::Internal => "InternalError",
+            ErrorType::Unavailable => "UnavailableError",
         }
     }
 
@@ -64,10 +73,13 @@ impl ErrorType {
             ErrorType::AuthenticationRequired => StatusCode::UNAUTHORIZED,
             ErrorType::AccessDenied => StatusCode::FORBIDDEN,
             ErrorType::PackageNotFound | ErrorType::VersionNotFound => StatusCode::NOT_FOUND,
+            ErrorType::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorType::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorType::Conflict => StatusCode::CONFLICT,
             ErrorType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorType::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -213,4 +225,65 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The envelope's type for an error status that reached no handler (axum's own rejections:
+/// a path that is not UTF-8, a body over the limit, a method a route does not take, the
+/// request timeout).
+fn type_of_status(status: StatusCode) -> ErrorType {
+    match status {
+        StatusCode::UNAUTHORIZED => ErrorType::AuthenticationRequired,
+        StatusCode::FORBIDDEN => ErrorType::AccessDenied,
+        StatusCode::NOT_FOUND => ErrorType::PackageNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorType::MethodNotAllowed,
+        StatusCode::REQUEST_TIMEOUT => ErrorType::RequestTimeout,
+        StatusCode::CONFLICT => ErrorType::Conflict,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorType::PayloadTooLarge,
+        StatusCode::TOO_MANY_REQUESTS => ErrorType::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorType::Unavailable,
+        status if status.is_server_error() => ErrorType::Internal,
+        _ => ErrorType::Validation,
+    }
+}
+
+/// The outermost layer: any error response that is not JSON already (axum's plain-text
+/// rejections, empty 405 and 408 bodies) becomes the envelope, so every error a client
+/// sees is one. The OCI surface (`/v2`) keeps the distribution spec's own error body.
+pub(crate) async fn envelope_every_error(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let oci = request.uri().path().starts_with("/v2");
+    let response = next.run(request).await;
+    let status = response.status();
+    if oci || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let kind = type_of_status(status);
+    let message = match text.trim() {
+        "" => status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_lowercase(),
+        text => skillreg_core::text::sanitize_remote(text),
+    };
+    let mut enveloped = ApiError::new(kind, message).into_response();
+    *enveloped.status_mut() = status;
+    for name in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
+        if let Some(value) = parts.headers.get(&name) {
+            enveloped.headers_mut().insert(name, value.clone());
+        }
+    }
+    enveloped
 }

@@ -3,6 +3,7 @@
 //! `skillreg-core` and map the result; they never touch a database.
 
 mod auth;
+mod connections;
 mod error;
 mod limits;
 mod observe;
@@ -16,6 +17,7 @@ use skillreg_core::ports::Clock;
 use skillreg_core::usecases::Registry;
 
 pub use auth::{IssuedToken, issue_token};
+pub use connections::ConnectionLimits;
 pub use error::{ApiError, ErrorType};
 pub use limits::{LimitsConfig, Rate};
 pub use routes::openapi::document as openapi_document;
@@ -35,6 +37,10 @@ pub struct AppState {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     limits: Arc<limits::Limits>,
+    /// Uploads (publish, import) read and unpacked at once; others wait their turn before
+    /// their body is read, so memory and CPU stay bounded whatever arrives.
+    uploads: Arc<tokio::sync::Semaphore>,
+    connection_limits: ConnectionLimits,
     metrics: Arc<observe::Metrics>,
 }
 
@@ -59,6 +65,8 @@ impl AppState {
             random,
             max_body_bytes,
             limits,
+            uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_UPLOADS)),
+            connection_limits: ConnectionLimits::default(),
             metrics: Arc::default(),
         }
     }
@@ -69,14 +77,32 @@ impl AppState {
         self.limits = Arc::new(limits::Limits::new(config));
         self
     }
+
+    /// The same state with other connection limits (used by [`run`]).
+    #[must_use]
+    pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.connection_limits = limits;
+        self
+    }
+
+    /// The same state with room for `uploads` uploads at once (at least one).
+    #[must_use]
+    pub fn with_uploads(mut self, uploads: usize) -> Self {
+        self.uploads = Arc::new(tokio::sync::Semaphore::new(uploads.max(1)));
+        self
+    }
 }
+
+/// Uploads handled at once unless configured.
+const DEFAULT_UPLOADS: usize = 4;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     routes::router(Arc::new(state))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes; requests in flight finish.
+/// Serves `router` on `listener` with the state's connection limits until `shutdown`
+/// completes; requests in flight finish.
 ///
 /// # Errors
 /// When the listener fails.
@@ -85,7 +111,6 @@ pub async fn run(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.connection_limits.clone();
+    connections::serve(listener, router(state), limits, shutdown).await
 }

@@ -1,10 +1,24 @@
-//! Rate limits: a token bucket per key (the user for writes, the peer for failed
-//! authentication), kept in this process. A replica limits its own traffic; limits are a
-//! shield against floods, not an invariant across replicas.
+//! Rate limits: a token bucket per key (the user for writes, the client for failed sign-ins),
+//! kept in this process. A replica limits its own traffic; limits are a shield against
+//! floods, not an invariant across replicas.
+//!
+//! The guard in front of every route authenticates the request's token once, before any
+//! body is read: an unknown token is a failed sign-in at once. A client with too many failed
+//! sign-ins gets 429 for its next bad tokens only; anonymous requests and valid tokens from
+//! the same address go on (behind a proxy, one address is many people).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+
+use crate::auth::{Authenticated, Presented, authenticate, refused_token};
 
 /// One limit: `burst` requests at once, refilled at `per_minute`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,12 +30,16 @@ pub struct Rate {
 }
 
 /// The server's limits.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LimitsConfig {
-    /// Writes (publish, import, rate, yank, tokens, namespaces) per user.
+    /// Writes (publish, import, rate, yank, tokens, namespaces) per user, whatever token
+    /// they use (anonymous writes count per client address).
     pub writes: Rate,
-    /// Failed authentications per peer.
+    /// Failed sign-ins (unknown, malformed or revoked tokens) per client address.
     pub auth_failures: Rate,
+    /// Peers whose `X-Forwarded-For` or `Forwarded` header names the client (a reverse
+    /// proxy in front of the registry). Others' headers are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for LimitsConfig {
@@ -35,6 +53,7 @@ impl Default for LimitsConfig {
                 burst: 10,
                 per_minute: 10,
             },
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -45,21 +64,35 @@ struct Bucket {
     updated: Instant,
 }
 
+/// Most keys one limiter remembers. A key it forgot starts again with a full bucket, which
+/// is what an idle key would have by then anyway.
+const MAX_KEYS: usize = 65_536;
+/// Shards of the key map, each with its own lock.
+const SHARDS: usize = 16;
+
+/// One shard: keys used lately, and the generation before them. When `current` is full it
+/// becomes `previous` and the old `previous` is dropped: memory stays bounded and each
+/// request does O(1) work (the drop is paid once per `MAX_KEYS / SHARDS / 2` new keys).
+#[derive(Debug, Default)]
+struct Shard {
+    current: HashMap<String, Bucket>,
+    previous: HashMap<String, Bucket>,
+}
+
 /// Buckets for one kind of limit.
 #[derive(Debug)]
 pub(crate) struct Limiter {
     rate: Rate,
-    buckets: Mutex<BTreeMap<String, Bucket>>,
+    hasher: std::collections::hash_map::RandomState,
+    shards: Vec<Mutex<Shard>>,
 }
-
-/// Most keys kept; beyond it, full buckets are forgotten first.
-const MAX_KEYS: usize = 100_000;
 
 impl Limiter {
     pub(crate) fn new(rate: Rate) -> Self {
         Limiter {
             rate,
-            buckets: Mutex::new(BTreeMap::new()),
+            hasher: std::collections::hash_map::RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
@@ -71,57 +104,63 @@ impl Limiter {
         Instant::now()
     }
 
-    fn refill(&self, bucket: &mut Bucket, now: Instant) {
+    fn wait(&self, bucket: &Bucket) -> Duration {
+        let per_second = f64::from(self.rate.per_minute.max(1)) / 60.0;
+        Duration::from_secs_f64((1.0 - bucket.tokens) / per_second)
+    }
+
+    /// Runs `f` on `key`'s bucket, refilled to now; a key not seen lately starts full.
+    fn with_bucket<T>(&self, key: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
+        let now = Self::now();
+        let index = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
+        let mut shard = self.shards[index]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let shard = &mut *shard;
+        let bucket = match shard.current.get_mut(key) {
+            Some(bucket) => bucket,
+            None => {
+                let bucket = shard.previous.remove(key).unwrap_or(Bucket {
+                    tokens: f64::from(self.rate.burst),
+                    updated: now,
+                });
+                if shard.current.len() >= MAX_KEYS / SHARDS / 2 {
+                    shard.previous = std::mem::take(&mut shard.current);
+                }
+                shard.current.entry(key.to_owned()).or_insert(bucket)
+            }
+        };
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * f64::from(self.rate.per_minute) / 60.0)
             .min(f64::from(self.rate.burst));
         bucket.updated = now;
+        f(bucket)
     }
 
     /// Takes one token for `key`; when none is left, says how long until one is.
     pub(crate) fn take(&self, key: &str) -> Result<(), Duration> {
-        let now = Self::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
-            let burst = f64::from(self.rate.burst);
-            buckets.retain(|_, b| b.tokens < burst);
-        }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: f64::from(self.rate.burst),
-            updated: now,
-        });
-        self.refill(bucket, now);
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let per_second = f64::from(self.rate.per_minute.max(1)) / 60.0;
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
-        }
+        self.with_bucket(key, |bucket| {
+            if bucket.tokens >= 1.0 {
+                bucket.tokens -= 1.0;
+                Ok(())
+            } else {
+                Err(self.wait(bucket))
+            }
+        })
     }
 
-    /// Whether `key` has a token left, without taking one.
-    pub(crate) fn check(&self, key: &str) -> Result<(), Duration> {
-        let now = Self::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match buckets.get_mut(key) {
-            None => Ok(()),
-            Some(bucket) => {
-                self.refill(bucket, now);
-                if bucket.tokens >= 1.0 {
-                    Ok(())
-                } else {
-                    let per_second = f64::from(self.rate.per_minute.max(1)) / 60.0;
-                    Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
-                }
-            }
-        }
+    /// How many keys are remembered (for tests of the bound).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| {
+                let shard = shard
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                shard.current.len() + shard.previous.len()
+            })
+            .sum()
     }
 }
 
@@ -130,6 +169,7 @@ impl Limiter {
 pub(crate) struct Limits {
     pub(crate) writes: Limiter,
     pub(crate) auth_failures: Limiter,
+    trusted_proxies: Vec<IpAddr>,
 }
 
 impl Limits {
@@ -137,42 +177,118 @@ impl Limits {
         Limits {
             writes: Limiter::new(config.writes),
             auth_failures: Limiter::new(config.auth_failures),
+            trusted_proxies: config.trusted_proxies,
         }
+    }
+
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
+    /// address its forwarding headers name that is not itself a trusted proxy.
+    pub(crate) fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded = forwarded_for(headers);
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|ip| !self.trusted_proxies.contains(ip))
+                .unwrap_or(peer),
+        )
     }
 }
 
-/// Applies the limits to every request: a peer with too many failed authentications is
-/// turned away; every write counts against its token (or its peer, without one); a 401
-/// counts against the peer.
-pub(crate) async fn enforce(
-    axum::extract::State(state): axum::extract::State<std::sync::Arc<crate::AppState>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
+/// The addresses a request went through, first to last, from `Forwarded` (`for=`) or else
+/// `X-Forwarded-For`; unparseable entries (obfuscated names, `unknown`) are left out.
+fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
+    let parse = |text: &str| -> Option<IpAddr> {
+        let text = text.trim().trim_matches('"');
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Some(ip);
+        }
+        if let Ok(address) = text.parse::<SocketAddr>() {
+            return Some(address.ip());
+        }
+        text.trim_start_matches('[')
+            .split(']')
+            .next()
+            .and_then(|ip| ip.parse().ok())
+    };
+    let forwarded: Vec<IpAddr> = headers
+        .get_all(axum::http::header::FORWARDED)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                name.trim().eq_ignore_ascii_case("for").then_some(value)
+            })
+        })
+        .filter_map(parse)
+        .collect();
+    if !forwarded.is_empty() {
+        return forwarded;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(parse)
+        .collect()
+}
+
+/// In front of every route: authenticates the token (once, before any body is read), turns
+/// a bad one away (401, or 429 once the client has failed too often), and counts every
+/// write against its user (or, anonymous, its client address).
+pub(crate) async fn guard(
+    State(state): State<std::sync::Arc<crate::AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    // A `/` inside a segment would become a path separator once the route decodes it,
+    // reaching sub-resources the path does not name.
+    let raw_path = request.uri().path();
+    if raw_path.contains("%2f") || raw_path.contains("%2F") {
+        return crate::ApiError::new(
+            crate::ErrorType::Validation,
+            "a path may not hold an encoded `/` (%2F); write the segments out",
+        )
+        .into_response();
+    }
     let peer = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown-peer".to_owned(), |info| info.0.ip().to_string());
-    if let Err(wait) = state.limits.auth_failures.check(&peer) {
-        return crate::ApiError::rate_limited("failed authentications", wait).into_response();
-    }
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let client = state
+        .limits
+        .client(peer, request.headers())
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let store = state.registry.store().as_ref();
+    let writer = match authenticate(store, request.headers()).await {
+        Err(error) => return error.into_response(),
+        Ok(Presented::Refused) => {
+            return match state.limits.auth_failures.take(&client) {
+                Ok(()) => refused_token().into_response(),
+                Err(wait) => crate::ApiError::rate_limited("failed sign-ins", wait).into_response(),
+            };
+        }
+        Ok(Presented::Valid(actor)) => {
+            let key = format!("user:{}", actor.user());
+            request.extensions_mut().insert(Authenticated(actor));
+            key
+        }
+        Ok(Presented::Anonymous) => format!("client:{client}"),
+    };
     let method = request.method();
-    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
-        let key = crate::auth::presented_token(request.headers()).map_or_else(
-            || peer.clone(),
-            |token| skillreg_core::Digest::of(token.as_bytes()).hex(),
-        );
-        if let Err(wait) = state.limits.writes.take(&key) {
+    if method != Method::GET && method != Method::HEAD {
+        if let Err(wait) = state.limits.writes.take(&writer) {
             return crate::ApiError::rate_limited("writes", wait).into_response();
         }
     }
-    let response = next.run(request).await;
-    if response.status() == axum::http::StatusCode::UNAUTHORIZED {
-        // Only counting: the next request is the one refused.
-        let _counted = state.limits.auth_failures.take(&peer);
-    }
-    response
+    next.run(request).await
 }
 
 #[cfg(test)]
@@ -193,7 +309,61 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.take("b").is_ok(), "keys are separate");
-        assert!(limiter.check("a").is_err());
-        assert!(limiter.check("unknown").is_ok());
+        assert!(limiter.take("a").is_err());
+    }
+
+    #[test]
+    fn the_key_map_stays_bounded_and_keeps_recent_keys() {
+        let limiter = Limiter::new(Rate {
+            burst: 1,
+            per_minute: 1,
+        });
+        assert!(limiter.take("kept").is_ok());
+        assert!(limiter.take("kept").is_err());
+        for i in 0..(3 * MAX_KEYS) {
+            let _ = limiter.take(&format!("random-{i}"));
+            if i % 1000 == 0 {
+                // A key in use stays remembered however many others pass.
+                assert!(limiter.take("kept").is_err(), "after {i} keys");
+            }
+        }
+        assert!(limiter.len() <= MAX_KEYS, "{} keys", limiter.len());
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let limits = Limits::new(LimitsConfig {
+            trusted_proxies: vec![proxy],
+            ..LimitsConfig::default()
+        });
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(limits.client(Some(stranger), &headers), Some(stranger));
+        assert_eq!(
+            limits.client(Some(proxy), &headers),
+            Some("198.51.100.7".parse().unwrap()),
+            "the last hop the proxy saw"
+        );
+        let mut forwarded = HeaderMap::new();
+        forwarded.insert(
+            axum::http::header::FORWARDED,
+            "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            limits.client(Some(proxy), &forwarded),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            limits.client(Some(proxy), &HeaderMap::new()),
+            Some(proxy),
+            "no header: the proxy itself"
+        );
     }
 }

@@ -89,3 +89,30 @@ impl Default for TestRegistry {
         TestRegistry::new()
     }
 }
+
+/// Gives `user` `role` in `namespace` (`None` removes them) straight in the store, as an
+/// admin would; the store's own rules (the last owner stays) still apply.
+///
+/// # Errors
+/// What [`skillreg_core::ports::SkillStore::set_member`] returns.
+pub async fn set_role(
+    store: &dyn skillreg_core::ports::SkillStore,
+    namespace: &str,
+    user: &str,
+    role: Option<skillreg_core::model::Role>,
+) -> Result<(), skillreg_core::ports::StoreError> {
+    store
+        .set_member(&skillreg_core::ports::MemberChange {
+            namespace: namespace.parse().expect("a valid namespace"),
+            user: user.parse().expect("a valid user"),
+            role,
+            by_owner: None,
+            audit: skillreg_core::model::AuditEntry {
+                actor: "admin".parse().expect("a valid user"),
+                action: "member.set".to_owned(),
+                target: format!("{namespace}:{user}"),
+                at: skillreg_core::model::Timestamp::default(),
+            },
+        })
+        .await
+}

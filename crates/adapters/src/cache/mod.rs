@@ -29,12 +29,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use skillreg_core::identity::{Namespace, SkillId, SkillName};
 use skillreg_core::model::{
-    AuditEntry, NamespaceRecord, PublisherKey, RatingRecord, RatingSummary, Role, SearchPage,
+    AuditEntry, NamespaceRecord, PublisherKey, RatingRecord, RatingSummary, SearchPage,
     SearchQuery, SkillRecord, SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry, UserId,
     VersionRecord,
 };
 use skillreg_core::package::PackageId;
-use skillreg_core::ports::{DownloadCount, SkillStore, StoreError, VersionWrite};
+use skillreg_core::ports::{DownloadCount, MemberChange, SkillStore, StoreError, VersionWrite};
 use skillreg_core::{Digest, Version};
 
 /// Whether this process may cache reads.
@@ -235,21 +235,27 @@ impl SkillStore for CachingStore {
         namespace: &Namespace,
         owner: &UserId,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<NamespaceRecord, StoreError> {
-        self.inner.create_namespace(namespace, owner, at).await
+        self.inner
+            .create_namespace(namespace, owner, at, audit)
+            .await
     }
 
-    async fn set_member(
+    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
+        self.inner.set_member(change).await
+    }
+
+    async fn insert_token(
         &self,
-        namespace: &Namespace,
-        user: &UserId,
-        role: Option<Role>,
+        token: &TokenRecord,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        self.inner.set_member(namespace, user, role).await
+        self.inner.insert_token(token, audit).await
     }
 
-    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
-        self.inner.insert_token(token).await
+    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.token(id).await
     }
 
     async fn token_by_secret(
@@ -268,12 +274,17 @@ impl SkillStore for CachingStore {
         user: &UserId,
         id: &TokenId,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        self.inner.revoke_token(user, id, at).await
+        self.inner.revoke_token(user, id, at, audit).await
     }
 
-    async fn add_publisher_key(&self, key: &PublisherKey) -> Result<(), StoreError> {
-        self.inner.add_publisher_key(key).await
+    async fn add_publisher_key(
+        &self,
+        key: &PublisherKey,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.add_publisher_key(key, audit).await
     }
 
     async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {

@@ -237,8 +237,10 @@ macro_rules! sql_skill_store {
                 $crate::sql::push_order(&mut select, query, offset);
                 let hits: Vec<$crate::sql::rows::HitRow> =
                     select.build_query_as().persistent(!Self::PLAN_EACH_SEARCH).fetch_all(&self.reader).await.map_err(unavailable)?;
-                // Count only when the page does not tell: a short page is the end of the hits.
-                let total = if hits.len() as u64 > u64::from(query.limit) {
+                // Count only when the page does not tell: a short page is the end of the hits,
+                // unless it is empty past the first page (the offset may be past the end).
+                let past_the_end = hits.is_empty() && offset > 0;
+                let total = if hits.len() as u64 > u64::from(query.limit) || past_the_end {
                     let mut count = sqlx::QueryBuilder::<$db>::new($crate::sql::COUNT_START);
                     if !$crate::sql::push_tag_count(&mut count, query, bound) {
                         count.push(" FROM skills s");
@@ -349,6 +351,7 @@ macro_rules! sql_skill_store {
                 namespace: &skillreg_core::Namespace,
                 owner: &skillreg_core::model::UserId,
                 at: skillreg_core::model::Timestamp,
+                audit: &skillreg_core::model::AuditEntry,
             ) -> Result<skillreg_core::model::NamespaceRecord, skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
@@ -371,6 +374,7 @@ macro_rules! sql_skill_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
+                Self::insert_audit(&mut tx, audit).await?;
                 tx.commit().await.map_err(unavailable)?;
                 Ok(skillreg_core::model::NamespaceRecord {
                     namespace: namespace.clone(),
@@ -381,27 +385,45 @@ macro_rules! sql_skill_store {
 
             async fn set_member(
                 &self,
-                namespace: &skillreg_core::Namespace,
-                user: &skillreg_core::model::UserId,
-                role: Option<skillreg_core::model::Role>,
+                change: &skillreg_core::ports::MemberChange,
             ) -> Result<(), skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
+                use skillreg_core::ports::StoreError;
+                let namespace = &change.namespace;
                 let key = namespace.key();
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                let exists: Option<(String,)> = sqlx::query_as("SELECT key FROM namespaces WHERE key = $1")
+                // The namespace's row, locked: member changes of one namespace run one at a
+                // time, so each sees the owners the one before it left.
+                let lock = format!("SELECT key FROM namespaces WHERE key = $1{}", Self::FOR_UPDATE);
+                let exists: Option<(String,)> = sqlx::query_as(&lock)
                     .bind(key.as_str())
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(unavailable)?;
                 if exists.is_none() {
-                    return Err(skillreg_core::ports::StoreError::Missing(format!("namespace `{namespace}`")));
+                    return Err(StoreError::Missing(format!("namespace `{namespace}`")));
                 }
-                match role {
+                if let Some(by) = &change.by_owner {
+                    let role: Option<(String,)> = sqlx::query_as(
+                        "SELECT role FROM namespace_members WHERE namespace_key = $1 AND user_id = $2",
+                    )
+                    .bind(key.as_str())
+                    .bind(by.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                    if role.as_ref().map(|(r,)| r.as_str()) != Some("owner") {
+                        return Err(StoreError::NotAnOwner { user: by.clone(), namespace: namespace.clone() });
+                    }
+                }
+                let user = &change.user;
+                match change.role {
                     Some(role) => {
                         let role = match role {
                             skillreg_core::model::Role::Owner => "owner",
                             skillreg_core::model::Role::Member => "member",
                         };
+                        Self::ensure_user(&mut tx, user, change.audit.at).await?;
                         sqlx::query(
                             "INSERT INTO namespace_members (namespace_key, user_id, role) VALUES ($1, $2, $3) \
                              ON CONFLICT (namespace_key, user_id) DO UPDATE SET role = excluded.role",
@@ -422,12 +444,25 @@ macro_rules! sql_skill_store {
                             .map_err(unavailable)?;
                     }
                 }
+                let (owners,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM namespace_members WHERE namespace_key = $1 AND role = 'owner'",
+                )
+                .bind(key.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                if owners == 0 {
+                    // Dropping the transaction rolls the change back.
+                    return Err(StoreError::LastOwner(namespace.clone()));
+                }
+                Self::insert_audit(&mut tx, &change.audit).await?;
                 tx.commit().await.map_err(unavailable)
             }
 
             async fn insert_token(
                 &self,
                 token: &skillreg_core::model::TokenRecord,
+                audit: &skillreg_core::model::AuditEntry,
             ) -> Result<(), skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
@@ -452,6 +487,7 @@ macro_rules! sql_skill_store {
                     }
                     other => {
                         other.map_err(unavailable)?;
+                        Self::insert_audit(&mut tx, audit).await?;
                         tx.commit().await.map_err(unavailable)
                     }
                 }
@@ -464,6 +500,20 @@ macro_rules! sql_skill_store {
                 let sql = format!("SELECT {} FROM tokens WHERE secret_digest = $1", $crate::sql::rows::TOKEN_COLUMNS);
                 sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
                     .bind(secret_digest.to_string())
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?
+                    .map($crate::sql::rows::TokenRow::into_record)
+                    .transpose()
+            }
+
+            async fn token(
+                &self,
+                id: &skillreg_core::model::TokenId,
+            ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
+                let sql = format!("SELECT {} FROM tokens WHERE id = $1", $crate::sql::rows::TOKEN_COLUMNS);
+                sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
+                    .bind(id.as_str())
                     .fetch_optional(&self.reader)
                     .await
                     .map_err($crate::sql::unavailable)?
@@ -494,27 +544,36 @@ macro_rules! sql_skill_store {
                 user: &skillreg_core::model::UserId,
                 id: &skillreg_core::model::TokenId,
                 at: skillreg_core::model::Timestamp,
+                audit: &skillreg_core::model::AuditEntry,
             ) -> Result<bool, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
                 let done = sqlx::query(
                     "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
                 )
                 .bind(at.unix_millis())
                 .bind(id.as_str())
                 .bind(user.as_str())
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await
-                .map_err($crate::sql::unavailable)?;
-                Ok(done.rows_affected() == 1)
+                .map_err(unavailable)?;
+                let revoked = done.rows_affected() == 1;
+                if revoked {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(revoked)
             }
 
             async fn add_publisher_key(
                 &self,
                 key: &skillreg_core::model::PublisherKey,
+                audit: &skillreg_core::model::AuditEntry,
             ) -> Result<(), skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
                 Self::ensure_user(&mut tx, &key.user, key.created_at).await?;
-                sqlx::query(
+                let inserted = sqlx::query(
                     "INSERT INTO publisher_keys (key_id, user_id, public_key, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (key_id) DO NOTHING",
                 )
@@ -525,6 +584,9 @@ macro_rules! sql_skill_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+                if inserted.rows_affected() == 1 {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
                 let (owner,): (String,) = sqlx::query_as("SELECT user_id FROM publisher_keys WHERE key_id = $1")
                     .bind(&key.key_id)
                     .fetch_one(&mut *tx)

@@ -83,11 +83,18 @@ async fn import_policies(store: Arc<dyn SkillStore>) {
         ImportOutcome::Skipped(_)
     ));
     store
-        .set_member(
-            &"acme".parse().unwrap(),
-            &"bob".parse().unwrap(),
-            Some(skillreg_core::model::Role::Member),
-        )
+        .set_member(&skillreg_core::ports::MemberChange {
+            namespace: "acme".parse().unwrap(),
+            user: "bob".parse().unwrap(),
+            role: Some(skillreg_core::model::Role::Member),
+            by_owner: None,
+            audit: skillreg_core::model::AuditEntry {
+                actor: "alice".parse().unwrap(),
+                action: "member.member".to_owned(),
+                target: "acme:bob".to_owned(),
+                at: skillreg_core::model::Timestamp::default(),
+            },
+        })
         .await
         .unwrap();
     let ImportOutcome::Conflict(refused) = registry
@@ -95,7 +102,7 @@ async fn import_policies(store: Arc<dyn SkillStore>) {
         .await
         .unwrap()
     else {
-        panic!("a non-creator cannot overwrite")
+        panic!("a member who did not create the skill cannot overwrite")
     };
     assert!(!refused.can_overwrite);
     let ImportOutcome::Overwritten { skill, version } = registry

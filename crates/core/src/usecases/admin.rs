@@ -2,48 +2,98 @@
 //! namespace and change its members. The secret of a token is made at the edge (it needs
 //! randomness); only its digest reaches here.
 
-use crate::auth::{Actor, check_namespace_owner, check_token_grant, require_scope};
+use crate::auth::{
+    AccessError, Actor, check_create_namespace, check_namespace_admin, check_token_grant,
+    may_manage_token, require_scope,
+};
 use crate::identity::Namespace;
 use crate::model::{NamespaceRecord, Role, Scope, TokenId, TokenRecord, UserId};
-use crate::ports::StoreError;
+use crate::ports::{MemberChange, StoreError};
 
 use super::{Registry, RegistryError};
 
+/// Longest token name.
+pub const MAX_TOKEN_NAME_LEN: usize = 128;
+
+/// Most scopes or namespace patterns one token may carry.
+pub const MAX_TOKEN_GRANTS: usize = 16;
+
 impl Registry {
-    /// Stores a new token after checking `actor` may grant it.
+    /// Stores a new token after checking `actor` may grant it: with the `tokens` scope, at
+    /// most what its own token holds. Repeated scopes and patterns are kept once; the token
+    /// as stored is returned.
     ///
     /// # Errors
-    /// [`RegistryError::Access`] for a grant beyond the actor's own; a store failure.
+    /// [`RegistryError::Access`] without the `tokens` scope or for a grant beyond the
+    /// actor's own;
+    /// [`RegistryError::Invalid`] for a name or a grant list out of bounds; a store failure.
     pub async fn register_token(
         &self,
         actor: &Actor,
         token: &TokenRecord,
-    ) -> Result<(), RegistryError> {
-        check_token_grant(actor, &token.user, &token.scopes, &token.namespaces)?;
-        if token.name.trim().is_empty() || token.name.chars().count() > 128 {
-            return Err(RegistryError::Invalid(
-                "a token name is 1 to 128 characters".to_owned(),
-            ));
+    ) -> Result<TokenRecord, RegistryError> {
+        let mut token = token.clone();
+        token.scopes.sort();
+        token.scopes.dedup();
+        token.namespaces.sort();
+        token.namespaces.dedup();
+        if token.scopes.len() > MAX_TOKEN_GRANTS || token.namespaces.len() > MAX_TOKEN_GRANTS {
+            return Err(RegistryError::Invalid(format!(
+                "a token carries at most {MAX_TOKEN_GRANTS} scopes and {MAX_TOKEN_GRANTS} \
+                 namespace patterns"
+            )));
         }
-        Ok(self.store.insert_token(token).await?)
+        require_scope(actor, Scope::Tokens)?;
+        check_token_grant(actor, &token.user, &token.scopes, &token.namespaces)?;
+        if token.name.trim().is_empty() || token.name.chars().count() > MAX_TOKEN_NAME_LEN {
+            return Err(RegistryError::Invalid(format!(
+                "a token name is 1 to {MAX_TOKEN_NAME_LEN} characters"
+            )));
+        }
+        let audit = self.audit(
+            actor,
+            "token.create",
+            format!("{}:{}", token.user, token.id),
+        );
+        self.store.insert_token(&token, &audit).await?;
+        Ok(token)
     }
 
-    /// The actor's own tokens (never their secrets, which are not kept).
+    /// The actor's tokens it may manage: with the `tokens` scope, those granting no more
+    /// than the actor's own token (never their secrets, which are not kept).
     ///
     /// # Errors
-    /// A store failure.
+    /// [`RegistryError::Access`] without the `tokens` scope; a store failure.
     pub async fn tokens(&self, actor: &Actor) -> Result<Vec<TokenRecord>, RegistryError> {
-        Ok(self.store.tokens_of(actor.user()).await?)
+        require_scope(actor, Scope::Tokens)?;
+        let mut tokens = self.store.tokens_of(actor.user()).await?;
+        tokens.retain(|token| may_manage_token(actor, token));
+        Ok(tokens)
     }
 
-    /// Revokes one of the actor's tokens. Returns whether a live token was revoked.
+    /// Revokes a token the actor may manage: one of its user's granting no more than its
+    /// own, or, for an admin, anyone's. Returns whether a live token was revoked; a token
+    /// the actor may not manage is reported as not found, so its existence does not leak.
     ///
     /// # Errors
-    /// A store failure.
+    /// [`RegistryError::Access`] without the `tokens` scope; a store failure.
     pub async fn revoke_token(&self, actor: &Actor, id: &TokenId) -> Result<bool, RegistryError> {
+        require_scope(actor, Scope::Tokens)?;
+        let Some(token) = self.store.token(id).await? else {
+            return Ok(false);
+        };
+        let own = &token.user == actor.user();
+        if !(actor.is_admin() || own && may_manage_token(actor, &token)) {
+            return Ok(false);
+        }
+        let audit = self.audit(
+            actor,
+            "token.revoke",
+            format!("{}:{}", token.user, token.id),
+        );
         Ok(self
             .store
-            .revoke_token(actor.user(), id, self.clock.now())
+            .revoke_token(&token.user, id, self.clock.now(), &audit)
             .await?)
     }
 
@@ -68,14 +118,15 @@ impl Registry {
         actor: &Actor,
         namespace: &Namespace,
     ) -> Result<NamespaceRecord, RegistryError> {
-        require_scope(actor, Scope::PublishNew)?;
+        check_create_namespace(actor)?;
         if self.store.namespace(namespace).await?.is_some() {
             return Err(RegistryError::NamespaceTaken(namespace.clone()));
         }
         self.authorize_namespace(actor, namespace).await?;
+        let audit = self.audit(actor, "namespace.create", namespace.to_string());
         match self
             .store
-            .create_namespace(namespace, actor.user(), self.clock.now())
+            .create_namespace(namespace, actor.user(), self.clock.now(), &audit)
             .await
         {
             Ok(record) => Ok(record),
@@ -85,7 +136,9 @@ impl Registry {
     }
 
     /// Sets (`Some`) or removes (`None`) a member's role. Only an owner (or an admin) may,
-    /// and the last owner cannot be removed or demoted.
+    /// with a token holding `namespace-admin` and covering the namespace; the last owner
+    /// cannot be removed or demoted, however many changes run at once (the store checks
+    /// both in the change's transaction).
     ///
     /// # Errors
     /// [`RegistryError::NamespaceNotFound`], [`RegistryError::Access`],
@@ -98,18 +151,34 @@ impl Registry {
         role: Option<Role>,
     ) -> Result<NamespaceRecord, RegistryError> {
         let record = self.namespace(namespace).await?;
-        check_namespace_owner(actor, &record)?;
-        let owners = record
-            .members
-            .values()
-            .filter(|r| **r == Role::Owner)
-            .count();
-        if record.role_of(user) == Some(Role::Owner) && role != Some(Role::Owner) && owners == 1 {
-            return Err(RegistryError::Invalid(format!(
-                "`{user}` is the last owner of `{namespace}`; make someone else an owner first"
-            )));
+        check_namespace_admin(actor, &record)?;
+        let action = match role {
+            Some(Role::Owner) => "member.owner",
+            Some(Role::Member) => "member.member",
+            None => "member.remove",
+        };
+        let change = MemberChange {
+            namespace: record.namespace.clone(),
+            user: user.clone(),
+            role,
+            by_owner: (!actor.is_admin()).then(|| actor.user().clone()),
+            audit: self.audit(actor, action, format!("{namespace}:{user}")),
+        };
+        match self.store.set_member(&change).await {
+            Ok(()) => {}
+            Err(StoreError::LastOwner(_)) => {
+                return Err(RegistryError::Invalid(format!(
+                    "`{user}` is the last owner of `{namespace}`; make someone else an owner first"
+                )));
+            }
+            Err(StoreError::NotAnOwner { user, namespace }) => {
+                return Err(AccessError::NotAnOwner { user, namespace }.into());
+            }
+            Err(StoreError::Missing(_)) => {
+                return Err(RegistryError::NamespaceNotFound(namespace.clone()));
+            }
+            Err(other) => return Err(other.into()),
         }
-        self.store.set_member(namespace, user, role).await?;
         self.namespace(namespace).await
     }
 }

@@ -1,7 +1,7 @@
 //! Importing a skill that exists on disk into a namespace, with the conflict policy of
-//! product.md: `fail`, `skip`, `overwrite` (creator only) or `rename`.
+//! product.md: `fail`, `skip`, `overwrite` (the skill's maintainers only) or `rename`.
 
-use crate::auth::{Actor, require_scope};
+use crate::auth::{Actor, check_change_skill, is_maintainer, require_scope};
 use crate::bundle::{BundleFile, FileSet};
 use crate::conflict::{ConflictPolicy, ImportStep, Occupant, SkillConflict, decide_import};
 use crate::identity::{Namespace, SkillId, SkillName};
@@ -81,7 +81,7 @@ impl Registry {
             request.files.skill_md().contents(),
             request.folder_name.as_deref(),
         )?;
-        self.authorize_namespace(actor, &request.namespace).await?;
+        let namespace = self.authorize_namespace(actor, &request.namespace).await?;
         let original = parsed.manifest.name().clone();
         let mut attempt: u32 = 1;
         let mut races = 0;
@@ -112,9 +112,10 @@ impl Registry {
                 occupant.as_ref().map(|skill| Occupant {
                     skill,
                     latest_content_digest: latest.map(|v| &v.published.content_digest),
+                    maintained_by_actor: actor.is_admin()
+                        || is_maintainer(actor.user(), skill, namespace.as_ref()),
                 }),
                 &incoming,
-                actor.user(),
                 request.on_conflict,
             );
             let result = match step {
@@ -172,8 +173,10 @@ impl Registry {
                 }
                 ImportStep::Overwrite => {
                     require_scope(actor, Scope::PublishUpdate)?;
+                    // A maintainer, as decide_import made sure; the rest of the rule:
                     let skill =
                         occupant.ok_or_else(|| StoreError::Corrupt("occupant vanished".into()))?;
+                    check_change_skill(actor, Scope::PublishUpdate, &skill, namespace.as_ref())?;
                     let version = match request
                         .version
                         .clone()

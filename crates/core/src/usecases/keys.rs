@@ -63,7 +63,8 @@ impl Registry {
             public_key: public_key.to_vec(),
             created_at: self.clock.now(),
         };
-        self.store.add_publisher_key(&key).await?;
+        let audit = self.audit(actor, "key.register", key.key_id.clone());
+        self.store.add_publisher_key(&key, &audit).await?;
         // Idempotent: the stored record (with its first registration time) is the answer.
         self.publisher_key(&key.key_id).await
     }

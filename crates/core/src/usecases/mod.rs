@@ -12,11 +12,12 @@ mod publish;
 
 use std::sync::Arc;
 
+pub use admin::{MAX_TOKEN_GRANTS, MAX_TOKEN_NAME_LEN};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
 
-use crate::auth::{AccessError, Actor, check_manage_skill, require_scope};
+use crate::auth::{AccessError, Actor, check_change_skill, require_scope};
 use crate::bundle::{BundleError, BundleLimits};
 use crate::conflict::SkillConflict;
 use crate::digest::Digest;
@@ -28,6 +29,10 @@ use crate::model::{
 };
 use crate::ports::{BlobError, BlobStore, Clock, IdSource, KeyVerifier, SkillStore, StoreError};
 use crate::version::{Candidate, Version, VersionReq, select};
+
+/// The longest deprecation message, in characters: messages are shown beside a skill,
+/// never a document of their own.
+pub const MAX_MESSAGE_LEN: usize = 1024;
 
 /// Settings of a [`Registry`].
 #[derive(Debug, Clone)]
@@ -44,6 +49,10 @@ pub struct RegistryConfig {
     pub max_query_len: usize,
     /// Longest review.
     pub max_review_len: usize,
+    /// Longest deprecation message.
+    pub max_message_len: usize,
+    /// Most results of a trending list.
+    pub max_trending: u32,
 }
 
 impl Default for RegistryConfig {
@@ -55,6 +64,8 @@ impl Default for RegistryConfig {
             trending_days: 7,
             max_query_len: 256,
             max_review_len: 4096,
+            max_message_len: MAX_MESSAGE_LEN,
+            max_trending: 100,
         }
     }
 }
@@ -316,13 +327,16 @@ impl Registry {
     /// The trending list: most installs over the trending window.
     ///
     /// # Errors
-    /// A store failure.
+    /// [`RegistryError::Invalid`] for a limit outside 1 to `max_trending`; a store failure.
     pub async fn trending(&self, limit: u32) -> Result<Vec<TrendingEntry>, RegistryError> {
+        if limit == 0 || limit > self.config.max_trending {
+            return Err(RegistryError::Invalid(format!(
+                "limit must be 1 to {}",
+                self.config.max_trending
+            )));
+        }
         let since = self.clock.now().minus_days(self.config.trending_days);
-        Ok(self
-            .store
-            .trending(since, limit.clamp(1, self.config.max_page_size))
-            .await?)
+        Ok(self.store.trending(since, limit).await?)
     }
 
     /// Rates a skill (rating again replaces the previous rating) and returns the new summary.
@@ -375,7 +389,7 @@ impl Registry {
     ) -> Result<bool, RegistryError> {
         let skill = self.skill(id).await?;
         let namespace = self.store.namespace(skill.id.namespace()).await?;
-        check_manage_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
+        check_change_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
         let action = if yanked { "yank" } else { "unyank" };
         let audit = self.audit(actor, action, format!("{}@{version}", skill.id));
         self.store
@@ -400,10 +414,22 @@ impl Registry {
         id: &SkillId,
         message: Option<&str>,
     ) -> Result<(), RegistryError> {
+        if message.is_some_and(|m| m.len() > 4 * self.config.max_message_len) {
+            return Err(RegistryError::Invalid(format!(
+                "a deprecation message is at most {} characters",
+                self.config.max_message_len
+            )));
+        }
         let skill = self.skill(id).await?;
         let namespace = self.store.namespace(skill.id.namespace()).await?;
-        check_manage_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
+        check_change_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
         let message = message.map(str::trim).filter(|m| !m.is_empty());
+        if message.is_some_and(|m| m.chars().count() > self.config.max_message_len) {
+            return Err(RegistryError::Invalid(format!(
+                "a deprecation message is at most {} characters",
+                self.config.max_message_len
+            )));
+        }
         let action = if message.is_some() {
             "deprecate"
         } else {

@@ -1,14 +1,14 @@
 //! Publishing a version: validate, pack canonically, check permission and immutability,
 //! store the blob, record the version with its event in one store write.
 
-use crate::auth::{Actor, check_publish_namespace, require_scope};
+use crate::auth::{Actor, check_change_skill, check_publish_namespace, require_scope};
 use crate::bundle::{FileSet, pack, read_archive};
 use crate::conflict::{PublishDecision, decide_publish};
 use crate::digest::Digest;
 use crate::identity::{Namespace, SkillId};
 use crate::manifest::{Manifest, ManifestWarning, parse_skill_md};
 use crate::model::{
-    AuditEntry, EventKind, NewVersion, Scope, SkillRecord, UserId, VersionMeta, VersionRecord,
+    EventKind, NamespaceRecord, NewVersion, Scope, SkillRecord, UserId, VersionMeta, VersionRecord,
 };
 use crate::package::package_id;
 use crate::ports::{SkillTarget, StoreError, VersionWrite};
@@ -151,7 +151,7 @@ impl Registry {
             )
         })?;
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
-        self.authorize_namespace(actor, id.namespace()).await?;
+        let namespace = self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
         let statement = VersionStatement {
             id: id.clone(),
@@ -166,7 +166,7 @@ impl Registry {
             let existing = self.store.skill(&id).await?;
             let (target, event) = match &existing {
                 Some(skill) => {
-                    require_scope(actor, Scope::PublishUpdate)?;
+                    check_change_skill(actor, Scope::PublishUpdate, skill, namespace.as_ref())?;
                     let stored = self.store.version(&skill.uid, &version).await?;
                     match decide_publish(stored.as_ref(), &prepared.archive_digest) {
                         PublishDecision::Create => {}
@@ -243,13 +243,32 @@ impl Registry {
         )))
     }
 
-    /// Checks that `actor` may publish into `namespace` (see
-    /// [`crate::auth::check_publish_namespace`]).
-    pub(super) async fn authorize_namespace(
+    /// What an upload into `namespace` (a publish or an import) needs, checked before its
+    /// archive is read: a publish scope, a token covering the namespace, a namespace that is
+    /// not reserved, and membership of it (or of the namespace above a new one). The
+    /// skill's own rules are checked once the archive names it.
+    ///
+    /// # Errors
+    /// [`RegistryError::Access`], or a store failure.
+    pub async fn authorize_upload(
         &self,
         actor: &Actor,
         namespace: &Namespace,
     ) -> Result<(), RegistryError> {
+        if !actor.has_scope(Scope::PublishUpdate) {
+            require_scope(actor, Scope::PublishNew)?;
+        }
+        self.authorize_namespace(actor, namespace).await?;
+        Ok(())
+    }
+
+    /// Checks that `actor` may publish into `namespace` (see
+    /// [`crate::auth::check_publish_namespace`]); returns the namespace when it exists.
+    pub(super) async fn authorize_namespace(
+        &self,
+        actor: &Actor,
+        namespace: &Namespace,
+    ) -> Result<Option<NamespaceRecord>, RegistryError> {
         let existing = self.store.namespace(namespace).await?;
         let mut ancestor = None;
         if existing.is_none() {
@@ -264,12 +283,8 @@ impl Registry {
                 }
             }
         }
-        Ok(check_publish_namespace(
-            actor,
-            namespace,
-            existing.as_ref(),
-            ancestor.as_ref(),
-        )?)
+        check_publish_namespace(actor, namespace, existing.as_ref(), ancestor.as_ref())?;
+        Ok(existing)
     }
 
     /// Stores the blob, makes sure the namespace exists, and writes the version with its
@@ -283,20 +298,26 @@ impl Registry {
         event: EventKind,
         action: &str,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
-        self.blobs
-            .put(&prepared.archive_digest, &prepared.archive)
-            .await?;
         let skill = match &target {
             SkillTarget::New(record) => {
+                // The namespace as it is now, not as it was when the publish began: another
+                // user may have created it meanwhile, and then owns it.
                 let namespace = record.id.namespace();
-                if self.store.namespace(namespace).await?.is_none() {
-                    match self
-                        .store
-                        .create_namespace(namespace, actor.user(), self.clock.now())
-                        .await
-                    {
-                        Ok(_) | Err(StoreError::NamespaceExists(_)) => {}
-                        Err(other) => return Err(other.into()),
+                match self.store.namespace(namespace).await? {
+                    Some(now) => check_publish_namespace(actor, namespace, Some(&now), None)?,
+                    None => {
+                        let audit = self.audit(actor, "namespace.create", namespace.to_string());
+                        match self
+                            .store
+                            .create_namespace(namespace, actor.user(), self.clock.now(), &audit)
+                            .await
+                        {
+                            Ok(_) => {}
+                            Err(StoreError::NamespaceExists(_)) => {
+                                self.authorize_namespace(actor, namespace).await?;
+                            }
+                            Err(other) => return Err(other.into()),
+                        }
                     }
                 }
                 record.clone()
@@ -307,12 +328,10 @@ impl Registry {
                 .await?
                 .ok_or(RegistryError::Store(StoreError::SkillGone))?,
         };
-        let audit = AuditEntry {
-            actor: actor.user().clone(),
-            action: action.to_owned(),
-            target: format!("{}@{}", skill.id, version.version),
-            at: self.clock.now(),
-        };
+        self.blobs
+            .put(&prepared.archive_digest, &prepared.archive)
+            .await?;
+        let audit = self.audit(actor, action, format!("{}@{}", skill.id, version.version));
         let write = VersionWrite {
             target,
             package_id: package_id(&skill.id, &version),

@@ -2,7 +2,6 @@
 
 use skillreg_core::conflict::ConflictPolicy;
 use skillreg_core::model::EventKind;
-use skillreg_core::ports::SkillStore as _;
 use skillreg_core::usecases::{ImportOutcome, ImportRequest, RegistryError};
 use skillreg_testkit::TestRegistry;
 use skillreg_testkit::fixtures::skill_files;
@@ -152,20 +151,20 @@ async fn overwrite_by_the_creator_keeps_identity_and_replaces_files() {
 }
 
 #[tokio::test]
-async fn a_non_creator_never_overwrites() {
+async fn a_member_who_did_not_create_the_skill_never_overwrites() {
     let t = TestRegistry::new();
     t.registry
         .import(&actor("alice"), request(v1(), ConflictPolicy::Fail))
         .await
         .unwrap();
-    t.store
-        .set_member(
-            &"acme".parse().unwrap(),
-            &"bob".parse().unwrap(),
-            Some(skillreg_core::model::Role::Member),
-        )
-        .await
-        .unwrap();
+    skillreg_testkit::set_role(
+        t.store.as_ref(),
+        "acme",
+        "bob",
+        Some(skillreg_core::model::Role::Member),
+    )
+    .await
+    .unwrap();
     let outcome = t
         .registry
         .import(&actor("bob"), request(v2(), ConflictPolicy::Overwrite))

@@ -2,12 +2,13 @@
 //! invariants, and deterministic packing.
 
 use proptest::prelude::*;
+use skillreg_core::auth::is_maintainer;
 use skillreg_core::bundle::{BundleLimits, pack, read_archive};
 use skillreg_core::conflict::{
     ConflictPolicy, ImportStep, Occupant, PublishDecision, decide_import, decide_publish,
 };
 use skillreg_core::model::{
-    NewVersion, SkillRecord, Timestamp, UserId, VersionMeta, VersionRecord,
+    NamespaceRecord, NewVersion, Role, SkillRecord, Timestamp, UserId, VersionMeta, VersionRecord,
 };
 use skillreg_core::version::{Candidate, select};
 use skillreg_core::{Digest, Namespace, SkillId, SkillName, Version, VersionReq};
@@ -121,36 +122,52 @@ proptest! {
     fn import_policy_invariants(
         creator in user(),
         actor in user(),
+        actor_role in prop::option::of(prop_oneof![Just(Role::Owner), Just(Role::Member)]),
         latest in prop::option::of(digest()),
         incoming in digest(),
         policy in policy(),
         occupied in any::<bool>(),
     ) {
         let skill = record(creator.as_str());
-        let occupant = occupied.then_some(Occupant { skill: &skill, latest_content_digest: latest.as_ref() });
-        let step = decide_import(occupant, &incoming, &actor, policy);
+        let namespace = NamespaceRecord {
+            namespace: skill.id.namespace().clone(),
+            members: actor_role.map(|role| (actor.clone(), role)).into_iter().collect(),
+            created_at: Timestamp::default(),
+        };
+        let maintainer = is_maintainer(&actor, &skill, Some(&namespace));
+        // Maintainers: the namespace's owners, and the creator while a member.
+        prop_assert_eq!(
+            maintainer,
+            actor_role == Some(Role::Owner) || (actor_role == Some(Role::Member) && actor == creator)
+        );
+        let occupant = occupied.then_some(Occupant {
+            skill: &skill,
+            latest_content_digest: latest.as_ref(),
+            maintained_by_actor: maintainer,
+        });
+        let step = decide_import(occupant, &incoming, policy);
         if !occupied {
             prop_assert_eq!(step, ImportStep::Create);
             return Ok(());
         }
-        // A non-creator never overwrites.
-        if actor != creator {
+        // Someone who does not maintain the skill never overwrites.
+        if !maintainer {
             prop_assert_ne!(&step, &ImportStep::Overwrite);
         }
-        // The creator re-importing the same content changes nothing, whatever the policy.
-        if actor == creator && latest == Some(incoming) {
+        // A maintainer re-importing the same content changes nothing, whatever the policy.
+        if maintainer && latest == Some(incoming) {
             prop_assert_eq!(&step, &ImportStep::Unchanged);
         }
         match &step {
             ImportStep::Conflict(c) | ImportStep::Skip(c) => {
                 prop_assert_eq!(&c.existing_created_by, &creator);
-                prop_assert_eq!(c.can_overwrite, actor == creator);
+                prop_assert_eq!(c.can_overwrite, maintainer);
                 prop_assert_eq!(&c.existing_skill_id, &skill.id);
             }
-            ImportStep::Overwrite => prop_assert!(policy == ConflictPolicy::Overwrite && actor == creator),
+            ImportStep::Overwrite => prop_assert!(policy == ConflictPolicy::Overwrite && maintainer),
             ImportStep::TryNextName => prop_assert_eq!(policy, ConflictPolicy::Rename),
             ImportStep::Create => prop_assert!(false, "an occupied name is never created"),
-            ImportStep::Unchanged => prop_assert!(actor == creator && latest == Some(incoming)),
+            ImportStep::Unchanged => prop_assert!(maintainer && latest == Some(incoming)),
         }
     }
 
@@ -203,8 +220,9 @@ proptest! {
                 if first.is_none() {
                     actor = crate::actor(who.as_str());
                 } else {
-                    // Everyone is a member, so only creatorship decides overwrites.
-                    let _ = t.store.set_member(&"shared".parse().unwrap(), &who, Some(skillreg_core::model::Role::Member)).await;
+                    // Everyone else is a member, so only creatorship decides overwrites (the
+                    // creator owns the namespace and stays its owner).
+                    let _ = skillreg_testkit::set_role(t.store.as_ref(), "shared", who.as_str(), Some(skillreg_core::model::Role::Member)).await;
                 }
                 let _ = t.registry.import(&actor, request).await;
                 let now = t.store.skill(&"shared/pdf".parse().unwrap()).await.unwrap();

@@ -1,7 +1,7 @@
 //! Search, ratings, yanking, deprecation and version resolution through the use cases.
 
 use skillreg_core::auth::{AccessError, Actor};
-use skillreg_core::model::{Scope, Stars};
+use skillreg_core::model::{Role, Scope, Stars};
 use skillreg_core::usecases::{BundleInput, PublishRequest, RegistryError, SearchRequest};
 use skillreg_core::{SkillId, VersionReq};
 use skillreg_testkit::TestRegistry;
@@ -97,7 +97,95 @@ async fn yanked_versions_are_skipped_unless_asked_for_exactly() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, RegistryError::Access(AccessError::NotAMember { .. })),
+        matches!(
+            error,
+            RegistryError::Access(AccessError::NotAMaintainer { .. })
+        ),
+        "{error}"
+    );
+}
+
+/// Finding 11 of the adversarial review: one rule for who changes a skill. A member who did
+/// not create it may not publish a new version (and take over `latest`), yank or deprecate
+/// it; an owner may; a creator removed from the namespace keeps no right.
+#[tokio::test]
+async fn only_maintainers_change_a_skill_and_rights_end_with_membership() {
+    let t = TestRegistry::new();
+    publish(&t, "pdf", "1.0.0", "PDF tools").await;
+    let pdf = id("acme/pdf");
+    skillreg_testkit::set_role(t.store.as_ref(), "acme", "bob", Some(Role::Member))
+        .await
+        .unwrap();
+    skillreg_testkit::set_role(t.store.as_ref(), "acme", "carol", Some(Role::Member))
+        .await
+        .unwrap();
+    let files = skillreg_testkit::fixtures::skill_files("pdf", "PDF tools, by bob", "", &[]);
+    let error = t
+        .registry
+        .publish(
+            &actor("bob"),
+            PublishRequest {
+                namespace: "acme".parse().unwrap(),
+                bundle: BundleInput::Files(files),
+                version: Some("2.0.0".parse().unwrap()),
+                signatures: Vec::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegistryError::Access(AccessError::NotAMaintainer { .. })
+        ),
+        "{error}"
+    );
+    let one = "1.0.0".parse().unwrap();
+    for who in ["bob", "carol"] {
+        let error = t
+            .registry
+            .set_yanked(&actor(who), &pdf, &one, true)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, RegistryError::Access(_)), "{who}: {error}");
+        let error = t
+            .registry
+            .deprecate(&actor(who), &pdf, Some("use mine"))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, RegistryError::Access(_)), "{who}: {error}");
+    }
+    let (_, latest) = t
+        .registry
+        .resolve_version(&pdf, &VersionReq::Latest)
+        .await
+        .unwrap();
+    assert_eq!(latest.version().to_string(), "1.0.0", "nothing changed");
+
+    // The namespace's owner (alice, who created it) makes bob an owner: now he may.
+    skillreg_testkit::set_role(t.store.as_ref(), "acme", "bob", Some(Role::Owner))
+        .await
+        .unwrap();
+    assert!(
+        t.registry
+            .set_yanked(&actor("bob"), &pdf, &one, true)
+            .await
+            .unwrap()
+    );
+    // alice, the creator, leaves the namespace (bob owns it): her rights end with it.
+    skillreg_testkit::set_role(t.store.as_ref(), "acme", "alice", None)
+        .await
+        .unwrap();
+    let error = t
+        .registry
+        .set_yanked(&actor("alice"), &pdf, &one, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegistryError::Access(AccessError::NotAMaintainer { .. })
+        ),
         "{error}"
     );
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use skillreg_core::Namespace;
@@ -14,7 +14,7 @@ use skillreg_core::model::{Role, Scope, TokenId, UserId};
 use skillreg_core::signature::SignatureAlgorithm;
 
 use super::{Shared, invalid, json_body};
-use crate::auth::{issue_secret, required_actor};
+use crate::auth::{RequiredActor, issue_secret};
 use crate::error::{ApiError, ErrorEnvelope, ErrorType};
 use crate::wire::{
     CreateNamespaceBody, CreateTokenBody, MemberBody, NamespaceBody, PublisherKeyBody,
@@ -32,10 +32,9 @@ use crate::wire::{
     ))]
 pub(super) async fn create_token(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RequiredActor(actor): RequiredActor,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let request: CreateTokenBody = json_body(&body)?;
     let user: UserId = match request.user {
         Some(user) => user.parse().map_err(|e| invalid("user", e))?,
@@ -45,12 +44,8 @@ pub(super) async fn create_token(
         .scopes
         .iter()
         .map(|s| {
-            s.parse::<Scope>().map_err(|_| {
-                invalid(
-                    "scope",
-                    format!("`{s}`; use publish-new, publish-update, yank, rate or admin"),
-                )
-            })
+            s.parse::<Scope>()
+                .map_err(|_| invalid("scope", format!("`{s}`; use one of {}", Scope::names())))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let namespaces = if request.namespaces.is_empty() {
@@ -73,48 +68,50 @@ pub(super) async fn create_token(
         namespaces,
         state.clock.now(),
     )?;
-    state.registry.register_token(&actor, &record).await?;
+    let record = state.registry.register_token(&actor, &record).await?;
     let mut body = serde_json::to_value(TokenBody::from(&record)).unwrap_or_default();
     body["token"] = json!(secret);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// The caller's tokens (never their secrets).
+/// The caller's tokens that grant no more than the calling token, which needs the `tokens`
+/// scope (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("token" = [])),
     responses(
         (status = 200, description = "`{\"tokens\": [Token…]}`", body = Object),
         (status = 401, description = "No token", body = ErrorEnvelope),
+        (status = 403, description = "The token lacks the `tokens` scope", body = ErrorEnvelope),
     ))]
 pub(super) async fn list_tokens(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RequiredActor(actor): RequiredActor,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let tokens = state.registry.tokens(&actor).await?;
     let body: Vec<TokenBody> = tokens.iter().map(TokenBody::from).collect();
     Ok(Json(json!({ "tokens": body })).into_response())
 }
 
-/// Revokes one of the caller's tokens.
+/// Revokes a token: one of the caller's that grants no more than the calling token (which
+/// needs the `tokens` scope), or, with an admin token, anyone's.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token id")), security(("token" = [])),
     responses(
         (status = 200, description = "`{\"id\", \"revoked\": true}`", body = Object),
-        (status = 404, description = "No live token with this id of the caller's", body = ErrorEnvelope),
+        (status = 403, description = "The token lacks the `tokens` scope", body = ErrorEnvelope),
+        (status = 404, description = "No live token with this id that the calling token may manage", body = ErrorEnvelope),
     ))]
 pub(super) async fn revoke_token(
     State(state): State<Shared>,
+    RequiredActor(actor): RequiredActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let id: TokenId = id.parse().map_err(|e| invalid("token id", e))?;
     if state.registry.revoke_token(&actor, &id).await? {
         Ok(Json(json!({ "id": id.to_string(), "revoked": true })).into_response())
     } else {
         Err(ApiError::new(
             ErrorType::PackageNotFound,
-            format!("no live token `{id}` of yours"),
+            format!("no live token `{id}` that this token may manage"),
         ))
     }
 }
@@ -129,10 +126,9 @@ pub(super) async fn revoke_token(
     ))]
 pub(super) async fn create_namespace(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RequiredActor(actor): RequiredActor,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let request: CreateNamespaceBody = json_body(&body)?;
     let namespace: Namespace = request
         .namespace
@@ -154,8 +150,8 @@ pub(super) async fn create_namespace(
 pub(super) async fn namespace_resource(
     State(state): State<Shared>,
     method: Method,
+    actor: Option<RequiredActor>,
     Path(path): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (ns_part, sub) = match path.split_once("/-/") {
@@ -172,7 +168,8 @@ pub(super) async fn namespace_resource(
             Ok(Json(NamespaceBody::from(&record)).into_response())
         }
         (&Method::PUT | &Method::DELETE, Some(["members", user])) => {
-            set_member(&state, &method, &headers, &namespace, user, &body).await
+            let RequiredActor(actor) = actor.ok_or_else(crate::auth::token_required)?;
+            set_member(&state, &method, &actor, &namespace, user, &body).await
         }
         _ => Err(ApiError::new(
             ErrorType::PackageNotFound,
@@ -194,10 +191,9 @@ pub(super) async fn namespace_resource(
     ))]
 pub(super) async fn register_key(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RequiredActor(actor): RequiredActor,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let request: RegisterKeyBody = json_body(&body)?;
     let algorithm: SignatureAlgorithm = request
         .algorithm
@@ -232,7 +228,8 @@ pub(super) async fn publisher_key(
 }
 
 /// Adds a member or changes their role (`PUT`, `{"role": "owner"|"member"}`), or removes
-/// them (`DELETE`). Owners only.
+/// them (`DELETE`). Owners only, with a token holding `namespace-admin` whose patterns cover
+/// the namespace; the last owner stays.
 #[utoipa::path(method(put, delete), path = "/api/v1/namespaces/{namespace}/-/members/{user}", tag = "namespaces",
     params(
         ("namespace" = String, Path, description = "One or more `/`-separated segments"),
@@ -242,18 +239,18 @@ pub(super) async fn publisher_key(
     security(("token" = [])),
     responses(
         (status = 200, description = "The namespace", body = NamespaceBody),
-        (status = 403, description = "Not an owner", body = ErrorEnvelope),
+        (status = 400, description = "The change would leave no owner", body = ErrorEnvelope),
+        (status = 403, description = "Not an owner, or the token lacks `namespace-admin` or the namespace", body = ErrorEnvelope),
         (status = 404, description = "No such namespace", body = ErrorEnvelope),
     ))]
 async fn set_member(
     state: &Shared,
     method: &Method,
-    headers: &HeaderMap,
+    actor: &skillreg_core::auth::Actor,
     namespace: &Namespace,
     user: &str,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), headers).await?;
     let user: UserId = user.parse().map_err(|e| invalid("user", e))?;
     let role = if method == Method::PUT {
         let member: MemberBody = json_body(body)?;
@@ -269,7 +266,7 @@ async fn set_member(
     };
     let record = state
         .registry
-        .set_member(&actor, namespace, &user, role)
+        .set_member(actor, namespace, &user, role)
         .await?;
     Ok(Json(NamespaceBody::from(&record)).into_response())
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use skillreg_core::usecases::{
 use skillreg_core::{Namespace, SkillId, Version, VersionReq};
 
 use crate::AppState;
-use crate::auth::required_actor;
+use crate::auth::RequiredActor;
 use crate::error::{ApiError, ErrorEnvelope, ErrorType};
 use crate::wire::{
     DeprecationBody, DownloadParams, ImportParams, PublishParams, PublishResponse, RateBody,
@@ -38,6 +38,12 @@ pub(crate) mod openapi;
 mod prs;
 
 type Shared = Arc<AppState>;
+
+/// How long a request may take, from its headers to its response's headers.
+pub(crate) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Most `Skillreg-Signature` headers one publish may carry.
+const MAX_SIGNATURES: usize = 8;
 
 pub(crate) fn router(state: Shared) -> Router {
     let max_body = state.max_body_bytes;
@@ -89,11 +95,14 @@ pub(crate) fn router(state: Shared) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
-            crate::limits::enforce,
+            crate::limits::guard,
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            std::time::Duration::from_secs(60),
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::error::envelope_every_error,
         ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -203,18 +212,6 @@ async fn search(
     Ok(Json(state.registry.search(request).await?.into()))
 }
 
-/// An archive body axum could not take: 413 in the envelope when it is too large.
-fn archive_rejected(state: &AppState, rejection: &BytesRejection) -> ApiError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            ErrorType::PayloadTooLarge,
-            format!("the archive is larger than {} bytes", state.max_body_bytes),
-        )
-    } else {
-        invalid("body", rejection.body_text())
-    }
-}
-
 /// Publishes a version: the body is the skill's gzip tar archive. Versions are immutable:
 /// the same archive again is `200 unchanged`, another archive under the same version is a
 /// `409`. Each `Skillreg-Signature` header (`ed25519 <key id> <hex>`) must verify under a
@@ -236,13 +233,12 @@ fn archive_rejected(state: &AppState, rejection: &BytesRejection) -> ApiError {
     ))]
 async fn publish(
     State(state): State<Shared>,
+    RequiredActor(actor): RequiredActor,
     params: Result<Query<PublishParams>, QueryRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let Query(params) = params.map_err(|e| bad_query(&e))?;
-    let body = body.map_err(|rejection| archive_rejected(&state, &rejection))?;
     let namespace: Namespace = params
         .namespace
         .parse()
@@ -252,23 +248,20 @@ async fn publish(
         .map(|v| v.parse::<Version>())
         .transpose()
         .map_err(|e| invalid("version", e))?;
-    let mut signatures = Vec::new();
-    for value in headers.get_all(SIGNATURE_HEADER) {
-        let text = value
-            .to_str()
-            .map_err(|_| invalid("Skillreg-Signature header", "it is not ASCII"))?;
-        // A proxy may merge repeated headers into one, comma-separated.
-        for part in text.split(',') {
-            signatures.push(parse_signature(part)?);
-        }
-    }
+    let signatures = signatures_of(&headers)?;
+    // Everything the request says before its body: refused here, nothing is read.
+    state.registry.authorize_upload(&actor, &namespace).await?;
+    let _turn = upload_turn(&state).await?;
+    let archive = read_upload(&state, body).await?;
     let request = PublishRequest {
         namespace,
-        bundle: BundleInput::Archive(body.to_vec()),
+        bundle: BundleInput::Archive(archive),
         version,
         signatures,
     };
-    let (status, label, published) = match state.registry.publish(&actor, request).await? {
+    let registry = state.registry.clone();
+    let outcome = off_the_workers(async move { registry.publish(&actor, request).await }).await??;
+    let (status, label, published) = match outcome {
         PublishOutcome::Created { published, .. } => (StatusCode::CREATED, "created", published),
         PublishOutcome::Unchanged(published) => (StatusCode::OK, "unchanged", published),
     };
@@ -279,6 +272,86 @@ async fn publish(
         warnings: published.warnings.iter().map(ToString::to_string).collect(),
     };
     Ok((status, Json(response)).into_response())
+}
+
+/// The signatures a publish carries, each once; at most [`MAX_SIGNATURES`], at most one per
+/// key.
+fn signatures_of(headers: &HeaderMap) -> Result<Vec<Signature>, ApiError> {
+    let mut signatures: Vec<Signature> = Vec::new();
+    for value in headers.get_all(SIGNATURE_HEADER) {
+        let text = value
+            .to_str()
+            .map_err(|_| invalid("Skillreg-Signature header", "it is not ASCII"))?;
+        // A proxy may merge repeated headers into one, comma-separated.
+        for part in text.split(',') {
+            let signature = parse_signature(part)?;
+            if signatures.contains(&signature) {
+                continue;
+            }
+            if signatures.iter().any(|s| s.key_id == signature.key_id) {
+                return Err(invalid(
+                    "Skillreg-Signature header",
+                    format!("two different signatures by the key `{}`", signature.key_id),
+                ));
+            }
+            signatures.push(signature);
+            if signatures.len() > MAX_SIGNATURES {
+                return Err(invalid(
+                    "Skillreg-Signature header",
+                    format!("a publish carries at most {MAX_SIGNATURES} signatures"),
+                ));
+            }
+        }
+    }
+    Ok(signatures)
+}
+
+/// Waits for a turn to take an upload (see `AppState::uploads`), at most until the request
+/// would time out anyway.
+async fn upload_turn(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    match tokio::time::timeout(REQUEST_TIMEOUT / 2, state.uploads.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(ApiError::new(
+            ErrorType::Unavailable,
+            "too many uploads in progress; try again shortly",
+        )),
+    }
+}
+
+/// Reads an upload's body, up to the archive limit (413 beyond it).
+async fn read_upload(state: &AppState, body: Body) -> Result<Vec<u8>, ApiError> {
+    match axum::body::to_bytes(body, state.max_body_bytes).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(error) => {
+            let too_large = std::error::Error::source(&error)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                Err(ApiError::new(
+                    ErrorType::PayloadTooLarge,
+                    format!("the archive is larger than {} bytes", state.max_body_bytes),
+                ))
+            } else {
+                Err(invalid("body", error))
+            }
+        }
+    }
+}
+
+/// Runs an upload's use case (unpacking, validating, repacking and hashing: milliseconds to
+/// seconds of CPU) on the blocking pool, so the async workers keep answering everyone else.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(work))
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "an upload's task failed");
+            ApiError::new(
+                ErrorType::Internal,
+                "the registry failed to handle the request; try again later",
+            )
+        })
 }
 
 /// Where one version downloads: the exact version, its `+` (build metadata) escaped.
@@ -568,11 +641,10 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
 async fn skill_action(
     State(state): State<Shared>,
     method: Method,
+    RequiredActor(actor): RequiredActor,
     Path(path): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let Some((id_part, sub)) = path.split_once("/-/") else {
         return Err(ApiError::new(
             ErrorType::PackageNotFound,
@@ -703,20 +775,25 @@ async fn deprecate(
     ))]
 async fn import(
     State(state): State<Shared>,
+    RequiredActor(actor): RequiredActor,
     params: Result<Query<ImportParams>, QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let actor = required_actor(state.registry.store().as_ref(), &headers).await?;
     let Query(params) = params.map_err(|e| bad_query(&e))?;
-    let body = body.map_err(|rejection| archive_rejected(&state, &rejection))?;
-    let files = skillreg_core::bundle::read_archive(&body, &state.registry.config().limits)
-        .map_err(RegistryError::Bundle)?;
+    let namespace: Namespace = params
+        .namespace
+        .parse()
+        .map_err(|e| invalid("namespace", e))?;
+    state.registry.authorize_upload(&actor, &namespace).await?;
+    let _turn = upload_turn(&state).await?;
+    let archive = read_upload(&state, body).await?;
+    let limits = state.registry.config().limits.clone();
+    let files =
+        off_the_workers(async move { skillreg_core::bundle::read_archive(&archive, &limits) })
+            .await?
+            .map_err(RegistryError::Bundle)?;
     let request = ImportRequest {
-        namespace: params
-            .namespace
-            .parse()
-            .map_err(|e| invalid("namespace", e))?,
+        namespace,
         files,
         folder_name: None,
         version: params
@@ -739,7 +816,9 @@ async fn import(
             "can_overwrite": c.can_overwrite,
         })
     };
-    Ok(match state.registry.import(&actor, request).await? {
+    let registry = state.registry.clone();
+    let outcome = off_the_workers(async move { registry.import(&actor, request).await }).await??;
+    Ok(match outcome {
         ImportOutcome::Created { skill, version, renamed } => (
             StatusCode::CREATED,
             Json(json!({ "status": "created", "id": skill.id.to_string(), "version": version.version().to_string(), "renamed": renamed })),

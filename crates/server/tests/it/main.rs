@@ -23,8 +23,16 @@ use skillreg_server::{AppState, issue_token, router};
 use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
 use tower::ServiceExt;
 
+mod attacks;
 mod documented;
 mod signed;
+use attacks::{
+    encoded_slashes_do_not_reach_sub_resources, every_error_is_the_envelope,
+    membership_changes_need_the_scope_and_the_namespace, one_user_creates_a_fresh_namespace,
+    owners_removing_each_other_leave_an_owner, repeated_signature_headers_are_kept_once,
+    search_totals_hold_past_the_end, stored_text_is_bounded,
+    tokens_see_and_revoke_only_what_they_could_grant,
+};
 use documented::every_documented_operation_is_routed;
 use signed::{keys_and_signed_publishes, package_registry_standard_surface};
 
@@ -85,7 +93,13 @@ async fn server(backend: Backend) -> TestServer {
         [1; 32],
         "alice".parse().unwrap(),
         "t",
-        vec![Scope::PublishNew, Scope::PublishUpdate, Scope::Yank],
+        vec![
+            Scope::PublishNew,
+            Scope::PublishUpdate,
+            Scope::Yank,
+            Scope::NamespaceAdmin,
+            Scope::Tokens,
+        ],
         vec![NamespacePattern::Any],
         now,
     )
@@ -793,13 +807,13 @@ fn json_bytes(value: Value) -> Vec<u8> {
 
 async fn tokens_are_shown_once_listed_without_secrets_and_revoked(s: TestServer) {
     let create = json_bytes(
-        serde_json::json!({ "name": "ci", "scopes": ["publish-new"], "namespaces": ["acme/*"] }),
+        serde_json::json!({ "name": "ci", "scopes": ["publish-new", "tokens"], "namespaces": ["acme/*"] }),
     );
     let (status, created) = send(&s.app, "POST", "/api/v1/tokens", &s.token, create).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["token"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("skr_"));
-    let (status, listed) = send(&s.app, "GET", "/api/v1/tokens", &secret, vec![]).await;
+    let (status, listed) = send(&s.app, "GET", "/api/v1/tokens", &s.token, vec![]).await;
     assert_eq!(status, StatusCode::OK);
     let tokens = listed["tokens"].as_array().unwrap();
     assert_eq!(tokens.len(), 2, "alice's first token and the new one");
@@ -807,6 +821,16 @@ async fn tokens_are_shown_once_listed_without_secrets_and_revoked(s: TestServer)
         !listed.to_string().contains(&secret),
         "a listing never shows a secret"
     );
+    // The narrower token sees only itself: never a token with more rights (finding 4).
+    let (status, listed) = send(&s.app, "GET", "/api/v1/tokens", &secret, vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let names: Vec<&str> = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ci"]);
 
     // The new token works within its grant, and only there.
     let archive = archive_of("pdf tools", &[]);
@@ -998,6 +1022,7 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
             burst: 2,
             per_minute: 1,
         },
+        ..skillreg_server::LimitsConfig::default()
     };
     let app = router(s.state.clone().with_limits(tight));
     let rate = json_bytes(serde_json::json!({ "stars": 4 }));
@@ -1021,17 +1046,45 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
     assert_eq!(body["error"]["details"]["retry_after_secs"], retry);
     let (status, _) = get(&app, "/api/v1/skills").await;
     assert_eq!(status, StatusCode::OK, "reads are not limited by writes");
+    // The limit is the user's, whatever token they use (finding 12: five tokens were five
+    // times the burst).
+    let second = issue_token(
+        s.state.registry.store().as_ref(),
+        [9; 32],
+        "reader".parse().unwrap(),
+        "second",
+        vec![Scope::Rate],
+        vec![NamespacePattern::Any],
+        Timestamp::from_unix_millis(0),
+    )
+    .await
+    .unwrap()
+    .secret;
+    let (status, body) = send(&app, "POST", uri, &second, rate.clone()).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RateLimitedError"),
+        "another token of the same user shares the limit"
+    );
 
+    // Failed sign-ins: a bad token is refused at once, and after the burst the client's bad
+    // tokens get 429 (finding 10) while its valid tokens and anonymous reads go on.
     for _ in 0..2 {
         let (status, _) = send(&app, "GET", "/api/v1/tokens", "skr_wrong", vec![]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (status, body) = send(&app, "GET", "/api/v1/tokens", &s.token, vec![]).await;
+    let (status, body) = send(&app, "GET", "/api/v1/tokens", "skr_wrong", vec![]).await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::TOO_MANY_REQUESTS, "RateLimitedError"),
-        "after failed logins"
+        "after failed sign-ins"
     );
+    let (status, body) = send(&app, "GET", "/api/v1/tokens", &s.token, vec![]).await;
+    assert_eq!(status, StatusCode::OK, "a valid token still works: {body}");
+    let (status, _) = get(&app, "/api/v1/skills").await;
+    assert_eq!(status, StatusCode::OK, "anonymous reads still work");
+    let (status, _) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 async fn first_events(app: &axum::Router, request: Request<Body>, wanted: usize) -> String {
@@ -1217,6 +1270,15 @@ macro_rules! on_both_stores {
 }
 
 on_both_stores!(
+    membership_changes_need_the_scope_and_the_namespace,
+    tokens_see_and_revoke_only_what_they_could_grant,
+    owners_removing_each_other_leave_an_owner,
+    one_user_creates_a_fresh_namespace,
+    stored_text_is_bounded,
+    repeated_signature_headers_are_kept_once,
+    every_error_is_the_envelope,
+    encoded_slashes_do_not_reach_sub_resources,
+    search_totals_hold_past_the_end,
     events_stream_and_resume,
     hostile_requests_get_4xx,
     fixtures_publish_resolve_and_download_with_matching_digests,

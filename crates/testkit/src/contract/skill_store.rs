@@ -10,7 +10,7 @@ use skillreg_core::model::{
     SearchQuery, SearchSort, SkillRecord, SkillUid, Stars, Timestamp, TokenRecord, UserId,
     VersionMeta,
 };
-use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_core::ports::{MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite};
 use skillreg_core::{Digest, Version};
 
 /// 2026-01-01T00:00:00Z, the contract's "now".
@@ -154,28 +154,83 @@ fn hit_ids(page: &skillreg_core::model::SearchPage) -> Vec<String> {
     page.hits.iter().map(|h| h.skill.id.to_string()).collect()
 }
 
-/// Namespaces are unique by key; members can be added, changed and removed.
+fn change(namespace: &Namespace, who: &str, role: Option<Role>, by: Option<&str>) -> MemberChange {
+    MemberChange {
+        namespace: namespace.clone(),
+        user: user(who),
+        role,
+        by_owner: by.map(user),
+        audit: audit("member", &format!("{namespace}:{who}"), T0),
+    }
+}
+
+/// Namespaces are unique by key; members can be added, changed and removed, each change
+/// with its audit entry; a change never leaves a namespace without an owner, and one made
+/// by an owner applies only while they still are one.
 pub async fn namespaces_and_members(store: &dyn SkillStore) {
     let acme: Namespace = "acme".parse().unwrap();
     assert_eq!(store.namespace(&acme).await.unwrap(), None);
     let record = store
-        .create_namespace(&acme, &user("alice"), at(T0))
+        .create_namespace(
+            &acme,
+            &user("alice"),
+            at(T0),
+            &audit("namespace.create", "acme", T0),
+        )
         .await
         .unwrap();
     assert_eq!(record.role_of(&user("alice")), Some(Role::Owner));
     let again = store
-        .create_namespace(&acme, &user("bob"), at(T0))
+        .create_namespace(
+            &acme,
+            &user("bob"),
+            at(T0),
+            &audit("namespace.create", "acme", T0),
+        )
         .await
         .unwrap_err();
     assert_eq!(again, StoreError::NamespaceExists(acme.clone()));
     store
-        .set_member(&acme, &user("bob"), Some(Role::Member))
+        .set_member(&change(&acme, "bob", Some(Role::Member), Some("alice")))
         .await
         .unwrap();
     let record = store.namespace(&acme).await.unwrap().unwrap();
     assert_eq!(record.role_of(&user("bob")), Some(Role::Member));
     assert_eq!(record.created_at, at(T0));
-    store.set_member(&acme, &user("bob"), None).await.unwrap();
+    assert_eq!(
+        store
+            .set_member(&change(&acme, "carol", Some(Role::Member), Some("bob")))
+            .await,
+        Err(StoreError::NotAnOwner {
+            user: user("bob"),
+            namespace: acme.clone()
+        }),
+        "a member is not an owner"
+    );
+    assert_eq!(
+        store
+            .set_member(&change(&acme, "alice", None, Some("alice")))
+            .await,
+        Err(StoreError::LastOwner(acme.clone()))
+    );
+    assert_eq!(
+        store
+            .set_member(&change(&acme, "alice", Some(Role::Member), None))
+            .await,
+        Err(StoreError::LastOwner(acme.clone())),
+        "not even an admin demotes the last owner"
+    );
+    let record = store.namespace(&acme).await.unwrap().unwrap();
+    assert_eq!(
+        record.role_of(&user("alice")),
+        Some(Role::Owner),
+        "nothing changed"
+    );
+    assert_eq!(record.role_of(&user("carol")), None, "nothing changed");
+    store
+        .set_member(&change(&acme, "bob", None, None))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .namespace(&acme)
@@ -185,16 +240,37 @@ pub async fn namespaces_and_members(store: &dyn SkillStore) {
             .role_of(&user("bob")),
         None
     );
+    let actions: Vec<String> = store
+        .audit_log(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{} {}", a.action, a.target))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "member acme:bob",
+            "member acme:bob",
+            "namespace.create acme"
+        ],
+        "refused changes leave no audit entry"
+    );
     let nowhere: Namespace = "nowhere".parse().unwrap();
     assert!(matches!(
         store
-            .set_member(&nowhere, &user("bob"), Some(Role::Member))
+            .set_member(&change(&nowhere, "bob", Some(Role::Member), None))
             .await,
         Err(StoreError::Missing(_))
     ));
     let multi: Namespace = "acme/email/tools".parse().unwrap();
     store
-        .create_namespace(&multi, &user("alice"), at(T0))
+        .create_namespace(
+            &multi,
+            &user("alice"),
+            at(T0),
+            &audit("namespace.create", "x", T0),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -203,21 +279,88 @@ pub async fn namespaces_and_members(store: &dyn SkillStore) {
     );
 }
 
-/// Tokens are found by the digest of their secret, listed per user, revoked once.
-pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
-    let token = TokenRecord {
-        id: "tok-1".parse().unwrap(),
-        user: user("alice"),
+/// Two owners removing each other at the same moment, in 16 namespaces at once: every
+/// namespace keeps an owner, and in each exactly one removal lands.
+pub async fn concurrent_owner_removals_keep_an_owner(store: &dyn SkillStore) {
+    let namespaces: Vec<Namespace> = (0..16)
+        .map(|i| format!("race-{i}").parse().unwrap())
+        .collect();
+    for ns in &namespaces {
+        store
+            .create_namespace(
+                ns,
+                &user("alice"),
+                at(T0),
+                &audit("namespace.create", "x", T0),
+            )
+            .await
+            .unwrap();
+        store
+            .set_member(&change(ns, "bob", Some(Role::Owner), Some("alice")))
+            .await
+            .unwrap();
+    }
+    let removals = namespaces.iter().flat_map(|ns| {
+        [
+            change(ns, "bob", None, Some("alice")),
+            change(ns, "alice", None, Some("bob")),
+        ]
+    });
+    let changes: Vec<MemberChange> = removals.collect();
+    let results =
+        futures::future::join_all(changes.iter().map(|change| store.set_member(change))).await;
+    for (pair, ns) in results.chunks(2).zip(&namespaces) {
+        let record = store.namespace(ns).await.unwrap().unwrap();
+        let owners = record
+            .members
+            .values()
+            .filter(|r| **r == Role::Owner)
+            .count();
+        assert_eq!(owners, 1, "{ns}: {pair:?}");
+        assert_eq!(
+            pair.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{ns}: exactly one removal lands: {pair:?}"
+        );
+        for result in pair {
+            if let Err(error) = result {
+                assert!(
+                    matches!(
+                        error,
+                        StoreError::NotAnOwner { .. } | StoreError::LastOwner(_)
+                    ),
+                    "{ns}: {error:?}"
+                );
+            }
+        }
+    }
+}
+
+fn token_record(id: &str, owner: &str, secret: &[u8]) -> TokenRecord {
+    TokenRecord {
+        id: id.parse().unwrap(),
+        user: user(owner),
         name: "laptop".to_owned(),
-        secret_digest: Digest::of(b"secret-1"),
+        secret_digest: Digest::of(secret),
         scopes: vec![Scope::PublishNew, Scope::Rate],
         namespaces: vec![NamespacePattern::Any, "acme/*".parse().unwrap()],
         created_at: at(T0),
         revoked_at: None,
-    };
-    store.insert_token(&token).await.unwrap();
+    }
+}
+
+/// Tokens are found by id and by the digest of their secret, listed per user, revoked
+/// once; creating and revoking each leave an audit entry.
+pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
+    let token = token_record("tok-1", "alice", b"secret-1");
+    store
+        .insert_token(&token, &audit("token.create", "alice:tok-1", T0))
+        .await
+        .unwrap();
     assert!(matches!(
-        store.insert_token(&token).await,
+        store
+            .insert_token(&token, &audit("token.create", "again", T0))
+            .await,
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(
@@ -231,27 +374,33 @@ pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
         store.token_by_secret(&Digest::of(b"other")).await.unwrap(),
         None
     );
+    assert_eq!(store.token(&token.id).await.unwrap(), Some(token.clone()));
+    assert_eq!(
+        store.token(&"tok-none".parse().unwrap()).await.unwrap(),
+        None
+    );
     assert_eq!(
         store.tokens_of(&user("alice")).await.unwrap(),
         vec![token.clone()]
     );
     assert!(store.tokens_of(&user("bob")).await.unwrap().is_empty());
+    let revoke = audit("token.revoke", "alice:tok-1", T0 + 1);
     assert!(
         !store
-            .revoke_token(&user("bob"), &token.id, at(T0 + 1))
+            .revoke_token(&user("bob"), &token.id, at(T0 + 1), &revoke)
             .await
             .unwrap(),
         "only the owner revokes"
     );
     assert!(
         store
-            .revoke_token(&user("alice"), &token.id, at(T0 + 1))
+            .revoke_token(&user("alice"), &token.id, at(T0 + 1), &revoke)
             .await
             .unwrap()
     );
     assert!(
         !store
-            .revoke_token(&user("alice"), &token.id, at(T0 + 2))
+            .revoke_token(&user("alice"), &token.id, at(T0 + 2), &revoke)
             .await
             .unwrap()
     );
@@ -261,9 +410,17 @@ pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
         .unwrap()
         .unwrap();
     assert_eq!(revoked.revoked_at, Some(at(T0 + 1)));
+    let actions: Vec<String> = store
+        .audit_log(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(actions, ["token.revoke", "token.create"]);
 }
 
-/// A key id belongs to the user who registered it.
+/// A key id belongs to the user who registered it; a new registration is audited once.
 pub async fn publisher_keys_belong_to_one_user(store: &dyn SkillStore) {
     let key = PublisherKey {
         key_id: "ed25519:0011".to_owned(),
@@ -271,14 +428,15 @@ pub async fn publisher_keys_belong_to_one_user(store: &dyn SkillStore) {
         public_key: vec![1, 2, 3],
         created_at: at(T0),
     };
-    store.add_publisher_key(&key).await.unwrap();
-    store.add_publisher_key(&key).await.unwrap();
+    let registered = audit("key.register", "ed25519:0011", T0);
+    store.add_publisher_key(&key, &registered).await.unwrap();
+    store.add_publisher_key(&key, &registered).await.unwrap();
     let stolen = PublisherKey {
         user: user("mallory"),
         ..key.clone()
     };
     assert!(matches!(
-        store.add_publisher_key(&stolen).await,
+        store.add_publisher_key(&stolen, &registered).await,
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(
@@ -286,6 +444,7 @@ pub async fn publisher_keys_belong_to_one_user(store: &dyn SkillStore) {
         Some(key)
     );
     assert_eq!(store.publisher_key("ed25519:ffff").await.unwrap(), None);
+    assert_eq!(store.audit_log(10).await.unwrap().len(), 1);
 }
 
 /// A stored (skill, version) is never written twice, whatever the digest; build metadata
@@ -526,6 +685,19 @@ pub async fn search_totals_are_capped(store: &dyn SkillStore) {
         .await
         .unwrap();
     assert_eq!((small.total, small.total_exact), (0, true));
+    // An offset past the end: an empty page whose total is still the real one, whatever
+    // the sort (a relevance search with text ranks by its own path).
+    for (text, sort) in [
+        (None, SearchSort::Newest),
+        (Some("bulk"), SearchSort::Relevance),
+    ] {
+        let mut far = query(text);
+        far.sort = sort;
+        far.start = PageStart::Offset(5 * cap);
+        let page = store.search(&far).await.unwrap();
+        assert!(page.hits.is_empty(), "{sort:?}");
+        assert_eq!((page.total, page.total_exact), (cap, false), "{sort:?}");
+    }
 }
 
 /// One rating per user per skill: rating again replaces; count and sum follow.

@@ -13,7 +13,9 @@ use skillreg_core::model::{
     VersionRecord,
 };
 use skillreg_core::package::PackageId;
-use skillreg_core::ports::{DownloadCount, SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_core::ports::{
+    DownloadCount, MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite,
+};
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};
 
@@ -141,6 +143,7 @@ impl SkillStore for MemoryStore {
         namespace: &Namespace,
         owner: &UserId,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<NamespaceRecord, StoreError> {
         let mut state = self.state();
         let key = namespace.key().as_str().to_owned();
@@ -153,28 +156,43 @@ impl SkillStore for MemoryStore {
             created_at: at,
         };
         state.namespaces.insert(key, record.clone());
+        state.audit.push(audit.clone());
         Ok(record)
     }
 
-    async fn set_member(
-        &self,
-        namespace: &Namespace,
-        user: &UserId,
-        role: Option<Role>,
-    ) -> Result<(), StoreError> {
+    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
         let mut state = self.state();
+        let namespace = &change.namespace;
         let record = state
             .namespaces
             .get_mut(namespace.key().as_str())
             .ok_or_else(|| missing(format!("namespace `{namespace}`")))?;
-        match role {
-            Some(role) => record.members.insert(user.clone(), role),
-            None => record.members.remove(user),
+        if let Some(by) = &change.by_owner
+            && record.role_of(by) != Some(Role::Owner)
+        {
+            return Err(StoreError::NotAnOwner {
+                user: by.clone(),
+                namespace: namespace.clone(),
+            });
+        }
+        let mut members = record.members.clone();
+        match change.role {
+            Some(role) => members.insert(change.user.clone(), role),
+            None => members.remove(&change.user),
         };
+        if !members.values().any(|role| *role == Role::Owner) {
+            return Err(StoreError::LastOwner(namespace.clone()));
+        }
+        record.members = members;
+        state.audit.push(change.audit.clone());
         Ok(())
     }
 
-    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+    async fn insert_token(
+        &self,
+        token: &TokenRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         if state
             .tokens
@@ -184,7 +202,12 @@ impl SkillStore for MemoryStore {
             return Err(StoreError::Duplicate(format!("token `{}`", token.id)));
         }
         state.tokens.push(token.clone());
+        state.audit.push(audit.clone());
         Ok(())
+    }
+
+    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self.state().tokens.iter().find(|t| &t.id == id).cloned())
     }
 
     async fn token_by_secret(
@@ -214,16 +237,25 @@ impl SkillStore for MemoryStore {
         user: &UserId,
         id: &TokenId,
         at: Timestamp,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
         let token = state
             .tokens
             .iter_mut()
             .find(|t| &t.id == id && &t.user == user && t.revoked_at.is_none());
-        Ok(token.map(|t| t.revoked_at = Some(at)).is_some())
+        let revoked = token.map(|t| t.revoked_at = Some(at)).is_some();
+        if revoked {
+            state.audit.push(audit.clone());
+        }
+        Ok(revoked)
     }
 
-    async fn add_publisher_key(&self, key: &PublisherKey) -> Result<(), StoreError> {
+    async fn add_publisher_key(
+        &self,
+        key: &PublisherKey,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let mut state = self.state();
         match state.keys.get(&key.key_id) {
             Some(existing) if existing.user != key.user => Err(StoreError::Duplicate(format!(
@@ -233,6 +265,7 @@ impl SkillStore for MemoryStore {
             Some(_) => Ok(()),
             None => {
                 state.keys.insert(key.key_id.clone(), key.clone());
+                state.audit.push(audit.clone());
                 Ok(())
             }
         }

@@ -1,0 +1,192 @@
+//! The accept loop: HTTP/1.1 connections with a header-read timeout (which also closes a
+//! keep-alive connection idle for that long), a cap on open connections overall and per
+//! client address, refused connections closed at once, and `accept` errors (out of file
+//! descriptors) backed off instead of retried in a tight loop. Graceful shutdown lets
+//! requests in flight finish.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt as _;
+
+/// Limits on connections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionLimits {
+    /// Time a client has to send a request's headers, counted from when the connection
+    /// opens or the previous response ends (so it is also the keep-alive idle timeout).
+    pub header_timeout: Duration,
+    /// Connections open at once, overall. Keep it below the process's file-descriptor
+    /// limit, leaving room for the database, blobs and logs.
+    pub max_connections: usize,
+    /// Connections open at once from one client address.
+    pub max_connections_per_client: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(10),
+            max_connections: default_max_connections(),
+            max_connections_per_client: 256,
+        }
+    }
+}
+
+/// Three quarters of the process's open-file limit (read from `/proc/self/limits`), at most
+/// 16,384; 768 where the limit cannot be read.
+fn default_max_connections() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|line| line.starts_with("Max open files"))
+                .and_then(|line| line.split_whitespace().nth(3))
+                .and_then(|soft| soft.parse::<usize>().ok())
+        })
+        .unwrap_or(1024);
+    (soft / 4 * 3).clamp(64, 16_384)
+}
+
+/// Open connections per client address.
+#[derive(Debug, Default)]
+struct PerClient {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One open connection of a client; dropping it closes the count.
+#[derive(Debug)]
+struct ClientSlot {
+    clients: Arc<PerClient>,
+    ip: IpAddr,
+}
+
+impl PerClient {
+    fn enter(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<ClientSlot> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(ip).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            clients: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .clients
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Whether an `accept` error concerns one connection only (retry at once) rather than the
+/// process (out of descriptors or memory: wait before trying again).
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves `app` on `listener` with `limits` until `shutdown` completes, then lets requests
+/// in flight finish.
+///
+/// # Errors
+/// Never for a failed `accept` (those are logged and retried); the signature leaves room
+/// for listener failures.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let total = Arc::new(Semaphore::new(limits.max_connections));
+    let clients = Arc::new(PerClient::default());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let mut backoff = Duration::from_millis(5);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => {
+                    backoff = Duration::from_millis(5);
+                    accepted
+                }
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    tracing::error!(%error, wait_ms = backoff.as_millis() as u64, "accept failed; waiting");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        let Some(slots) = admit(&total, &clients, peer, &limits) else {
+            // Over a cap: closed at once, so it holds no descriptor.
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            app.clone()
+                .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _slots = slots;
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// The slots a new connection takes, or `None` when a cap is reached.
+fn admit(
+    total: &Arc<Semaphore>,
+    clients: &Arc<PerClient>,
+    peer: SocketAddr,
+    limits: &ConnectionLimits,
+) -> Option<(OwnedSemaphorePermit, ClientSlot)> {
+    let permit = Arc::clone(total).try_acquire_owned().ok()?;
+    let slot = clients.enter(peer.ip(), limits.max_connections_per_client)?;
+    Some((permit, slot))
+}
