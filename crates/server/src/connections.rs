@@ -190,3 +190,40 @@ fn admit(
     let slot = clients.enter(peer.ip(), limits.max_connections_per_client)?;
     Some((permit, slot))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_stops_at_the_overall_cap_and_at_each_clients_cap() {
+        let limits = ConnectionLimits {
+            header_timeout: Duration::from_secs(1),
+            max_connections: 3,
+            max_connections_per_client: 2,
+        };
+        let total = Arc::new(Semaphore::new(limits.max_connections));
+        let clients = Arc::new(PerClient::default());
+        let a: SocketAddr = "127.0.0.2:1".parse().unwrap();
+        let b: SocketAddr = "127.0.0.3:1".parse().unwrap();
+        let first = admit(&total, &clients, a, &limits).unwrap();
+        let _second = admit(&total, &clients, a, &limits).unwrap();
+        assert!(admit(&total, &clients, a, &limits).is_none(), "a's cap");
+        let _third = admit(&total, &clients, b, &limits).unwrap();
+        assert!(
+            admit(&total, &clients, b, &limits).is_none(),
+            "the overall cap"
+        );
+        drop(first);
+        assert!(
+            admit(&total, &clients, a, &limits).is_some(),
+            "a slot came back"
+        );
+    }
+
+    #[test]
+    fn the_default_cap_stays_under_the_descriptor_limit() {
+        let cap = default_max_connections();
+        assert!((64..=16_384).contains(&cap), "{cap}");
+    }
+}

@@ -24,6 +24,7 @@ use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
 use tower::ServiceExt;
 
 mod attacks;
+mod connections;
 mod documented;
 mod signed;
 use attacks::{
@@ -1249,6 +1250,24 @@ async fn hostile_requests_get_4xx(s: TestServer) {
         let (status, body) = send(&s.app, method, uri, &s.token, b"{not json".to_vec()).await;
         assert!(status.is_client_error(), "{method} {uri}: {status} {body}");
     }
+}
+
+/// The connection-level attacks, against a listening server over SQLite (the store plays
+/// no part in them).
+mod listening {
+    macro_rules! over_sqlite {
+        ($($test:ident),* $(,)?) => {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::connections::$test(super::server(super::Backend::Sqlite).await).await;
+            })*
+        };
+    }
+    over_sqlite!(
+        idle_trickling_and_surplus_connections_are_bounded,
+        uploads_are_refused_before_their_body,
+        random_tokens_do_not_grow_the_limiter,
+    );
 }
 
 /// Every API test, once over SQLite and once over PostgreSQL.
