@@ -11,8 +11,6 @@ use clap::Args;
 use skillreg_adapters::cache::{CacheMode, CachingBlobs, CachingStore};
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_adapters::{FsBlobStore, PostgresStore, RandomIds, SqliteStore, SystemClock};
-use skillreg_core::auth::NamespacePattern;
-use skillreg_core::model::Scope;
 use skillreg_core::ports::{BlobStore, Clock as _, SkillStore};
 use skillreg_core::usecases::{Registry, RegistryConfig};
 
@@ -44,6 +42,22 @@ pub(crate) struct ServeArgs {
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR")]
     blob_dir: Option<PathBuf>,
+    /// A reverse proxy's address whose `X-Forwarded-For`/`Forwarded` names the client, for
+    /// rate limits (repeatable; the variable takes a comma-separated list)
+    #[arg(
+        long = "trusted-proxy",
+        env = "SKILLREG_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connections open at once [default: three quarters of the open-file limit, at most
+    /// 16384]; each client address gets at most 256
+    #[arg(long, env = "SKILLREG_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// The first admin token's secret (`skr_…`), for a database that has none yet: take it
+    /// from a secret store when replicas start with empty data folders
+    #[arg(long, env = "SKILLREG_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -55,6 +69,9 @@ struct FileSettings {
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
     writes_per_minute: Option<u32>,
+    #[serde(default)]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    max_connections: Option<usize>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -65,6 +82,9 @@ struct Settings {
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
     writes_per_minute: Option<u32>,
+    trusted_proxies: Vec<std::net::IpAddr>,
+    max_connections: Option<usize>,
+    admin_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -93,6 +113,13 @@ impl ServeArgs {
             database_url: self.database_url.or(file.database_url),
             blob_dir: self.blob_dir.or(file.blob_dir),
             writes_per_minute: self.writes_per_minute.or(file.writes_per_minute),
+            trusted_proxies: if self.trusted_proxies.is_empty() {
+                file.trusted_proxies
+            } else {
+                self.trusted_proxies
+            },
+            max_connections: self.max_connections.or(file.max_connections),
+            admin_token: self.admin_token,
         })
     }
 }
@@ -134,6 +161,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.clone();
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+    make_private(&data_dir, true)
+        .with_context(|| format!("making the data folder {} private", data_dir.display()))?;
     // The embedded default belongs to this process alone: a lock on the data folder keeps a
     // second `serve` out (it would write behind this one's read cache), and lets reads be
     // cached. A database named by URL may have other users: nothing is cached then.
@@ -159,7 +188,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ),
             None => {
                 let lock = lock_data_dir(&data_dir)?;
-                let store = SqliteStore::open(&data_dir.join("skillreg.db"))
+                let db = data_dir.join("skillreg.db");
+                // Token digests, members and the audit log: readable by the owner only.
+                // SQLite gives its -wal and -shm files the database file's mode.
+                private_file(&db).with_context(|| format!("protecting {}", db.display()))?;
+                let store = SqliteStore::open(&db)
                     .await
                     .context("opening the SQLite database")?;
                 (Arc::new(store), CacheMode::Exclusive, Some(lock))
@@ -173,7 +206,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         BLOB_CACHE_BYTES,
     ));
     let token_path = data_dir.join("admin.token");
-    ensure_admin_token(store.as_ref(), &token_path).await?;
+    let admin_hint = ensure_admin_token(store.as_ref(), &token_path, args.admin_token).await?;
 
     let registry = Registry::new(
         Arc::clone(&store) as Arc<dyn SkillStore>,
@@ -183,7 +216,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         RegistryConfig::default(),
     )
     .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
-    let mut limits = skillreg_server::LimitsConfig::default();
+    let mut limits = skillreg_server::LimitsConfig {
+        trusted_proxies: args.trusted_proxies.clone(),
+        ..skillreg_server::LimitsConfig::default()
+    };
+    let mut connection_limits = skillreg_server::ConnectionLimits::default();
+    if let Some(max) = args.max_connections {
+        connection_limits.max_connections = max.max(1);
+    }
     if let Some(per_minute) = args.writes_per_minute {
         limits.writes = skillreg_server::Rate {
             burst: (per_minute / 2).max(60),
@@ -201,11 +241,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "skillreg listening on http://{address}");
         let _ = writeln!(out, "data folder: {}", data_dir.display());
-        let _ = writeln!(
-            out,
-            "admin token: in {} (readable by you only)",
-            token_path.display()
-        );
+        let _ = writeln!(out, "{admin_hint}");
         let _ = out.flush();
     }
     skillreg_server::run(
@@ -215,7 +251,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Arc::new(SystemClock),
             Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
         )
-        .with_limits(limits),
+        .with_limits(limits)
+        .with_connection_limits(connection_limits),
         shutdown,
     )
     .await
@@ -254,26 +291,78 @@ fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
-/// Makes the first admin token when there is none, and writes it where only the owner can
-/// read it. The token never reaches a log.
-async fn ensure_admin_token(store: &dyn SkillStore, path: &Path) -> anyhow::Result<()> {
+/// Makes the first admin token once per database (of several replicas starting together,
+/// one makes it) and writes it where only the owner can read it; returns the line that
+/// says where it is, or how to get one. The token never reaches a log.
+async fn ensure_admin_token(
+    store: &dyn SkillStore,
+    path: &Path,
+    given: Option<String>,
+) -> anyhow::Result<String> {
+    let found = || format!("admin token: in {} (readable by you only)", path.display());
     if path.exists() {
-        return Ok(());
+        return Ok(found());
     }
     let random = skillreg_adapters::system::random_bytes()
         .context("reading randomness for the admin token")?;
-    let issued = skillreg_server::issue_token(
-        store,
-        random,
-        "admin".parse().context("the admin user id")?,
-        "admin (first start)",
-        vec![Scope::Admin],
-        vec![NamespacePattern::Any],
-        SystemClock.now(),
-    )
-    .await
-    .context("storing the admin token")?;
-    write_private(path, &issued.secret).with_context(|| format!("writing {}", path.display()))
+    let issued =
+        skillreg_server::issue_first_admin_token(store, given.clone(), random, SystemClock.now())
+            .await
+            .context("storing the admin token")?;
+    match issued {
+        Some(issued) if given.is_none() => {
+            write_private(path, &issued.secret)
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(found())
+        }
+        Some(_) => Ok("admin token: the one given in SKILLREG_ADMIN_TOKEN".to_owned()),
+        None => Ok(
+            "admin token: this database has one already (made by another replica or an \
+             earlier start); use it, or an admin's `skillreg token create`"
+                .to_owned(),
+        ),
+    }
+}
+
+/// Makes a folder (0700) or a file (0600) readable by its owner only.
+#[cfg(unix)]
+fn make_private(path: &Path, folder: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = if folder { 0o700 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn make_private(_path: &Path, _folder: bool) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Creates `path` empty with mode 0600 when missing, else narrows it (and its SQLite -wal
+/// and -shm files, where present) to 0600.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        if file.exists() {
+            make_private(&file, false)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

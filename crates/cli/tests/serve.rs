@@ -320,3 +320,75 @@ fn download_counts_buffered_in_memory_are_written_on_sigterm() {
     assert!(details.contains("\"downloads\":3"), "{details}");
     sigterm(&mut again);
 }
+
+/// Finding 16: the database (token digests, members, the audit log) was world-readable.
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    let (mut child, address) = start(&dir);
+    assert!(http_get(&address, "/healthz").starts_with("HTTP/1.1 200"));
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "the data folder");
+    for name in [
+        "skillreg.db",
+        "skillreg.db-wal",
+        "skillreg.db-shm",
+        "admin.token",
+    ] {
+        let path = dir.join(name);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{name}");
+        }
+    }
+    assert!(dir.join("skillreg.db").exists());
+    sigterm(&mut child);
+}
+
+/// Finding 18: every replica started with an empty data folder on one database minted
+/// another admin token. Two replicas on one database make one between them.
+#[test]
+fn replicas_on_one_database_make_one_admin_token() {
+    let shared = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", shared.path().join("shared.db").display());
+    let spawn = |dir: &std::path::Path| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &url,
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("SKILLREG_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .take(3)
+            .map(Result::unwrap)
+            .collect();
+        (child, lines)
+    };
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut a, a_lines) = spawn(a_dir.path());
+    let (mut b, b_lines) = spawn(b_dir.path());
+    let made: Vec<bool> = [&a_dir, &b_dir]
+        .iter()
+        .map(|dir| dir.path().join("admin.token").exists())
+        .collect();
+    assert_eq!(made, [true, false], "{a_lines:?} {b_lines:?}");
+    assert!(
+        b_lines[2].contains("has one already"),
+        "the second says how to get a token: {b_lines:?}"
+    );
+    sigterm(&mut a);
+    sigterm(&mut b);
+}

@@ -90,6 +90,61 @@ pub async fn issue_token(
     Ok(IssuedToken { record, secret })
 }
 
+/// The id of the first admin token: fixed, so that of several replicas starting together on
+/// one empty database exactly one stores it.
+pub const FIRST_ADMIN_TOKEN_ID: &str = "tok-first-admin";
+
+/// Makes the registry's first admin token, once per database: `secret` when given (a
+/// `skr_` token taken from a secret store), else one from `random`. Returns `None` when the
+/// database has it already (another replica, or an earlier start, made it).
+///
+/// # Errors
+/// A secret that is not a `skr_` token of 36 to 128 characters, or a store failure.
+pub async fn issue_first_admin_token(
+    store: &dyn SkillStore,
+    secret: Option<String>,
+    random: [u8; 32],
+    now: Timestamp,
+) -> Result<Option<IssuedToken>, skillreg_core::ports::StoreError> {
+    let secret = match secret {
+        Some(secret) => {
+            let secret = secret.trim().to_owned();
+            if !secret.starts_with(TOKEN_PREFIX) || !(36..=128).contains(&secret.len()) {
+                return Err(skillreg_core::ports::StoreError::Corrupt(
+                    "the admin token given must start with `skr_` and be 36 to 128 characters"
+                        .to_owned(),
+                ));
+            }
+            secret
+        }
+        None => format!("{TOKEN_PREFIX}{}", skillreg_core::digest::hex(&random)),
+    };
+    let corrupt = |e: skillreg_core::model::FieldError| {
+        skillreg_core::ports::StoreError::Corrupt(format!("admin token: {e}"))
+    };
+    let record = TokenRecord {
+        id: FIRST_ADMIN_TOKEN_ID.parse().map_err(corrupt)?,
+        user: "admin".parse().map_err(corrupt)?,
+        name: "admin (first start)".to_owned(),
+        secret_digest: Digest::of(secret.as_bytes()),
+        scopes: vec![Scope::Admin],
+        namespaces: vec![NamespacePattern::Any],
+        created_at: now,
+        revoked_at: None,
+    };
+    let audit = AuditEntry {
+        actor: record.user.clone(),
+        action: "token.create".to_owned(),
+        target: format!("{}:{}", record.user, record.id),
+        at: now,
+    };
+    match store.insert_token(&record, &audit).await {
+        Ok(()) => Ok(Some(IssuedToken { record, secret })),
+        Err(skillreg_core::ports::StoreError::Duplicate(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// The token a request carries, if any.
 pub(crate) fn presented_token(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers

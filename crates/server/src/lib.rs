@@ -16,7 +16,7 @@ use axum::Router;
 use skillreg_core::ports::Clock;
 use skillreg_core::usecases::Registry;
 
-pub use auth::{IssuedToken, issue_token};
+pub use auth::{FIRST_ADMIN_TOKEN_ID, IssuedToken, issue_first_admin_token, issue_token};
 pub use connections::ConnectionLimits;
 pub use error::{ApiError, ErrorType};
 pub use limits::{LimitsConfig, Rate};

@@ -7,7 +7,6 @@
 //! sign-ins gets 429 for its next bad tokens only; anonymous requests and valid tokens from
 //! the same address go on (behind a proxy, one address is many people).
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -74,9 +73,13 @@ const SHARDS: usize = 16;
 /// becomes `previous` and the old `previous` is dropped: memory stays bounded and each
 /// request does O(1) work (the drop is paid once per `MAX_KEYS / SHARDS / 2` new keys).
 #[derive(Debug, Default)]
+#[expect(
+    clippy::disallowed_types,
+    reason = "buckets looked up by key in O(1) on every request; never iterated"
+)]
 struct Shard {
-    current: HashMap<String, Bucket>,
-    previous: HashMap<String, Bucket>,
+    current: std::collections::HashMap<String, Bucket>,
+    previous: std::collections::HashMap<String, Bucket>,
 }
 
 /// Buckets for one kind of limit.
@@ -283,10 +286,11 @@ pub(crate) async fn guard(
         Ok(Presented::Anonymous) => format!("client:{client}"),
     };
     let method = request.method();
-    if method != Method::GET && method != Method::HEAD {
-        if let Err(wait) = state.limits.writes.take(&writer) {
-            return crate::ApiError::rate_limited("writes", wait).into_response();
-        }
+    if method != Method::GET
+        && method != Method::HEAD
+        && let Err(wait) = state.limits.writes.take(&writer)
+    {
+        return crate::ApiError::rate_limited("writes", wait).into_response();
     }
     next.run(request).await
 }

@@ -787,7 +787,7 @@ async fn import(
     state.registry.authorize_upload(&actor, &namespace).await?;
     let _turn = upload_turn(&state).await?;
     let archive = read_upload(&state, body).await?;
-    let limits = state.registry.config().limits.clone();
+    let limits = state.registry.config().limits;
     let files =
         off_the_workers(async move { skillreg_core::bundle::read_archive(&archive, &limits) })
             .await?
