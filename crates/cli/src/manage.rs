@@ -66,7 +66,8 @@ pub(crate) enum TokenCommand {
     Create {
         /// A name to recognise it by.
         name: String,
-        /// publish-new, publish-update, yank, rate, admin (repeatable).
+        /// publish-new, publish-update, yank, rate, namespace-admin, tokens, admin
+        /// (repeatable).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Namespace patterns it may act on (repeatable; `acme/*`).
