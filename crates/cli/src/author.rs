@@ -417,8 +417,8 @@ pub(crate) async fn keygen(ctx: &Context, args: KeygenArgs) -> Result<(), Failur
     let mut registered = false;
     if !args.no_register {
         let client = ctx.client()?;
-        let tokens = client.tokens().await?;
-        let user = tokens["tokens"][0]["user"].as_str().ok_or_else(|| {
+        let whoami = client.whoami().await?;
+        let user = whoami["user"].as_str().ok_or_else(|| {
             Failure::new("cannot tell which user the token belongs to")
                 .hint("log in with `skillreg login`, or pass --no-register")
         })?;

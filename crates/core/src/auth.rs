@@ -83,6 +83,16 @@ impl Actor {
         &self.user
     }
 
+    /// The token's scopes.
+    pub fn scopes(&self) -> &[Scope] {
+        &self.scopes
+    }
+
+    /// The token's namespace patterns.
+    pub fn namespaces(&self) -> &[NamespacePattern] {
+        &self.namespaces
+    }
+
     /// Whether the token has `scope` (admin has every scope).
     pub fn has_scope(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)

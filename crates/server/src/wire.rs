@@ -214,6 +214,24 @@ pub(crate) struct CreateTokenBody {
     pub(crate) user: Option<String>,
 }
 
+/// Who the calling token stands for, and what it allows.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct WhoamiBody {
+    pub(crate) user: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) namespaces: Vec<String>,
+}
+
+impl From<&skillreg_core::auth::Actor> for WhoamiBody {
+    fn from(actor: &skillreg_core::auth::Actor) -> Self {
+        WhoamiBody {
+            user: actor.user().to_string(),
+            scopes: actor.scopes().iter().map(ToString::to_string).collect(),
+            namespaces: actor.namespaces().iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// A token as listed (never its secret).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenBody {

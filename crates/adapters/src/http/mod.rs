@@ -788,7 +788,15 @@ impl RegistryClient {
         self.http.json(call).await
     }
 
-    /// The caller's tokens.
+    /// Who the token stands for: `{user, scopes, namespaces}`.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn whoami(&self) -> Result<serde_json::Value, ClientError> {
+        self.http.json(Call::get("/api/v1/whoami")).await
+    }
+
+    /// The caller's tokens that the calling token may manage.
     ///
     /// # Errors
     /// [`ClientError`].

@@ -18,7 +18,7 @@ use crate::auth::{RequiredActor, issue_secret};
 use crate::error::{ApiError, ErrorEnvelope, ErrorType};
 use crate::wire::{
     CreateNamespaceBody, CreateTokenBody, MemberBody, NamespaceBody, PublisherKeyBody,
-    RegisterKeyBody, TokenBody,
+    RegisterKeyBody, TokenBody, WhoamiBody,
 };
 
 /// Creates a token (shown once; only its digest is kept). A token grants at most what the
@@ -72,6 +72,16 @@ pub(super) async fn create_token(
     let mut body = serde_json::to_value(TokenBody::from(&record)).unwrap_or_default();
     body["token"] = json!(secret);
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Who the calling token stands for and what it allows (any valid token may ask).
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "tokens", security(("token" = [])),
+    responses(
+        (status = 200, description = "The token's user, scopes and namespace patterns", body = WhoamiBody),
+        (status = 401, description = "No token", body = ErrorEnvelope),
+    ))]
+pub(super) async fn whoami(RequiredActor(actor): RequiredActor) -> Json<WhoamiBody> {
+    Json(WhoamiBody::from(&actor))
 }
 
 /// The caller's tokens that grant no more than the calling token, which needs the `tokens`

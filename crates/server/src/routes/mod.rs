@@ -71,6 +71,7 @@ pub(crate) fn router(state: Shared) -> Router {
             "/api/v1/tokens/{id}",
             axum::routing::delete(admin::revoke_token),
         )
+        .route("/api/v1/whoami", get(admin::whoami))
         .route("/api/v1/keys", axum::routing::post(admin::register_key))
         .route("/api/v1/keys/{key_id}", get(admin::publisher_key))
         .route(

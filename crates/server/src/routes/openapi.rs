@@ -10,7 +10,7 @@ use crate::error::{ErrorEnvelope, ErrorObject};
 use crate::wire::{
     CreateNamespaceBody, CreateTokenBody, DeprecationBody, MemberBody, MemberView, NamespaceBody,
     PublishResponse, PublisherKeyBody, RateBody, RatingBody, RegisterKeyBody, ResolveResponse,
-    SearchResponse, SignatureBody, SkillSummary, TokenBody, VersionBody,
+    SearchResponse, SignatureBody, SkillSummary, TokenBody, VersionBody, WhoamiBody,
 };
 
 /// Tokens go as `Authorization: Bearer <token>` or `X-API-Key: <token>`.
@@ -49,7 +49,7 @@ with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"
         super::details, super::list_versions, super::one_version, super::download,
         super::ratings, super::rate, super::set_yanked, super::deprecate,
         super::events::events,
-        super::admin::create_token, super::admin::list_tokens, super::admin::revoke_token,
+        super::admin::create_token, super::admin::whoami, super::admin::list_tokens, super::admin::revoke_token,
         super::admin::create_namespace, super::admin::namespace_resource, super::admin::set_member,
         super::admin::register_key, super::admin::publisher_key,
         super::prs::metadata, super::prs::package, super::prs::skill_alias, super::prs::browse,
@@ -59,7 +59,7 @@ with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"
     components(schemas(
         ErrorEnvelope, ErrorObject, SearchResponse, SkillSummary, RatingBody, VersionBody,
         SignatureBody, PublishResponse, ResolveResponse, RateBody, DeprecationBody,
-        CreateTokenBody, TokenBody, CreateNamespaceBody, NamespaceBody, MemberView, MemberBody,
+        CreateTokenBody, TokenBody, WhoamiBody, CreateNamespaceBody, NamespaceBody, MemberView, MemberBody,
         RegisterKeyBody, PublisherKeyBody,
     )),
     modifiers(&TokenAuth),
