@@ -304,6 +304,14 @@ async fn verifier(
             Err(error) if error.api().is_some_and(|a| a.status == 404) => continue,
             Err(error) => return Err(error.into()),
         };
+        if let Some(revoked) = key.revoked_at_ms {
+            ctx.out.warn(format!(
+                "{} is signed by {}, a key its owner revoked on {}",
+                resolution.skill.id,
+                sanitize_remote(&signature.key_id),
+                skillreg_core::model::Timestamp::from_unix_millis(revoked).utc_date()
+            ));
+        }
         let public_key = skillreg_core::digest::unhex(&key.public_key)
             .ok_or_else(|| Failure::new("the registry served a malformed public key"))?;
         let key_id = keys.trust_ed25519(&public_key).map_err(|e| {

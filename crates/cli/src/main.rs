@@ -78,6 +78,9 @@ enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(manage::TokenCommand),
+    /// Publisher keys (`keygen` makes and registers one).
+    #[command(subcommand)]
+    Key(manage::KeyCommand),
     /// Namespaces and their members.
     #[command(subcommand)]
     Namespace(manage::NamespaceCommand),
@@ -153,6 +156,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Unyank(args) => manage::yank(&ctx, &args, false).await,
             Command::Deprecate(args) => manage::deprecate(&ctx, args).await,
             Command::Token(command) => manage::token(&ctx, command).await,
+            Command::Key(command) => manage::key(&ctx, command).await,
             Command::Namespace(command) => manage::namespace(&ctx, command).await,
             Command::Install(args) => install::install(&ctx, args).await,
             Command::Uninstall(args) => install::uninstall(&ctx, args).await,

@@ -76,6 +76,9 @@ pub(crate) enum TokenCommand {
         /// Another user (admins only).
         #[arg(long)]
         user: Option<String>,
+        /// Days until it stops working (1 to 3650); without it, it lives until revoked.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
     },
     /// Your tokens.
     List,
@@ -280,6 +283,34 @@ pub(crate) async fn deprecate(ctx: &Context, args: DeprecateArgs) -> Result<(), 
     Ok(())
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Revoke one of your publisher keys: publishes signed with it are refused from now on,
+    /// and installs of versions signed with it say so.
+    Revoke {
+        /// The key id (`ed25519:…`, as `keygen` printed it).
+        key_id: String,
+    },
+}
+
+pub(crate) async fn key(ctx: &Context, command: KeyCommand) -> Result<(), Failure> {
+    let client = ctx.client()?;
+    match command {
+        KeyCommand::Revoke { key_id } => {
+            let key = client.revoke_key(&key_id).await?;
+            ctx.out.json(&json!({
+                "key_id": key.key_id,
+                "revoked_at_ms": key.revoked_at_ms,
+            }));
+            ctx.out
+                .result(format!("key {} revoked", sanitize_remote(&key.key_id)));
+            ctx.out
+                .line("make a new one with `skillreg keygen --name <name>`");
+        }
+    }
+    Ok(())
+}
+
 pub(crate) async fn token(ctx: &Context, command: TokenCommand) -> Result<(), Failure> {
     let client = ctx.client()?;
     match command {
@@ -288,9 +319,16 @@ pub(crate) async fn token(ctx: &Context, command: TokenCommand) -> Result<(), Fa
             scopes,
             namespaces,
             user,
+            expires_in_days,
         } => {
             let body = client
-                .create_token(&name, &scopes, &namespaces, user.as_deref())
+                .create_token(
+                    &name,
+                    &scopes,
+                    &namespaces,
+                    user.as_deref(),
+                    expires_in_days,
+                )
                 .await?;
             ctx.out.json(&body);
             ctx.out.result(text(&body["token"]));

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::identity::{IdentityError, Namespace, string_forms};
-use crate::model::{NamespaceRecord, Role, Scope, SkillRecord, TokenRecord, UserId};
+use crate::model::{NamespaceRecord, Role, Scope, SkillRecord, Timestamp, TokenRecord, UserId};
 
 /// Which namespaces a token may act in: `*` (all), `acme` (just that one), `acme/*` (that
 /// one and every namespace under it).
@@ -57,6 +57,7 @@ pub struct Actor {
     user: UserId,
     scopes: Vec<Scope>,
     namespaces: Vec<NamespacePattern>,
+    expires_at: Option<Timestamp>,
 }
 
 impl Actor {
@@ -66,16 +67,25 @@ impl Actor {
             user,
             scopes,
             namespaces,
+            expires_at: None,
         }
     }
 
-    /// The actor a (non-revoked) token stands for.
+    /// The actor a (live) token stands for.
     pub fn from_token(token: &TokenRecord) -> Self {
-        Actor::new(
-            token.user.clone(),
-            token.scopes.clone(),
-            token.namespaces.clone(),
-        )
+        Actor {
+            expires_at: token.expires_at,
+            ..Actor::new(
+                token.user.clone(),
+                token.scopes.clone(),
+                token.namespaces.clone(),
+            )
+        }
+    }
+
+    /// When the actor's token expires, if it does.
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.expires_at
     }
 
     /// Who.
@@ -163,6 +173,9 @@ pub enum AccessError {
         /// The skill.
         skill: String,
     },
+    /// A token that expires may only grant tokens that expire no later.
+    #[error("this token expires, so it grants only tokens that expire no later than it does")]
+    OutlivesGranter,
     /// Only the namespace's owners may change its members.
     #[error("`{user}` is not an owner of namespace `{namespace}`")]
     NotAnOwner {
@@ -374,7 +387,6 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::Timestamp;
 
     fn actor(user: &str, scopes: &[Scope], patterns: &[&str]) -> Actor {
         Actor::new(
@@ -574,6 +586,7 @@ mod tests {
             namespaces: patterns.iter().map(|p| p.parse().unwrap()).collect(),
             created_at: Timestamp::default(),
             revoked_at: None,
+            expires_at: None,
         }
     }
 

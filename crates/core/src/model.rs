@@ -49,6 +49,11 @@ impl Timestamp {
         format!("{year:04}-{month:02}-{day:02}")
     }
 
+    /// This time plus `days` days (for expiry).
+    pub fn plus_days(self, days: i64) -> Self {
+        Timestamp(self.0.saturating_add(days.saturating_mul(86_400_000)))
+    }
+
     /// This time minus `days` days (for windows such as trending).
     pub fn minus_days(self, days: i64) -> Self {
         Timestamp(self.0.saturating_sub(days.saturating_mul(86_400_000)))
@@ -308,6 +313,15 @@ pub struct TokenRecord {
     pub created_at: Timestamp,
     /// When it was revoked, if it was.
     pub revoked_at: Option<Timestamp>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    /// Whether the token works at `now`: not revoked, not expired.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|expiry| now < expiry)
+    }
 }
 
 /// 1–5 stars in half-star steps, kept as a count of half stars (2..=10).
@@ -553,6 +567,9 @@ pub struct PublisherKey {
     pub public_key: Vec<u8>,
     /// When it was registered.
     pub created_at: Timestamp,
+    /// When its owner revoked it: signatures by it are refused from then on, and the ones
+    /// made before are shown as made by a revoked key.
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// The position a search cursor encodes: only skills recorded at or before `snapshot` (a

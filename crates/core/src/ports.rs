@@ -224,6 +224,18 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 
+    /// Revokes a publisher key, recording `audit` when it does. Returns whether a live key
+    /// was revoked.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn revoke_publisher_key(
+        &self,
+        key_id: &str,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
     /// The publisher key with this id.
     ///
     /// # Errors
@@ -290,6 +302,17 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         &self,
         package_id: &PackageId,
     ) -> Result<Option<(SkillRecord, VersionRecord)>, StoreError>;
+
+    /// The versions stored with this archive digest and their skills, oldest first, at most
+    /// `limit` (the same archive may be published under several versions or namespaces).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn versions_with_archive(
+        &self,
+        archive_digest: &Digest,
+        limit: u32,
+    ) -> Result<Vec<(SkillRecord, VersionRecord)>, StoreError>;
 
     /// Records a version with its event and audit entry in one transaction: afterwards either
     /// all three are visible or none is.

@@ -60,6 +60,7 @@ fn token_record(
         namespaces,
         created_at: now,
         revoked_at: None,
+        expires_at: None,
     };
     Ok((record, secret))
 }
@@ -131,6 +132,7 @@ pub async fn issue_first_admin_token(
         namespaces: vec![NamespacePattern::Any],
         created_at: now,
         revoked_at: None,
+        expires_at: None,
     };
     let audit = AuditEntry {
         actor: record.user.clone(),
@@ -166,7 +168,7 @@ pub(crate) enum Presented {
     Anonymous,
     /// A live token.
     Valid(Actor),
-    /// A token that is malformed, unknown or revoked.
+    /// A token that is malformed, unknown, revoked or expired.
     Refused,
 }
 
@@ -178,6 +180,7 @@ pub(crate) enum Presented {
 pub(crate) async fn authenticate(
     store: &dyn SkillStore,
     headers: &HeaderMap,
+    now: Timestamp,
 ) -> Result<Presented, ApiError> {
     let Some(secret) = presented_token(headers) else {
         return Ok(Presented::Anonymous);
@@ -186,9 +189,7 @@ pub(crate) async fn authenticate(
         return Ok(Presented::Refused);
     }
     match store.token_by_secret(&Digest::of(secret.as_bytes())).await {
-        Ok(Some(token)) if token.revoked_at.is_none() => {
-            Ok(Presented::Valid(Actor::from_token(&token)))
-        }
+        Ok(Some(token)) if token.is_live(now) => Ok(Presented::Valid(Actor::from_token(&token))),
         Ok(_) => Ok(Presented::Refused),
         Err(error) => Err(skillreg_core::usecases::RegistryError::Store(error).into()),
     }

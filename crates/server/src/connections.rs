@@ -27,6 +27,9 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// Connections open at once from one client address.
     pub max_connections_per_client: usize,
+    /// How long a write to a client may stay blocked (a client that stops reading a
+    /// response) before the connection is closed.
+    pub write_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -35,6 +38,7 @@ impl Default for ConnectionLimits {
             header_timeout: Duration::from_secs(10),
             max_connections: default_max_connections(),
             max_connections_per_client: 256,
+            write_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -54,9 +58,9 @@ fn default_max_connections() -> usize {
     (soft / 4 * 3).clamp(64, 16_384)
 }
 
-/// Open connections per client address.
+/// Open connections (or streams) per client address.
 #[derive(Debug, Default)]
-struct PerClient {
+pub(crate) struct PerClient {
     #[expect(
         clippy::disallowed_types,
         reason = "a count per address, looked up on every accept; never iterated"
@@ -64,9 +68,9 @@ struct PerClient {
     open: Mutex<std::collections::HashMap<IpAddr, usize>>,
 }
 
-/// One open connection of a client; dropping it closes the count.
+/// One open connection (or stream) of a client; dropping it closes the count.
 #[derive(Debug)]
-struct ClientSlot {
+pub(crate) struct ClientSlot {
     clients: Arc<PerClient>,
     ip: IpAddr,
 }
@@ -167,6 +171,7 @@ pub(crate) async fn serve(
                     request.extensions_mut().insert(ConnectInfo(peer));
                     request
                 });
+        let stream = WriteDeadline::new(stream, limits.write_timeout);
         let connection =
             builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
@@ -180,6 +185,133 @@ pub(crate) async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Slots for long-lived things (event streams): at most `total` at once, at most
+/// `per_client` from one client address.
+#[derive(Debug)]
+pub(crate) struct Slots {
+    total: Arc<Semaphore>,
+    clients: Arc<PerClient>,
+    per_client: usize,
+}
+
+impl Slots {
+    pub(crate) fn new(total: usize, per_client: usize) -> Self {
+        Slots {
+            total: Arc::new(Semaphore::new(total)),
+            clients: Arc::default(),
+            per_client,
+        }
+    }
+
+    /// The slots one more stream of `client` takes, or `None` when a cap is reached.
+    pub(crate) fn admit(&self, client: IpAddr) -> Option<(OwnedSemaphorePermit, ClientSlot)> {
+        let permit = Arc::clone(&self.total).try_acquire_owned().ok()?;
+        let slot = self.clients.enter(client, self.per_client)?;
+        Some((permit, slot))
+    }
+}
+
+/// A connection whose writes fail with `TimedOut` once one has been blocked for `timeout`:
+/// a client that stops reading cannot hold a connection (and its response) forever.
+#[derive(Debug)]
+struct WriteDeadline<T> {
+    inner: T,
+    timeout: Duration,
+    blocked: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> WriteDeadline<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        WriteDeadline {
+            inner,
+            timeout,
+            blocked: None,
+        }
+    }
+
+    /// After a write poll: progress clears the deadline; a block starts it, and past it the
+    /// write fails.
+    fn watch<R>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<std::io::Result<R>>,
+    ) -> std::task::Poll<std::io::Result<R>> {
+        use std::future::Future as _;
+        match polled {
+            std::task::Poll::Ready(result) => {
+                self.blocked = None;
+                std::task::Poll::Ready(result)
+            }
+            std::task::Poll::Pending => {
+                let timeout = self.timeout;
+                let blocked = self
+                    .blocked
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                if blocked.as_mut().poll(cx).is_ready() {
+                    std::task::Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client stopped reading",
+                    )))
+                } else {
+                    std::task::Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteDeadline<T> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteDeadline<T> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.watch(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_flush(cx);
+        this.watch(cx, polled)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
 }
 
 /// The slots a new connection takes, or `None` when a cap is reached.
@@ -201,9 +333,9 @@ mod tests {
     #[test]
     fn admission_stops_at_the_overall_cap_and_at_each_clients_cap() {
         let limits = ConnectionLimits {
-            header_timeout: Duration::from_secs(1),
             max_connections: 3,
             max_connections_per_client: 2,
+            ..ConnectionLimits::default()
         };
         let total = Arc::new(Semaphore::new(limits.max_connections));
         let clients = Arc::new(PerClient::default());

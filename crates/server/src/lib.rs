@@ -40,6 +40,8 @@ pub struct AppState {
     /// Uploads (publish, import) read and unpacked at once; others wait their turn before
     /// their body is read, so memory and CPU stay bounded whatever arrives.
     uploads: Arc<tokio::sync::Semaphore>,
+    /// Event streams open at once, overall and per client address.
+    streams: Arc<connections::Slots>,
     connection_limits: ConnectionLimits,
     metrics: Arc<observe::Metrics>,
 }
@@ -66,6 +68,10 @@ impl AppState {
             max_body_bytes,
             limits,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_UPLOADS)),
+            streams: Arc::new(connections::Slots::new(
+                DEFAULT_STREAMS,
+                DEFAULT_STREAMS_PER_CLIENT,
+            )),
             connection_limits: ConnectionLimits::default(),
             metrics: Arc::default(),
         }
@@ -85,6 +91,14 @@ impl AppState {
         self
     }
 
+    /// The same state with room for `total` event streams at once, `per_client` from one
+    /// client address.
+    #[must_use]
+    pub fn with_streams(mut self, total: usize, per_client: usize) -> Self {
+        self.streams = Arc::new(connections::Slots::new(total, per_client));
+        self
+    }
+
     /// The same state with room for `uploads` uploads at once (at least one).
     #[must_use]
     pub fn with_uploads(mut self, uploads: usize) -> Self {
@@ -95,6 +109,9 @@ impl AppState {
 
 /// Uploads handled at once unless configured.
 const DEFAULT_UPLOADS: usize = 4;
+/// Event streams open at once, overall and per client address, unless configured.
+const DEFAULT_STREAMS: usize = 512;
+const DEFAULT_STREAMS_PER_CLIENT: usize = 8;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {

@@ -270,7 +270,7 @@ pub(crate) async fn guard(
         .client(peer, request.headers())
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let store = state.registry.store().as_ref();
-    let writer = match authenticate(store, request.headers()).await {
+    let writer = match authenticate(store, request.headers(), state.clock.now()).await {
         Err(error) => return error.into_response(),
         Ok(Presented::Refused) => {
             return match state.limits.auth_failures.take(&client) {

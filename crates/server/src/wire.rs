@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use skillreg_core::digest::hex;
-use skillreg_core::model::{PublisherKey, SearchHit, SearchPage, VersionRecord};
+use skillreg_core::model::{PublisherKey, SearchHit, SearchPage, Timestamp, VersionRecord};
 use skillreg_core::signature::{Signature, SignatureAlgorithm};
 
 /// A signature on the wire (value in hex).
@@ -212,6 +212,8 @@ pub(crate) struct CreateTokenBody {
     pub(crate) namespaces: Vec<String>,
     /// Another user (admins only).
     pub(crate) user: Option<String>,
+    /// Days until the token stops working (1 to 3650); without it, it lives until revoked.
+    pub(crate) expires_in_days: Option<u32>,
 }
 
 /// Who the calling token stands for, and what it allows.
@@ -242,6 +244,7 @@ pub(crate) struct TokenBody {
     pub(crate) namespaces: Vec<String>,
     pub(crate) created_at_ms: i64,
     pub(crate) revoked_at_ms: Option<i64>,
+    pub(crate) expires_at_ms: Option<i64>,
 }
 
 impl From<&skillreg_core::model::TokenRecord> for TokenBody {
@@ -255,6 +258,9 @@ impl From<&skillreg_core::model::TokenRecord> for TokenBody {
             created_at_ms: token.created_at.unix_millis(),
             revoked_at_ms: token
                 .revoked_at
+                .map(skillreg_core::model::Timestamp::unix_millis),
+            expires_at_ms: token
+                .expires_at
                 .map(skillreg_core::model::Timestamp::unix_millis),
         }
     }
@@ -328,6 +334,8 @@ pub(crate) struct PublisherKeyBody {
     pub(crate) public_key: String,
     pub(crate) user: String,
     pub(crate) created_at_ms: i64,
+    /// When its owner revoked it: signatures by it made before stand, but say so.
+    pub(crate) revoked_at_ms: Option<i64>,
 }
 
 impl From<&PublisherKey> for PublisherKeyBody {
@@ -338,6 +346,7 @@ impl From<&PublisherKey> for PublisherKeyBody {
             public_key: hex(&key.public_key),
             user: key.user.to_string(),
             created_at_ms: key.created_at.unix_millis(),
+            revoked_at_ms: key.revoked_at.map(Timestamp::unix_millis),
         }
     }
 }

@@ -287,6 +287,15 @@ impl SkillStore for CachingStore {
         self.inner.add_publisher_key(key, audit).await
     }
 
+    async fn revoke_publisher_key(
+        &self,
+        key_id: &str,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.inner.revoke_publisher_key(key_id, at, audit).await
+    }
+
     async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
         self.inner.publisher_key(key_id).await
     }
@@ -331,6 +340,16 @@ impl SkillStore for CachingStore {
             cached.skills.insert(key, entry.clone());
         }
         Ok(entry)
+    }
+
+    async fn versions_with_archive(
+        &self,
+        archive_digest: &Digest,
+        limit: u32,
+    ) -> Result<Vec<(SkillRecord, VersionRecord)>, StoreError> {
+        self.inner
+            .versions_with_archive(archive_digest, limit)
+            .await
     }
 
     async fn version_by_package_id(

@@ -781,9 +781,11 @@ impl RegistryClient {
         scopes: &[String],
         namespaces: &[String],
         user: Option<&str>,
+        expires_in_days: Option<u32>,
     ) -> Result<serde_json::Value, ClientError> {
         let call = Call::with(Method::POST, "/api/v1/tokens").json(&serde_json::json!({
             "name": name, "scopes": scopes, "namespaces": namespaces, "user": user,
+            "expires_in_days": expires_in_days,
         }));
         self.http.json(call).await
     }
@@ -827,6 +829,15 @@ impl RegistryClient {
             "proof": skillreg_core::digest::hex(proof),
         }));
         self.http.json(call).await
+    }
+
+    /// Revokes one of the caller's publisher keys.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn revoke_key(&self, key_id: &str) -> Result<PublisherKeyInfo, ClientError> {
+        let path = format!("/api/v1/keys/{}", segment(key_id));
+        self.http.json(Call::with(Method::DELETE, &path)).await
     }
 
     /// A publisher key.

@@ -171,4 +171,7 @@ pub struct PublisherKeyInfo {
     pub public_key: String,
     /// Its owner.
     pub user: String,
+    /// When its owner revoked it, if they did (milliseconds since the epoch).
+    #[serde(default)]
+    pub revoked_at_ms: Option<i64>,
 }

@@ -468,8 +468,8 @@ macro_rules! sql_skill_store {
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
                 Self::ensure_user(&mut tx, &token.user, token.created_at).await?;
                 let inserted = sqlx::query(
-                    "INSERT INTO tokens (id, user_id, name, secret_digest, scopes, namespaces, created_at, revoked_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO tokens (id, user_id, name, secret_digest, scopes, namespaces, created_at, revoked_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(token.id.as_str())
                 .bind(token.user.as_str())
@@ -479,6 +479,7 @@ macro_rules! sql_skill_store {
                 .bind($crate::sql::rows::joined(&token.namespaces))
                 .bind(token.created_at.unix_millis())
                 .bind(token.revoked_at.map(skillreg_core::model::Timestamp::unix_millis))
+                .bind(token.expires_at.map(skillreg_core::model::Timestamp::unix_millis))
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -598,13 +599,36 @@ macro_rules! sql_skill_store {
                 tx.commit().await.map_err(unavailable)
             }
 
+            async fn revoke_publisher_key(
+                &self,
+                key_id: &str,
+                at: skillreg_core::model::Timestamp,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<bool, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                let done = sqlx::query(
+                    "UPDATE publisher_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(at.unix_millis())
+                .bind(key_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let revoked = done.rows_affected() == 1;
+                if revoked {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(revoked)
+            }
+
             async fn publisher_key(
                 &self,
                 key_id: &str,
             ) -> Result<Option<skillreg_core::model::PublisherKey>, skillreg_core::ports::StoreError> {
-                sqlx::query_as::<_, $crate::sql::rows::KeyRow>(
-                    "SELECT key_id, user_id, public_key, created_at FROM publisher_keys WHERE key_id = $1",
-                )
+                let sql = format!("SELECT {} FROM publisher_keys WHERE key_id = $1", $crate::sql::rows::KEY_COLUMNS);
+                sqlx::query_as::<_, $crate::sql::rows::KeyRow>(&sql)
                 .bind(key_id)
                 .fetch_optional(&self.reader)
                 .await
@@ -725,6 +749,31 @@ macro_rules! sql_skill_store {
                     .map_err($crate::sql::unavailable)?
                     .map(|row| Ok((row.skill.into_record()?, row.version.into_record()?)))
                     .transpose()
+            }
+
+            async fn versions_with_archive(
+                &self,
+                archive_digest: &skillreg_core::Digest,
+                limit: u32,
+            ) -> Result<
+                Vec<(skillreg_core::model::SkillRecord, skillreg_core::model::VersionRecord)>,
+                skillreg_core::ports::StoreError,
+            > {
+                let sql = format!(
+                    "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, {} \
+                     FROM versions v JOIN skills s ON s.uid = v.skill_uid \
+                     WHERE v.archive_digest = $1 ORDER BY v.published_at, v.version LIMIT $2",
+                    $crate::sql::rows::VERSION_COLUMNS_QUALIFIED
+                );
+                sqlx::query_as::<_, $crate::sql::rows::SkillVersionRow>(&sql)
+                    .bind(archive_digest.to_string())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?
+                    .into_iter()
+                    .map(|row| Ok((row.skill.into_record()?, row.version.into_record()?)))
+                    .collect()
             }
 
             async fn version(

@@ -200,11 +200,12 @@ pub(crate) struct TokenRow {
     pub(crate) namespaces: String,
     pub(crate) created_at: i64,
     pub(crate) revoked_at: Option<i64>,
+    pub(crate) expires_at: Option<i64>,
 }
 
 /// The columns of `tokens` a [`TokenRow`] reads.
 pub(crate) const TOKEN_COLUMNS: &str =
-    "id, user_id, name, secret_digest, scopes, namespaces, created_at, revoked_at";
+    "id, user_id, name, secret_digest, scopes, namespaces, created_at, revoked_at, expires_at";
 
 /// Space-separated text of values with a text form.
 pub(crate) fn joined<T: std::fmt::Display>(values: &[T]) -> String {
@@ -234,6 +235,7 @@ impl TokenRow {
                 .collect::<Result<_, _>>()?,
             created_at: Timestamp::from_unix_millis(self.created_at),
             revoked_at: self.revoked_at.map(Timestamp::from_unix_millis),
+            expires_at: self.expires_at.map(Timestamp::from_unix_millis),
         })
     }
 }
@@ -244,7 +246,11 @@ pub(crate) struct KeyRow {
     pub(crate) user_id: String,
     pub(crate) public_key: Vec<u8>,
     pub(crate) created_at: i64,
+    pub(crate) revoked_at: Option<i64>,
 }
+
+/// The columns of `publisher_keys` a [`KeyRow`] reads.
+pub(crate) const KEY_COLUMNS: &str = "key_id, user_id, public_key, created_at, revoked_at";
 
 impl KeyRow {
     pub(crate) fn into_record(self) -> Result<PublisherKey, StoreError> {
@@ -253,6 +259,7 @@ impl KeyRow {
             user: parse("key user", &self.user_id)?,
             public_key: self.public_key,
             created_at: Timestamp::from_unix_millis(self.created_at),
+            revoked_at: self.revoked_at.map(Timestamp::from_unix_millis),
         })
     }
 }

@@ -45,6 +45,13 @@ impl Registry {
         }
         require_scope(actor, Scope::Tokens)?;
         check_token_grant(actor, &token.user, &token.scopes, &token.namespaces)?;
+        if let Some(granter_expiry) = actor.expires_at()
+            && token
+                .expires_at
+                .is_none_or(|expiry| expiry > granter_expiry)
+        {
+            return Err(AccessError::OutlivesGranter.into());
+        }
         if token.name.trim().is_empty() || token.name.chars().count() > MAX_TOKEN_NAME_LEN {
             return Err(RegistryError::Invalid(format!(
                 "a token name is 1 to {MAX_TOKEN_NAME_LEN} characters"

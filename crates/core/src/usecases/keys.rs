@@ -62,6 +62,7 @@ impl Registry {
             user: actor.user().clone(),
             public_key: public_key.to_vec(),
             created_at: self.clock.now(),
+            revoked_at: None,
         };
         let audit = self.audit(actor, "key.register", key.key_id.clone());
         self.store.add_publisher_key(&key, &audit).await?;
@@ -80,8 +81,38 @@ impl Registry {
             .ok_or_else(|| RegistryError::KeyNotFound(crate::text::sanitize_remote(key_id)))
     }
 
-    /// Checks the signatures of a publish: each names a key `actor` registered and covers
-    /// exactly `statement`.
+    /// Revokes one of the actor's publisher keys (an admin may revoke anyone's): publishes
+    /// signed with it are refused from now on; versions signed before keep their signature,
+    /// and the key, served with `revoked_at`, tells verifiers it was revoked.
+    ///
+    /// # Errors
+    /// [`RegistryError::KeyNotFound`] (also for someone else's key, so its owner does not
+    /// leak), [`RegistryError::Access`] without a publish scope, or a store failure.
+    pub async fn revoke_key(
+        &self,
+        actor: &Actor,
+        key_id: &str,
+    ) -> Result<PublisherKey, RegistryError> {
+        let key = self.publisher_key(key_id).await?;
+        if !actor.is_admin() {
+            if &key.user != actor.user() {
+                return Err(RegistryError::KeyNotFound(crate::text::sanitize_remote(
+                    key_id,
+                )));
+            }
+            if !actor.has_scope(Scope::PublishNew) {
+                require_scope(actor, Scope::PublishUpdate)?;
+            }
+        }
+        let audit = self.audit(actor, "key.revoke", key.key_id.clone());
+        self.store
+            .revoke_publisher_key(&key.key_id, self.clock.now(), &audit)
+            .await?;
+        self.publisher_key(&key.key_id).await
+    }
+
+    /// Checks the signatures of a publish: each names a live key `actor` registered and
+    /// covers exactly `statement`.
     pub(super) async fn check_signatures(
         &self,
         actor: &Actor,
@@ -102,6 +133,12 @@ impl Registry {
                 }
                 other => other?,
             };
+            if key.revoked_at.is_some() {
+                return Err(RegistryError::Invalid(format!(
+                    "the key `{}` was revoked; sign with another key (`skillreg keygen`)",
+                    key.key_id
+                )));
+            }
             if &key.user != actor.user() {
                 return Err(AccessError::NotKeyOwner {
                     key_id: key.key_id,

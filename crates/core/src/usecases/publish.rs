@@ -140,6 +140,18 @@ impl Registry {
         actor: &Actor,
         request: PublishRequest,
     ) -> Result<PublishOutcome, RegistryError> {
+        // The same archive again, for the same version: answered from its digest, without
+        // unpacking (a re-publish costs a hash, not a decompression and a repack).
+        if let (BundleInput::Archive(bytes), Some(version), true) = (
+            &request.bundle,
+            &request.version,
+            request.signatures.is_empty(),
+        ) && let Some(published) = self
+            .already_published(actor, &request.namespace, version, &Digest::of(bytes))
+            .await?
+        {
+            return Ok(PublishOutcome::Unchanged(published));
+        }
         let files = match request.bundle {
             BundleInput::Archive(bytes) => read_archive(&bytes, &self.config.limits)?,
             BundleInput::Files(files) => files,
@@ -241,6 +253,30 @@ impl Registry {
         Err(RegistryError::Store(StoreError::Unavailable(
             "the publish kept losing races; retry".to_owned(),
         )))
+    }
+
+    /// The version `version` of a skill in `namespace` stored with exactly this archive, if
+    /// there is one and the actor may publish it (the rights a publish of it would need).
+    async fn already_published(
+        &self,
+        actor: &Actor,
+        namespace: &Namespace,
+        version: &Version,
+        archive_digest: &Digest,
+    ) -> Result<Option<Published>, RegistryError> {
+        let stored = self.store.versions_with_archive(archive_digest, 64).await?;
+        let Some((skill, record)) = stored.into_iter().find(|(skill, record)| {
+            skill.id.namespace().key() == namespace.key() && record.version() == version
+        }) else {
+            return Ok(None);
+        };
+        let namespace = self.authorize_namespace(actor, namespace).await?;
+        check_change_skill(actor, Scope::PublishUpdate, &skill, namespace.as_ref())?;
+        Ok(Some(Published {
+            skill,
+            version: record,
+            warnings: Vec::new(),
+        }))
     }
 
     /// What an upload into `namespace` (a publish or an import) needs, checked before its

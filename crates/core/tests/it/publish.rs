@@ -287,3 +287,47 @@ async fn concurrent_publishes_of_one_version_create_once() {
     assert_eq!(created, 1);
     assert_eq!(t.store_events().await.len(), 1);
 }
+
+/// Finding 7 of the adversarial review: re-publishing an unchanged version cost a full
+/// unpack. The same archive for the same version is answered from its digest: shown here by
+/// a registry whose archive limit the archive now exceeds, which could not unpack it.
+#[tokio::test]
+async fn an_unchanged_republish_is_answered_without_unpacking() {
+    let t = TestRegistry::new();
+    let alice = actor("alice");
+    let files = skill_files("pdf", "PDF tools", "", &[("run.py", "print(1)")]);
+    let archive = pack(&files).unwrap().into_bytes();
+    let archived = |version: &str| PublishRequest {
+        namespace: "acme".parse().unwrap(),
+        bundle: BundleInput::Archive(archive.clone()),
+        version: Some(version.parse().unwrap()),
+        signatures: Vec::new(),
+    };
+    let created = t.registry.publish(&alice, archived("1.0.0")).await.unwrap();
+    assert!(matches!(created, PublishOutcome::Created { .. }));
+    let tight = skillreg_core::usecases::RegistryConfig {
+        limits: BundleLimits {
+            max_archive_size: 16,
+            ..BundleLimits::default()
+        },
+        ..skillreg_core::usecases::RegistryConfig::default()
+    };
+    let narrow = skillreg_core::usecases::Registry::new(
+        t.store.clone(),
+        t.blobs.clone(),
+        t.clock.clone(),
+        std::sync::Arc::new(skillreg_testkit::fakes::SequentialIds::default()),
+        tight,
+    );
+    let again = narrow.publish(&alice, archived("1.0.0")).await.unwrap();
+    assert!(matches!(again, PublishOutcome::Unchanged(_)), "{again:?}");
+    // Another version of the same archive is new: it goes the whole way (and this registry
+    // cannot take it).
+    let error = narrow.publish(&alice, archived("2.0.0")).await.unwrap_err();
+    assert!(matches!(error, RegistryError::Bundle(_)), "{error}");
+    // The answer still needs the rights a publish needs.
+    let bob = actor("bob");
+    let error = narrow.publish(&bob, archived("1.0.0")).await.unwrap_err();
+    assert!(matches!(error, RegistryError::Access(_)), "{error}");
+    assert_eq!(t.store_events().await.len(), 1, "nothing else was written");
+}

@@ -21,6 +21,9 @@ use crate::wire::{
     RegisterKeyBody, TokenBody, WhoamiBody,
 };
 
+/// The longest a token may be made to live, in days.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
 /// Creates a token (shown once; only its digest is kept). A token grants at most what the
 /// creating token holds; only admins create tokens for other users.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenBody,
@@ -60,7 +63,17 @@ pub(super) async fn create_token(
             })
             .collect::<Result<Vec<_>, _>>()?
     };
-    let (record, secret) = issue_secret(
+    let expires_at = match request.expires_in_days {
+        None => None,
+        Some(days @ 1..=MAX_TOKEN_DAYS) => Some(state.clock.now().plus_days(i64::from(days))),
+        Some(_) => {
+            return Err(invalid(
+                "expires_in_days",
+                format!("a token lives 1 to {MAX_TOKEN_DAYS} days"),
+            ));
+        }
+    };
+    let (mut record, secret) = issue_secret(
         state.random.as_ref(),
         user,
         &request.name,
@@ -68,6 +81,7 @@ pub(super) async fn create_token(
         namespaces,
         state.clock.now(),
     )?;
+    record.expires_at = expires_at;
     let record = state.registry.register_token(&actor, &record).await?;
     let mut body = serde_json::to_value(TokenBody::from(&record)).unwrap_or_default();
     body["token"] = json!(secret);
@@ -220,6 +234,26 @@ pub(super) async fn register_key(
         .register_key(&actor, algorithm, &public_key, &proof)
         .await?;
     Ok((StatusCode::CREATED, Json(PublisherKeyBody::from(&key))).into_response())
+}
+
+/// Revokes a publisher key: publishes signed with it are refused from now on; the key stays
+/// readable, with `revoked_at_ms`, so verifiers know. Its owner's token (with a publish
+/// scope) or an admin's.
+#[utoipa::path(delete, path = "/api/v1/keys/{key_id}", tag = "keys",
+    params(("key_id" = String, Path, description = "`ed25519:<fingerprint>`")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The key, revoked", body = PublisherKeyBody),
+        (status = 403, description = "The token has no publish scope", body = ErrorEnvelope),
+        (status = 404, description = "No such key of the caller's", body = ErrorEnvelope),
+    ))]
+pub(super) async fn revoke_key(
+    State(state): State<Shared>,
+    RequiredActor(actor): RequiredActor,
+    Path(key_id): Path<String>,
+) -> Result<Json<PublisherKeyBody>, ApiError> {
+    let key = state.registry.revoke_key(&actor, &key_id).await?;
+    Ok(Json(PublisherKeyBody::from(&key)))
 }
 
 /// A publisher key, for verifiers.

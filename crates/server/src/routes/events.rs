@@ -33,9 +33,22 @@ pub(super) struct EventParams {
 pub(super) async fn events(
     State(state): State<Shared>,
     headers: HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(params) = params.map_err(|e| super::bad_query(&e))?;
+    // Streams are long-lived: a few per client address and a bounded number in all, each
+    // slot held until its client goes away.
+    let client = state
+        .limits
+        .client(peer.map(|info| info.0.0.ip()), &headers)
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let slots = state.streams.admit(client).ok_or_else(|| {
+        crate::ApiError::new(
+            crate::ErrorType::RateLimited,
+            "too many event streams open; close one, or try again later",
+        )
+    })?;
     let from_header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -43,6 +56,7 @@ pub(super) async fn events(
     let start = params.after.or(from_header).unwrap_or(0);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(64);
     tokio::spawn(async move {
+        let _slots = slots;
         let mut after = start;
         loop {
             match state.registry.store().events_after(after, 100).await {

@@ -73,7 +73,10 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .route("/api/v1/whoami", get(admin::whoami))
         .route("/api/v1/keys", axum::routing::post(admin::register_key))
-        .route("/api/v1/keys/{key_id}", get(admin::publisher_key))
+        .route(
+            "/api/v1/keys/{key_id}",
+            get(admin::publisher_key).delete(admin::revoke_key),
+        )
         .route(
             "/api/v1/namespaces",
             axum::routing::post(admin::create_namespace),
@@ -252,7 +255,7 @@ async fn publish(
     let signatures = signatures_of(&headers)?;
     // Everything the request says before its body: refused here, nothing is read.
     state.registry.authorize_upload(&actor, &namespace).await?;
-    let _turn = upload_turn(&state).await?;
+    let turn = Arc::new(upload_turn(&state).await?);
     let archive = read_upload(&state, body).await?;
     let request = PublishRequest {
         namespace,
@@ -261,7 +264,11 @@ async fn publish(
         signatures,
     };
     let registry = state.registry.clone();
-    let outcome = off_the_workers(async move { registry.publish(&actor, request).await }).await??;
+    let outcome = off_the_workers(
+        &turn,
+        async move { registry.publish(&actor, request).await },
+    )
+    .await??;
     let (status, label, published) = match outcome {
         PublishOutcome::Created { published, .. } => (StatusCode::CREATED, "created", published),
         PublishOutcome::Unchanged(published) => (StatusCode::OK, "unchanged", published),
@@ -308,9 +315,11 @@ fn signatures_of(headers: &HeaderMap) -> Result<Vec<Signature>, ApiError> {
 }
 
 /// Waits for a turn to take an upload (see `AppState::uploads`), at most until the request
-/// would time out anyway.
-async fn upload_turn(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT / 2, state.uploads.acquire()).await {
+/// would time out anyway. The turn ends when the upload's work does, even if its client
+/// hangs up first (the work goes on to the end on the blocking pool).
+async fn upload_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let uploads = Arc::clone(&state.uploads);
+    match tokio::time::timeout(REQUEST_TIMEOUT / 2, uploads.acquire_owned()).await {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(ApiError::new(
             ErrorType::Unavailable,
@@ -341,18 +350,23 @@ async fn read_upload(state: &AppState, body: Body) -> Result<Vec<u8>, ApiError> 
 /// Runs an upload's use case (unpacking, validating, repacking and hashing: milliseconds to
 /// seconds of CPU) on the blocking pool, so the async workers keep answering everyone else.
 async fn off_the_workers<T: Send + 'static>(
+    turn: &Arc<tokio::sync::OwnedSemaphorePermit>,
     work: impl std::future::Future<Output = T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || handle.block_on(work))
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "an upload's task failed");
-            ApiError::new(
-                ErrorType::Internal,
-                "the registry failed to handle the request; try again later",
-            )
-        })
+    let turn = Arc::clone(turn);
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        handle.block_on(work)
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "an upload's task failed");
+        ApiError::new(
+            ErrorType::Internal,
+            "the registry failed to handle the request; try again later",
+        )
+    })
 }
 
 /// Where one version downloads: the exact version, its `+` (build metadata) escaped.
@@ -786,13 +800,14 @@ async fn import(
         .parse()
         .map_err(|e| invalid("namespace", e))?;
     state.registry.authorize_upload(&actor, &namespace).await?;
-    let _turn = upload_turn(&state).await?;
+    let turn = Arc::new(upload_turn(&state).await?);
     let archive = read_upload(&state, body).await?;
     let limits = state.registry.config().limits;
-    let files =
-        off_the_workers(async move { skillreg_core::bundle::read_archive(&archive, &limits) })
-            .await?
-            .map_err(RegistryError::Bundle)?;
+    let files = off_the_workers(&turn, async move {
+        skillreg_core::bundle::read_archive(&archive, &limits)
+    })
+    .await?
+    .map_err(RegistryError::Bundle)?;
     let request = ImportRequest {
         namespace,
         files,
@@ -818,7 +833,8 @@ async fn import(
         })
     };
     let registry = state.registry.clone();
-    let outcome = off_the_workers(async move { registry.import(&actor, request).await }).await??;
+    let outcome =
+        off_the_workers(&turn, async move { registry.import(&actor, request).await }).await??;
     Ok(match outcome {
         ImportOutcome::Created { skill, version, renamed } => (
             StatusCode::CREATED,

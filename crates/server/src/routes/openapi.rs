@@ -49,7 +49,7 @@ with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"
         super::details, super::list_versions, super::one_version, super::download,
         super::ratings, super::rate, super::set_yanked, super::deprecate,
         super::events::events,
-        super::admin::create_token, super::admin::whoami, super::admin::list_tokens, super::admin::revoke_token,
+        super::admin::create_token, super::admin::whoami, super::admin::revoke_key, super::admin::list_tokens, super::admin::revoke_token,
         super::admin::create_namespace, super::admin::namespace_resource, super::admin::set_member,
         super::admin::register_key, super::admin::publisher_key,
         super::prs::metadata, super::prs::package, super::prs::skill_alias, super::prs::browse,

@@ -493,3 +493,39 @@ pub(crate) async fn search_totals_hold_past_the_end(s: TestServer) {
         assert_eq!(page["total"], 1, "{uri}: {page}");
     }
 }
+
+/// Finding 17: event streams had no cap. A client holds at most its share of streams;
+/// past it, 429, and the streams it holds keep flowing.
+pub(crate) async fn event_streams_are_capped(s: TestServer) {
+    let app = router(s.state.clone().with_streams(4, 2));
+    let open = || async {
+        app.clone()
+            .oneshot(Request::get("/api/v1/events").body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    };
+    let first = open().await;
+    let second = open().await;
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let third = open().await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = third.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error_type(&body), "RateLimitedError");
+    drop(first);
+    // The slot comes back once the stream's task sees its client gone.
+    let mut reopened = None;
+    for _ in 0..50 {
+        let response = open().await;
+        if response.status() == StatusCode::OK {
+            reopened = Some(response);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reopened.is_some(), "a closed stream frees its slot");
+    drop(second);
+}

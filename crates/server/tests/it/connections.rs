@@ -80,6 +80,7 @@ pub(crate) async fn idle_trickling_and_surplus_connections_are_bounded(s: TestSe
         header_timeout: Duration::from_secs(1),
         max_connections: 200,
         max_connections_per_client: 40,
+        ..ConnectionLimits::default()
     };
     let server = listening(&s, limits).await;
     healthz_answers(server).await;
@@ -273,5 +274,51 @@ pub(crate) async fn random_tokens_do_not_grow_the_limiter(mut s: TestServer) {
         "the burst of failed sign-ins: {statuses:?}"
     );
     assert_eq!(statuses.get("429"), Some(&19_990), "{statuses:?}");
+    healthz_answers(server).await;
+}
+
+/// A client that sends requests and never reads the answers: once the server's writes have
+/// been blocked for the write timeout, the connection closes, and the server goes on.
+pub(crate) async fn a_client_that_stops_reading_is_let_go(s: TestServer) {
+    let limits = ConnectionLimits {
+        write_timeout: Duration::from_secs(1),
+        ..ConnectionLimits::default()
+    };
+    let server = listening(&s, limits).await;
+    let stream = connect_from("127.0.0.10", server).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    // Pipelined requests whose answers fill the socket buffers: about 40 MB of answers.
+    let flood = tokio::spawn(async move {
+        let request = b"GET /api/v1/openapi.json HTTP/1.1\r\nhost: x\r\n\r\n".repeat(100);
+        for _ in 0..20 {
+            if writer.write_all(&request).await.is_err() {
+                break;
+            }
+        }
+        writer
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    healthz_answers(server).await;
+    // Now read: what was buffered arrives, then the end, well before all answers would.
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => return true,
+                Ok(read) => total += read,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    assert!(closed, "the connection stayed open after {total} bytes");
+    let document = skillreg_server::openapi_document().len();
+    assert!(
+        total < 2000 * document / 2,
+        "{total} bytes: most of the {} answered were never sent",
+        2000
+    );
+    flood.abort();
     healthz_answers(server).await;
 }

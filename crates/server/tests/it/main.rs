@@ -29,14 +29,17 @@ mod connections;
 mod documented;
 mod signed;
 use attacks::{
-    encoded_slashes_do_not_reach_sub_resources, every_error_is_the_envelope,
-    membership_changes_need_the_scope_and_the_namespace, one_user_creates_a_fresh_namespace,
-    owners_removing_each_other_leave_an_owner, repeated_signature_headers_are_kept_once,
-    search_totals_hold_past_the_end, stored_text_is_bounded,
-    tokens_see_and_revoke_only_what_they_could_grant,
+    encoded_slashes_do_not_reach_sub_resources, event_streams_are_capped,
+    every_error_is_the_envelope, membership_changes_need_the_scope_and_the_namespace,
+    one_user_creates_a_fresh_namespace, owners_removing_each_other_leave_an_owner,
+    repeated_signature_headers_are_kept_once, search_totals_hold_past_the_end,
+    stored_text_is_bounded, tokens_see_and_revoke_only_what_they_could_grant,
 };
 use documented::every_documented_operation_is_routed;
-use signed::{keys_and_signed_publishes, package_registry_standard_surface};
+use signed::{
+    a_revoked_key_signs_nothing_new, keys_and_signed_publishes, package_registry_standard_surface,
+    tokens_expire,
+};
 
 struct TestServer {
     app: axum::Router,
@@ -1268,6 +1271,7 @@ mod listening {
         idle_trickling_and_surplus_connections_are_bounded,
         uploads_are_refused_before_their_body,
         random_tokens_do_not_grow_the_limiter,
+        a_client_that_stops_reading_is_let_go,
     );
 }
 
@@ -1290,6 +1294,9 @@ macro_rules! on_both_stores {
 }
 
 on_both_stores!(
+    a_revoked_key_signs_nothing_new,
+    tokens_expire,
+    event_streams_are_capped,
     membership_changes_need_the_scope_and_the_namespace,
     tokens_see_and_revoke_only_what_they_could_grant,
     owners_removing_each_other_leave_an_owner,

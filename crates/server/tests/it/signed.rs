@@ -382,3 +382,136 @@ pub(crate) async fn package_registry_standard_surface(s: TestServer) {
         (StatusCode::BAD_REQUEST, "ValidationError")
     );
 }
+
+/// Finding 17: signing keys could not be revoked. Revoked, a key signs no new publish, stays
+/// readable with its revocation time, and only its owner (or an admin) revokes it.
+pub(crate) async fn a_revoked_key_signs_nothing_new(s: TestServer) {
+    let pair = Ed25519KeyPair::from_seed([5; 32]);
+    let (status, _) = register(&s, &s.token, "alice", &pair).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let archive = archive_of("Fills PDF forms", &[]);
+    let first = signature_header(&pair, "acme/pdf", "1.0.0", &archive);
+    let (status, body) = signed_publish(
+        &s,
+        &s.token,
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        archive.clone(),
+        &first,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let key_path = format!("/api/v1/keys/{}", pair.key_id());
+    let (status, body) = send(&s.app, "DELETE", &key_path, &s.reader_token, vec![]).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::NOT_FOUND, "PackageNotFoundError"),
+        "someone else's key: {body}"
+    );
+    let (status, revoked) = send(&s.app, "DELETE", &key_path, &s.token, vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert!(revoked["revoked_at_ms"].is_i64(), "{revoked}");
+    let (status, key) = get(&s.app, &key_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(key["revoked_at_ms"], revoked["revoked_at_ms"]);
+    let next = archive_of("Fills PDF forms, better", &[]);
+    let signature = signature_header(&pair, "acme/pdf", "1.1.0", &next);
+    let (status, body) = publish_next(&s, &next, &signature).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::BAD_REQUEST, "ValidationError"),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
+        "{body}"
+    );
+    let (status, _) = get(&s.app, "/api/v1/skills/acme/pdf/-/versions/1.1.0").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing published");
+    // The version signed before stands, with its signature.
+    let (status, version) = get(&s.app, "/api/v1/skills/acme/pdf/-/versions/1.0.0").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(version["signatures"][0]["key_id"], pair.key_id());
+    let audit = s.state.registry.store().audit_log(20).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "key.revoke"), "{audit:?}");
+    assert!(
+        audit.iter().any(|a| a.action == "key.register"),
+        "{audit:?}"
+    );
+}
+
+/// Finding 17: tokens never expired. A token past its expiry is refused like a revoked
+/// one, and a token that expires grants none that outlives it.
+pub(crate) async fn tokens_expire(s: TestServer) {
+    let store = s.state.registry.store();
+    let (record, secret) = (
+        skillreg_core::model::TokenRecord {
+            id: "tok-expired".parse().unwrap(),
+            user: "alice".parse().unwrap(),
+            name: "old".to_owned(),
+            secret_digest: skillreg_core::Digest::of(b"skr_expired-secret"),
+            scopes: vec![Scope::Rate],
+            namespaces: vec![NamespacePattern::Any],
+            created_at: Timestamp::from_unix_millis(0),
+            revoked_at: None,
+            expires_at: Some(Timestamp::from_unix_millis(1)),
+        },
+        "skr_expired-secret",
+    );
+    let audit = skillreg_core::model::AuditEntry {
+        actor: "alice".parse().unwrap(),
+        action: "token.create".to_owned(),
+        target: "alice:tok-expired".to_owned(),
+        at: Timestamp::from_unix_millis(0),
+    };
+    store.insert_token(&record, &audit).await.unwrap();
+    let (status, body) = send(&s.app, "GET", "/api/v1/whoami", secret, vec![]).await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::UNAUTHORIZED, "AuthenticationRequiredError"),
+        "{body}"
+    );
+    // A token made to expire in a day works now, and says when it expires.
+    let create = json!({ "name": "day", "scopes": ["yank", "tokens"], "expires_in_days": 1 });
+    let (status, day) = send(
+        &s.app,
+        "POST",
+        "/api/v1/tokens",
+        &s.token,
+        create.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{day}");
+    assert!(day["expires_at_ms"].is_i64(), "{day}");
+    let day_secret = day["token"].as_str().unwrap();
+    let (status, _) = send(&s.app, "GET", "/api/v1/whoami", day_secret, vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    let forever = json!({ "name": "forever", "scopes": ["yank"] });
+    let (status, body) = send(
+        &s.app,
+        "POST",
+        "/api/v1/tokens",
+        day_secret,
+        forever.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (StatusCode::FORBIDDEN, "AccessDeniedError"),
+        "{body}"
+    );
+    for days in [0, 3651] {
+        let body = json!({ "name": "x", "scopes": ["yank"], "expires_in_days": days });
+        let (status, _) = send(
+            &s.app,
+            "POST",
+            "/api/v1/tokens",
+            &s.token,
+            body.to_string().into_bytes(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{days} days");
+    }
+}

@@ -346,6 +346,7 @@ fn token_record(id: &str, owner: &str, secret: &[u8]) -> TokenRecord {
         namespaces: vec![NamespacePattern::Any, "acme/*".parse().unwrap()],
         created_at: at(T0),
         revoked_at: None,
+        expires_at: None,
     }
 }
 
@@ -410,6 +411,17 @@ pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
         .unwrap()
         .unwrap();
     assert_eq!(revoked.revoked_at, Some(at(T0 + 1)));
+    let expiring = TokenRecord {
+        expires_at: Some(at(T0 + DAY)),
+        ..token_record("tok-2", "alice", b"secret-2")
+    };
+    store
+        .insert_token(&expiring, &audit("token.create", "alice:tok-2", T0))
+        .await
+        .unwrap();
+    let read = store.token(&expiring.id).await.unwrap().unwrap();
+    assert_eq!(read, expiring, "the expiry is kept");
+    assert!(read.is_live(at(T0 + DAY - 1)) && !read.is_live(at(T0 + DAY)));
     let actions: Vec<String> = store
         .audit_log(10)
         .await
@@ -417,7 +429,7 @@ pub async fn tokens_are_found_by_secret_and_revoked(store: &dyn SkillStore) {
         .into_iter()
         .map(|a| a.action)
         .collect();
-    assert_eq!(actions, ["token.revoke", "token.create"]);
+    assert_eq!(actions, ["token.create", "token.revoke", "token.create"]);
 }
 
 /// A key id belongs to the user who registered it; a new registration is audited once.
@@ -427,6 +439,7 @@ pub async fn publisher_keys_belong_to_one_user(store: &dyn SkillStore) {
         user: user("alice"),
         public_key: vec![1, 2, 3],
         created_at: at(T0),
+        revoked_at: None,
     };
     let registered = audit("key.register", "ed25519:0011", T0);
     store.add_publisher_key(&key, &registered).await.unwrap();
@@ -441,10 +454,44 @@ pub async fn publisher_keys_belong_to_one_user(store: &dyn SkillStore) {
     ));
     assert_eq!(
         store.publisher_key("ed25519:0011").await.unwrap(),
-        Some(key)
+        Some(key.clone())
     );
     assert_eq!(store.publisher_key("ed25519:ffff").await.unwrap(), None);
     assert_eq!(store.audit_log(10).await.unwrap().len(), 1);
+    let revoke = audit("key.revoke", "ed25519:0011", T0 + 1);
+    assert!(
+        store
+            .revoke_publisher_key("ed25519:0011", at(T0 + 1), &revoke)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_publisher_key("ed25519:0011", at(T0 + 2), &revoke)
+            .await
+            .unwrap(),
+        "revoked once"
+    );
+    assert!(
+        !store
+            .revoke_publisher_key("ed25519:ffff", at(T0 + 2), &revoke)
+            .await
+            .unwrap()
+    );
+    let read = store.publisher_key("ed25519:0011").await.unwrap().unwrap();
+    assert_eq!(read.revoked_at, Some(at(T0 + 1)));
+    // Registering it again does not bring it back.
+    store.add_publisher_key(&key, &registered).await.unwrap();
+    assert_eq!(
+        store
+            .publisher_key("ed25519:0011")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        Some(at(T0 + 1))
+    );
+    assert_eq!(store.audit_log(10).await.unwrap().len(), 2);
 }
 
 /// A stored (skill, version) is never written twice, whatever the digest; build metadata

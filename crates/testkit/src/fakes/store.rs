@@ -271,6 +271,26 @@ impl SkillStore for MemoryStore {
         }
     }
 
+    async fn revoke_publisher_key(
+        &self,
+        key_id: &str,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let revoked = match state.keys.get_mut(key_id) {
+            Some(key) if key.revoked_at.is_none() => {
+                key.revoked_at = Some(at);
+                true
+            }
+            _ => false,
+        };
+        if revoked {
+            state.audit.push(audit.clone());
+        }
+        Ok(revoked)
+    }
+
     async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
         Ok(self.state().keys.get(key_id).cloned())
     }
@@ -342,6 +362,29 @@ impl SkillStore for MemoryStore {
                 (a.published.published_at, a.version())
                     .cmp(&(b.published.published_at, b.version()))
             });
+        Ok(found)
+    }
+
+    async fn versions_with_archive(
+        &self,
+        archive_digest: &Digest,
+        limit: u32,
+    ) -> Result<Vec<(SkillRecord, VersionRecord)>, StoreError> {
+        let state = self.state();
+        let mut found: Vec<(SkillRecord, VersionRecord)> = state
+            .versions
+            .iter()
+            .flat_map(|(uid, versions)| versions.iter().map(move |v| (uid, v)))
+            .filter(|(_, v)| &v.published.archive_digest == archive_digest)
+            .filter_map(|(uid, v)| {
+                let (_, skill) = state.skills.get(uid)?;
+                Some((skill.clone(), v.clone()))
+            })
+            .collect();
+        found.sort_by(|(_, a), (_, b)| {
+            (a.published.published_at, a.version()).cmp(&(b.published.published_at, b.version()))
+        });
+        found.truncate(limit as usize);
         Ok(found)
     }
 
