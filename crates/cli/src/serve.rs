@@ -42,7 +42,7 @@ pub(crate) struct ServeArgs {
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR")]
     blob_dir: Option<PathBuf>,
-    /// A reverse proxy's address whose `X-Forwarded-For`/`Forwarded` names the client, for
+    /// A reverse proxy's address whose `X-Forwarded-For` names the client, for
     /// rate limits (repeatable; the variable takes a comma-separated list)
     #[arg(
         long = "trusted-proxy",

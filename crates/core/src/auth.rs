@@ -366,13 +366,17 @@ pub fn check_create_namespace(actor: &Actor) -> Result<(), AccessError> {
 }
 
 /// Whether `actor` may see and revoke `token`: with the `tokens` scope, a user's own tokens
-/// that grant no more than the actor's own token (the ones it could have made); an admin,
-/// any token of anyone.
+/// that grant no more than the actor's own token and expire no later (the ones it could
+/// have made); an admin, any token of anyone.
 pub fn may_manage_token(actor: &Actor, token: &TokenRecord) -> bool {
     if actor.is_admin() {
         return true;
     }
+    let outlived = actor
+        .expires_at()
+        .is_some_and(|limit| token.expires_at.is_none_or(|expiry| expiry > limit));
     actor.has_scope(Scope::Tokens)
+        && !outlived
         && check_token_grant(actor, &token.user, &token.scopes, &token.namespaces).is_ok()
 }
 

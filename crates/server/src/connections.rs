@@ -30,6 +30,12 @@ pub struct ConnectionLimits {
     /// How long a write to a client may stay blocked (a client that stops reading a
     /// response) before the connection is closed.
     pub write_timeout: Duration,
+    /// How long shutdown waits for open connections (event streams never end by
+    /// themselves) before it closes them.
+    pub shutdown_grace: Duration,
+    /// Peers exempt from the per-client cap: trusted reverse proxies, which carry many
+    /// clients (the overall cap still counts them).
+    pub shared_peers: Vec<IpAddr>,
 }
 
 impl Default for ConnectionLimits {
@@ -39,6 +45,8 @@ impl Default for ConnectionLimits {
             max_connections: default_max_connections(),
             max_connections_per_client: 256,
             write_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(30),
+            shared_peers: Vec::new(),
         }
     }
 }
@@ -58,52 +66,68 @@ fn default_max_connections() -> usize {
     (soft / 4 * 3).clamp(64, 16_384)
 }
 
-/// Open connections (or streams) per client address.
-#[derive(Debug, Default)]
-pub(crate) struct PerClient {
+/// Things open at once per key (connections or streams per client address, uploads per
+/// user); a key with none open takes no room.
+#[derive(Debug)]
+pub(crate) struct PerKey<K: std::hash::Hash + Eq> {
     #[expect(
         clippy::disallowed_types,
-        reason = "a count per address, looked up on every accept; never iterated"
+        reason = "a count per key, looked up on every admission; never iterated"
     )]
-    open: Mutex<std::collections::HashMap<IpAddr, usize>>,
+    open: Mutex<std::collections::HashMap<K, usize>>,
 }
 
-/// One open connection (or stream) of a client; dropping it closes the count.
+impl<K: std::hash::Hash + Eq> Default for PerKey<K> {
+    fn default() -> Self {
+        PerKey {
+            open: Mutex::default(),
+        }
+    }
+}
+
+/// Open connections (or streams) per client address.
+pub(crate) type PerClient = PerKey<IpAddr>;
+
+/// One open thing of a key; dropping it closes the count.
 #[derive(Debug)]
-pub(crate) struct ClientSlot {
-    clients: Arc<PerClient>,
-    ip: IpAddr,
+pub(crate) struct KeySlot<K: std::hash::Hash + Eq + Clone> {
+    keys: Arc<PerKey<K>>,
+    key: K,
 }
 
-impl PerClient {
-    fn enter(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<ClientSlot> {
+/// One open connection (or stream) of a client.
+pub(crate) type ClientSlot = KeySlot<IpAddr>;
+
+impl<K: std::hash::Hash + Eq + Clone> PerKey<K> {
+    /// A slot for `key`, or `None` when it has `max` open already.
+    pub(crate) fn enter(self: &Arc<Self>, key: K, max: usize) -> Option<KeySlot<K>> {
         let mut open = self
             .open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = open.entry(ip).or_insert(0);
-        if *count >= max {
+        let count = open.get(&key).copied().unwrap_or(0);
+        if count >= max {
             return None;
         }
-        *count += 1;
-        Some(ClientSlot {
-            clients: Arc::clone(self),
-            ip,
+        open.insert(key.clone(), count + 1);
+        Some(KeySlot {
+            keys: Arc::clone(self),
+            key,
         })
     }
 }
 
-impl Drop for ClientSlot {
+impl<K: std::hash::Hash + Eq + Clone> Drop for KeySlot<K> {
     fn drop(&mut self) {
         let mut open = self
-            .clients
+            .keys
             .open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = open.get_mut(&self.ip) {
+        if let Some(count) = open.get_mut(&self.key) {
             *count -= 1;
             if *count == 0 {
-                open.remove(&self.ip);
+                open.remove(&self.key);
             }
         }
     }
@@ -183,7 +207,12 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
     Ok(())
 }
 
@@ -320,10 +349,13 @@ fn admit(
     clients: &Arc<PerClient>,
     peer: SocketAddr,
     limits: &ConnectionLimits,
-) -> Option<(OwnedSemaphorePermit, ClientSlot)> {
+) -> Option<(OwnedSemaphorePermit, Option<ClientSlot>)> {
     let permit = Arc::clone(total).try_acquire_owned().ok()?;
+    if limits.shared_peers.contains(&peer.ip()) {
+        return Some((permit, None));
+    }
     let slot = clients.enter(peer.ip(), limits.max_connections_per_client)?;
-    Some((permit, slot))
+    Some((permit, Some(slot)))
 }
 
 #[cfg(test)]
@@ -341,6 +373,19 @@ mod tests {
         let clients = Arc::new(PerClient::default());
         let a: SocketAddr = "127.0.0.2:1".parse().unwrap();
         let b: SocketAddr = "127.0.0.3:1".parse().unwrap();
+        let proxy: SocketAddr = "127.0.0.9:1".parse().unwrap();
+        let shared = ConnectionLimits {
+            shared_peers: vec![proxy.ip()],
+            ..limits.clone()
+        };
+        let many: Vec<_> = (0..3)
+            .map(|_| admit(&total, &clients, proxy, &shared).unwrap())
+            .collect();
+        assert!(
+            admit(&total, &clients, proxy, &shared).is_none(),
+            "the overall cap"
+        );
+        drop(many);
         let first = admit(&total, &clients, a, &limits).unwrap();
         let _second = admit(&total, &clients, a, &limits).unwrap();
         assert!(admit(&total, &clients, a, &limits).is_none(), "a's cap");

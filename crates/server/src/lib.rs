@@ -42,6 +42,8 @@ pub struct AppState {
     uploads: Arc<tokio::sync::Semaphore>,
     /// Event streams open at once, overall and per client address.
     streams: Arc<connections::Slots>,
+    /// Uploads in progress per user: one user cannot hold every upload turn.
+    upload_users: Arc<connections::PerKey<String>>,
     connection_limits: ConnectionLimits,
     metrics: Arc<observe::Metrics>,
 }
@@ -68,6 +70,7 @@ impl AppState {
             max_body_bytes,
             limits,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_UPLOADS)),
+            upload_users: Arc::default(),
             streams: Arc::new(connections::Slots::new(
                 DEFAULT_STREAMS,
                 DEFAULT_STREAMS_PER_CLIENT,
@@ -109,6 +112,8 @@ impl AppState {
 
 /// Uploads handled at once unless configured.
 const DEFAULT_UPLOADS: usize = 4;
+/// Uploads one user may have in progress at once.
+const UPLOADS_PER_USER: usize = 2;
 /// Event streams open at once, overall and per client address, unless configured.
 const DEFAULT_STREAMS: usize = 512;
 const DEFAULT_STREAMS_PER_CLIENT: usize = 8;
@@ -128,6 +133,9 @@ pub async fn run(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = state.connection_limits.clone();
+    let mut limits = state.connection_limits.clone();
+    limits
+        .shared_peers
+        .extend(state.limits.trusted_proxies().iter().copied());
     connections::serve(listener, router(state), limits, shutdown).await
 }

@@ -36,8 +36,8 @@ pub struct LimitsConfig {
     pub writes: Rate,
     /// Failed sign-ins (unknown, malformed or revoked tokens) per client address.
     pub auth_failures: Rate,
-    /// Peers whose `X-Forwarded-For` or `Forwarded` header names the client (a reverse
-    /// proxy in front of the registry). Others' headers are ignored.
+    /// Peers whose `X-Forwarded-For` header names the client (a reverse proxy in front of
+    /// the registry). Others' headers are ignored.
     pub trusted_proxies: Vec<IpAddr>,
 }
 
@@ -184,6 +184,11 @@ impl Limits {
         }
     }
 
+    /// The trusted proxies.
+    pub(crate) fn trusted_proxies(&self) -> &[IpAddr] {
+        &self.trusted_proxies
+    }
+
     /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
     /// address its forwarding headers name that is not itself a trusted proxy.
     pub(crate) fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
@@ -202,38 +207,17 @@ impl Limits {
     }
 }
 
-/// The addresses a request went through, first to last, from `Forwarded` (`for=`) or else
-/// `X-Forwarded-For`; unparseable entries (obfuscated names, `unknown`) are left out.
+/// The addresses a request went through, first to last, from `X-Forwarded-For` (the header
+/// reverse proxies append to: nginx, HAProxy, Traefik, cloud load balancers); unparseable
+/// entries are left out. `Forwarded` is not read: proxies that write `X-Forwarded-For` pass
+/// a client's own `Forwarded` through untouched, so it would let a client pick its address.
 fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
     let parse = |text: &str| -> Option<IpAddr> {
-        let text = text.trim().trim_matches('"');
-        if let Ok(ip) = text.parse::<IpAddr>() {
-            return Some(ip);
-        }
-        if let Ok(address) = text.parse::<SocketAddr>() {
-            return Some(address.ip());
-        }
-        text.trim_start_matches('[')
-            .split(']')
-            .next()
-            .and_then(|ip| ip.parse().ok())
+        let text = text.trim();
+        text.parse::<IpAddr>()
+            .ok()
+            .or_else(|| text.parse::<SocketAddr>().ok().map(|address| address.ip()))
     };
-    let forwarded: Vec<IpAddr> = headers
-        .get_all(axum::http::header::FORWARDED)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|element| {
-            element.split(';').find_map(|pair| {
-                let (name, value) = pair.split_once('=')?;
-                name.trim().eq_ignore_ascii_case("for").then_some(value)
-            })
-        })
-        .filter_map(parse)
-        .collect();
-    if !forwarded.is_empty() {
-        return forwarded;
-    }
     headers
         .get_all("x-forwarded-for")
         .iter()
@@ -353,16 +337,15 @@ mod tests {
             Some("198.51.100.7".parse().unwrap()),
             "the last hop the proxy saw"
         );
-        let mut forwarded = HeaderMap::new();
-        forwarded.insert(
+        let mut spoofed = headers.clone();
+        spoofed.insert(
             axum::http::header::FORWARDED,
-            "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\""
-                .parse()
-                .unwrap(),
+            "for=192.0.2.60".parse().unwrap(),
         );
         assert_eq!(
-            limits.client(Some(proxy), &forwarded),
-            Some("2001:db8::1".parse().unwrap())
+            limits.client(Some(proxy), &spoofed),
+            Some("198.51.100.7".parse().unwrap()),
+            "a client's own Forwarded header is not believed"
         );
         assert_eq!(
             limits.client(Some(proxy), &HeaderMap::new()),

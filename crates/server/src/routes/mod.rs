@@ -42,6 +42,9 @@ type Shared = Arc<AppState>;
 /// How long a request may take, from its headers to its response's headers.
 pub(crate) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The largest JSON body (tokens, members, ratings, deprecations, keys).
+const MAX_JSON_BODY: usize = 64 * 1024;
+
 /// Most `Skillreg-Signature` headers one publish may carry.
 const MAX_SIGNATURES: usize = 8;
 
@@ -96,7 +99,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v2", get(oci::version_check))
         .route("/v2/{*path}", get(oci::resource))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body))
+        // JSON bodies are small; archives (publish, import) are read with their own limit.
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY.min(max_body)))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             crate::limits::guard,
@@ -255,7 +259,7 @@ async fn publish(
     let signatures = signatures_of(&headers)?;
     // Everything the request says before its body: refused here, nothing is read.
     state.registry.authorize_upload(&actor, &namespace).await?;
-    let turn = Arc::new(upload_turn(&state).await?);
+    let turn = Arc::new(upload_turn(&state, &actor).await?);
     let archive = read_upload(&state, body).await?;
     let request = PublishRequest {
         namespace,
@@ -317,16 +321,43 @@ fn signatures_of(headers: &HeaderMap) -> Result<Vec<Signature>, ApiError> {
 /// Waits for a turn to take an upload (see `AppState::uploads`), at most until the request
 /// would time out anyway. The turn ends when the upload's work does, even if its client
 /// hangs up first (the work goes on to the end on the blocking pool).
-async fn upload_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    let uploads = Arc::clone(&state.uploads);
-    match tokio::time::timeout(REQUEST_TIMEOUT / 2, uploads.acquire_owned()).await {
-        Ok(Ok(permit)) => Ok(permit),
-        _ => Err(ApiError::new(
+async fn upload_turn(
+    state: &AppState,
+    actor: &skillreg_core::auth::Actor,
+) -> Result<UploadTurn, ApiError> {
+    let busy = || {
+        ApiError::new(
             ErrorType::Unavailable,
             "too many uploads in progress; try again shortly",
-        )),
+        )
+    };
+    let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT / 2;
+    // A user's own turn first: one user (sending bodies slowly, say) holds at most
+    // `UPLOADS_PER_USER` of the server's turns, and their other uploads wait behind them.
+    let mine = loop {
+        if let Some(slot) = state
+            .upload_users
+            .enter(actor.user().to_string(), crate::UPLOADS_PER_USER)
+        {
+            break slot;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(busy());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let uploads = Arc::clone(&state.uploads);
+    match tokio::time::timeout_at(deadline, uploads.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok((permit, mine)),
+        _ => Err(busy()),
     }
 }
+
+/// An upload's place: one of the server's turns and one of its user's.
+type UploadTurn = (
+    tokio::sync::OwnedSemaphorePermit,
+    crate::connections::KeySlot<String>,
+);
 
 /// Reads an upload's body, up to the archive limit (413 beyond it).
 async fn read_upload(state: &AppState, body: Body) -> Result<Vec<u8>, ApiError> {
@@ -350,7 +381,7 @@ async fn read_upload(state: &AppState, body: Body) -> Result<Vec<u8>, ApiError> 
 /// Runs an upload's use case (unpacking, validating, repacking and hashing: milliseconds to
 /// seconds of CPU) on the blocking pool, so the async workers keep answering everyone else.
 async fn off_the_workers<T: Send + 'static>(
-    turn: &Arc<tokio::sync::OwnedSemaphorePermit>,
+    turn: &Arc<UploadTurn>,
     work: impl std::future::Future<Output = T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let handle = tokio::runtime::Handle::current();
@@ -800,7 +831,7 @@ async fn import(
         .parse()
         .map_err(|e| invalid("namespace", e))?;
     state.registry.authorize_upload(&actor, &namespace).await?;
-    let turn = Arc::new(upload_turn(&state).await?);
+    let turn = Arc::new(upload_turn(&state, &actor).await?);
     let archive = read_upload(&state, body).await?;
     let limits = state.registry.config().limits;
     let files = off_the_workers(&turn, async move {

@@ -60,11 +60,7 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
 async fn listening(s: &TestServer, limits: ConnectionLimits) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let state = s
-        .state
-        .clone()
-        .with_connection_limits(limits)
-        .with_uploads(2);
+    let state = s.state.clone().with_connection_limits(limits);
     tokio::spawn(skillreg_server::run(
         listener,
         state,
@@ -206,6 +202,57 @@ pub(crate) async fn uploads_are_refused_before_their_body(s: TestServer) {
         String::from_utf8_lossy(&head[..read])
     );
     healthz_answers(server).await;
+    // One user sending bodies slowly holds at most two of the four upload turns: another
+    // user's upload goes through meanwhile.
+    let bob = issue_token(
+        s.state.registry.store().as_ref(),
+        [7; 32],
+        "bob".parse().unwrap(),
+        "bob",
+        vec![Scope::PublishNew],
+        vec![NamespacePattern::Any],
+        Timestamp::from_unix_millis(0),
+    )
+    .await
+    .unwrap()
+    .secret;
+    let mut slow = Vec::new();
+    for _ in 0..4 {
+        let mut stream = connect_from("127.0.0.11", server).await.unwrap();
+        let request = announce(&s.token, "/api/v1/skills?namespace=acme&version=1.0.0");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(&[0u8; 1024]).await.unwrap();
+        slow.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let bobs = pack(&skillreg_testkit::fixtures::skill_files(
+        "bobs",
+        "bob's tools",
+        "",
+        &[],
+    ))
+    .unwrap()
+    .into_bytes();
+    let mut stream = connect_from("127.0.0.12", server).await.unwrap();
+    let head = format!(
+        "POST /api/v1/skills?namespace=bobs&version=1.0.0 HTTP/1.1\r\nhost: x\r\n\
+         authorization: Bearer {bob}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bobs.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&bobs).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .expect("another user's upload is not stuck behind the slow ones")
+        .unwrap();
+    assert!(
+        response.starts_with(b"HTTP/1.1 201"),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+    drop(slow);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     // Valid uploads one after the other still work through the same server.
     let archive = archive_of("Fills PDF forms", &[]);
     let mut stream = connect_from("127.0.0.1", server).await.unwrap();
