@@ -70,6 +70,7 @@ fn write_for(i: usize) -> VersionWrite {
         package_id: skillreg_core::package::package_id(&id.parse().unwrap(), &version),
         version,
         event: EventKind::SkillCreated,
+        right: skillreg_core::ports::WriteRight::Admin,
     }
 }
 

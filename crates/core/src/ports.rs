@@ -26,6 +26,10 @@ use crate::version::Version;
 /// [`StoreError::SkillExists`], never a raw database error).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
+    /// The right a write relied on ended before the write applied (the user left the
+    /// namespace, or lost the role).
+    #[error("the right to make this change ended before it applied")]
+    RightEnded,
     /// The (skill, version) pair is already stored (build metadata ignored).
     #[error("version {version} of this skill is already stored")]
     VersionExists {
@@ -120,6 +124,58 @@ pub struct MemberChange {
     pub audit: AuditEntry,
 }
 
+/// The right a write relies on, checked again inside the write's transaction with the
+/// namespace's row locked against member changes: a right ends with the membership it came
+/// from, even for a write already under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteRight {
+    /// An admin's write: nothing to check.
+    Admin,
+    /// `user` must be a member (of any role) of `namespace`: a new skill there.
+    Member {
+        /// The namespace.
+        namespace: Namespace,
+        /// The user.
+        user: UserId,
+    },
+    /// `user` must maintain a skill of `namespace` created by `creator`: an owner of the
+    /// namespace, or a member who is the creator ([`crate::auth::is_maintainer`]).
+    Maintainer {
+        /// The namespace.
+        namespace: Namespace,
+        /// The user.
+        user: UserId,
+        /// The skill's creator.
+        creator: UserId,
+    },
+}
+
+impl WriteRight {
+    /// Whether a user with `role` in the namespace (if any) still has this right.
+    pub fn holds(&self, role: Option<Role>) -> bool {
+        match self {
+            WriteRight::Admin => true,
+            WriteRight::Member { .. } => role.is_some(),
+            WriteRight::Maintainer { user, creator, .. } => match role {
+                Some(Role::Owner) => true,
+                Some(Role::Member) => user == creator,
+                None => false,
+            },
+        }
+    }
+
+    /// The namespace and user to check, unless nothing is to be checked.
+    pub fn subject(&self) -> Option<(&Namespace, &UserId)> {
+        match self {
+            WriteRight::Admin => None,
+            WriteRight::Member { namespace, user }
+            | WriteRight::Maintainer {
+                namespace, user, ..
+            } => Some((namespace, user)),
+        }
+    }
+}
+
 /// One publish or import write: the version, its event and its audit entry, all or nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionWrite {
@@ -134,6 +190,8 @@ pub struct VersionWrite {
     pub event: crate::model::EventKind,
     /// The audit entry to record with it.
     pub audit: AuditEntry,
+    /// The right it relies on, checked in its transaction.
+    pub right: WriteRight,
 }
 
 /// The registry's records: skills, versions, namespaces, users, tokens, ratings, counters,
@@ -325,30 +383,36 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// - For [`SkillTarget::Existing`], MUST return [`StoreError::SkillGone`] if the skill no
     ///   longer exists and [`StoreError::CreatorChanged`] if its creator differs; it MUST
     ///   NOT create a skill.
+    /// - MUST return [`StoreError::RightEnded`], writing nothing, if `write.right` no longer
+    ///   holds in the transaction.
     async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError>;
 
     /// Sets a version's yanked flag, recording `skill.yanked` when it becomes yanked and an
     /// audit entry for any change. Returns whether the flag changed.
     ///
     /// # Errors
-    /// MUST return [`StoreError::Missing`] if the version does not exist.
+    /// MUST return [`StoreError::Missing`] if the version does not exist, and
+    /// [`StoreError::RightEnded`], changing nothing, if `right` no longer holds.
     async fn set_yanked(
         &self,
         skill: &SkillUid,
         version: &Version,
         yanked: bool,
         audit: &AuditEntry,
+        right: &WriteRight,
     ) -> Result<bool, StoreError>;
 
     /// Sets or clears a skill's deprecation message.
     ///
     /// # Errors
-    /// MUST return [`StoreError::Missing`] if the skill does not exist.
+    /// MUST return [`StoreError::Missing`] if the skill does not exist, and
+    /// [`StoreError::RightEnded`], changing nothing, if `right` no longer holds.
     async fn set_deprecation(
         &self,
         skill: &SkillUid,
         message: Option<&str>,
         audit: &AuditEntry,
+        right: &WriteRight,
     ) -> Result<(), StoreError>;
 
     /// Stores a rating, replacing the user's previous rating of the skill: there is at most

@@ -34,7 +34,9 @@ use skillreg_core::model::{
     VersionRecord,
 };
 use skillreg_core::package::PackageId;
-use skillreg_core::ports::{DownloadCount, MemberChange, SkillStore, StoreError, VersionWrite};
+use skillreg_core::ports::{
+    DownloadCount, MemberChange, SkillStore, StoreError, VersionWrite, WriteRight,
+};
 use skillreg_core::{Digest, Version};
 
 /// Whether this process may cache reads.
@@ -378,9 +380,12 @@ impl SkillStore for CachingStore {
         version: &Version,
         yanked: bool,
         audit: &AuditEntry,
+        right: &WriteRight,
     ) -> Result<bool, StoreError> {
         let _invalidate = self.invalidate_after(true);
-        self.inner.set_yanked(skill, version, yanked, audit).await
+        self.inner
+            .set_yanked(skill, version, yanked, audit, right)
+            .await
     }
 
     async fn set_deprecation(
@@ -388,9 +393,12 @@ impl SkillStore for CachingStore {
         skill: &SkillUid,
         message: Option<&str>,
         audit: &AuditEntry,
+        right: &WriteRight,
     ) -> Result<(), StoreError> {
         let _invalidate = self.invalidate_after(true);
-        self.inner.set_deprecation(skill, message, audit).await
+        self.inner
+            .set_deprecation(skill, message, audit, right)
+            .await
     }
 
     async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {

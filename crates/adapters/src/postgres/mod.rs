@@ -44,6 +44,9 @@ impl Default for PostgresConfig {
 
 impl PostgresStore {
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+    /// Shared row locks: writes that check a namespace's members run together, and a
+    /// member change (`FOR UPDATE`) waits for them, and they for it.
+    const FOR_SHARE: &'static str = " FOR SHARE";
 
     /// Search selectivity varies from query to query, so a generic plan cached for one
     /// would be wrong for the next: searches go as unnamed statements, planned for their

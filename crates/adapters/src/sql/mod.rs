@@ -260,6 +260,44 @@ macro_rules! sql_skill_store {
                 Ok((hits, total))
             }
 
+            /// Checks, inside a write's transaction, that the right it relies on still holds:
+            /// the namespace's row is locked in share mode (member changes lock it
+            /// exclusively), so no member change lands between this check and the commit.
+            async fn check_right(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                right: &skillreg_core::ports::WriteRight,
+            ) -> Result<(), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let Some((namespace, user)) = right.subject() else { return Ok(()) };
+                let key = namespace.key();
+                let lock = format!("SELECT key FROM namespaces WHERE key = $1{}", Self::FOR_SHARE);
+                let exists: Option<(String,)> = sqlx::query_as(&lock)
+                    .bind(key.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(unavailable)?;
+                let role: Option<(String,)> = match exists {
+                    None => None,
+                    Some(_) => sqlx::query_as(
+                        "SELECT role FROM namespace_members WHERE namespace_key = $1 AND user_id = $2",
+                    )
+                    .bind(key.as_str())
+                    .bind(user.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(unavailable)?,
+                };
+                let role = role.map(|(role,)| match role.as_str() {
+                    "owner" => skillreg_core::model::Role::Owner,
+                    _ => skillreg_core::model::Role::Member,
+                });
+                if right.holds(role) {
+                    Ok(())
+                } else {
+                    Err(skillreg_core::ports::StoreError::RightEnded)
+                }
+            }
+
             async fn insert_audit(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 audit: &skillreg_core::model::AuditEntry,
@@ -805,6 +843,7 @@ macro_rules! sql_skill_store {
                 use skillreg_core::ports::{SkillTarget, StoreError};
                 use $crate::sql::{is_unique_violation, unavailable};
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                Self::check_right(&mut tx, &write.right).await?;
                 let skill = match &write.target {
                     SkillTarget::New(record) => {
                         let inserted = sqlx::query(
@@ -908,10 +947,12 @@ macro_rules! sql_skill_store {
                 version: &skillreg_core::Version,
                 yanked: bool,
                 audit: &skillreg_core::model::AuditEntry,
+                right: &skillreg_core::ports::WriteRight,
             ) -> Result<bool, skillreg_core::ports::StoreError> {
                 use skillreg_core::ports::StoreError;
                 use $crate::sql::unavailable;
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                Self::check_right(&mut tx, right).await?;
                 let sql = format!(
                     "SELECT s.namespace, s.name, v.version_text, v.yanked FROM versions v JOIN skills s ON s.uid = v.skill_uid \
                      WHERE v.skill_uid = $1 AND v.version = $2{}",
@@ -957,9 +998,11 @@ macro_rules! sql_skill_store {
                 skill: &skillreg_core::model::SkillUid,
                 message: Option<&str>,
                 audit: &skillreg_core::model::AuditEntry,
+                right: &skillreg_core::ports::WriteRight,
             ) -> Result<(), skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                Self::check_right(&mut tx, right).await?;
                 let done = sqlx::query("UPDATE skills SET deprecation = $1 WHERE uid = $2")
                     .bind(message)
                     .bind(skill.as_str())

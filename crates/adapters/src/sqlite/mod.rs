@@ -35,6 +35,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// SQLite has no row locks; the single writer connection serializes writes instead.
     const FOR_UPDATE: &'static str = "";
+    /// SQLite's one writer serializes write transactions: no row locks to take.
+    const FOR_SHARE: &'static str = "";
 
     /// SQLite plans a statement when it is prepared and sees little gain in planning again.
     const PLAN_EACH_SEARCH: bool = false;

@@ -31,6 +31,7 @@ fn write_new(skill: &str, content: &str) -> VersionWrite {
         package_id: skillreg_core::package::package_id(&skill.parse().unwrap(), &version),
         version,
         event: EventKind::SkillCreated,
+        right: skillreg_core::ports::WriteRight::Admin,
     }
 }
 
@@ -356,7 +357,13 @@ async fn unchanged_words_leave_their_blocks_alone() {
     };
     assert!(
         store
-            .set_yanked(&skill.uid, &"1.0.0".parse().unwrap(), true, &audit)
+            .set_yanked(
+                &skill.uid,
+                &"1.0.0".parse().unwrap(),
+                true,
+                &audit,
+                &skillreg_core::ports::WriteRight::Admin
+            )
             .await
             .unwrap()
     );

@@ -27,7 +27,9 @@ use crate::model::{
     AuditEntry, FieldError, PageStart, RatingRecord, RatingSummary, Scope, SearchPage, SearchQuery,
     SearchSort, SkillRecord, Stars, TrendingEntry, VersionRecord,
 };
-use crate::ports::{BlobError, BlobStore, Clock, IdSource, KeyVerifier, SkillStore, StoreError};
+use crate::ports::{
+    BlobError, BlobStore, Clock, IdSource, KeyVerifier, SkillStore, StoreError, WriteRight,
+};
 use crate::version::{Candidate, Version, VersionReq, select};
 
 /// The longest deprecation message, in characters: messages are shown beside a skill,
@@ -393,14 +395,20 @@ impl Registry {
         let action = if yanked { "yank" } else { "unyank" };
         let audit = self.audit(actor, action, format!("{}@{version}", skill.id));
         self.store
-            .set_yanked(&skill.uid, version, yanked, &audit)
+            .set_yanked(
+                &skill.uid,
+                version,
+                yanked,
+                &audit,
+                &Self::right_for(actor, &skill, false),
+            )
             .await
             .map_err(|error| match error {
                 StoreError::Missing(_) => RegistryError::VersionNotFound {
                     id: skill.id.clone(),
                     request: VersionReq::Exact(version.clone()),
                 },
-                other => RegistryError::Store(other),
+                other => Self::changed(actor, &skill, other),
             })
     }
 
@@ -436,10 +444,15 @@ impl Registry {
             "undeprecate"
         };
         let audit = self.audit(actor, action, skill.id.to_string());
-        Ok(self
-            .store
-            .set_deprecation(&skill.uid, message, &audit)
-            .await?)
+        self.store
+            .set_deprecation(
+                &skill.uid,
+                message,
+                &audit,
+                &Self::right_for(actor, &skill, false),
+            )
+            .await
+            .map_err(|error| Self::changed(actor, &skill, error))
     }
 
     /// Counts a download of a version.
@@ -455,6 +468,35 @@ impl Registry {
             .store
             .record_download(&skill.uid, version, self.clock.now())
             .await?)
+    }
+
+    /// The right a change of `skill` by `actor` relies on, for the store to check again in
+    /// the change's transaction: membership for a new skill, maintenance for an existing one.
+    fn right_for(actor: &Actor, skill: &SkillRecord, new_skill: bool) -> WriteRight {
+        let namespace = skill.id.namespace().clone();
+        let user = actor.user().clone();
+        if actor.is_admin() {
+            WriteRight::Admin
+        } else if new_skill {
+            WriteRight::Member { namespace, user }
+        } else {
+            WriteRight::Maintainer {
+                namespace,
+                user,
+                creator: skill.created_by.clone(),
+            }
+        }
+    }
+
+    /// A store error, with a right that ended during the change told as what it is.
+    fn changed(actor: &Actor, skill: &SkillRecord, error: StoreError) -> RegistryError {
+        match error {
+            StoreError::RightEnded => RegistryError::Access(AccessError::NotAMaintainer {
+                user: actor.user().clone(),
+                skill: skill.id.to_string(),
+            }),
+            other => RegistryError::Store(other),
+        }
     }
 
     fn audit(&self, actor: &Actor, action: &str, target: String) -> AuditEntry {

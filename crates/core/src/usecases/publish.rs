@@ -368,14 +368,19 @@ impl Registry {
             .put(&prepared.archive_digest, &prepared.archive)
             .await?;
         let audit = self.audit(actor, action, format!("{}@{}", skill.id, version.version));
+        let right = Self::right_for(actor, &skill, matches!(target, SkillTarget::New(_)));
         let write = VersionWrite {
             target,
             package_id: package_id(&skill.id, &version),
             version: version.clone(),
             event,
             audit,
+            right,
         };
-        self.store.write_version(&write).await?;
+        self.store
+            .write_version(&write)
+            .await
+            .map_err(|error| Self::changed(actor, &skill, error))?;
         Ok((
             skill.clone(),
             VersionRecord {

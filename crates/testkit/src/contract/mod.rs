@@ -14,7 +14,7 @@ pub mod skill_store;
 macro_rules! skill_store_contract {
     ($make:expr) => {
         $crate::skill_store_contract!(@tests $make;
-            namespaces_and_members, concurrent_owner_removals_keep_an_owner, tokens_are_found_by_secret_and_revoked, publisher_keys_belong_to_one_user,
+            namespaces_and_members, concurrent_owner_removals_keep_an_owner, rights_are_checked_in_the_write, tokens_are_found_by_secret_and_revoked, publisher_keys_belong_to_one_user,
             versions_are_immutable, skill_names_are_unique_by_lookup_key, existing_target_keeps_identity,
             existing_target_that_vanished_or_changed_owner_fails, versions_are_listed_in_order,
             one_rating_per_user, yanking_flags_and_emits_events, deprecation_is_kept,

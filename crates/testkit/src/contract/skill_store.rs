@@ -10,7 +10,9 @@ use skillreg_core::model::{
     SearchQuery, SearchSort, SkillRecord, SkillUid, Stars, Timestamp, TokenRecord, UserId,
     VersionMeta,
 };
-use skillreg_core::ports::{MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_core::ports::{
+    MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite, WriteRight,
+};
 use skillreg_core::{Digest, Version};
 
 /// 2026-01-01T00:00:00Z, the contract's "now".
@@ -101,6 +103,7 @@ fn write(target: SkillTarget, version: NewVersion, event: EventKind) -> VersionW
         version,
         event,
         audit,
+        right: WriteRight::Admin,
     }
 }
 
@@ -276,6 +279,129 @@ pub async fn namespaces_and_members(store: &dyn SkillStore) {
     assert_eq!(
         store.namespace(&multi).await.unwrap().unwrap().namespace,
         multi
+    );
+}
+
+/// A write relies on a right (membership, or maintaining the skill) that the store checks
+/// again in the write's transaction: once a member is removed, their writes already under
+/// way fail with `RightEnded` and change nothing.
+pub async fn rights_are_checked_in_the_write(store: &dyn SkillStore) {
+    let acme: Namespace = "acme".parse().unwrap();
+    store
+        .create_namespace(
+            &acme,
+            &user("alice"),
+            at(T0),
+            &audit("namespace.create", "acme", T0),
+        )
+        .await
+        .unwrap();
+    store
+        .set_member(&change(&acme, "bob", Some(Role::Member), None))
+        .await
+        .unwrap();
+    let mut bobs = skill_record("acme/bobs", "bob", T0);
+    bobs.created_by = user("bob");
+    let as_bob = WriteRight::Maintainer {
+        namespace: acme.clone(),
+        user: user("bob"),
+        creator: user("bob"),
+    };
+    let mut first = write(
+        SkillTarget::New(bobs.clone()),
+        new_version("1.0.0", "a", "bob's", &[], T0),
+        EventKind::SkillCreated,
+    );
+    first.right = WriteRight::Member {
+        namespace: acme.clone(),
+        user: user("bob"),
+    };
+    store.write_version(&first).await.unwrap();
+    let next = |version: &str, right: &WriteRight| {
+        let mut w = write(
+            SkillTarget::Existing {
+                uid: bobs.uid.clone(),
+                expected_creator: user("bob"),
+            },
+            new_version(version, version, "bob's", &[], T0 + 1),
+            EventKind::SkillUpdated,
+        );
+        w.right = right.clone();
+        w
+    };
+    store.write_version(&next("1.1.0", &as_bob)).await.unwrap();
+    // Carol is no member: no new skill of hers, no change to bob's.
+    let carols = skill_record("acme/carols", "carol", T0);
+    let mut hers = write(
+        SkillTarget::New(carols.clone()),
+        new_version("1.0.0", "c", "carol's", &[], T0),
+        EventKind::SkillCreated,
+    );
+    hers.right = WriteRight::Member {
+        namespace: acme.clone(),
+        user: user("carol"),
+    };
+    assert_eq!(
+        store.write_version(&hers).await,
+        Err(StoreError::RightEnded)
+    );
+    assert_eq!(store.skill(&carols.id).await.unwrap(), None);
+
+    store
+        .set_member(&change(&acme, "bob", None, Some("alice")))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.write_version(&next("1.2.0", &as_bob)).await,
+        Err(StoreError::RightEnded)
+    );
+    assert_eq!(
+        store
+            .set_yanked(
+                &bobs.uid,
+                &ver("1.0.0"),
+                true,
+                &audit("yank", "x", T0),
+                &as_bob
+            )
+            .await,
+        Err(StoreError::RightEnded)
+    );
+    assert_eq!(
+        store
+            .set_deprecation(
+                &bobs.uid,
+                Some("gone"),
+                &audit("deprecate", "x", T0),
+                &as_bob
+            )
+            .await,
+        Err(StoreError::RightEnded)
+    );
+    let versions = store.versions(&bobs.uid).await.unwrap();
+    assert_eq!(versions.len(), 2, "nothing written");
+    assert!(versions.iter().all(|v| !v.yanked));
+    assert_eq!(
+        store.skill(&bobs.id).await.unwrap().unwrap().deprecation,
+        None
+    );
+    // The namespace's owner still maintains bob's skill.
+    let as_alice = WriteRight::Maintainer {
+        namespace: acme.clone(),
+        user: user("alice"),
+        creator: user("bob"),
+    };
+    assert!(
+        store
+            .set_yanked(
+                &bobs.uid,
+                &ver("1.0.0"),
+                true,
+                &audit("yank", "x", T0),
+                &as_alice
+            )
+            .await
+            .unwrap()
     );
 }
 
@@ -800,7 +926,8 @@ pub async fn yanking_flags_and_emits_events(store: &dyn SkillStore) {
                 &skill.uid,
                 &v,
                 true,
-                &audit("yank", "acme/yank@1.0.0", T0 + 1)
+                &audit("yank", "acme/yank@1.0.0", T0 + 1),
+                &WriteRight::Admin
             )
             .await
             .unwrap()
@@ -811,7 +938,8 @@ pub async fn yanking_flags_and_emits_events(store: &dyn SkillStore) {
                 &skill.uid,
                 &v,
                 true,
-                &audit("yank", "acme/yank@1.0.0", T0 + 2)
+                &audit("yank", "acme/yank@1.0.0", T0 + 2),
+                &WriteRight::Admin
             )
             .await
             .unwrap()
@@ -831,7 +959,8 @@ pub async fn yanking_flags_and_emits_events(store: &dyn SkillStore) {
                 &skill.uid,
                 &v,
                 false,
-                &audit("unyank", "acme/yank@1.0.0", T0 + 3)
+                &audit("unyank", "acme/yank@1.0.0", T0 + 3),
+                &WriteRight::Admin
             )
             .await
             .unwrap()
@@ -843,7 +972,13 @@ pub async fn yanking_flags_and_emits_events(store: &dyn SkillStore) {
         "unyank emits no event"
     );
     let missing = store
-        .set_yanked(&skill.uid, &ver("9.9.9"), true, &audit("yank", "x", T0))
+        .set_yanked(
+            &skill.uid,
+            &ver("9.9.9"),
+            true,
+            &audit("yank", "x", T0),
+            &WriteRight::Admin,
+        )
         .await;
     assert!(matches!(missing, Err(StoreError::Missing(_))));
     // A yanked version is hidden from search's latest, and a skill with only yanked
@@ -854,6 +989,7 @@ pub async fn yanking_flags_and_emits_events(store: &dyn SkillStore) {
             &v,
             true,
             &audit("yank", "acme/yank@1.0.0", T0 + 4),
+            &WriteRight::Admin,
         )
         .await
         .unwrap();
@@ -875,6 +1011,7 @@ pub async fn deprecation_is_kept(store: &dyn SkillStore) {
             &skill.uid,
             Some("use acme/new"),
             &audit("deprecate", "acme/old", T0),
+            &WriteRight::Admin,
         )
         .await
         .unwrap();
@@ -889,7 +1026,12 @@ pub async fn deprecation_is_kept(store: &dyn SkillStore) {
         Some("use acme/new")
     );
     store
-        .set_deprecation(&skill.uid, None, &audit("undeprecate", "acme/old", T0))
+        .set_deprecation(
+            &skill.uid,
+            None,
+            &audit("undeprecate", "acme/old", T0),
+            &WriteRight::Admin,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -899,7 +1041,7 @@ pub async fn deprecation_is_kept(store: &dyn SkillStore) {
     let nobody = "uid-nobody".parse().unwrap();
     assert!(matches!(
         store
-            .set_deprecation(&nobody, None, &audit("x", "x", T0))
+            .set_deprecation(&nobody, None, &audit("x", "x", T0), &WriteRight::Admin)
             .await,
         Err(StoreError::Missing(_))
     ));
@@ -1159,6 +1301,7 @@ pub async fn search_follows_the_latest_version(store: &dyn SkillStore) {
             &ver("2.0.0"),
             true,
             &audit("yank", "acme/converter@2.0.0", T0 + 2),
+            &WriteRight::Admin,
         )
         .await
         .unwrap();
@@ -1341,6 +1484,7 @@ pub async fn events_and_audit_follow_writes(store: &dyn SkillStore) {
             &ver("1.0.0"),
             true,
             &audit("yank", "acme/evented@1.0.0", T0 + 2),
+            &WriteRight::Admin,
         )
         .await
         .unwrap();

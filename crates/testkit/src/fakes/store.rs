@@ -14,7 +14,7 @@ use skillreg_core::model::{
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    DownloadCount, MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite,
+    DownloadCount, MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite, WriteRight,
 };
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};
@@ -37,6 +37,23 @@ struct State {
 }
 
 impl State {
+    /// Whether the right a write relies on still holds (the store's lock makes this check
+    /// and the write one step).
+    fn check_right(&self, right: &WriteRight) -> Result<(), StoreError> {
+        let Some((namespace, user)) = right.subject() else {
+            return Ok(());
+        };
+        let role = self
+            .namespaces
+            .get(namespace.key().as_str())
+            .and_then(|record| record.role_of(user));
+        if right.holds(role) {
+            Ok(())
+        } else {
+            Err(StoreError::RightEnded)
+        }
+    }
+
     fn skill_by_key(&self, id: &SkillId) -> Option<&SkillRecord> {
         self.skills
             .values()
@@ -390,6 +407,7 @@ impl SkillStore for MemoryStore {
 
     async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
         let mut state = self.state();
+        state.check_right(&write.right)?;
         let skill = match &write.target {
             SkillTarget::New(record) => {
                 if let Some(existing) = state.skill_by_key(&record.id) {
@@ -459,8 +477,10 @@ impl SkillStore for MemoryStore {
         version: &Version,
         yanked: bool,
         audit: &AuditEntry,
+        right: &WriteRight,
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
+        state.check_right(right)?;
         let id = state
             .skills
             .get(skill)
@@ -488,8 +508,10 @@ impl SkillStore for MemoryStore {
         skill: &SkillUid,
         message: Option<&str>,
         audit: &AuditEntry,
+        right: &WriteRight,
     ) -> Result<(), StoreError> {
         let mut state = self.state();
+        state.check_right(right)?;
         let (_, record) = state
             .skills
             .get_mut(skill)
