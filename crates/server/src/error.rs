@@ -246,15 +246,11 @@ fn type_of_status(status: StatusCode) -> ErrorType {
     }
 }
 
-/// The outermost layer: any error response that is not JSON already (axum's plain-text
-/// rejections, empty 405 and 408 bodies) becomes the envelope, so every error a client
-/// sees is one. The OCI surface (`/v2`) keeps the distribution spec's own error body.
-pub(crate) async fn envelope_every_error(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let oci = request.uri().path().starts_with("/v2");
-    let response = next.run(request).await;
+/// What the guard does with every response: any error response that is not JSON already
+/// (axum's plain-text rejections, empty 405 and 408 bodies) becomes the envelope, so every
+/// error a client sees is one. The OCI surface (`/v2`) keeps the distribution spec's own
+/// error body (`oci` says the request was for it).
+pub(crate) async fn envelope_every_error(response: Response, oci: bool) -> Response {
     let status = response.status();
     if oci || !(status.is_client_error() || status.is_server_error()) {
         return response;

@@ -228,8 +228,9 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
 }
 
 /// In front of every route: authenticates the token (once, before any body is read), turns
-/// a bad one away (401, or 429 once the client has failed too often), and counts every
-/// write against its user (or, anonymous, its client address).
+/// a bad one away (401, or 429 once the client has failed too often), counts every write
+/// against its user (or, anonymous, its client address), and puts every error response in
+/// the envelope.
 pub(crate) async fn guard(
     State(state): State<std::sync::Arc<crate::AppState>>,
     mut request: Request,
@@ -245,38 +246,48 @@ pub(crate) async fn guard(
         )
         .into_response();
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
-    let client = state
-        .limits
-        .client(peer, request.headers())
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let store = state.registry.store().as_ref();
-    let writer = match authenticate(store, request.headers(), state.clock.now()).await {
-        Err(error) => return error.into_response(),
-        Ok(Presented::Refused) => {
-            return match state.limits.auth_failures.take(&client) {
-                Ok(()) => refused_token().into_response(),
-                Err(wait) => crate::ApiError::rate_limited("failed sign-ins", wait).into_response(),
-            };
-        }
-        Ok(Presented::Valid(actor)) => {
-            let key = format!("user:{}", actor.user());
-            request.extensions_mut().insert(Authenticated(actor));
-            key
-        }
-        Ok(Presented::Anonymous) => format!("client:{client}"),
+    // The client's address as text, made only when a limit needs it (an anonymous read,
+    // the common request, needs none).
+    let client = |request: &Request| {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        state
+            .limits
+            .client(peer, request.headers())
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     };
-    let method = request.method();
-    if method != Method::GET
-        && method != Method::HEAD
+    let is_write = request.method() != Method::GET && request.method() != Method::HEAD;
+    let writer = if crate::auth::presented_token(request.headers()).is_none() {
+        is_write.then(|| format!("client:{}", client(&request)))
+    } else {
+        let store = state.registry.store().as_ref();
+        match authenticate(store, request.headers(), state.clock.now()).await {
+            Err(error) => return error.into_response(),
+            Ok(Presented::Refused) => {
+                return match state.limits.auth_failures.take(&client(&request)) {
+                    Ok(()) => refused_token().into_response(),
+                    Err(wait) => {
+                        crate::ApiError::rate_limited("failed sign-ins", wait).into_response()
+                    }
+                };
+            }
+            Ok(Presented::Valid(actor)) => {
+                let key = is_write.then(|| format!("user:{}", actor.user()));
+                request.extensions_mut().insert(Authenticated(actor));
+                key
+            }
+            Ok(Presented::Anonymous) => is_write.then(|| format!("client:{}", client(&request))),
+        }
+    };
+    if let Some(writer) = writer
         && let Err(wait) = state.limits.writes.take(&writer)
     {
         return crate::ApiError::rate_limited("writes", wait).into_response();
     }
-    next.run(request).await
+    let oci = request.uri().path().starts_with("/v2");
+    crate::error::envelope_every_error(next.run(request).await, oci).await
 }
 
 #[cfg(test)]

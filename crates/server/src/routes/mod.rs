@@ -101,16 +101,14 @@ pub(crate) fn router(state: Shared) -> Router {
         .fallback(not_found)
         // JSON bodies are small; archives (publish, import) are read with their own limit.
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY.min(max_body)))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            crate::limits::guard,
-        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(axum::middleware::from_fn(
-            crate::error::envelope_every_error,
+        // Outside the timeout, so its 408 passes through the guard's envelope too.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::limits::guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
