@@ -260,6 +260,22 @@ macro_rules! sql_skill_store {
                 Ok((hits, total))
             }
 
+            /// The token whose `column` (`id` or `secret_digest`, both unique) is `value`.
+            async fn token_where(
+                &self,
+                column: &'static str,
+                value: &str,
+            ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
+                let sql = format!("SELECT {} FROM tokens WHERE {column} = $1", $crate::sql::rows::TOKEN_COLUMNS);
+                sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
+                    .bind(value)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?
+                    .map($crate::sql::rows::TokenRow::into_record)
+                    .transpose()
+            }
+
             /// Checks, inside a write's transaction, that the right it relies on still holds:
             /// the namespace's row is locked in share mode (member changes lock it
             /// exclusively), so no member change lands between this check and the commit.
@@ -536,28 +552,14 @@ macro_rules! sql_skill_store {
                 &self,
                 secret_digest: &skillreg_core::Digest,
             ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
-                let sql = format!("SELECT {} FROM tokens WHERE secret_digest = $1", $crate::sql::rows::TOKEN_COLUMNS);
-                sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
-                    .bind(secret_digest.to_string())
-                    .fetch_optional(&self.reader)
-                    .await
-                    .map_err($crate::sql::unavailable)?
-                    .map($crate::sql::rows::TokenRow::into_record)
-                    .transpose()
+                self.token_where("secret_digest", &secret_digest.to_string()).await
             }
 
             async fn token(
                 &self,
                 id: &skillreg_core::model::TokenId,
             ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
-                let sql = format!("SELECT {} FROM tokens WHERE id = $1", $crate::sql::rows::TOKEN_COLUMNS);
-                sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
-                    .bind(id.as_str())
-                    .fetch_optional(&self.reader)
-                    .await
-                    .map_err($crate::sql::unavailable)?
-                    .map($crate::sql::rows::TokenRow::into_record)
-                    .transpose()
+                self.token_where("id", id.as_str()).await
             }
 
             async fn tokens_of(

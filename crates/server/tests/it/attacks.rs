@@ -5,7 +5,7 @@
 use super::*;
 
 /// A token for `user` with exactly these scopes and patterns, made straight in the store.
-async fn token_of(
+pub(crate) async fn token_of(
     s: &TestServer,
     seed: u8,
     user: &str,
@@ -263,14 +263,7 @@ pub(crate) async fn one_user_creates_a_fresh_namespace(s: TestServer) {
     for round in 0..8 {
         let uri = format!("/api/v1/skills?namespace=fresh-{round}&version=1.0.0");
         let alices = archive_of("alice's tools", &[]);
-        let bobs = pack(&skillreg_testkit::fixtures::skill_files(
-            "bobs",
-            "bob's tools",
-            "",
-            &[],
-        ))
-        .unwrap()
-        .into_bytes();
+        let bobs = archive_named("bobs", "bob's tools", &[]);
         let (a, b) = tokio::join!(
             publish(&s.app, Some(&s.token), &uri, alices),
             publish(&s.app, Some(&bob), &uri, bobs),

@@ -204,18 +204,7 @@ pub(crate) async fn uploads_are_refused_before_their_body(s: TestServer) {
     healthz_answers(server).await;
     // One user sending bodies slowly holds at most two of the four upload turns: another
     // user's upload goes through meanwhile.
-    let bob = issue_token(
-        s.state.registry.store().as_ref(),
-        [7; 32],
-        "bob".parse().unwrap(),
-        "bob",
-        vec![Scope::PublishNew],
-        vec![NamespacePattern::Any],
-        Timestamp::from_unix_millis(0),
-    )
-    .await
-    .unwrap()
-    .secret;
+    let bob = super::attacks::token_of(&s, 7, "bob", &[Scope::PublishNew], &["*"]).await;
     let mut slow = Vec::new();
     for _ in 0..4 {
         let mut stream = connect_from("127.0.0.11", server).await.unwrap();
@@ -225,14 +214,7 @@ pub(crate) async fn uploads_are_refused_before_their_body(s: TestServer) {
         slow.push(stream);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let bobs = pack(&skillreg_testkit::fixtures::skill_files(
-        "bobs",
-        "bob's tools",
-        "",
-        &[],
-    ))
-    .unwrap()
-    .into_bytes();
+    let bobs = archive_named("bobs", "bob's tools", &[]);
     let mut stream = connect_from("127.0.0.12", server).await.unwrap();
     let head = format!(
         "POST /api/v1/skills?namespace=bobs&version=1.0.0 HTTP/1.1\r\nhost: x\r\n\

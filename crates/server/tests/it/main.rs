@@ -555,8 +555,13 @@ async fn send(
 }
 
 fn archive_of(description: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+    archive_named("pdf", description, extra)
+}
+
+/// The archive of a skill named `name`.
+fn archive_named(name: &str, description: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     pack(&skillreg_testkit::fixtures::skill_files(
-        "pdf",
+        name,
         description,
         "",
         extra,
