@@ -1212,19 +1212,19 @@ mod tests {
         let fixtures = [
             (
                 "brand-guidelines",
-                include_str!("../../../../shared/fixtures/skills/brand-guidelines/SKILL.md"),
+                include_str!("../../../fixtures/skills/brand-guidelines/SKILL.md"),
             ),
             (
                 "claude-api",
-                include_str!("../../../../shared/fixtures/skills/claude-api/SKILL.md"),
+                include_str!("../../../fixtures/skills/claude-api/SKILL.md"),
             ),
             (
                 "frontend-design",
-                include_str!("../../../../shared/fixtures/skills/frontend-design/SKILL.md"),
+                include_str!("../../../fixtures/skills/frontend-design/SKILL.md"),
             ),
             (
                 "internal-comms",
-                include_str!("../../../../shared/fixtures/skills/internal-comms/SKILL.md"),
+                include_str!("../../../fixtures/skills/internal-comms/SKILL.md"),
             ),
         ];
         for (name, text) in fixtures {

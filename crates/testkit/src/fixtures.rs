@@ -1,4 +1,4 @@
-//! Loads the shared fixture skills (`../shared/fixtures/skills`, real skills written
+//! Loads the fixture skills (`fixtures/skills` in the repository, real skills written
 //! elsewhere) into [`FileSet`]s, applying the same leave-out rules as packing a folder.
 
 use std::path::{Path, PathBuf};
@@ -13,11 +13,10 @@ pub const FIXTURE_SKILLS: [&str; 4] = [
     "internal-comms",
 ];
 
-/// The folder holding the fixture skills: `../shared/fixtures/skills` from the workspace
-/// root.
+/// The folder holding the fixture skills: `fixtures/skills` from the workspace root.
 pub fn fixtures_dir() -> PathBuf {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    workspace.join("../shared/fixtures/skills")
+    workspace.join("fixtures/skills")
 }
 
 /// The folder of one fixture skill.
