@@ -6,6 +6,7 @@ use clap::Args;
 use serde_json::json;
 use skillreg_adapters::fs::read_skill_folder;
 use skillreg_adapters::signing::Ed25519KeyPair;
+use skillreg_api::ImportResponse;
 use skillreg_core::SkillId;
 use skillreg_core::bundle::{
     Archive, BundleLimits, FileSet, SKILL_MD, pack as pack_files, read_archive,
@@ -305,11 +306,10 @@ pub(crate) async fn publish(ctx: &Context, args: PublishArgs) -> Result<(), Fail
     for warning in &reply.warnings {
         ctx.out.warn(skillreg_core::text::sanitize_remote(warning));
     }
-    ctx.out
-        .json(&serde_json::to_value(&reply).unwrap_or_default());
+    ctx.out.json(&reply);
     ctx.out.result(format!(
         "{} {}@{} ({}{})",
-        if reply.status == "unchanged" {
+        if reply.status == skillreg_api::PublishStatus::Unchanged {
             "unchanged:"
         } else {
             "published"
@@ -353,45 +353,34 @@ pub(crate) async fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failur
     match reply {
         Ok(body) => {
             ctx.out.json(&body);
-            let status = body["status"].as_str().unwrap_or("done");
-            let id = body["id"]
-                .as_str()
-                .or_else(|| body["existing_skill_id"].as_str())
-                .unwrap_or_default();
-            let text = match status {
-                "skipped" => format!("skipped: `{id}` already exists"),
-                "created" if body["renamed"].as_bool() == Some(true) => {
-                    format!(
-                        "created {id}@{} (the name was taken, so it was renamed)",
-                        body["version"].as_str().unwrap_or_default()
-                    )
+            let text = match &body {
+                ImportResponse::Skipped(conflict) | ImportResponse::Conflict(conflict) => {
+                    format!("skipped: `{}` already exists", conflict.existing_skill_id)
                 }
-                _ => format!(
-                    "{status} {id}{}",
-                    body["version"]
-                        .as_str()
-                        .map(|v| format!("@{v}"))
-                        .unwrap_or_default()
-                ),
+                ImportResponse::Created {
+                    id,
+                    version,
+                    renamed: true,
+                } => format!("created {id}@{version} (the name was taken, so it was renamed)"),
+                ImportResponse::Created { id, version, .. } => format!("created {id}@{version}"),
+                ImportResponse::Updated { id, version } => format!("updated {id}@{version}"),
+                ImportResponse::Unchanged { id } => format!("unchanged {id}"),
             };
             ctx.out.result(skillreg_core::text::sanitize_remote(&text));
             Ok(())
         }
         Err(error) => {
             let mut failure = Failure::from(error);
-            let details = failure.details.clone();
-            if details["status"] == "conflict" {
-                failure.hint = Some(if details["can_overwrite"] == true {
+            if let Ok(ImportResponse::Conflict(conflict)) =
+                serde_json::from_value::<ImportResponse>(failure.details.clone())
+            {
+                failure.hint = Some(if conflict.can_overwrite {
                     "you created it: pass --on-conflict overwrite to replace it, or rename / skip"
                         .to_owned()
                 } else {
                     format!(
                         "it was created by `{}`; pass --on-conflict rename to import under a new name, or skip",
-                        skillreg_core::text::sanitize_remote(
-                            details["existing_created_by"]
-                                .as_str()
-                                .unwrap_or("someone else")
-                        )
+                        skillreg_core::text::sanitize_remote(&conflict.existing_created_by)
                     )
                 });
             }
@@ -418,11 +407,8 @@ pub(crate) async fn keygen(ctx: &Context, args: KeygenArgs) -> Result<(), Failur
     if !args.no_register {
         let client = ctx.client()?;
         let whoami = client.whoami().await?;
-        let user = whoami["user"].as_str().ok_or_else(|| {
-            Failure::new("cannot tell which user the token belongs to")
-                .hint("log in with `skillreg login`, or pass --no-register")
-        })?;
-        let user: skillreg_core::model::UserId = user
+        let user: skillreg_core::model::UserId = whoami
+            .user
             .parse()
             .map_err(|_| Failure::new("the registry named a malformed user"))?;
         client

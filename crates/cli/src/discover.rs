@@ -3,8 +3,7 @@
 //! it reaches the terminal.
 
 use clap::Args;
-use serde_json::Value;
-use skillreg_adapters::http::SearchParams;
+use skillreg_api::SearchParams;
 use skillreg_core::text::sanitize_remote;
 
 use crate::context::{Context, parse_id};
@@ -50,19 +49,16 @@ pub(crate) struct TrendingArgs {
     limit: u32,
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => sanitize_remote(s),
-        Value::Null => "-".to_owned(),
-        other => sanitize_remote(&other.to_string()),
-    }
+/// Registry text for the terminal, `-` when there is none.
+fn text(value: Option<&str>) -> String {
+    value.map_or_else(|| "-".to_owned(), sanitize_remote)
 }
 
 pub(crate) async fn search(ctx: &Context, args: SearchArgs) -> Result<(), Failure> {
     let client = ctx.client()?;
     let params = SearchParams {
-        text: args.query,
-        tags: args.tags,
+        q: args.query,
+        tag: (!args.tags.is_empty()).then(|| args.tags.join(",")),
         namespace: args.namespace,
         min_rating: args.min_rating,
         sort: args.sort,
@@ -71,8 +67,7 @@ pub(crate) async fn search(ctx: &Context, args: SearchArgs) -> Result<(), Failur
         cursor: args.cursor,
     };
     let page = client.search(&params).await?;
-    ctx.out
-        .json(&serde_json::to_value(&page).unwrap_or_default());
+    ctx.out.json(&page);
     if page.skills.is_empty() {
         ctx.out.result("no skills found");
         return Ok(());
@@ -109,50 +104,50 @@ pub(crate) async fn info(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
     let client = ctx.client()?;
     let skill = client.skill(&id).await?;
     ctx.out.json(&skill);
-    let latest = &skill["latest"];
+    let latest = &skill.latest;
     ctx.out.result(format!(
         "{}@{}",
-        text(&skill["id"]),
-        text(&latest["version"])
+        text(Some(&skill.id)),
+        text(Some(&latest.version))
     ));
     ctx.out
-        .result(format!("  {}", text(&latest["description"])));
-    if let Some(message) = skill["deprecated"].as_str() {
+        .result(format!("  {}", text(Some(&latest.description))));
+    if let Some(message) = &skill.deprecated {
         ctx.out
             .result(format!("  deprecated: {}", sanitize_remote(message)));
     }
     ctx.out
-        .result(format!("  license: {}", text(&latest["license"])));
+        .result(format!("  license: {}", text(latest.license.as_deref())));
     ctx.out.result(format!(
         "  created by {}; latest published by {}",
-        text(&skill["created_by"]),
-        text(&latest["published_by"])
+        text(Some(&skill.created_by)),
+        text(Some(&latest.published_by))
     ));
     ctx.out.result(format!(
         "  installs: {}; rating: {} ({} ratings)",
-        text(&skill["downloads"]),
-        skill["rating"]["average"]
-            .as_f64()
+        skill.downloads,
+        skill
+            .rating
+            .average
             .map_or_else(|| "-".to_owned(), |a| format!("{a:.1}")),
-        text(&skill["rating"]["count"])
+        skill.rating.count
     ));
     ctx.out
-        .result(format!("  archive: {}", text(&latest["archive_digest"])));
+        .result(format!("  archive: {}", text(Some(&latest.archive_digest))));
     ctx.out
-        .result(format!("  content: {}", text(&latest["content_digest"])));
-    let signers: Vec<String> = latest["signatures"]
-        .as_array()
-        .map(|s| s.iter().map(|s| text(&s["key_id"])).collect())
-        .unwrap_or_default();
+        .result(format!("  content: {}", text(Some(&latest.content_digest))));
+    let signers: Vec<String> = latest
+        .signatures
+        .iter()
+        .map(|s| text(Some(&s.key_id)))
+        .collect();
     if !signers.is_empty() {
         ctx.out
             .result(format!("  signed by: {}", signers.join(", ")));
     }
-    if let Some(files) = latest["files"].as_array() {
-        ctx.out.result(format!("  files ({}):", files.len()));
-        for file in files.iter().take(50) {
-            ctx.out.result(format!("    {}", text(file)));
-        }
+    ctx.out.result(format!("  files ({}):", latest.files.len()));
+    for file in latest.files.iter().take(50) {
+        ctx.out.result(format!("    {}", text(Some(file))));
     }
     Ok(())
 }
@@ -160,8 +155,7 @@ pub(crate) async fn info(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
 pub(crate) async fn versions(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
     let id = parse_id(&args.id)?;
     let versions = ctx.client()?.versions(&id).await?;
-    ctx.out
-        .json(&serde_json::to_value(&versions).unwrap_or_default());
+    ctx.out.json(&versions);
     for version in &versions {
         ctx.out.result(format!(
             "{}  {}{}{}",
@@ -184,18 +178,17 @@ pub(crate) async fn ratings(ctx: &Context, args: &IdArgs) -> Result<(), Failure>
     ctx.out.json(&body);
     ctx.out.result(format!(
         "{}: {} ({} ratings)",
-        text(&body["id"]),
-        body["average"]
-            .as_f64()
+        text(Some(&body.id)),
+        body.average
             .map_or_else(|| "unrated".to_owned(), |a| format!("{a:.1}★")),
-        text(&body["count"])
+        body.count
     ));
-    for review in body["recent"].as_array().into_iter().flatten() {
+    for review in &body.recent {
         ctx.out.result(format!(
-            "  {}★ {}: {}",
-            text(&review["stars"]),
-            text(&review["user"]),
-            text(&review["review"])
+            "  {:?}★ {}: {}",
+            review.stars,
+            text(Some(&review.user)),
+            text(review.review.as_deref())
         ));
     }
     Ok(())
@@ -204,11 +197,11 @@ pub(crate) async fn ratings(ctx: &Context, args: &IdArgs) -> Result<(), Failure>
 pub(crate) async fn trending(ctx: &Context, args: &TrendingArgs) -> Result<(), Failure> {
     let body = ctx.client()?.trending(args.limit).await?;
     ctx.out.json(&body);
-    for entry in body["skills"].as_array().into_iter().flatten() {
+    for entry in &body.skills {
         ctx.out.result(format!(
             "{}  {} installs",
-            text(&entry["id"]),
-            text(&entry["installs"])
+            text(Some(&entry.id)),
+            entry.installs
         ));
     }
     Ok(())

@@ -109,7 +109,7 @@ pub(crate) enum NamespaceCommand {
         user: String,
         /// owner or member.
         #[arg(long, default_value = "member")]
-        role: String,
+        role: skillreg_api::MemberRole,
     },
     /// Remove a member.
     RemoveMember {
@@ -118,13 +118,6 @@ pub(crate) enum NamespaceCommand {
         /// The user.
         user: String,
     },
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => sanitize_remote(s),
-        other => sanitize_remote(&other.to_string()),
-    }
 }
 
 pub(crate) async fn login(ctx: &Context, args: LoginArgs) -> Result<(), Failure> {
@@ -154,7 +147,7 @@ pub(crate) async fn login(ctx: &Context, args: LoginArgs) -> Result<(), Failure>
         },
     )?;
     let tokens = check.tokens().await?;
-    let user = tokens["tokens"][0]["user"].as_str().map(sanitize_remote);
+    let user = tokens.tokens.first().map(|t| sanitize_remote(&t.user));
     let path = ctx.settings.store_token(&registry.url, &token)?;
     ctx.out.json(
         &json!({ "registry": registry.url, "user": user, "stored_in": path.display().to_string() }),
@@ -234,10 +227,9 @@ pub(crate) async fn rate(ctx: &Context, args: RateArgs) -> Result<(), Failure> {
     ctx.out.result(format!(
         "rated {id} {}★; now {} over {} ratings",
         args.stars,
-        body["average"]
-            .as_f64()
+        body.average
             .map_or_else(|| "-".to_owned(), |a| format!("{a:.1}")),
-        text(&body["count"])
+        body.count
     ));
     Ok(())
 }
@@ -257,7 +249,7 @@ pub(crate) async fn yank(ctx: &Context, args: &YankArgs, yanked: bool) -> Result
     ctx.out.result(format!(
         "{id}@{version} {}{}",
         if yanked { "yanked" } else { "unyanked" },
-        if body["changed"] == false {
+        if !body.changed {
             " (it already was)"
         } else {
             ""
@@ -322,35 +314,32 @@ pub(crate) async fn token(ctx: &Context, command: TokenCommand) -> Result<(), Fa
             expires_in_days,
         } => {
             let body = client
-                .create_token(
-                    &name,
-                    &scopes,
-                    &namespaces,
-                    user.as_deref(),
+                .create_token(&skillreg_api::CreateTokenBody {
+                    name,
+                    scopes,
+                    namespaces,
+                    user,
                     expires_in_days,
-                )
+                })
                 .await?;
             ctx.out.json(&body);
-            ctx.out.result(text(&body["token"]));
+            ctx.out.result(sanitize_remote(&body.secret));
             ctx.out.line(format!(
                 "token {} created; this is the only time its secret is shown",
-                text(&body["id"])
+                sanitize_remote(&body.token.id)
             ));
         }
         TokenCommand::List => {
             let body = client.tokens().await?;
             ctx.out.json(&body);
-            for token in body["tokens"].as_array().into_iter().flatten() {
-                let scopes: Vec<String> = token["scopes"]
-                    .as_array()
-                    .map(|s| s.iter().map(text).collect())
-                    .unwrap_or_default();
+            for token in &body.tokens {
+                let scopes: Vec<String> = token.scopes.iter().map(|s| sanitize_remote(s)).collect();
                 ctx.out.result(format!(
                     "{}  {}  [{}]{}",
-                    text(&token["id"]),
-                    text(&token["name"]),
+                    sanitize_remote(&token.id),
+                    sanitize_remote(&token.name),
                     scopes.join(", "),
-                    if token["revoked_at_ms"].is_null() {
+                    if token.revoked_at_ms.is_none() {
                         ""
                     } else {
                         "  (revoked)"
@@ -377,18 +366,18 @@ pub(crate) async fn namespace(ctx: &Context, command: NamespaceCommand) -> Resul
             namespace,
             user,
             role,
-        } => client.set_member(namespace, user, Some(role)).await?,
+        } => client.set_member(namespace, user, Some(*role)).await?,
         NamespaceCommand::RemoveMember { namespace, user } => {
             client.set_member(namespace, user, None).await?
         }
     };
     ctx.out.json(&body);
-    ctx.out.result(text(&body["namespace"]));
-    for member in body["members"].as_array().into_iter().flatten() {
+    ctx.out.result(sanitize_remote(&body.namespace));
+    for member in &body.members {
         ctx.out.result(format!(
             "  {} ({})",
-            text(&member["user"]),
-            text(&member["role"])
+            sanitize_remote(&member.user),
+            member.role
         ));
     }
     Ok(())

@@ -72,8 +72,7 @@ impl From<ClientError> for Failure {
             failure.details = api.details.clone();
             if matches!(
                 api.kind,
-                skillreg_adapters::http::ApiErrorKind::Conflict
-                    | skillreg_adapters::http::ApiErrorKind::AccessDenied
+                skillreg_api::ErrorType::Conflict | skillreg_api::ErrorType::AccessDenied
             ) {
                 failure.code = Code::Policy;
             }
@@ -105,7 +104,7 @@ impl Out {
     }
 
     /// The JSON form of a result (only under `--json`).
-    pub(crate) fn json(&self, value: &serde_json::Value) {
+    pub(crate) fn json(&self, value: &impl serde::Serialize) {
         if self.json {
             let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_owned());
             write_stdout(&format!("{text}\n"));

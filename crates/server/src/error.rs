@@ -9,80 +9,8 @@ use serde_json::{Value, json};
 use skillreg_core::ports::StoreError;
 use skillreg_core::usecases::RegistryError;
 
-/// The envelope's `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorType {
-    /// 400.
-    Validation,
-    /// 400, a malformed package id (Package Registry Standard surface).
-    InvalidPackageId,
-    /// 400, a malformed package reference or version alias (Package Registry Standard
-    /// surface).
-    InvalidPackageReference,
-    /// 401.
-    AuthenticationRequired,
-    /// 403.
-    AccessDenied,
-    /// 404, no such skill (or route).
-    PackageNotFound,
-    /// 404, no such version.
-    VersionNotFound,
-    /// 405.
-    MethodNotAllowed,
-    /// 408: the request took longer than the server waits.
-    RequestTimeout,
-    /// 409.
-    Conflict,
-    /// 413.
-    PayloadTooLarge,
-    /// 429, with `Retry-After`.
-    RateLimited,
-    /// 500.
-    Internal,
-    /// 503: busy; try again shortly.
-    Unavailable,
-}
-
-impl ErrorType {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorType::Validation => "ValidationError",
-            ErrorType::InvalidPackageId => "InvalidPackageIdError",
-            ErrorType::InvalidPackageReference => "InvalidPackageReferenceError",
-            ErrorType::AuthenticationRequired => "AuthenticationRequiredError",
-            ErrorType::AccessDenied => "AccessDeniedError",
-            ErrorType::PackageNotFound => "PackageNotFoundError",
-            ErrorType::VersionNotFound => "VersionNotFoundError",
-            ErrorType::MethodNotAllowed => "MethodNotAllowedError",
-            ErrorType::RequestTimeout => "RequestTimeoutError",
-            ErrorType::Conflict => "ConflictError",
-            ErrorType::PayloadTooLarge => "PayloadTooLargeError",
-            ErrorType::RateLimited => "RateLimitedError",
-            ErrorType::Internal => "InternalError",
-            ErrorType::Unavailable => "UnavailableError",
-        }
-    }
-
-    /// The HTTP status.
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorType::Validation
-            | ErrorType::InvalidPackageId
-            | ErrorType::InvalidPackageReference => StatusCode::BAD_REQUEST,
-            ErrorType::AuthenticationRequired => StatusCode::UNAUTHORIZED,
-            ErrorType::AccessDenied => StatusCode::FORBIDDEN,
-            ErrorType::PackageNotFound | ErrorType::VersionNotFound => StatusCode::NOT_FOUND,
-            ErrorType::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorType::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            ErrorType::Conflict => StatusCode::CONFLICT,
-            ErrorType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorType::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorType::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-}
+pub use skillreg_api::ErrorType;
+use skillreg_api::{ErrorBody, ErrorEnvelope};
 
 /// An API error, ready to become the envelope.
 #[derive(Debug, Clone)]
@@ -161,12 +89,12 @@ impl From<RegistryError> for ApiError {
                 "existing_archive_digest": existing_archive_digest.to_string(),
             })),
             RegistryError::NameTaken(conflict) => ApiError::new(ErrorType::Conflict, message)
-                .with_details(json!({
-                    "status": "conflict",
-                    "existing_skill_id": conflict.existing_skill_id.to_string(),
-                    "existing_created_by": conflict.existing_created_by.to_string(),
-                    "can_overwrite": conflict.can_overwrite,
-                })),
+                .with_details(
+                    serde_json::to_value(skillreg_api::ImportResponse::Conflict(
+                        (&conflict).into(),
+                    ))
+                    .unwrap_or_default(),
+                ),
             RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
                 ApiError::new(ErrorType::Conflict, message)
             }
@@ -187,36 +115,16 @@ impl From<RegistryError> for ApiError {
     }
 }
 
-/// The error envelope: `{"error": {"type", "message", "details"}}`.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub(crate) struct ErrorEnvelope {
-    pub(crate) error: ErrorObject,
-}
-
-/// The one object inside the envelope.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub(crate) struct ErrorObject {
-    /// One of the types of the envelope table (`ValidationError`, `PackageNotFoundError`, …);
-    /// a client maps it first and falls back to the status.
-    #[serde(rename = "type")]
-    pub(crate) kind: &'static str,
-    /// For people.
-    pub(crate) message: String,
-    /// Structured details: the conflict, the ambiguity candidates, the retry delay.
-    #[schema(value_type = Object)]
-    pub(crate) details: Value,
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorEnvelope {
-            error: ErrorObject {
-                kind: self.kind.as_str(),
+            error: ErrorBody {
+                kind: self.kind,
                 message: self.message,
                 details: self.details,
             },
         };
-        let mut response = (self.kind.status(), Json(body)).into_response();
+        let mut response = (status_of(self.kind), Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -227,23 +135,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The envelope's type for an error status that reached no handler (axum's own rejections:
-/// a path that is not UTF-8, a body over the limit, a method a route does not take, the
-/// request timeout).
-fn type_of_status(status: StatusCode) -> ErrorType {
-    match status {
-        StatusCode::UNAUTHORIZED => ErrorType::AuthenticationRequired,
-        StatusCode::FORBIDDEN => ErrorType::AccessDenied,
-        StatusCode::NOT_FOUND => ErrorType::PackageNotFound,
-        StatusCode::METHOD_NOT_ALLOWED => ErrorType::MethodNotAllowed,
-        StatusCode::REQUEST_TIMEOUT => ErrorType::RequestTimeout,
-        StatusCode::CONFLICT => ErrorType::Conflict,
-        StatusCode::PAYLOAD_TOO_LARGE => ErrorType::PayloadTooLarge,
-        StatusCode::TOO_MANY_REQUESTS => ErrorType::RateLimited,
-        StatusCode::SERVICE_UNAVAILABLE => ErrorType::Unavailable,
-        status if status.is_server_error() => ErrorType::Internal,
-        _ => ErrorType::Validation,
-    }
+/// The HTTP status of an error type.
+pub(crate) fn status_of(kind: ErrorType) -> StatusCode {
+    StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// What the guard does with every response: any error response that is not JSON already
@@ -266,7 +160,8 @@ pub(crate) async fn envelope_every_error(response: Response, oci: bool) -> Respo
     let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text);
-    let kind = type_of_status(status);
+    // Every 4xx and 5xx names a type (an error status no type has: the nearest).
+    let kind = ErrorType::for_status(status.as_u16()).unwrap_or(ErrorType::Internal);
     let message = match text.trim() {
         "" => status
             .canonical_reason()

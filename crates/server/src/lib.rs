@@ -8,7 +8,6 @@ mod error;
 mod limits;
 mod observe;
 mod routes;
-mod wire;
 
 use std::sync::Arc;
 

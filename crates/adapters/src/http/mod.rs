@@ -22,85 +22,24 @@ use skillreg_core::text::sanitize_remote;
 use skillreg_core::version::{Version, VersionReq};
 
 mod prs;
-mod wire;
 
 pub use prs::PrsClient;
-pub use wire::{
-    PublishReply, PublisherKeyInfo, RatingInfo, SearchReply, SignatureInfo, SkillSummary,
-    VersionInfo,
+use skillreg_api::{
+    CreateNamespaceBody, CreateTokenBody, CreatedToken, DeprecationBody, DeprecationResponse,
+    ErrorEnvelope, ErrorType, ImportParams, ImportResponse, MemberBody, MemberRole, NamespaceBody,
+    PublishParams, PublishResponse, PublisherKeyBody, RateBody, RatedResponse, RatingsResponse,
+    RegisterKeyBody, RevokedToken, SIGNATURE_HEADER, SearchParams, SearchResponse, SkillDetails,
+    TokenList, TrendingParams, TrendingResponse, VersionBody, VersionList, WhoamiBody,
+    YankResponse,
 };
-
-/// The header a signed publish carries, once per signature.
-pub const SIGNATURE_HEADER: &str = "Skillreg-Signature";
-
-/// The error types of the envelope (formats.md), plus `Other` for a type this client does
-/// not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiErrorKind {
-    /// 400.
-    Validation,
-    /// 400.
-    InvalidPackageId,
-    /// 400.
-    InvalidPackageReference,
-    /// 401.
-    AuthenticationRequired,
-    /// 403.
-    AccessDenied,
-    /// 404.
-    PackageNotFound,
-    /// 404.
-    VersionNotFound,
-    /// 409.
-    Conflict,
-    /// 413.
-    PayloadTooLarge,
-    /// 429.
-    RateLimited,
-    /// 500.
-    Internal,
-    /// Anything else.
-    Other,
-}
-
-impl ApiErrorKind {
-    /// The kind an envelope names, else the one its status means.
-    pub fn classify(kind: Option<&str>, status: StatusCode) -> Self {
-        let named = match kind {
-            Some("ValidationError") => Some(Self::Validation),
-            Some("InvalidPackageIdError") => Some(Self::InvalidPackageId),
-            Some("InvalidPackageReferenceError") => Some(Self::InvalidPackageReference),
-            Some("AuthenticationRequiredError") => Some(Self::AuthenticationRequired),
-            Some("AccessDeniedError") => Some(Self::AccessDenied),
-            Some("PackageNotFoundError") => Some(Self::PackageNotFound),
-            Some("VersionNotFoundError") => Some(Self::VersionNotFound),
-            Some("ConflictError") => Some(Self::Conflict),
-            Some("PayloadTooLargeError") => Some(Self::PayloadTooLarge),
-            Some("RateLimitedError") => Some(Self::RateLimited),
-            Some("InternalError") => Some(Self::Internal),
-            _ => None,
-        };
-        named.unwrap_or(match status.as_u16() {
-            400 => Self::Validation,
-            401 => Self::AuthenticationRequired,
-            403 => Self::AccessDenied,
-            404 => Self::PackageNotFound,
-            409 => Self::Conflict,
-            413 => Self::PayloadTooLarge,
-            429 => Self::RateLimited,
-            500..=599 => Self::Internal,
-            _ => Self::Other,
-        })
-    }
-}
 
 /// What a registry answered when it refused a call.
 #[derive(Debug, Clone)]
 pub struct ApiFailure {
     /// Which registry.
     pub registry: String,
-    /// The kind.
-    pub kind: ApiErrorKind,
+    /// The envelope's type, else the one the status stands for.
+    pub kind: ErrorType,
     /// The status code.
     pub status: u16,
     /// The registry's message, sanitized.
@@ -137,12 +76,31 @@ pub enum ClientError {
 
 fn api_message(failure: &ApiFailure) -> String {
     match failure.kind {
-        ApiErrorKind::RateLimited => format!(
+        ErrorType::RateLimited => format!(
             "registry {} is rate limiting requests: {}",
             failure.registry, failure.message
         ),
         _ => failure.message.clone(),
     }
+}
+
+/// The type, message and details of an error body: the contract's envelope, or (from a
+/// registry of another version, whose type this build may not know) whatever of it can be
+/// read.
+fn read_envelope(bytes: &[u8]) -> (Option<ErrorType>, Option<String>, serde_json::Value) {
+    if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(bytes) {
+        let error = envelope.error;
+        return (Some(error.kind), Some(error.message), error.details);
+    }
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return (None, None, serde_json::Value::Null);
+    };
+    let error = &body["error"];
+    (
+        error["type"].as_str().and_then(ErrorType::from_name),
+        error["message"].as_str().map(str::to_owned),
+        error["details"].clone(),
+    )
 }
 
 impl ClientError {
@@ -153,14 +111,14 @@ impl ClientError {
                 "check that {registry} is up and the URL is right (`skillreg registry list`, REGISTRY_URL)"
             )),
             ClientError::Api(failure) => match failure.kind {
-                ApiErrorKind::AuthenticationRequired => {
+                ErrorType::AuthenticationRequired => {
                     Some("log in with `skillreg login --token <token>` or set REGISTRY_TOKEN".to_owned())
                 }
-                ApiErrorKind::AccessDenied => Some(
+                ErrorType::AccessDenied => Some(
                     "the token lacks the scope or namespace this needs; create one with `skillreg token create`"
                         .to_owned(),
                 ),
-                ApiErrorKind::RateLimited => Some(format!(
+                ErrorType::RateLimited => Some(format!(
                     "wait {} s and try again",
                     failure.retry_after.unwrap_or(1)
                 )),
@@ -181,7 +139,7 @@ impl ClientError {
     fn is_not_found(&self) -> bool {
         matches!(
             self.api().map(|f| f.kind),
-            Some(ApiErrorKind::PackageNotFound | ApiErrorKind::VersionNotFound)
+            Some(ErrorType::PackageNotFound | ErrorType::VersionNotFound)
         )
     }
 
@@ -190,13 +148,13 @@ impl ClientError {
         match self {
             ClientError::Unreachable { reason, .. } => LookupError::Unreachable(reason.clone()),
             ClientError::Api(failure) => match failure.kind {
-                ApiErrorKind::AuthenticationRequired | ApiErrorKind::AccessDenied => {
+                ErrorType::AuthenticationRequired | ErrorType::AccessDenied => {
                     LookupError::Denied(failure.message.clone())
                 }
-                ApiErrorKind::RateLimited => LookupError::RateLimited {
+                ErrorType::RateLimited => LookupError::RateLimited {
                     retry_after_secs: failure.retry_after.unwrap_or(1),
                 },
-                ApiErrorKind::PackageNotFound | ApiErrorKind::VersionNotFound => {
+                ErrorType::PackageNotFound | ErrorType::VersionNotFound => {
                     LookupError::Gone(failure.message.clone())
                 }
                 _ => LookupError::Protocol(failure.message.clone()),
@@ -268,7 +226,7 @@ impl Default for ClientOptions {
 struct Call<'a> {
     method: Method,
     path: &'a str,
-    query: Vec<(&'static str, String)>,
+    query: Vec<(String, String)>,
     body: Option<(Vec<u8>, &'static str)>,
     headers: Vec<(&'static str, String)>,
 }
@@ -291,13 +249,28 @@ impl<'a> Call<'a> {
         }
     }
 
-    fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.query.push((key, value.into()));
+    fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_owned(), value.into()));
         self
     }
 
-    fn json(mut self, value: &serde_json::Value) -> Self {
-        self.body = Some((value.to_string().into_bytes(), "application/json"));
+    /// The query of one of the contract's parameter types: each field that is set.
+    fn params(mut self, params: &impl serde::Serialize) -> Self {
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(params) {
+            for (key, value) in fields {
+                match value {
+                    serde_json::Value::Null => {}
+                    serde_json::Value::String(text) => self.query.push((key, text)),
+                    other => self.query.push((key, other.to_string())),
+                }
+            }
+        }
+        self
+    }
+
+    fn json(mut self, value: &impl serde::Serialize) -> Self {
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        self.body = Some((bytes, "application/json"));
         self
     }
 
@@ -440,22 +413,16 @@ impl Http {
     async fn failure(&self, response: reqwest::Response, retry_after: Option<u64>) -> ClientError {
         let status = response.status();
         let bytes = response.bytes().await.unwrap_or_default();
-        let envelope: Option<wire::Envelope> = serde_json::from_slice(&bytes).ok();
-        let (kind, message, details) = match envelope {
-            Some(envelope) => (
-                envelope.error.kind,
-                envelope.error.message,
-                envelope.error.details,
-            ),
-            None => (None, None, serde_json::Value::Null),
-        };
+        let (kind, message, details) = read_envelope(&bytes);
         let message = message.map_or_else(
             || format!("registry {} answered {status}", self.base),
             |m| sanitize_remote(&m),
         );
         ClientError::Api(ApiFailure {
             registry: self.base.clone(),
-            kind: ApiErrorKind::classify(kind.as_deref(), status),
+            kind: kind
+                .or_else(|| ErrorType::for_status(status.as_u16()))
+                .unwrap_or(ErrorType::Internal),
             status: status.as_u16(),
             message,
             details,
@@ -533,27 +500,6 @@ fn segment(text: &str) -> String {
     out
 }
 
-/// Search filters and sorts.
-#[derive(Debug, Clone, Default)]
-pub struct SearchParams {
-    /// Free text.
-    pub text: Option<String>,
-    /// Tags (all must match).
-    pub tags: Vec<String>,
-    /// Namespace.
-    pub namespace: Option<String>,
-    /// Minimum rating.
-    pub min_rating: Option<f64>,
-    /// `relevance`, `downloads`, `rating`, `newest`, `trending`.
-    pub sort: Option<String>,
-    /// Page size.
-    pub limit: Option<u32>,
-    /// Offset.
-    pub offset: Option<u64>,
-    /// Cursor of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// A skillreg registry.
 #[derive(Debug, Clone)]
 pub struct RegistryClient {
@@ -597,12 +543,11 @@ impl RegistryClient {
         version: Option<&Version>,
         archive: Vec<u8>,
         signatures: &[Signature],
-    ) -> Result<PublishReply, ClientError> {
-        let mut call =
-            Call::with(Method::POST, "/api/v1/skills").query("namespace", namespace.to_string());
-        if let Some(version) = version {
-            call = call.query("version", version.to_string());
-        }
+    ) -> Result<PublishResponse, ClientError> {
+        let mut call = Call::with(Method::POST, "/api/v1/skills").params(&PublishParams {
+            namespace: namespace.to_string(),
+            version: version.map(ToString::to_string),
+        });
         for signature in signatures {
             call.headers.push((
                 SIGNATURE_HEADER,
@@ -619,7 +564,7 @@ impl RegistryClient {
     }
 
     /// Imports an archive with a conflict strategy. A conflict comes back as
-    /// [`ApiErrorKind::Conflict`] with the structured conflict in its details.
+    /// [`ErrorType::Conflict`] with the structured conflict in its details.
     ///
     /// # Errors
     /// [`ClientError`].
@@ -629,13 +574,12 @@ impl RegistryClient {
         version: Option<&Version>,
         on_conflict: &str,
         archive: Vec<u8>,
-    ) -> Result<serde_json::Value, ClientError> {
-        let mut call = Call::with(Method::POST, "/api/v1/import")
-            .query("namespace", namespace.to_string())
-            .query("on_conflict", on_conflict);
-        if let Some(version) = version {
-            call = call.query("version", version.to_string());
-        }
+    ) -> Result<ImportResponse, ClientError> {
+        let mut call = Call::with(Method::POST, "/api/v1/import").params(&ImportParams {
+            namespace: namespace.to_string(),
+            version: version.map(ToString::to_string),
+            on_conflict: Some(on_conflict.to_owned()),
+        });
         call.body = Some((archive, "application/gzip"));
         self.http.json(call).await
     }
@@ -644,40 +588,17 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn search(&self, params: &SearchParams) -> Result<SearchReply, ClientError> {
-        let mut call = Call::get("/api/v1/skills");
-        if let Some(text) = &params.text {
-            call = call.query("q", text.clone());
-        }
-        if !params.tags.is_empty() {
-            call = call.query("tag", params.tags.join(","));
-        }
-        if let Some(namespace) = &params.namespace {
-            call = call.query("namespace", namespace.clone());
-        }
-        if let Some(min) = params.min_rating {
-            call = call.query("min_rating", min.to_string());
-        }
-        if let Some(sort) = &params.sort {
-            call = call.query("sort", sort.clone());
-        }
-        if let Some(limit) = params.limit {
-            call = call.query("limit", limit.to_string());
-        }
-        if let Some(offset) = params.offset {
-            call = call.query("offset", offset.to_string());
-        }
-        if let Some(cursor) = &params.cursor {
-            call = call.query("cursor", cursor.clone());
-        }
-        self.http.json(call).await
+    pub async fn search(&self, params: &SearchParams) -> Result<SearchResponse, ClientError> {
+        self.http
+            .json(Call::get("/api/v1/skills").params(params))
+            .await
     }
 
     /// A skill's page data.
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn skill(&self, id: &SkillId) -> Result<serde_json::Value, ClientError> {
+    pub async fn skill(&self, id: &SkillId) -> Result<SkillDetails, ClientError> {
         self.http.json(Call::get(&Self::skill_path(id, ""))).await
     }
 
@@ -685,8 +606,8 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn versions(&self, id: &SkillId) -> Result<Vec<VersionInfo>, ClientError> {
-        let reply: wire::VersionsReply = self
+    pub async fn versions(&self, id: &SkillId) -> Result<Vec<VersionBody>, ClientError> {
+        let reply: VersionList = self
             .http
             .json(Call::get(&Self::skill_path(id, "/-/versions")))
             .await?;
@@ -707,7 +628,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn ratings(&self, id: &SkillId) -> Result<serde_json::Value, ClientError> {
+    pub async fn ratings(&self, id: &SkillId) -> Result<RatingsResponse, ClientError> {
         self.http
             .json(Call::get(&Self::skill_path(id, "/-/ratings")))
             .await
@@ -722,10 +643,12 @@ impl RegistryClient {
         id: &SkillId,
         stars: f64,
         review: Option<&str>,
-    ) -> Result<serde_json::Value, ClientError> {
+    ) -> Result<RatedResponse, ClientError> {
         let path = Self::skill_path(id, "/-/ratings");
-        let call = Call::with(Method::POST, &path)
-            .json(&serde_json::json!({ "stars": stars, "review": review }));
+        let call = Call::with(Method::POST, &path).json(&RateBody {
+            stars,
+            review: review.map(str::to_owned),
+        });
         self.http.json(call).await
     }
 
@@ -733,9 +656,10 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn trending(&self, limit: u32) -> Result<serde_json::Value, ClientError> {
+    pub async fn trending(&self, limit: u32) -> Result<TrendingResponse, ClientError> {
+        let params = TrendingParams { limit: Some(limit) };
         self.http
-            .json(Call::get("/api/v1/trending").query("limit", limit.to_string()))
+            .json(Call::get("/api/v1/trending").params(&params))
             .await
     }
 
@@ -748,7 +672,7 @@ impl RegistryClient {
         id: &SkillId,
         version: &Version,
         yanked: bool,
-    ) -> Result<serde_json::Value, ClientError> {
+    ) -> Result<YankResponse, ClientError> {
         let path = Self::skill_path(
             id,
             &format!("/-/versions/{}/yank", segment(&version.to_string())),
@@ -765,9 +689,11 @@ impl RegistryClient {
         &self,
         id: &SkillId,
         message: Option<&str>,
-    ) -> Result<serde_json::Value, ClientError> {
+    ) -> Result<DeprecationResponse, ClientError> {
         let path = Self::skill_path(id, "/-/deprecation");
-        let call = Call::with(Method::PUT, &path).json(&serde_json::json!({ "message": message }));
+        let call = Call::with(Method::PUT, &path).json(&DeprecationBody {
+            message: message.map(str::to_owned),
+        });
         self.http.json(call).await
     }
 
@@ -777,24 +703,17 @@ impl RegistryClient {
     /// [`ClientError`].
     pub async fn create_token(
         &self,
-        name: &str,
-        scopes: &[String],
-        namespaces: &[String],
-        user: Option<&str>,
-        expires_in_days: Option<u32>,
-    ) -> Result<serde_json::Value, ClientError> {
-        let call = Call::with(Method::POST, "/api/v1/tokens").json(&serde_json::json!({
-            "name": name, "scopes": scopes, "namespaces": namespaces, "user": user,
-            "expires_in_days": expires_in_days,
-        }));
+        request: &CreateTokenBody,
+    ) -> Result<CreatedToken, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/tokens").json(request);
         self.http.json(call).await
     }
 
-    /// Who the token stands for: `{user, scopes, namespaces}`.
+    /// Who the token stands for, with its scopes and namespaces.
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn whoami(&self) -> Result<serde_json::Value, ClientError> {
+    pub async fn whoami(&self) -> Result<WhoamiBody, ClientError> {
         self.http.json(Call::get("/api/v1/whoami")).await
     }
 
@@ -802,7 +721,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn tokens(&self) -> Result<serde_json::Value, ClientError> {
+    pub async fn tokens(&self) -> Result<TokenList, ClientError> {
         self.http.json(Call::get("/api/v1/tokens")).await
     }
 
@@ -810,7 +729,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn revoke_token(&self, id: &str) -> Result<serde_json::Value, ClientError> {
+    pub async fn revoke_token(&self, id: &str) -> Result<RevokedToken, ClientError> {
         let path = format!("/api/v1/tokens/{}", segment(id));
         self.http.json(Call::with(Method::DELETE, &path)).await
     }
@@ -823,11 +742,12 @@ impl RegistryClient {
         &self,
         public_key: &[u8],
         proof: &[u8],
-    ) -> Result<PublisherKeyInfo, ClientError> {
-        let call = Call::with(Method::POST, "/api/v1/keys").json(&serde_json::json!({
-            "public_key": skillreg_core::digest::hex(public_key),
-            "proof": skillreg_core::digest::hex(proof),
-        }));
+    ) -> Result<PublisherKeyBody, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/keys").json(&RegisterKeyBody {
+            algorithm: None,
+            public_key: skillreg_core::digest::hex(public_key),
+            proof: skillreg_core::digest::hex(proof),
+        });
         self.http.json(call).await
     }
 
@@ -835,7 +755,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn revoke_key(&self, key_id: &str) -> Result<PublisherKeyInfo, ClientError> {
+    pub async fn revoke_key(&self, key_id: &str) -> Result<PublisherKeyBody, ClientError> {
         let path = format!("/api/v1/keys/{}", segment(key_id));
         self.http.json(Call::with(Method::DELETE, &path)).await
     }
@@ -844,7 +764,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn publisher_key(&self, key_id: &str) -> Result<PublisherKeyInfo, ClientError> {
+    pub async fn publisher_key(&self, key_id: &str) -> Result<PublisherKeyBody, ClientError> {
         let path = format!("/api/v1/keys/{}", segment(key_id));
         self.http.json(Call::get(&path)).await
     }
@@ -853,12 +773,10 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn create_namespace(
-        &self,
-        namespace: &str,
-    ) -> Result<serde_json::Value, ClientError> {
-        let call = Call::with(Method::POST, "/api/v1/namespaces")
-            .json(&serde_json::json!({ "namespace": namespace }));
+    pub async fn create_namespace(&self, namespace: &str) -> Result<NamespaceBody, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/namespaces").json(&CreateNamespaceBody {
+            namespace: namespace.to_owned(),
+        });
         self.http.json(call).await
     }
 
@@ -866,7 +784,7 @@ impl RegistryClient {
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn namespace(&self, namespace: &str) -> Result<serde_json::Value, ClientError> {
+    pub async fn namespace(&self, namespace: &str) -> Result<NamespaceBody, ClientError> {
         let path = format!("/api/v1/namespaces/{}", segment(namespace));
         self.http.json(Call::get(&path)).await
     }
@@ -879,15 +797,15 @@ impl RegistryClient {
         &self,
         namespace: &str,
         user: &str,
-        role: Option<&str>,
-    ) -> Result<serde_json::Value, ClientError> {
+        role: Option<MemberRole>,
+    ) -> Result<NamespaceBody, ClientError> {
         let path = format!(
             "/api/v1/namespaces/{}/-/members/{}",
             segment(namespace),
             segment(user)
         );
         let call = match role {
-            Some(role) => Call::with(Method::PUT, &path).json(&serde_json::json!({ "role": role })),
+            Some(role) => Call::with(Method::PUT, &path).json(&MemberBody { role }),
             None => Call::with(Method::DELETE, &path),
         };
         self.http.json(call).await
@@ -934,7 +852,7 @@ impl SkillLookup for RegistryClient {
             Some(namespace) => vec![SkillId::new(namespace.clone(), reference.name().clone())],
             None => {
                 let params = SearchParams {
-                    text: Some(reference.name().to_string()),
+                    q: Some(reference.name().to_string()),
                     limit: Some(100),
                     ..SearchParams::default()
                 };
@@ -980,26 +898,19 @@ mod tests {
 
     #[test]
     fn the_type_wins_over_the_status() {
+        let body = |kind: &str| format!(r#"{{"error": {{"type": "{kind}", "message": "m"}}}}"#);
         assert_eq!(
-            ApiErrorKind::classify(Some("VersionNotFoundError"), StatusCode::NOT_FOUND),
-            ApiErrorKind::VersionNotFound
+            read_envelope(body("VersionNotFoundError").as_bytes()).0,
+            Some(ErrorType::VersionNotFound)
         );
         assert_eq!(
-            ApiErrorKind::classify(Some("ConflictError"), StatusCode::BAD_REQUEST),
-            ApiErrorKind::Conflict
+            read_envelope(body("ConflictError").as_bytes()).0,
+            Some(ErrorType::Conflict)
         );
-        assert_eq!(
-            ApiErrorKind::classify(None, StatusCode::TOO_MANY_REQUESTS),
-            ApiErrorKind::RateLimited
-        );
-        assert_eq!(
-            ApiErrorKind::classify(Some("SomethingNew"), StatusCode::BAD_GATEWAY),
-            ApiErrorKind::Internal
-        );
-        assert_eq!(
-            ApiErrorKind::classify(None, StatusCode::IM_A_TEAPOT),
-            ApiErrorKind::Other
-        );
+        // A type of a newer registry keeps its message; the status decides the type.
+        let (kind, message, _) = read_envelope(body("SomethingNewError").as_bytes());
+        assert_eq!((kind, message.as_deref()), (None, Some("m")));
+        assert_eq!(read_envelope(b"<html>bad gateway</html>").0, None);
     }
 
     /// A server answering each connection with the next canned response; counts requests.
@@ -1043,7 +954,11 @@ mod tests {
 
     #[tokio::test]
     async fn reads_are_retried_after_a_short_429_and_a_5xx() {
-        let ok = answer("200 OK", "", r#"{"skills": [], "total": 0}"#);
+        let ok = answer(
+            "200 OK",
+            "",
+            r#"{"skills": [], "total": 0, "total_exact": true, "next_cursor": null}"#,
+        );
         let (url, count) = scripted(vec![
             answer("429 Too Many Requests", "Retry-After: 1\r\n", "{}"),
             answer("503 Service Unavailable", "", "{}"),
@@ -1066,7 +981,7 @@ mod tests {
             .publish(&namespace, None, vec![1, 2, 3], &[])
             .await
             .unwrap_err();
-        assert_eq!(error.api().unwrap().kind, ApiErrorKind::Internal);
+        assert_eq!(error.api().unwrap().kind, ErrorType::Internal);
         assert_eq!(error.to_string(), "try later");
         assert_eq!(
             count.load(std::sync::atomic::Ordering::SeqCst),

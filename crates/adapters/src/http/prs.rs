@@ -7,37 +7,14 @@
 //! `/browse` (the first 500 skills).
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use skillreg_core::identity::{SkillId, SkillRef};
 use skillreg_core::ports::{LookupError, SkillLookup, SourceSkill, SourceVersion};
 use skillreg_core::text::sanitize_remote;
 use skillreg_core::version::VersionReq;
 
-use super::wire::SignatureInfo;
 use super::{Call, ClientError, ClientOptions, Http, segment};
-
-/// One package as the surface serves it.
-#[derive(Debug, Deserialize)]
-struct Package {
-    namespace: String,
-    name: String,
-    version: String,
-    #[serde(default)]
-    description: String,
-    archive_digest: String,
-    #[serde(default)]
-    content_digest: Option<String>,
-    #[serde(default)]
-    yanked: bool,
-    download_url: String,
-    #[serde(default)]
-    signatures: Vec<SignatureInfo>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Browse {
-    packages: Vec<Package>,
-}
+use skillreg_api::SignatureBody;
+use skillreg_api::prs::{BrowseParams, BrowseResponse, PackageBody as Package};
 
 /// A Package Registry Standard registry.
 #[derive(Debug, Clone)]
@@ -92,7 +69,7 @@ impl PrsClient {
             signatures: package
                 .signatures
                 .iter()
-                .filter_map(SignatureInfo::to_signature)
+                .filter_map(SignatureBody::to_signature)
                 .collect(),
         };
         Ok(SourceSkill {
@@ -119,13 +96,14 @@ impl SkillLookup for PrsClient {
         let ids: Vec<SkillId> = match reference.namespace() {
             Some(namespace) => vec![SkillId::new(namespace.clone(), reference.name().clone())],
             None => {
-                let browse: Browse = self
+                let params = BrowseParams {
+                    kind: Some("skill".to_owned()),
+                    limit: Some(500),
+                    ..BrowseParams::default()
+                };
+                let browse: BrowseResponse = self
                     .http
-                    .json(
-                        Call::get("/browse")
-                            .query("type", "skill")
-                            .query("limit", "500"),
-                    )
+                    .json(Call::get("/browse").params(&params))
                     .await
                     .map_err(|e| e.to_lookup_error())?;
                 let wanted = reference.name().key();

@@ -6,7 +6,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use skillreg_core::Namespace;
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::unhex;
@@ -15,11 +14,12 @@ use skillreg_core::signature::SignatureAlgorithm;
 
 use super::{Shared, invalid, json_body};
 use crate::auth::{RequiredActor, issue_secret};
-use crate::error::{ApiError, ErrorEnvelope, ErrorType};
-use crate::wire::{
-    CreateNamespaceBody, CreateTokenBody, MemberBody, NamespaceBody, PublisherKeyBody,
-    RegisterKeyBody, TokenBody, WhoamiBody,
+use skillreg_api::{
+    CreateNamespaceBody, CreateTokenBody, CreatedToken, ErrorEnvelope, MemberBody, NamespaceBody,
+    PublisherKeyBody, RegisterKeyBody, RevokedToken, TokenBody, TokenList, WhoamiBody,
 };
+
+use crate::error::{ApiError, ErrorType};
 
 /// The longest a token may be made to live, in days.
 const MAX_TOKEN_DAYS: u32 = 3650;
@@ -29,7 +29,7 @@ const MAX_TOKEN_DAYS: u32 = 3650;
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenBody,
     security(("token" = [])),
     responses(
-        (status = 201, description = "The token, with its secret in `token`", body = TokenBody),
+        (status = 201, description = "The token, with its secret in `token`", body = CreatedToken),
         (status = 400, description = "A bad scope, pattern or name", body = ErrorEnvelope),
         (status = 403, description = "A grant beyond the caller's own", body = ErrorEnvelope),
     ))]
@@ -83,8 +83,10 @@ pub(super) async fn create_token(
     )?;
     record.expires_at = expires_at;
     let record = state.registry.register_token(&actor, &record).await?;
-    let mut body = serde_json::to_value(TokenBody::from(&record)).unwrap_or_default();
-    body["token"] = json!(secret);
+    let body = CreatedToken {
+        token: TokenBody::from(&record),
+        secret,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -102,7 +104,7 @@ pub(super) async fn whoami(RequiredActor(actor): RequiredActor) -> Json<WhoamiBo
 /// scope (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("token" = [])),
     responses(
-        (status = 200, description = "`{\"tokens\": [Token…]}`", body = Object),
+        (status = 200, description = "The tokens", body = TokenList),
         (status = 401, description = "No token", body = ErrorEnvelope),
         (status = 403, description = "The token lacks the `tokens` scope", body = ErrorEnvelope),
     ))]
@@ -111,8 +113,10 @@ pub(super) async fn list_tokens(
     RequiredActor(actor): RequiredActor,
 ) -> Result<Response, ApiError> {
     let tokens = state.registry.tokens(&actor).await?;
-    let body: Vec<TokenBody> = tokens.iter().map(TokenBody::from).collect();
-    Ok(Json(json!({ "tokens": body })).into_response())
+    Ok(Json(TokenList {
+        tokens: tokens.iter().map(TokenBody::from).collect(),
+    })
+    .into_response())
 }
 
 /// Revokes a token: one of the caller's that grants no more than the calling token (which
@@ -120,7 +124,7 @@ pub(super) async fn list_tokens(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token id")), security(("token" = [])),
     responses(
-        (status = 200, description = "`{\"id\", \"revoked\": true}`", body = Object),
+        (status = 200, description = "The token is revoked", body = RevokedToken),
         (status = 403, description = "The token lacks the `tokens` scope", body = ErrorEnvelope),
         (status = 404, description = "No live token with this id that the calling token may manage", body = ErrorEnvelope),
     ))]
@@ -131,7 +135,11 @@ pub(super) async fn revoke_token(
 ) -> Result<Response, ApiError> {
     let id: TokenId = id.parse().map_err(|e| invalid("token id", e))?;
     if state.registry.revoke_token(&actor, &id).await? {
-        Ok(Json(json!({ "id": id.to_string(), "revoked": true })).into_response())
+        Ok(Json(RevokedToken {
+            id: id.to_string(),
+            revoked: true,
+        })
+        .into_response())
     } else {
         Err(ApiError::new(
             ErrorType::PackageNotFound,
@@ -298,13 +306,7 @@ async fn set_member(
     let user: UserId = user.parse().map_err(|e| invalid("user", e))?;
     let role = if method == Method::PUT {
         let member: MemberBody = json_body(body)?;
-        Some(match member.role.as_str() {
-            "owner" => Role::Owner,
-            "member" => Role::Member,
-            other => {
-                return Err(invalid("role", format!("`{other}`; use owner or member")));
-            }
-        })
+        Some(Role::from(member.role))
     } else {
         None
     };

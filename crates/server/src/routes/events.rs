@@ -9,8 +9,7 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use serde::Deserialize;
-use serde_json::json;
+use skillreg_api::{EventBody, EventParams};
 
 use super::Shared;
 use crate::error::ApiError;
@@ -18,18 +17,13 @@ use crate::error::ApiError;
 /// How often the stream looks for new events.
 const POLL: Duration = Duration::from_millis(500);
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct EventParams {
-    after: Option<i64>,
-}
-
 /// The event stream (server-sent events): `skill.created`, `skill.updated` and
 /// `skill.yanked`, each with its sequence number as the event id. Resume with
 /// `Last-Event-ID` or `?after=`.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
-    params(("after" = Option<i64>, Query, description = "Start after this sequence number"),
+    params(EventParams,
            ("last-event-id" = Option<i64>, Header, description = "Resume after this event")),
-    responses((status = 200, description = "An endless `text/event-stream`", body = String, content_type = "text/event-stream")))]
+    responses((status = 200, description = "An endless `text/event-stream`; each event's data is an `EventBody`", body = String, content_type = "text/event-stream")))]
 pub(super) async fn events(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -64,15 +58,12 @@ pub(super) async fn events(
                     let empty = batch.is_empty();
                     for event in batch {
                         after = event.sequence;
-                        let data = json!({
-                            "skill": event.skill.to_string(),
-                            "version": event.version.to_string(),
-                            "at_ms": event.at.unix_millis(),
-                        });
+                        let data =
+                            serde_json::to_string(&EventBody::from(&event)).unwrap_or_default();
                         let sse = Event::default()
                             .id(event.sequence.to_string())
                             .event(event.kind.as_str())
-                            .data(data.to_string());
+                            .data(data);
                         if sender.send(sse).await.is_err() {
                             return;
                         }

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
 use skillreg_core::conflict::ConflictPolicy;
 use skillreg_core::digest::unhex;
 use skillreg_core::model::{SearchSort, Stars};
@@ -24,12 +23,15 @@ use skillreg_core::{Namespace, SkillId, Version, VersionReq};
 
 use crate::AppState;
 use crate::auth::RequiredActor;
-use crate::error::{ApiError, ErrorEnvelope, ErrorType};
-use crate::wire::{
-    DeprecationBody, DownloadParams, ImportParams, PublishParams, PublishResponse, RateBody,
-    ResolveParams, ResolveResponse, SearchParams, SearchResponse, SignatureBody, SkillPath,
-    TrendingParams, VersionBody,
+use skillreg_api::{
+    ConflictBody, DeprecationBody, DeprecationResponse, DownloadParams, ErrorEnvelope,
+    ImportParams, ImportResponse, PublishParams, PublishResponse, PublishStatus, RateBody,
+    RatedResponse, RatingsResponse, ResolveParams, ResolveResponse, Review, SIGNATURE_HEADER,
+    SearchParams, SearchResponse, SkillDetails, TrendingEntry, TrendingParams, TrendingResponse,
+    VersionBody, VersionList, YankResponse,
 };
+
+use crate::error::{ApiError, ErrorType};
 
 mod admin;
 mod events;
@@ -38,6 +40,21 @@ pub(crate) mod openapi;
 mod prs;
 
 type Shared = Arc<AppState>;
+
+/// The path of one skill: `<namespace>/<name>`, where the namespace may have several
+/// `/`-separated segments; sub-resources follow a `/-/` marker.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(
+    dead_code,
+    reason = "describes the path in the OpenAPI document; the router parses it"
+)]
+pub(crate) struct SkillPath {
+    /// The namespace: `acme`, or several segments such as `acme/tools`.
+    namespace: String,
+    /// The skill's name.
+    name: String,
+}
 
 /// How long a request may take, from its headers to its response's headers.
 pub(crate) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -272,8 +289,12 @@ async fn publish(
     )
     .await??;
     let (status, label, published) = match outcome {
-        PublishOutcome::Created { published, .. } => (StatusCode::CREATED, "created", published),
-        PublishOutcome::Unchanged(published) => (StatusCode::OK, "unchanged", published),
+        PublishOutcome::Created { published, .. } => {
+            (StatusCode::CREATED, PublishStatus::Created, published)
+        }
+        PublishOutcome::Unchanged(published) => {
+            (StatusCode::OK, PublishStatus::Unchanged, published)
+        }
     };
     let response = PublishResponse {
         status: label,
@@ -398,17 +419,6 @@ async fn off_the_workers<T: Send + 'static>(
     })
 }
 
-/// Where one version downloads: the exact version, its `+` (build metadata) escaped.
-pub(crate) fn download_url(id: &SkillId, version: &Version) -> String {
-    format!(
-        "/api/v1/skills/{id}/-/download?version={}",
-        version.to_string().replace('+', "%2B")
-    )
-}
-
-/// The header a publish carries each signature in: `<algorithm> <key id> <hex value>`.
-pub(crate) const SIGNATURE_HEADER: &str = "skillreg-signature";
-
 fn parse_signature(text: &str) -> Result<Signature, ApiError> {
     let bad = |why: &str| {
         invalid(
@@ -450,15 +460,7 @@ async fn resolve(
         .parse()
         .map_err(|e| invalid("version", e))?;
     let (skill, version) = state.registry.resolve_version(&id, &request).await?;
-    let v = &version.published;
-    Ok(Json(ResolveResponse {
-        id: skill.id.to_string(),
-        version: v.version.to_string(),
-        archive_digest: v.archive_digest.to_string(),
-        content_digest: v.content_digest.to_string(),
-        download_url: download_url(&skill.id, &v.version),
-        signatures: v.signatures.iter().map(SignatureBody::from).collect(),
-    }))
+    Ok(Json(ResolveResponse::new(&skill, &version)))
 }
 
 /// `…/<ns…>/<name>` and `…/<ns…>/<name>/-/<sub-resource>`.
@@ -493,7 +495,7 @@ async fn skill_resource(
     tag = "skills",
     params(SkillPath),
     responses(
-        (status = 200, description = "The skill", body = Object),
+        (status = 200, description = "The skill", body = SkillDetails),
         (status = 404, description = "No such skill, or no version", body = ErrorEnvelope),
     )
 )]
@@ -511,16 +513,7 @@ async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
         .download_count(&skill.uid)
         .await
         .map_err(RegistryError::Store)?;
-    Ok(Json(json!({
-        "id": skill.id.to_string(),
-        "created_by": skill.created_by.to_string(),
-        "created_at_ms": skill.created_at.unix_millis(),
-        "deprecated": skill.deprecation,
-        "latest": VersionBody::from(&latest),
-        "downloads": downloads,
-        "rating": { "average": rating.average(), "count": rating.count },
-    }))
-    .into_response())
+    Ok(Json(SkillDetails::new(&skill, &latest, downloads, &rating)).into_response())
 }
 
 /// Every version of a skill, newest first, yanked ones included.
@@ -530,7 +523,7 @@ async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
     tag = "skills",
     params(SkillPath),
     responses(
-        (status = 200, description = "`{\"id\", \"versions\": [Version…]}`", body = Object),
+        (status = 200, description = "Every version, newest first", body = VersionList),
         (status = 404, description = "No such skill", body = ErrorEnvelope),
     )
 )]
@@ -542,8 +535,11 @@ async fn list_versions(state: &AppState, id: &SkillId) -> Result<Response, ApiEr
         .await
         .map_err(RegistryError::Store)?
         .ok_or_else(|| ApiError::from(RegistryError::SkillNotFound(id.clone())))?;
-    let body: Vec<VersionBody> = versions.iter().rev().map(VersionBody::from).collect();
-    Ok(Json(json!({ "id": id.to_string(), "versions": body })).into_response())
+    Ok(Json(VersionList {
+        id: id.to_string(),
+        versions: versions.iter().rev().map(VersionBody::from).collect(),
+    })
+    .into_response())
 }
 
 /// One version, by its exact number (yanked or not).
@@ -583,7 +579,7 @@ async fn one_version(state: &AppState, id: &SkillId, version: &str) -> Result<Re
     tag = "ratings",
     params(SkillPath),
     responses(
-        (status = 200, description = "`{\"id\", \"average\", \"count\", \"recent\": […]}`", body = Object),
+        (status = 200, description = "The rating and the newest reviews", body = RatingsResponse),
         (status = 404, description = "No such skill", body = ErrorEnvelope),
     )
 )]
@@ -598,23 +594,12 @@ async fn ratings(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
         .rating_summary(&skill.uid)
         .await
         .map_err(RegistryError::Store)?;
-    let recent: Vec<serde_json::Value> = ratings
-        .iter()
-        .map(|r| {
-            json!({
-                "user": r.user.to_string(),
-                "stars": r.stars.stars(),
-                "review": r.review,
-                "rated_at_ms": r.rated_at.unix_millis(),
-            })
-        })
-        .collect();
-    Ok(Json(json!({
-        "id": id.to_string(),
-        "average": summary.average(),
-        "count": summary.count,
-        "recent": recent,
-    }))
+    Ok(Json(RatingsResponse {
+        id: id.to_string(),
+        average: summary.average(),
+        count: summary.count,
+        recent: ratings.iter().map(Review::from).collect(),
+    })
     .into_response())
 }
 
@@ -722,7 +707,7 @@ async fn skill_action(
     request_body = RateBody,
     security(("token" = [])),
     responses(
-        (status = 200, description = "`{\"id\", \"average\", \"count\"}`", body = Object),
+        (status = 200, description = "The rating with the caller's", body = RatedResponse),
         (status = 400, description = "Stars outside 1–5 in halves, or a review too long", body = ErrorEnvelope),
         (status = 401, description = "No token", body = ErrorEnvelope),
         (status = 403, description = "The token lacks the `rate` scope", body = ErrorEnvelope),
@@ -738,10 +723,12 @@ async fn rate(
     let rating: RateBody = json_body(body)?;
     let stars = Stars::from_stars(rating.stars).map_err(|e| invalid("stars", e))?;
     let summary = state.registry.rate(actor, id, stars, rating.review).await?;
-    Ok(
-        Json(json!({ "id": id.to_string(), "average": summary.average(), "count": summary.count }))
-            .into_response(),
-    )
+    Ok(Json(RatedResponse {
+        id: id.to_string(),
+        average: summary.average(),
+        count: summary.count,
+    })
+    .into_response())
 }
 
 /// Yanks a version (`POST`) or takes the yank back (`DELETE`). A yanked version is hidden
@@ -753,7 +740,7 @@ async fn rate(
     params(SkillPath, ("version" = String, Path, description = "An exact version")),
     security(("token" = [])),
     responses(
-        (status = 200, description = "`{\"id\", \"version\", \"yanked\", \"changed\"}`", body = Object),
+        (status = 200, description = "Whether the version is yanked now, and whether this changed it", body = YankResponse),
         (status = 401, description = "No token", body = ErrorEnvelope),
         (status = 403, description = "The token lacks the `yank` scope or the namespace", body = ErrorEnvelope),
         (status = 404, description = "No such skill or version", body = ErrorEnvelope),
@@ -771,8 +758,13 @@ async fn set_yanked(
         .registry
         .set_yanked(actor, id, &version, yanked)
         .await?;
-    Ok(Json(json!({ "id": id.to_string(), "version": version.to_string(), "yanked": yanked, "changed": changed }))
-        .into_response())
+    Ok(Json(YankResponse {
+        id: id.to_string(),
+        version: version.to_string(),
+        yanked,
+        changed,
+    })
+    .into_response())
 }
 
 /// Sets a skill's deprecation message (`null` clears it).
@@ -784,7 +776,7 @@ async fn set_yanked(
     request_body = DeprecationBody,
     security(("token" = [])),
     responses(
-        (status = 200, description = "`{\"id\", \"deprecated\"}`", body = Object),
+        (status = 200, description = "The deprecation now", body = DeprecationResponse),
         (status = 403, description = "Not allowed to manage the skill", body = ErrorEnvelope),
         (status = 404, description = "No such skill", body = ErrorEnvelope),
     )
@@ -800,7 +792,11 @@ async fn deprecate(
         .registry
         .deprecate(actor, id, deprecation.message.as_deref())
         .await?;
-    Ok(Json(json!({ "id": id.to_string(), "deprecated": deprecation.message })).into_response())
+    Ok(Json(DeprecationResponse {
+        id: id.to_string(),
+        deprecated: deprecation.message,
+    })
+    .into_response())
 }
 
 /// Imports a skill folder (gzip tar archive) into a namespace with a conflict strategy:
@@ -810,8 +806,8 @@ async fn deprecate(
     request_body(content = Vec<u8>, content_type = "application/gzip"),
     security(("token" = [])),
     responses(
-        (status = 201, description = "`{\"status\": \"created\", \"id\", \"version\", \"renamed\"}`", body = Object),
-        (status = 200, description = "`updated`, `unchanged` or `skipped` (with the conflict)", body = Object),
+        (status = 201, description = "`created`", body = ImportResponse),
+        (status = 200, description = "`updated`, `unchanged` or `skipped` (with the conflict)", body = ImportResponse),
         (status = 400, description = "A bundle or manifest problem", body = ErrorEnvelope),
         (status = 403, description = "Not allowed (overwrite by someone other than the creator)", body = ErrorEnvelope),
         (status = 409, description = "The name is taken (`fail`); details carry the conflict", body = ErrorEnvelope),
@@ -853,50 +849,57 @@ async fn import(
             .parse::<ConflictPolicy>()
             .map_err(|e| invalid("on_conflict", e))?,
     };
-    let conflict_body = |status: &str, c: &skillreg_core::conflict::SkillConflict| {
-        json!({
-            "status": status,
-            "existing_skill_id": c.existing_skill_id.to_string(),
-            "existing_created_by": c.existing_created_by.to_string(),
-            "can_overwrite": c.can_overwrite,
-        })
-    };
     let registry = state.registry.clone();
     let outcome =
         off_the_workers(&turn, async move { registry.import(&actor, request).await }).await??;
     Ok(match outcome {
-        ImportOutcome::Created { skill, version, renamed } => (
+        ImportOutcome::Created {
+            skill,
+            version,
+            renamed,
+        } => (
             StatusCode::CREATED,
-            Json(json!({ "status": "created", "id": skill.id.to_string(), "version": version.version().to_string(), "renamed": renamed })),
+            Json(ImportResponse::Created {
+                id: skill.id.to_string(),
+                version: version.version().to_string(),
+                renamed,
+            }),
         )
             .into_response(),
-        ImportOutcome::Overwritten { skill, version } => Json(
-            json!({ "status": "updated", "id": skill.id.to_string(), "version": version.version().to_string() }),
-        )
+        ImportOutcome::Overwritten { skill, version } => Json(ImportResponse::Updated {
+            id: skill.id.to_string(),
+            version: version.version().to_string(),
+        })
         .into_response(),
-        ImportOutcome::Unchanged { skill } => Json(json!({ "status": "unchanged", "id": skill.id.to_string() })).into_response(),
-        ImportOutcome::Skipped(conflict) => Json(conflict_body("skipped", &conflict)).into_response(),
+        ImportOutcome::Unchanged { skill } => Json(ImportResponse::Unchanged {
+            id: skill.id.to_string(),
+        })
+        .into_response(),
+        ImportOutcome::Skipped(conflict) => {
+            Json(ImportResponse::Skipped(ConflictBody::from(&conflict))).into_response()
+        }
         ImportOutcome::Conflict(conflict) => ApiError::new(
             ErrorType::Conflict,
             format!("`{}` already exists", conflict.existing_skill_id),
         )
-        .with_details(conflict_body("conflict", &conflict))
+        .with_details(
+            serde_json::to_value(ImportResponse::Conflict(ConflictBody::from(&conflict)))
+                .unwrap_or_default(),
+        )
         .into_response(),
     })
 }
 
 /// The skills with the most installs over the last 7 days.
 #[utoipa::path(get, path = "/api/v1/trending", tag = "skills", params(TrendingParams),
-    responses((status = 200, description = "`{\"skills\": [{\"id\", \"installs\"}]}`", body = Object)))]
+    responses((status = 200, description = "Most installs first", body = TrendingResponse)))]
 async fn trending(
     State(state): State<Shared>,
     params: Result<Query<TrendingParams>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TrendingResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
     let entries = state.registry.trending(params.limit.unwrap_or(20)).await?;
-    let skills: Vec<serde_json::Value> = entries
-        .iter()
-        .map(|e| json!({ "id": e.id.to_string(), "installs": e.installs }))
-        .collect();
-    Ok(Json(json!({ "skills": skills })))
+    Ok(Json(TrendingResponse {
+        skills: entries.iter().map(TrendingEntry::from).collect(),
+    }))
 }

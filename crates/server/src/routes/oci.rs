@@ -10,7 +10,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use skillreg_api::oci::{OciErrors, TagList, VersionCheck};
 use skillreg_core::bundle::read_archive;
 use skillreg_core::manifest::parse_skill_md;
 use skillreg_core::model::VersionRecord;
@@ -23,7 +23,7 @@ const API_VERSION: HeaderName = HeaderName::from_static("docker-distribution-api
 const CONTENT_DIGEST: HeaderName = HeaderName::from_static("docker-content-digest");
 
 fn oci_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "errors": [{ "code": code, "message": message.into(), "detail": null }] });
+    let body = OciErrors::one(code, message);
     (
         status,
         [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
@@ -42,11 +42,11 @@ fn internal() -> Response {
 
 /// The OCI distribution version check.
 #[utoipa::path(get, path = "/v2/", tag = "oci",
-    responses((status = 200, description = "This registry speaks the OCI distribution read API", body = Object)))]
+    responses((status = 200, description = "This registry speaks the OCI distribution read API", body = VersionCheck)))]
 pub(super) async fn version_check() -> Response {
     (
         [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
-        axum::Json(json!({})),
+        axum::Json(VersionCheck {}),
     )
         .into_response()
 }
@@ -60,8 +60,8 @@ pub(super) async fn version_check() -> Response {
         ("reference" = String, Path, description = "A version as a tag (`+` written `_`), or a manifest digest"),
     ),
     responses(
-        (status = 200, description = "The image index (by tag) or the index or a manifest (by digest)", body = Object, content_type = "application/vnd.oci.image.index.v1+json"),
-        (status = 404, description = "`{\"errors\": [{\"code\": \"MANIFEST_UNKNOWN\"|\"NAME_UNKNOWN\", …}]}`", body = Object),
+        (status = 200, description = "The image index (by tag) or the index or a manifest (by digest): the OCI document's exact bytes, which its digest names", body = Vec<u8>, content_type = "application/vnd.oci.image.index.v1+json"),
+        (status = 404, description = "`MANIFEST_UNKNOWN`, `NAME_UNKNOWN` or `BLOB_UNKNOWN`", body = OciErrors),
     ))]
 pub(super) async fn resource(State(state): State<Shared>, Path(path): Path<String>) -> Response {
     let parts: Vec<&str> = path.split('/').collect();
@@ -97,7 +97,10 @@ pub(super) async fn resource(State(state): State<Shared>, Path(path): Path<Strin
                 .collect();
             (
                 [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
-                axum::Json(json!({ "name": id.to_string(), "tags": tags })),
+                axum::Json(TagList {
+                    name: id.to_string(),
+                    tags,
+                }),
             )
                 .into_response()
         }

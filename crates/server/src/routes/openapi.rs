@@ -1,17 +1,14 @@
 //! The OpenAPI document of the whole HTTP API, generated from the handlers' annotations and
-//! the wire types. Served at `/api/v1/openapi.json`; the copy in `docs/openapi.json` is
+//! the `skillreg-api` types. Served at `/api/v1/openapi.json`; the copy in `docs/openapi.json` is
 //! checked against it by a test.
 
 use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{ErrorEnvelope, ErrorObject};
-use crate::wire::{
-    CreateNamespaceBody, CreateTokenBody, DeprecationBody, MemberBody, MemberView, NamespaceBody,
-    PublishResponse, PublisherKeyBody, RateBody, RatingBody, RegisterKeyBody, ResolveResponse,
-    SearchResponse, SignatureBody, SkillSummary, TokenBody, VersionBody, WhoamiBody,
-};
+use skillreg_api::oci::{OciError, OciErrors, TagList, VersionCheck};
+use skillreg_api::prs::{AuthMetadata, BrowseResponse, Endpoints, PackageBody, RegistryMetadata};
+use skillreg_api::*;
 
 /// Tokens go as `Authorization: Bearer <token>` or `X-API-Key: <token>`.
 struct TokenAuth;
@@ -57,10 +54,15 @@ with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"
         openapi_json,
     ),
     components(schemas(
-        ErrorEnvelope, ErrorObject, SearchResponse, SkillSummary, RatingBody, VersionBody,
-        SignatureBody, PublishResponse, ResolveResponse, RateBody, DeprecationBody,
-        CreateTokenBody, TokenBody, WhoamiBody, CreateNamespaceBody, NamespaceBody, MemberView, MemberBody,
+        ErrorEnvelope, ErrorBody, ErrorType, SearchResponse, SkillSummary, RatingBody, VersionBody,
+        VersionList, SkillDetails, SignatureBody, PublishResponse, PublishStatus, ResolveResponse,
+        RateBody, RatedResponse, RatingsResponse, Review, YankResponse, DeprecationBody,
+        DeprecationResponse, ImportResponse, ConflictBody, TrendingResponse, TrendingEntry,
+        EventBody, CreateTokenBody, CreatedToken, TokenBody, TokenList, RevokedToken, WhoamiBody,
+        CreateNamespaceBody, NamespaceBody, MemberView, MemberBody, MemberRole,
         RegisterKeyBody, PublisherKeyBody,
+        PackageBody, BrowseResponse, RegistryMetadata, Endpoints, AuthMetadata,
+        OciErrors, OciError, TagList, VersionCheck,
     )),
     modifiers(&TokenAuth),
 )]

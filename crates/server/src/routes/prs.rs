@@ -5,78 +5,35 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use skillreg_core::model::{SearchSort, SkillRecord, VersionRecord};
-use skillreg_core::package::{Json as Doc, PackageId, package_document, package_id};
+use skillreg_api::ErrorEnvelope;
+use skillreg_api::prs::{AliasParams, BrowseParams, BrowseResponse, PackageBody, RegistryMetadata};
+use skillreg_core::model::SearchSort;
+use skillreg_core::package::PackageId;
 use skillreg_core::usecases::{RegistryError, SearchRequest};
 use skillreg_core::{Namespace, SkillId, VersionReq};
 
-use super::{Shared, bad_query};
-use crate::error::{ApiError, ErrorEnvelope, ErrorType};
-use crate::wire::{SignatureBody, SkillPath};
+use super::{Shared, SkillPath, bad_query};
+use crate::error::{ApiError, ErrorType};
 
 /// Package Registry Standard: what this registry is and where its endpoints are.
 #[utoipa::path(get, path = "/.well-known/cleverthis-packages", tag = "package-registry-standard",
-    responses((status = 200, description = "Registry metadata", body = Object)))]
-pub(super) async fn metadata() -> Json<Value> {
-    Json(json!({
-        "standard": "package-registry",
-        "version": "1.0.0",
-        "name": "skillreg",
-        "types": ["skill"],
-        "endpoints": {
-            "package": "/packages/{id}",
-            "skill": "/skill/{namespace}/{name}",
-            "browse": "/browse",
-            "native_api": "/api/v1",
-            "openapi": "/api/v1/openapi.json",
-        },
-        "auth": { "anonymous_read": true, "api_key": true },
-    }))
-}
-
-fn to_value(doc: Doc) -> Value {
-    match doc {
-        Doc::Null => Value::Null,
-        Doc::Int(n) => json!(n),
-        Doc::Str(s) => Value::String(s),
-        Doc::Array(items) => Value::Array(items.into_iter().map(to_value).collect()),
-        Doc::Object(members) => {
-            Value::Object(members.into_iter().map(|(k, v)| (k, to_value(v))).collect())
-        }
-    }
-}
-
-/// A package as the surface serves it: the document, its id, and where to get it.
-pub(crate) fn package_body(skill: &SkillRecord, version: &VersionRecord) -> Value {
-    let v = &version.published;
-    let mut body = to_value(package_document(&skill.id, v));
-    body["id"] = json!(package_id(&skill.id, v).as_str());
-    body["skill_id"] = json!(skill.id.to_string());
-    body["yanked"] = json!(version.yanked);
-    body["download_url"] = json!(super::download_url(&skill.id, &v.version));
-    body["signatures"] = json!(
-        v.signatures
-            .iter()
-            .map(SignatureBody::from)
-            .collect::<Vec<_>>()
-    );
-    body
+    responses((status = 200, description = "Registry metadata", body = RegistryMetadata)))]
+pub(super) async fn metadata() -> Json<RegistryMetadata> {
+    Json(RegistryMetadata::skillreg())
 }
 
 /// Package Registry Standard: one package (a published version) by its id.
 #[utoipa::path(get, path = "/packages/{id}", tag = "package-registry-standard",
     params(("id" = String, Path, description = "`pkg_skl_` and 40 hex digits")),
     responses(
-        (status = 200, description = "The package document with its id and download URL", body = Object),
+        (status = 200, description = "The package document with its id and download URL", body = PackageBody),
         (status = 400, description = "Not a package id", body = ErrorEnvelope),
         (status = 404, description = "No such package", body = ErrorEnvelope),
     ))]
 pub(super) async fn package(
     State(state): State<Shared>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PackageBody>, ApiError> {
     let id: PackageId = id
         .parse()
         .map_err(|e: skillreg_core::package::InvalidPackageId| {
@@ -89,7 +46,7 @@ pub(super) async fn package(
         .await
         .map_err(RegistryError::Store)?
         .ok_or_else(|| ApiError::new(ErrorType::PackageNotFound, format!("no package `{id}`")))?;
-    Ok(Json(package_body(&skill, &version)))
+    Ok(Json(PackageBody::new(&skill, &version)))
 }
 
 /// The version aliases of the surface: `latest`, `vX`, `vX.x`, `vX.Y.x`, `vX.Y.Z`.
@@ -108,18 +65,11 @@ fn parse_alias(alias: &str) -> Option<VersionReq> {
     if fits { alias.parse().ok() } else { None }
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(super) struct AliasParams {
-    /// `latest` (the default), `vX`, `vX.x`, `vX.Y.x` or `vX.Y.Z`.
-    version: Option<String>,
-}
-
 /// Package Registry Standard: the package a version alias resolves to.
 #[utoipa::path(get, path = "/skill/{namespace}/{name}", tag = "package-registry-standard",
     params(SkillPath, AliasParams),
     responses(
-        (status = 200, description = "The package", body = Object),
+        (status = 200, description = "The package", body = PackageBody),
         (status = 400, description = "A bad reference or alias", body = ErrorEnvelope),
         (status = 404, description = "No such skill or version", body = ErrorEnvelope),
     ))]
@@ -127,7 +77,7 @@ pub(super) async fn skill_alias(
     State(state): State<Shared>,
     Path(path): Path<String>,
     params: Result<Query<AliasParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PackageBody>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
     let reference = |why: String| ApiError::new(ErrorType::InvalidPackageReference, why);
     let id: SkillId = path
@@ -141,38 +91,26 @@ pub(super) async fn skill_alias(
         ))
     })?;
     let (skill, version) = state.registry.resolve_version(&id, &request).await?;
-    Ok(Json(package_body(&skill, &version)))
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(super) struct BrowseParams {
-    /// `skill`; any other type has no packages here.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    kind: Option<String>,
-    /// Only this namespace (and the ones below it).
-    namespace: Option<String>,
-    /// Page size (at most 100).
-    limit: Option<u32>,
-    /// Packages to skip.
-    offset: Option<u64>,
+    Ok(Json(PackageBody::new(&skill, &version)))
 }
 
 /// Package Registry Standard: the latest package of each skill, newest first.
 #[utoipa::path(get, path = "/browse", tag = "package-registry-standard", params(BrowseParams),
     responses(
-        (status = 200, description = "`{\"packages\": […], \"count\"}`", body = Object),
+        (status = 200, description = "The latest package of each skill", body = BrowseResponse),
         (status = 400, description = "A bad namespace or page", body = ErrorEnvelope),
     ))]
 pub(super) async fn browse(
     State(state): State<Shared>,
     params: Result<Query<BrowseParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BrowseResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
     if params.kind.as_deref().is_some_and(|kind| kind != "skill") {
         // This registry holds skills only: any other type has no packages.
-        return Ok(Json(json!({ "packages": [], "count": 0 })));
+        return Ok(Json(BrowseResponse {
+            packages: Vec::new(),
+            count: 0,
+        }));
     }
     let namespace = params
         .namespace
@@ -199,10 +137,13 @@ pub(super) async fn browse(
             .await
             .map_err(RegistryError::Store)?;
         if let Some(version) = version {
-            packages.push(package_body(&hit.skill, &version));
+            packages.push(PackageBody::new(&hit.skill, &version));
         }
     }
-    Ok(Json(json!({ "packages": packages, "count": page.total })))
+    Ok(Json(BrowseResponse {
+        packages,
+        count: page.total,
+    }))
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use attacks::{
     repeated_signature_headers_are_kept_once, search_totals_hold_past_the_end,
     stored_text_is_bounded, tokens_see_and_revoke_only_what_they_could_grant,
 };
-use documented::every_documented_operation_is_routed;
+use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
 use signed::{
     a_revoked_key_signs_nothing_new, keys_and_signed_publishes, package_registry_standard_surface,
     tokens_expire,
@@ -1325,6 +1325,7 @@ on_both_stores!(
     keys_and_signed_publishes,
     package_registry_standard_surface,
     every_documented_operation_is_routed,
+    every_answer_is_its_documented_type,
     a_missing_archive_is_an_internal_error_without_detail,
     the_oci_read_api_serves_published_versions
 );
