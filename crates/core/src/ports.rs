@@ -351,6 +351,16 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         version: &Version,
     ) -> Result<Option<VersionRecord>, StoreError>;
 
+    /// The versions named, each a skill and a version (build metadata ignored), in any
+    /// order; names of no stored version are left out. Stores answer it in one read.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn versions_of(
+        &self,
+        wanted: &[(SkillUid, Version)],
+    ) -> Result<Vec<VersionRecord>, StoreError>;
+
     /// The version recorded with this package id, and its skill; when several versions
     /// share the id (the same content released again), the one published last.
     ///

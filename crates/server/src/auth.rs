@@ -178,9 +178,8 @@ pub(crate) enum Presented {
 /// # Errors
 /// A store failure.
 pub(crate) async fn authenticate(
-    store: &dyn SkillStore,
+    registry: &skillreg_core::usecases::Registry,
     headers: &HeaderMap,
-    now: Timestamp,
 ) -> Result<Presented, ApiError> {
     let Some(secret) = presented_token(headers) else {
         return Ok(Presented::Anonymous);
@@ -188,11 +187,10 @@ pub(crate) async fn authenticate(
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 128 {
         return Ok(Presented::Refused);
     }
-    match store.token_by_secret(&Digest::of(secret.as_bytes())).await {
-        Ok(Some(token)) if token.is_live(now) => Ok(Presented::Valid(Actor::from_token(&token))),
-        Ok(_) => Ok(Presented::Refused),
-        Err(error) => Err(skillreg_core::usecases::RegistryError::Store(error).into()),
-    }
+    Ok(match registry.authenticate(secret).await? {
+        Some(actor) => Presented::Valid(actor),
+        None => Presented::Refused,
+    })
 }
 
 /// The 401 of a token that is not valid.

@@ -98,7 +98,10 @@ impl From<RegistryError> for ApiError {
             RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
                 ApiError::new(ErrorType::Conflict, message)
             }
-            RegistryError::KeyNotFound(_) => ApiError::new(ErrorType::PackageNotFound, message),
+            RegistryError::KeyNotFound(_) | RegistryError::PackageNotFound(_) => {
+                ApiError::new(ErrorType::PackageNotFound, message)
+            }
+            RegistryError::ArchiveMissing(_) => ApiError::internal(&message),
             RegistryError::SigningUnsupported => ApiError::new(ErrorType::Validation, message),
             RegistryError::NamespaceNotFound(_) => {
                 ApiError::new(ErrorType::PackageNotFound, message)

@@ -262,8 +262,7 @@ pub(crate) async fn guard(
     let writer = if crate::auth::presented_token(request.headers()).is_none() {
         is_write.then(|| format!("client:{}", client(&request)))
     } else {
-        let store = state.registry.store().as_ref();
-        match authenticate(store, request.headers(), state.clock.now()).await {
+        match authenticate(&state.registry, request.headers()).await {
             Err(error) => return error.into_response(),
             Ok(Presented::Refused) => {
                 return match state.limits.auth_failures.take(&client(&request)) {

@@ -361,6 +361,13 @@ impl SkillStore for CachingStore {
         self.inner.version_by_package_id(package_id).await
     }
 
+    async fn versions_of(
+        &self,
+        wanted: &[(SkillUid, Version)],
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        self.inner.versions_of(wanted).await
+    }
+
     async fn version(
         &self,
         skill: &SkillUid,

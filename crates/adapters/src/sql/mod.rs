@@ -769,6 +769,32 @@ macro_rules! sql_skill_store {
                 $crate::sql::rows::sorted_versions(rows)
             }
 
+            async fn versions_of(
+                &self,
+                wanted: &[(skillreg_core::model::SkillUid, skillreg_core::Version)],
+            ) -> Result<Vec<skillreg_core::model::VersionRecord>, skillreg_core::ports::StoreError> {
+                if wanted.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM versions WHERE (skill_uid, version) IN (",
+                    $crate::sql::rows::VERSION_COLUMNS
+                ));
+                select.push_values(wanted, |mut row, (skill, version)| {
+                    row.push_bind(skill.as_str().to_owned())
+                        .push_bind(version.canonical());
+                });
+                select.push(")");
+                select
+                    .build_query_as::<$crate::sql::rows::VersionRow>()
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?
+                    .into_iter()
+                    .map($crate::sql::rows::VersionRow::into_record)
+                    .collect()
+            }
+
             async fn version_by_package_id(
                 &self,
                 package_id: &skillreg_core::package::PackageId,

@@ -66,6 +66,19 @@ impl Registry {
         Ok(token)
     }
 
+    /// The actor a token's secret stands for: `None` when no live token has it (unknown,
+    /// revoked or expired; which of these is not told).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn authenticate(&self, secret: &str) -> Result<Option<Actor>, RegistryError> {
+        let digest = crate::digest::Digest::of(secret.as_bytes());
+        Ok(match self.store.token_by_secret(&digest).await? {
+            Some(token) if token.is_live(self.clock.now()) => Some(Actor::from_token(&token)),
+            _ => None,
+        })
+    }
+
     /// The actor's tokens it may manage: with the `tokens` scope, those granting no more
     /// than the actor's own token (never their secrets, which are not kept).
     ///

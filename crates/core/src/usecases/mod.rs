@@ -8,14 +8,18 @@ mod admin;
 mod import;
 mod keys;
 mod lookup;
+mod oci;
 mod publish;
+mod reads;
 
 use std::sync::Arc;
 
 pub use admin::{MAX_TOKEN_GRANTS, MAX_TOKEN_NAME_LEN};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
+pub use oci::{OciBlob, OciDocuments};
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
+pub use reads::{BrowsePage, BrowseRequest, Download, RECENT_REVIEWS, Reviews, SkillOverview};
 
 use crate::auth::{AccessError, Actor, check_change_skill, require_scope};
 use crate::bundle::{BundleError, BundleLimits};
@@ -81,6 +85,7 @@ pub struct Registry {
     ids: Arc<dyn IdSource>,
     config: RegistryConfig,
     keys: Option<Arc<dyn KeyVerifier>>,
+    artifacts: Arc<oci::ArtifactCache>,
 }
 
 /// Why a use case failed. Each variant maps onto one envelope type at the HTTP edge.
@@ -141,6 +146,12 @@ pub enum RegistryError {
         /// What changed.
         reason: String,
     },
+    /// No version has this package id.
+    #[error("no package `{0}`")]
+    PackageNotFound(crate::package::PackageId),
+    /// The blob store lost the archive of a published version.
+    #[error("the archive {0} of a published version is missing from the blob store")]
+    ArchiveMissing(Digest),
     /// No publisher key has this id.
     #[error("no publisher key `{0}`; register it with the registry first")]
     KeyNotFound(String),
@@ -198,6 +209,7 @@ impl Registry {
             ids,
             config,
             keys: None,
+            artifacts: Arc::default(),
         }
     }
 
@@ -206,16 +218,6 @@ impl Registry {
     pub fn with_key_verifier(mut self, keys: Arc<dyn KeyVerifier>) -> Self {
         self.keys = Some(keys);
         self
-    }
-
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn SkillStore> {
-        &self.store
-    }
-
-    /// The blob store.
-    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
-        &self.blobs
     }
 
     /// The settings.

@@ -2,6 +2,7 @@
 
 use skillreg_core::conflict::ConflictPolicy;
 use skillreg_core::model::EventKind;
+use skillreg_core::ports::BlobStore as _;
 use skillreg_core::usecases::{ImportOutcome, ImportRequest, RegistryError};
 use skillreg_testkit::TestRegistry;
 use skillreg_testkit::fixtures::skill_files;
@@ -212,8 +213,7 @@ async fn rename_picks_the_first_free_name_and_rewrites_the_manifest() {
     // The stored SKILL.md of the renamed skill names it `pdf-2`, so installs pass the
     // supply-chain check.
     let archive = t
-        .registry
-        .blobs()
+        .blobs
         .get(&version.published.archive_digest)
         .await
         .unwrap()

@@ -11,6 +11,7 @@ mod import;
 mod install;
 mod properties;
 mod publish;
+mod reads;
 mod registry_ops;
 mod resolve;
 

@@ -53,7 +53,7 @@ pub(super) async fn events(
         let _slots = slots;
         let mut after = start;
         loop {
-            match state.registry.store().events_after(after, 100).await {
+            match state.registry.events_after(after, 100).await {
                 Ok(batch) => {
                     let empty = batch.is_empty();
                     for event in batch {

@@ -148,12 +148,7 @@ async fn healthz() -> &'static str {
         (status = 500, description = "The database does not answer", body = ErrorEnvelope),
     ))]
 async fn readyz(State(state): State<Shared>) -> Result<&'static str, ApiError> {
-    state
-        .registry
-        .store()
-        .events_after(i64::MAX, 1)
-        .await
-        .map_err(skillreg_core::usecases::RegistryError::Store)?;
+    state.registry.ready().await?;
     Ok("ready")
 }
 
@@ -500,20 +495,14 @@ async fn skill_resource(
     )
 )]
 async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
-    let (skill, latest) = state
-        .registry
-        .resolve_version(id, &VersionReq::Latest)
-        .await?;
-    let store = state.registry.store();
-    let rating = store
-        .rating_summary(&skill.uid)
-        .await
-        .map_err(RegistryError::Store)?;
-    let downloads = store
-        .download_count(&skill.uid)
-        .await
-        .map_err(RegistryError::Store)?;
-    Ok(Json(SkillDetails::new(&skill, &latest, downloads, &rating)).into_response())
+    let overview = state.registry.overview(id).await?;
+    Ok(Json(SkillDetails::new(
+        &overview.skill,
+        &overview.latest,
+        overview.downloads,
+        &overview.rating,
+    ))
+    .into_response())
 }
 
 /// Every version of a skill, newest first, yanked ones included.
@@ -528,16 +517,10 @@ async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
     )
 )]
 async fn list_versions(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
-    let (_, versions) = state
-        .registry
-        .store()
-        .skill_with_versions(id)
-        .await
-        .map_err(RegistryError::Store)?
-        .ok_or_else(|| ApiError::from(RegistryError::SkillNotFound(id.clone())))?;
+    let (skill, versions) = state.registry.versions(id).await?;
     Ok(Json(VersionList {
-        id: id.to_string(),
-        versions: versions.iter().rev().map(VersionBody::from).collect(),
+        id: skill.id.to_string(),
+        versions: versions.iter().map(VersionBody::from).collect(),
     })
     .into_response())
 }
@@ -556,19 +539,7 @@ async fn list_versions(state: &AppState, id: &SkillId) -> Result<Response, ApiEr
 )]
 async fn one_version(state: &AppState, id: &SkillId, version: &str) -> Result<Response, ApiError> {
     let version: Version = version.parse().map_err(|e| invalid("version", e))?;
-    let skill = state.registry.skill(id).await?;
-    let record = state
-        .registry
-        .store()
-        .version(&skill.uid, &version)
-        .await
-        .map_err(RegistryError::Store)?
-        .ok_or_else(|| {
-            ApiError::from(RegistryError::VersionNotFound {
-                id: skill.id.clone(),
-                request: VersionReq::Exact(version.clone()),
-            })
-        })?;
+    let (_, record) = state.registry.version(id, &version).await?;
     Ok(Json(VersionBody::from(&record)).into_response())
 }
 
@@ -584,21 +555,12 @@ async fn one_version(state: &AppState, id: &SkillId, version: &str) -> Result<Re
     )
 )]
 async fn ratings(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
-    let skill = state.registry.skill(id).await?;
-    let store = state.registry.store();
-    let ratings = store
-        .ratings(&skill.uid, 50)
-        .await
-        .map_err(RegistryError::Store)?;
-    let summary = store
-        .rating_summary(&skill.uid)
-        .await
-        .map_err(RegistryError::Store)?;
+    let reviews = state.registry.reviews(id).await?;
     Ok(Json(RatingsResponse {
-        id: id.to_string(),
-        average: summary.average(),
-        count: summary.count,
-        recent: ratings.iter().map(Review::from).collect(),
+        id: reviews.skill.id.to_string(),
+        average: reviews.summary.average(),
+        count: reviews.summary.count,
+        recent: reviews.recent.iter().map(Review::from).collect(),
     })
     .into_response())
 }
@@ -626,24 +588,9 @@ async fn download(
         .unwrap_or("latest")
         .parse()
         .map_err(|e| invalid("version", e))?;
-    let (skill, version) = state.registry.resolve_version(id, &request).await?;
-    let digest = version.published.archive_digest;
-    let bytes = state
-        .registry
-        .blobs()
-        .get(&digest)
-        .await
-        .map_err(RegistryError::Blob)?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorType::Internal,
-                "the archive of this version is missing",
-            )
-        })?;
-    state
-        .registry
-        .record_download(&skill, version.version())
-        .await?;
+    let download = state.registry.download(id, &request).await?;
+    let digest = download.version.published.archive_digest;
+    let bytes = download.archive;
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(

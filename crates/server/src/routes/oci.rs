@@ -1,20 +1,18 @@
 //! The OCI distribution read API over the registry's own skills, so any OCI client can pull
 //! a published version as a ToolHive-layout artifact: `/v2/` (the version check),
 //! `/v2/<ns…>/<name>/manifests/<tag|digest>`, `/v2/<ns…>/<name>/blobs/<digest>` and
-//! `/v2/<ns…>/<name>/tags/list`. Tags are versions (`+` written `_`). The artifact of a
-//! version is built from its stored archive with `skillreg_core::oci::build_artifact`,
-//! which is deterministic, so a version's manifests are byte-identical on every request and
-//! every replica. Errors use the distribution spec's `{"errors": [{"code", "message"}]}`,
-//! which OCI clients read, rather than the native envelope.
+//! `/v2/<ns…>/<name>/tags/list`. Tags are versions (`+` written `_`). The documents come
+//! from the registry's OCI use cases (built once per version, deterministic, so
+//! byte-identical on every request and every replica). Errors use the distribution spec's
+//! `{"errors": [{"code", "message"}]}`, which OCI clients read, rather than the native
+//! envelope.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use skillreg_api::oci::{OciErrors, TagList, VersionCheck};
-use skillreg_core::bundle::read_archive;
-use skillreg_core::manifest::parse_skill_md;
-use skillreg_core::model::VersionRecord;
-use skillreg_core::oci::{Artifact, build_artifact, tag_of, version_of_tag};
+use skillreg_core::oci::version_of_tag;
+use skillreg_core::usecases::{OciBlob, RegistryError};
 use skillreg_core::{Digest, SkillId};
 
 use super::Shared;
@@ -75,55 +73,39 @@ pub(super) async fn resource(State(state): State<Shared>, Path(path): Path<Strin
     let Ok(id) = repository.parse::<SkillId>() else {
         return oci_error(StatusCode::NOT_FOUND, "NAME_UNKNOWN", "no such repository");
     };
-    let versions = match state.registry.store().skill_with_versions(&id).await {
-        Ok(Some((_, versions))) => versions,
-        Ok(None) => {
-            return oci_error(
-                StatusCode::NOT_FOUND,
-                "NAME_UNKNOWN",
-                format!("no skill `{id}`"),
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "reading versions for the OCI API");
-            return internal();
-        }
+    let answer = match kind {
+        "tags" => tags(&state, &id).await,
+        "manifests" => manifest(&state, &id, reference).await,
+        _ => blob(&state, &id, reference).await,
     };
-    match kind {
-        "tags" => {
-            let tags: Vec<String> = versions
-                .iter()
-                .map(|v| tag_of(&v.published.version))
-                .collect();
-            (
-                [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
-                axum::Json(TagList {
-                    name: id.to_string(),
-                    tags,
-                }),
-            )
-                .into_response()
+    answer.unwrap_or_else(|error| match error {
+        RegistryError::SkillNotFound(id) => oci_error(
+            StatusCode::NOT_FOUND,
+            "NAME_UNKNOWN",
+            format!("no skill `{id}`"),
+        ),
+        RegistryError::VersionNotFound { request, .. } => oci_error(
+            StatusCode::NOT_FOUND,
+            "MANIFEST_UNKNOWN",
+            format!("no version {request}"),
+        ),
+        error => {
+            tracing::error!(%error, "serving the OCI API");
+            internal()
         }
-        "manifests" => manifest(&state, &versions, reference).await,
-        _ => blob(&state, &versions, reference).await,
-    }
+    })
 }
 
-async fn artifact_of(state: &Shared, version: &VersionRecord) -> Result<Artifact, Response> {
-    let digest = version.published.archive_digest;
-    let archive = match state.registry.blobs().get(&digest).await {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) | Err(_) => {
-            tracing::error!(%digest, "the archive of a version is missing");
-            return Err(internal());
-        }
-    };
-    let limits = state.registry.config().limits;
-    let files = read_archive(&archive, &limits).map_err(|_| internal())?;
-    let manifest = parse_skill_md(files.skill_md().contents(), None)
-        .map_err(|_| internal())?
-        .manifest;
-    build_artifact(&files, &manifest, &version.published.version).map_err(|_| internal())
+async fn tags(state: &Shared, id: &SkillId) -> Result<Response, RegistryError> {
+    let tags = state.registry.oci_tags(id).await?;
+    Ok((
+        [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
+        axum::Json(TagList {
+            name: id.to_string(),
+            tags,
+        }),
+    )
+        .into_response())
 }
 
 fn document(media_type: &'static str, digest: &Digest, bytes: Vec<u8>) -> Response {
@@ -139,78 +121,48 @@ fn document(media_type: &'static str, digest: &Digest, bytes: Vec<u8>) -> Respon
         .into_response()
 }
 
-async fn manifest(state: &Shared, versions: &[VersionRecord], reference: &str) -> Response {
+async fn manifest(
+    state: &Shared,
+    id: &SkillId,
+    reference: &str,
+) -> Result<Response, RegistryError> {
     if let Ok(digest) = reference.parse::<Digest>() {
         // A digest names the index or one of the manifests of some version.
-        for version in versions.iter().rev() {
-            let artifact = match artifact_of(state, version).await {
-                Ok(artifact) => artifact,
-                Err(response) => return response,
-            };
-            if artifact.index.digest == digest {
-                return document(artifact.index.media_type, &digest, artifact.index.bytes);
-            }
-            if let Some(found) = artifact.manifests.into_iter().find(|m| m.digest == digest) {
-                return document(found.media_type, &digest, found.bytes);
-            }
-        }
-        return oci_error(
-            StatusCode::NOT_FOUND,
-            "MANIFEST_UNKNOWN",
-            "no such manifest",
-        );
+        return Ok(match state.registry.oci_manifest(id, &digest).await? {
+            Some(found) => document(found.media_type, &digest, found.bytes),
+            None => oci_error(
+                StatusCode::NOT_FOUND,
+                "MANIFEST_UNKNOWN",
+                "no such manifest",
+            ),
+        });
     }
     let Some(wanted) = version_of_tag(reference) else {
-        return oci_error(
+        return Ok(oci_error(
             StatusCode::NOT_FOUND,
             "MANIFEST_UNKNOWN",
             "tags are versions, like 1.2.0",
-        );
+        ));
     };
-    let Some(version) = versions.iter().find(|v| v.published.version == wanted) else {
-        return oci_error(
-            StatusCode::NOT_FOUND,
-            "MANIFEST_UNKNOWN",
-            format!("no version {wanted}"),
-        );
-    };
-    match artifact_of(state, version).await {
-        Ok(artifact) => document(
-            artifact.index.media_type,
-            &artifact.index.digest,
-            artifact.index.bytes,
-        ),
-        Err(response) => response,
-    }
+    let documents = state.registry.oci_artifact(id, &wanted).await?;
+    Ok(document(
+        documents.index.media_type,
+        &documents.index.digest,
+        documents.index.bytes.clone(),
+    ))
 }
 
-async fn blob(state: &Shared, versions: &[VersionRecord], reference: &str) -> Response {
+async fn blob(state: &Shared, id: &SkillId, reference: &str) -> Result<Response, RegistryError> {
     let Ok(digest) = reference.parse::<Digest>() else {
-        return oci_error(
+        return Ok(oci_error(
             StatusCode::NOT_FOUND,
             "BLOB_UNKNOWN",
             "blobs are named by sha256 digest",
-        );
+        ));
     };
-    // The layer is the stored archive itself; configs need the artifact built.
-    if versions
-        .iter()
-        .any(|v| v.published.archive_digest == digest)
-    {
-        return match state.registry.blobs().get(&digest).await {
-            Ok(Some(bytes)) => document("application/octet-stream", &digest, bytes),
-            _ => internal(),
-        };
-    }
-    for version in versions.iter().rev() {
-        match artifact_of(state, version).await {
-            Ok(artifact) => {
-                if let Some(found) = artifact.find(&digest) {
-                    return document("application/octet-stream", &digest, found.bytes.clone());
-                }
-            }
-            Err(response) => return response,
-        }
-    }
-    oci_error(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "no such blob")
+    Ok(match state.registry.oci_blob(id, &digest).await? {
+        Some(OciBlob::Layer(bytes)) => document("application/octet-stream", &digest, bytes),
+        Some(OciBlob::Config(found)) => document("application/octet-stream", &digest, found.bytes),
+        None => oci_error(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "no such blob"),
+    })
 }

@@ -7,9 +7,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use skillreg_api::ErrorEnvelope;
 use skillreg_api::prs::{AliasParams, BrowseParams, BrowseResponse, PackageBody, RegistryMetadata};
-use skillreg_core::model::SearchSort;
 use skillreg_core::package::PackageId;
-use skillreg_core::usecases::{RegistryError, SearchRequest};
+use skillreg_core::usecases::BrowseRequest;
 use skillreg_core::{Namespace, SkillId, VersionReq};
 
 use super::{Shared, SkillPath, bad_query};
@@ -39,13 +38,7 @@ pub(super) async fn package(
         .map_err(|e: skillreg_core::package::InvalidPackageId| {
             ApiError::new(ErrorType::InvalidPackageId, e.to_string())
         })?;
-    let (skill, version) = state
-        .registry
-        .store()
-        .version_by_package_id(&id)
-        .await
-        .map_err(RegistryError::Store)?
-        .ok_or_else(|| ApiError::new(ErrorType::PackageNotFound, format!("no package `{id}`")))?;
+    let (skill, version) = state.registry.package(&id).await?;
     Ok(Json(PackageBody::new(&skill, &version)))
 }
 
@@ -119,27 +112,17 @@ pub(super) async fn browse(
         .map_err(|e| ApiError::new(ErrorType::InvalidPackageReference, e.to_string()))?;
     let page = state
         .registry
-        .search(SearchRequest {
+        .browse(BrowseRequest {
             namespace,
-            sort: SearchSort::Newest,
             offset: params.offset,
             limit: params.limit,
-            ..SearchRequest::default()
         })
         .await?;
-    let mut packages = Vec::with_capacity(page.hits.len());
-    for hit in &page.hits {
-        let Some(latest) = &hit.latest else { continue };
-        let version = state
-            .registry
-            .store()
-            .version(&hit.skill.uid, latest)
-            .await
-            .map_err(RegistryError::Store)?;
-        if let Some(version) = version {
-            packages.push(PackageBody::new(&hit.skill, &version));
-        }
-    }
+    let packages = page
+        .latest
+        .iter()
+        .map(|(skill, version)| PackageBody::new(skill, version))
+        .collect();
     Ok(Json(BrowseResponse {
         packages,
         count: page.total,

@@ -13,7 +13,7 @@ pub(crate) async fn token_of(
     patterns: &[&str],
 ) -> String {
     issue_token(
-        s.state.registry.store().as_ref(),
+        s.store.as_ref(),
         [seed; 32],
         user.parse().unwrap(),
         &format!("{user}-{seed}"),
@@ -94,7 +94,7 @@ pub(crate) async fn membership_changes_need_the_scope_and_the_namespace(s: TestS
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let audit = s.state.registry.store().audit_log(10).await.unwrap();
+    let audit = s.store.audit_log(10).await.unwrap();
     assert!(
         audit
             .iter()
@@ -154,13 +154,7 @@ pub(crate) async fn tokens_see_and_revoke_only_what_they_could_grant(s: TestServ
 
     // An admin revokes any user's token.
     let bobs = token_of(&s, 24, "bob", &[Scope::Rate], &["*"]).await;
-    let bobs_id = s
-        .state
-        .registry
-        .store()
-        .tokens_of(&"bob".parse().unwrap())
-        .await
-        .unwrap()[0]
+    let bobs_id = s.store.tokens_of(&"bob".parse().unwrap()).await.unwrap()[0]
         .id
         .to_string();
     let (status, body) = send(
@@ -175,9 +169,7 @@ pub(crate) async fn tokens_see_and_revoke_only_what_they_could_grant(s: TestServ
     let (status, _) = send(&s.app, "GET", "/api/v1/skills", &bobs, vec![]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked at once");
     let actions: Vec<String> = s
-        .state
-        .registry
-        .store()
+        .store
         .audit_log(50)
         .await
         .unwrap()

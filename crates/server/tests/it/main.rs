@@ -44,6 +44,9 @@ use signed::{
 struct TestServer {
     app: axum::Router,
     state: AppState,
+    /// The store and blob folder under the registry, for what only a test does to them.
+    store: Arc<dyn skillreg_core::ports::SkillStore>,
+    blobs: Arc<FsBlobStore>,
     token: String,
     reader_token: String,
     _dir: tempfile::TempDir,
@@ -124,8 +127,8 @@ async fn server(backend: Backend) -> TestServer {
     .unwrap()
     .secret;
     let registry = Registry::new(
-        store,
-        blobs,
+        Arc::clone(&store),
+        Arc::clone(&blobs) as Arc<dyn skillreg_core::ports::BlobStore>,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
         RegistryConfig::default(),
@@ -139,6 +142,8 @@ async fn server(backend: Backend) -> TestServer {
     TestServer {
         app: router(state.clone()),
         state,
+        store,
+        blobs,
         token,
         reader_token,
         _dir: dir,
@@ -437,7 +442,11 @@ async fn a_missing_archive_is_an_internal_error_without_detail(s: TestServer) {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(s.state.registry.blobs().delete(&digest).await.unwrap());
+    assert!(
+        skillreg_core::ports::BlobStore::delete(s.blobs.as_ref(), &digest)
+            .await
+            .unwrap()
+    );
     let (status, body) = get(&s.app, "/api/v1/skills/acme/pdf/-/download").await;
     assert_eq!(
         (status, error_type(&body)),
@@ -1059,7 +1068,7 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
     // The limit is the user's, whatever token they use (finding 12: five tokens were five
     // times the burst).
     let second = issue_token(
-        s.state.registry.store().as_ref(),
+        s.store.as_ref(),
         [9; 32],
         "reader".parse().unwrap(),
         "second",

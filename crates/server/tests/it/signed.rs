@@ -169,7 +169,7 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
             .contains("register")
     );
     let bob = issue_token(
-        s.state.registry.store().as_ref(),
+        s.store.as_ref(),
         [9; 32],
         "bob".parse().unwrap(),
         "b",
@@ -434,7 +434,7 @@ pub(crate) async fn a_revoked_key_signs_nothing_new(s: TestServer) {
     let (status, version) = get(&s.app, "/api/v1/skills/acme/pdf/-/versions/1.0.0").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(version["signatures"][0]["key_id"], pair.key_id());
-    let audit = s.state.registry.store().audit_log(20).await.unwrap();
+    let audit = s.store.audit_log(20).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "key.revoke"), "{audit:?}");
     assert!(
         audit.iter().any(|a| a.action == "key.register"),
@@ -445,7 +445,7 @@ pub(crate) async fn a_revoked_key_signs_nothing_new(s: TestServer) {
 /// Finding 17: tokens never expired. A token past its expiry is refused like a revoked
 /// one, and a token that expires grants none that outlives it.
 pub(crate) async fn tokens_expire(s: TestServer) {
-    let store = s.state.registry.store();
+    let store = s.store;
     let (record, secret) = (
         skillreg_core::model::TokenRecord {
             id: "tok-expired".parse().unwrap(),

@@ -830,6 +830,47 @@ pub async fn skill_with_versions_agrees(store: &dyn SkillStore) {
     );
 }
 
+/// Several versions of several skills in one read: each named version that exists, whole
+/// and of the right skill; names of nothing are left out.
+pub async fn versions_are_read_in_one_batch(store: &dyn SkillStore) {
+    let a = create_skill(store, "acme/first", new_version("1.0.0", "a", "x", &[], T0)).await;
+    add_version(store, &a, new_version("2.0.0", "b", "x", &[], T0 + 1))
+        .await
+        .unwrap();
+    let b = create_skill(
+        store,
+        "acme/second",
+        new_version("1.0.0", "c", "x", &[], T0),
+    )
+    .await;
+    assert!(store.versions_of(&[]).await.unwrap().is_empty());
+    let wanted = [
+        (a.uid.clone(), "2.0.0".parse().unwrap()),
+        (b.uid.clone(), "1.0.0".parse().unwrap()),
+        (b.uid.clone(), "9.9.9".parse().unwrap()),
+        (
+            "uid-missing".parse::<SkillUid>().unwrap(),
+            "1.0.0".parse().unwrap(),
+        ),
+    ];
+    let mut found = store.versions_of(&wanted).await.unwrap();
+    found.sort_by(|x, y| (x.skill.as_str(), x.version()).cmp(&(y.skill.as_str(), y.version())));
+    let mut expected = vec![
+        store
+            .version(&a.uid, &"2.0.0".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+        store
+            .version(&b.uid, &"1.0.0".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    ];
+    expected.sort_by(|x, y| (x.skill.as_str(), x.version()).cmp(&(y.skill.as_str(), y.version())));
+    assert_eq!(found, expected);
+}
+
 /// Totals are counted up to `MAX_COUNTED_HITS`; paging goes on past them.
 pub async fn search_totals_are_capped(store: &dyn SkillStore) {
     let cap = skillreg_core::model::MAX_COUNTED_HITS;

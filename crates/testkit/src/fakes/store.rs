@@ -357,6 +357,24 @@ impl SkillStore for MemoryStore {
             .cloned())
     }
 
+    async fn versions_of(
+        &self,
+        wanted: &[(SkillUid, Version)],
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        let state = self.state();
+        Ok(wanted
+            .iter()
+            .filter_map(|(uid, version)| {
+                state
+                    .versions
+                    .get(uid)?
+                    .iter()
+                    .find(|v| v.version() == version)
+                    .cloned()
+            })
+            .collect())
+    }
+
     async fn version_by_package_id(
         &self,
         package_id: &PackageId,

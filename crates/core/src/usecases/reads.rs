@@ -1,0 +1,243 @@
+//! The reads every surface serves: a skill's overview, its versions, one version, its
+//! reviews, a download (counted), a package by id, the browse list of latest versions, the
+//! event outbox and readiness. Handlers call these; none reaches the store itself.
+
+use crate::digest::Digest;
+use crate::identity::{Namespace, SkillId};
+use crate::model::{
+    EventRecord, RatingRecord, RatingSummary, SearchSort, SkillRecord, VersionRecord,
+};
+use crate::package::PackageId;
+use crate::version::{Version, VersionReq};
+
+use super::{Registry, RegistryError, SearchRequest};
+
+/// A skill as its page shows it: the skill, its latest version, installs and ratings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillOverview {
+    /// The skill.
+    pub skill: SkillRecord,
+    /// The newest version that is not yanked.
+    pub latest: VersionRecord,
+    /// Installs, all time.
+    pub downloads: u64,
+    /// Its ratings.
+    pub rating: RatingSummary,
+}
+
+/// A skill's rating and its newest reviews.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reviews {
+    /// The skill.
+    pub skill: SkillRecord,
+    /// The aggregate.
+    pub summary: RatingSummary,
+    /// The newest ratings, newest first.
+    pub recent: Vec<RatingRecord>,
+}
+
+/// The archive of one version, its download counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    /// The skill.
+    pub skill: SkillRecord,
+    /// The version.
+    pub version: VersionRecord,
+    /// The archive's bytes (checked against its digest by the blob store).
+    pub archive: Vec<u8>,
+}
+
+/// A page of the browse list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BrowseRequest {
+    /// Only this namespace (and the ones below it).
+    pub namespace: Option<Namespace>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Skills to skip.
+    pub offset: Option<u64>,
+}
+
+/// The latest version of each skill of a page, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BrowsePage {
+    /// Each skill with its latest version.
+    pub latest: Vec<(SkillRecord, VersionRecord)>,
+    /// Skills in all.
+    pub total: u64,
+}
+
+/// How many reviews a skill's ratings show.
+pub const RECENT_REVIEWS: u32 = 50;
+
+impl Registry {
+    /// A skill, its latest version, installs and ratings.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], [`RegistryError::VersionNotFound`] when every version
+    /// is yanked, or a store failure.
+    pub async fn overview(&self, id: &SkillId) -> Result<SkillOverview, RegistryError> {
+        let (skill, latest) = self.resolve_version(id, &VersionReq::Latest).await?;
+        let rating = self.store.rating_summary(&skill.uid).await?;
+        let downloads = self.store.download_count(&skill.uid).await?;
+        Ok(SkillOverview {
+            skill,
+            latest,
+            downloads,
+            rating,
+        })
+    }
+
+    /// Every version of a skill, newest first, yanked ones included.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], or a store failure.
+    pub async fn versions(
+        &self,
+        id: &SkillId,
+    ) -> Result<(SkillRecord, Vec<VersionRecord>), RegistryError> {
+        let (skill, mut versions) = self
+            .store
+            .skill_with_versions(id)
+            .await?
+            .ok_or_else(|| RegistryError::SkillNotFound(id.clone()))?;
+        versions.reverse();
+        Ok((skill, versions))
+    }
+
+    /// One version by its exact number, yanked or not.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], [`RegistryError::VersionNotFound`], or a store
+    /// failure.
+    pub async fn version(
+        &self,
+        id: &SkillId,
+        version: &Version,
+    ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
+        let skill = self.skill(id).await?;
+        let record = self
+            .store
+            .version(&skill.uid, version)
+            .await?
+            .ok_or_else(|| RegistryError::VersionNotFound {
+                id: skill.id.clone(),
+                request: VersionReq::Exact(version.clone()),
+            })?;
+        Ok((skill, record))
+    }
+
+    /// A skill's rating and its [`RECENT_REVIEWS`] newest reviews.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], or a store failure.
+    pub async fn reviews(&self, id: &SkillId) -> Result<Reviews, RegistryError> {
+        let skill = self.skill(id).await?;
+        let recent = self.store.ratings(&skill.uid, RECENT_REVIEWS).await?;
+        let summary = self.store.rating_summary(&skill.uid).await?;
+        Ok(Reviews {
+            skill,
+            summary,
+            recent,
+        })
+    }
+
+    /// The archive of the version `request` means, counted as a download.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`], [`RegistryError::VersionNotFound`],
+    /// [`RegistryError::ArchiveMissing`] when the blob store lost it, or a store failure.
+    pub async fn download(
+        &self,
+        id: &SkillId,
+        request: &VersionReq,
+    ) -> Result<Download, RegistryError> {
+        let (skill, version) = self.resolve_version(id, request).await?;
+        let archive = self.archive(&version.published.archive_digest).await?;
+        self.record_download(&skill, version.version()).await?;
+        Ok(Download {
+            skill,
+            version,
+            archive,
+        })
+    }
+
+    /// The stored archive with this digest.
+    pub(super) async fn archive(&self, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
+        self.blobs
+            .get(digest)
+            .await?
+            .ok_or(RegistryError::ArchiveMissing(*digest))
+    }
+
+    /// The version a package id names (Package Registry Standard).
+    ///
+    /// # Errors
+    /// [`RegistryError::PackageNotFound`], or a store failure.
+    pub async fn package(
+        &self,
+        id: &PackageId,
+    ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
+        self.store
+            .version_by_package_id(id)
+            .await?
+            .ok_or_else(|| RegistryError::PackageNotFound(id.clone()))
+    }
+
+    /// The latest version of each skill, newest first, a page at a time: one search and one
+    /// read of the page's versions.
+    ///
+    /// # Errors
+    /// [`RegistryError::Invalid`] for a bad page, or a store failure.
+    pub async fn browse(&self, request: BrowseRequest) -> Result<BrowsePage, RegistryError> {
+        let page = self
+            .search(SearchRequest {
+                namespace: request.namespace,
+                sort: SearchSort::Newest,
+                offset: request.offset,
+                limit: request.limit,
+                ..SearchRequest::default()
+            })
+            .await?;
+        let wanted: Vec<_> = page
+            .hits
+            .iter()
+            .filter_map(|hit| Some((hit.skill.uid.clone(), hit.latest.clone()?)))
+            .collect();
+        let mut found = self.store.versions_of(&wanted).await?;
+        let mut latest = Vec::with_capacity(wanted.len());
+        for hit in page.hits {
+            let Some(at) = found.iter().position(|version| {
+                version.skill == hit.skill.uid && Some(version.version()) == hit.latest.as_ref()
+            }) else {
+                continue;
+            };
+            latest.push((hit.skill, found.swap_remove(at)));
+        }
+        Ok(BrowsePage {
+            latest,
+            total: page.total,
+        })
+    }
+
+    /// Events after sequence number `after`, at most `limit`, in order.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, RegistryError> {
+        Ok(self.store.events_after(after, limit).await?)
+    }
+
+    /// Whether the store answers.
+    ///
+    /// # Errors
+    /// The store's failure.
+    pub async fn ready(&self) -> Result<(), RegistryError> {
+        self.store.events_after(i64::MAX, 1).await?;
+        Ok(())
+    }
+}
