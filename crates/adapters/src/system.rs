@@ -51,4 +51,8 @@ impl IdSource for RandomIds {
             Err(error) => unreachable!("`skl_<hex>` is a valid uid: {error}"),
         }
     }
+
+    fn secret(&self) -> Option<[u8; 32]> {
+        random_bytes().ok()
+    }
 }

@@ -11,7 +11,7 @@ use clap::Args;
 use skillreg_adapters::cache::{CacheMode, CachingBlobs, CachingStore};
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_adapters::{FsBlobStore, PostgresStore, RandomIds, SqliteStore, SystemClock};
-use skillreg_core::ports::{BlobStore, Clock as _, SkillStore};
+use skillreg_core::ports::{BlobStore, SkillStore};
 use skillreg_core::usecases::{Registry, RegistryConfig};
 
 /// The address `serve` listens on when nothing says otherwise.
@@ -205,9 +205,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?),
         BLOB_CACHE_BYTES,
     ));
-    let token_path = data_dir.join("admin.token");
-    let admin_hint = ensure_admin_token(store.as_ref(), &token_path, args.admin_token).await?;
-
     let registry = Registry::new(
         Arc::clone(&store) as Arc<dyn SkillStore>,
         blobs,
@@ -216,6 +213,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         RegistryConfig::default(),
     )
     .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
+    let token_path = data_dir.join("admin.token");
+    let admin_hint = ensure_admin_token(&registry, &token_path, args.admin_token).await?;
     let mut limits = skillreg_server::LimitsConfig {
         trusted_proxies: args.trusted_proxies.clone(),
         ..skillreg_server::LimitsConfig::default()
@@ -246,13 +245,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     skillreg_server::run(
         listener,
-        skillreg_server::AppState::new(
-            registry,
-            Arc::new(SystemClock),
-            Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
-        )
-        .with_limits(limits)
-        .with_connection_limits(connection_limits),
+        skillreg_server::AppState::new(registry)
+            .with_limits(limits)
+            .with_connection_limits(connection_limits),
         shutdown,
     )
     .await
@@ -295,7 +290,7 @@ fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
 /// one makes it) and writes it where only the owner can read it; returns the line that
 /// says where it is, or how to get one. The token never reaches a log.
 async fn ensure_admin_token(
-    store: &dyn SkillStore,
+    registry: &Registry,
     path: &Path,
     given: Option<String>,
 ) -> anyhow::Result<String> {
@@ -303,12 +298,10 @@ async fn ensure_admin_token(
     if path.exists() {
         return Ok(found());
     }
-    let random = skillreg_adapters::system::random_bytes()
-        .context("reading randomness for the admin token")?;
-    let issued =
-        skillreg_server::issue_first_admin_token(store, given.clone(), random, SystemClock.now())
-            .await
-            .context("storing the admin token")?;
+    let issued = registry
+        .first_admin_token(given.as_deref())
+        .await
+        .context("storing the admin token")?;
     match issued {
         Some(issued) if given.is_none() => {
             write_private(path, &issued.secret)

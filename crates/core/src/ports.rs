@@ -744,6 +744,10 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 pub trait IdSource: Send + Sync + std::fmt::Debug {
     /// A new, never-used stable skill id.
     fn skill_uid(&self) -> SkillUid;
+
+    /// 32 unpredictable bytes for a token's secret; `None` when there is no source of
+    /// randomness (a token is then refused, never made from something guessable).
+    fn secret(&self) -> Option<[u8; 32]>;
 }
 
 /// An install folder's failures.

@@ -101,7 +101,9 @@ impl From<RegistryError> for ApiError {
             RegistryError::KeyNotFound(_) | RegistryError::PackageNotFound(_) => {
                 ApiError::new(ErrorType::PackageNotFound, message)
             }
-            RegistryError::ArchiveMissing(_) => ApiError::internal(&message),
+            RegistryError::ArchiveMissing(_) | RegistryError::NoRandomness => {
+                ApiError::internal(&message)
+            }
             RegistryError::SigningUnsupported => ApiError::new(ErrorType::Validation, message),
             RegistryError::NamespaceNotFound(_) => {
                 ApiError::new(ErrorType::PackageNotFound, message)

@@ -1,6 +1,7 @@
-//! The registry's HTTP edge: the axum [`router`], request and response types, token
-//! authentication and the one error envelope. Handlers extract, convert, call a use case of
-//! `skillreg-core` and map the result; they never touch a database.
+//! The registry's HTTP edge: the axum [`router`], token authentication, the guard and
+//! connection limits, and the mapping of domain errors onto the one error envelope. Handlers
+//! extract, convert, call one use case of `skillreg-core` and answer a `skillreg-api` type;
+//! they never touch a database.
 
 mod auth;
 mod connections;
@@ -12,27 +13,18 @@ mod routes;
 use std::sync::Arc;
 
 use axum::Router;
-use skillreg_core::ports::Clock;
 use skillreg_core::usecases::Registry;
 
-pub use auth::{FIRST_ADMIN_TOKEN_ID, IssuedToken, issue_first_admin_token, issue_token};
 pub use connections::ConnectionLimits;
 pub use error::{ApiError, ErrorType};
 pub use limits::{LimitsConfig, Rate};
 pub use routes::openapi::document as openapi_document;
-
-/// 32 random bytes for a token secret, or `None` when the system has none to give.
-pub type RandomSource = Arc<dyn Fn() -> Option<[u8; 32]> + Send + Sync>;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     /// The use cases, over the configured adapters.
     pub registry: Registry,
-    /// The clock (token creation times).
-    pub clock: Arc<dyn Clock>,
-    /// Randomness for token secrets.
-    pub random: RandomSource,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     limits: Arc<limits::Limits>,
@@ -58,14 +50,12 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// State over a registry, with the body limit of the registry's archive limit.
-    pub fn new(registry: Registry, clock: Arc<dyn Clock>, random: RandomSource) -> Self {
+    pub fn new(registry: Registry) -> Self {
         let max_body_bytes =
             usize::try_from(registry.config().limits.max_archive_size).unwrap_or(usize::MAX);
         let limits = Arc::new(limits::Limits::new(LimitsConfig::default()));
         AppState {
             registry,
-            clock,
-            random,
             max_body_bytes,
             limits,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_UPLOADS)),

@@ -116,3 +116,33 @@ pub async fn set_role(
         })
         .await
 }
+
+/// Stores a token straight into `store`, bypassing who may grant it (a test's first users
+/// have no one to grant them anything); its secret comes from `random`.
+pub async fn issue_token(
+    store: &dyn skillreg_core::ports::SkillStore,
+    random: [u8; 32],
+    user: &str,
+    name: &str,
+    scopes: Vec<skillreg_core::model::Scope>,
+    namespaces: Vec<skillreg_core::auth::NamespacePattern>,
+    now: skillreg_core::model::Timestamp,
+) -> skillreg_core::usecases::IssuedToken {
+    let issued = skillreg_core::usecases::mint_token(
+        random,
+        user.parse().unwrap(),
+        name,
+        scopes,
+        namespaces,
+        now,
+    )
+    .unwrap();
+    let audit = skillreg_core::model::AuditEntry {
+        actor: issued.record.user.clone(),
+        action: "token.create".to_owned(),
+        target: format!("{}:{}", issued.record.user, issued.record.id),
+        at: now,
+    };
+    store.insert_token(&issued.record, &audit).await.unwrap();
+    issued
+}

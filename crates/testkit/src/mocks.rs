@@ -67,6 +67,7 @@ mock! {
 
     impl IdSource for Ids {
         fn skill_uid(&self) -> SkillUid;
+        fn secret(&self) -> Option<[u8; 32]>;
     }
 
     impl std::fmt::Debug for Ids {

@@ -1,13 +1,15 @@
 //! Tokens and namespaces: who may create tokens with which scopes, who may create a
-//! namespace and change its members. The secret of a token is made at the edge (it needs
-//! randomness); only its digest reaches here.
+//! namespace and change its members. A token's secret (`skr_` and 32 random bytes in hex,
+//! the randomness from the `IdSource` port) is shown once; only its digest is stored.
 
+use crate::auth::NamespacePattern;
 use crate::auth::{
     AccessError, Actor, check_create_namespace, check_namespace_admin, check_token_grant,
     may_manage_token, require_scope,
 };
+use crate::digest::{Digest, hex};
 use crate::identity::Namespace;
-use crate::model::{NamespaceRecord, Role, Scope, TokenId, TokenRecord, UserId};
+use crate::model::{AuditEntry, NamespaceRecord, Role, Scope, TokenId, TokenRecord, UserId};
 use crate::ports::{MemberChange, StoreError};
 
 use super::{Registry, RegistryError};
@@ -18,7 +20,158 @@ pub const MAX_TOKEN_NAME_LEN: usize = 128;
 /// Most scopes or namespace patterns one token may carry.
 pub const MAX_TOKEN_GRANTS: usize = 16;
 
+/// The longest a token may be made to live, in days.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// How every token secret starts.
+pub const TOKEN_PREFIX: &str = "skr_";
+
+/// The id of the first admin token: one per database, so replicas starting together make
+/// it once.
+pub const FIRST_ADMIN_TOKEN_ID: &str = "tok-first-admin";
+
+/// Whether `secret` could be a token at all (its prefix, at most 128 characters): anything
+/// else is refused without a lookup.
+pub fn is_token_shaped(secret: &str) -> bool {
+    secret.starts_with(TOKEN_PREFIX) && secret.len() <= 128
+}
+
+/// A token as asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    /// Its user: the actor's own, or (admins only) another.
+    pub user: Option<UserId>,
+    /// A name to recognise it by.
+    pub name: String,
+    /// What it allows.
+    pub scopes: Vec<Scope>,
+    /// Where; every namespace when empty.
+    pub namespaces: Vec<NamespacePattern>,
+    /// Days until it stops working (1 to [`MAX_TOKEN_DAYS`]); without it, until revoked.
+    pub expires_in_days: Option<u32>,
+}
+
+/// A token just made, with its secret (shown this once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The token as stored.
+    pub record: TokenRecord,
+    /// The secret to send as a bearer token.
+    pub secret: String,
+}
+
+/// The record and secret of a token made from `random`; its id derives from the secret.
+///
+/// # Errors
+/// [`RegistryError::Invalid`] never in practice (the id is always well-formed).
+pub fn mint_token(
+    random: [u8; 32],
+    user: UserId,
+    name: &str,
+    scopes: Vec<Scope>,
+    namespaces: Vec<NamespacePattern>,
+    now: crate::model::Timestamp,
+) -> Result<IssuedToken, RegistryError> {
+    let secret = format!("{TOKEN_PREFIX}{}", hex(&random));
+    let id: TokenId = format!("tok-{}", &Digest::of(secret.as_bytes()).hex()[..16]).parse()?;
+    let record = TokenRecord {
+        id,
+        user,
+        name: name.to_owned(),
+        secret_digest: Digest::of(secret.as_bytes()),
+        scopes,
+        namespaces,
+        created_at: now,
+        revoked_at: None,
+        expires_at: None,
+    };
+    Ok(IssuedToken { record, secret })
+}
+
 impl Registry {
+    /// Makes a token for `actor` (or, for an admin, another user) and stores its digest.
+    ///
+    /// # Errors
+    /// [`RegistryError::Invalid`] for a lifetime outside 1 to [`MAX_TOKEN_DAYS`] days,
+    /// [`RegistryError::NoRandomness`]; the errors of [`Registry::register_token`].
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        request: NewToken,
+    ) -> Result<IssuedToken, RegistryError> {
+        let now = self.clock.now();
+        let expires_at = match request.expires_in_days {
+            None => None,
+            Some(days @ 1..=MAX_TOKEN_DAYS) => Some(now.plus_days(i64::from(days))),
+            Some(_) => {
+                return Err(RegistryError::Invalid(format!(
+                    "invalid expires_in_days: a token lives 1 to {MAX_TOKEN_DAYS} days"
+                )));
+            }
+        };
+        let namespaces = if request.namespaces.is_empty() {
+            vec![NamespacePattern::Any]
+        } else {
+            request.namespaces
+        };
+        let random = self.ids.secret().ok_or(RegistryError::NoRandomness)?;
+        let user = request.user.unwrap_or_else(|| actor.user().clone());
+        let mut issued = mint_token(random, user, &request.name, request.scopes, namespaces, now)?;
+        issued.record.expires_at = expires_at;
+        issued.record = self.register_token(actor, &issued.record).await?;
+        Ok(issued)
+    }
+
+    /// Makes the first admin token of a database, from `secret` when given (it must be
+    /// token-shaped and at least 36 characters) or from fresh randomness; `None` when the
+    /// database has one already (another replica, or an earlier start, made it).
+    ///
+    /// # Errors
+    /// [`RegistryError::Invalid`] for a given secret of the wrong shape,
+    /// [`RegistryError::NoRandomness`], or a store failure.
+    pub async fn first_admin_token(
+        &self,
+        secret: Option<&str>,
+    ) -> Result<Option<IssuedToken>, RegistryError> {
+        let secret = match secret.map(str::trim) {
+            Some(given) => {
+                if !is_token_shaped(given) || given.len() < 36 {
+                    return Err(RegistryError::Invalid(
+                        "the admin token given must start with `skr_` and be 36 to 128 characters"
+                            .to_owned(),
+                    ));
+                }
+                given.to_owned()
+            }
+            None => {
+                let random = self.ids.secret().ok_or(RegistryError::NoRandomness)?;
+                format!("{TOKEN_PREFIX}{}", hex(&random))
+            }
+        };
+        let record = TokenRecord {
+            id: FIRST_ADMIN_TOKEN_ID.parse()?,
+            user: "admin".parse()?,
+            name: "admin (first start)".to_owned(),
+            secret_digest: Digest::of(secret.as_bytes()),
+            scopes: vec![Scope::Admin],
+            namespaces: vec![NamespacePattern::Any],
+            created_at: self.clock.now(),
+            revoked_at: None,
+            expires_at: None,
+        };
+        let audit = AuditEntry {
+            actor: record.user.clone(),
+            action: "token.create".to_owned(),
+            target: format!("{}:{}", record.user, record.id),
+            at: record.created_at,
+        };
+        match self.store.insert_token(&record, &audit).await {
+            Ok(()) => Ok(Some(IssuedToken { record, secret })),
+            Err(StoreError::Duplicate(_)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Stores a new token after checking `actor` may grant it: with the `tokens` scope, at
     /// most what its own token holds. Repeated scopes and patterns are kept once; the token
     /// as stored is returned.

@@ -14,7 +14,10 @@ mod reads;
 
 use std::sync::Arc;
 
-pub use admin::{MAX_TOKEN_GRANTS, MAX_TOKEN_NAME_LEN};
+pub use admin::{
+    FIRST_ADMIN_TOKEN_ID, IssuedToken, MAX_TOKEN_DAYS, MAX_TOKEN_GRANTS, MAX_TOKEN_NAME_LEN,
+    NewToken, TOKEN_PREFIX, is_token_shaped, mint_token,
+};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
@@ -149,6 +152,9 @@ pub enum RegistryError {
     /// No version has this package id.
     #[error("no package `{0}`")]
     PackageNotFound(crate::package::PackageId),
+    /// The system gave no randomness for a token's secret.
+    #[error("no randomness available for a token")]
+    NoRandomness,
     /// The blob store lost the archive of a published version.
     #[error("the archive {0} of a published version is missing from the blob store")]
     ArchiveMissing(Digest),

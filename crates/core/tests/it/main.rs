@@ -14,6 +14,7 @@ mod publish;
 mod reads;
 mod registry_ops;
 mod resolve;
+mod tokens;
 
 use skillreg_core::auth::Actor;
 use skillreg_core::model::Scope;

@@ -11,18 +11,16 @@ use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::unhex;
 use skillreg_core::model::{Role, Scope, TokenId, UserId};
 use skillreg_core::signature::SignatureAlgorithm;
+use skillreg_core::usecases::NewToken;
 
 use super::{Shared, invalid, json_body};
-use crate::auth::{RequiredActor, issue_secret};
+use crate::auth::RequiredActor;
 use skillreg_api::{
     CreateNamespaceBody, CreateTokenBody, CreatedToken, ErrorEnvelope, MemberBody, NamespaceBody,
     PublisherKeyBody, RegisterKeyBody, RevokedToken, TokenBody, TokenList, WhoamiBody,
 };
 
 use crate::error::{ApiError, ErrorType};
-
-/// The longest a token may be made to live, in days.
-const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// Creates a token (shown once; only its digest is kept). A token grants at most what the
 /// creating token holds; only admins create tokens for other users.
@@ -39,10 +37,10 @@ pub(super) async fn create_token(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request: CreateTokenBody = json_body(&body)?;
-    let user: UserId = match request.user {
-        Some(user) => user.parse().map_err(|e| invalid("user", e))?,
-        None => actor.user().clone(),
-    };
+    let user: Option<UserId> = request
+        .user
+        .map(|user| user.parse().map_err(|e| invalid("user", e)))
+        .transpose()?;
     let scopes = request
         .scopes
         .iter()
@@ -51,41 +49,30 @@ pub(super) async fn create_token(
                 .map_err(|_| invalid("scope", format!("`{s}`; use one of {}", Scope::names())))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let namespaces = if request.namespaces.is_empty() {
-        vec![NamespacePattern::Any]
-    } else {
-        request
-            .namespaces
-            .iter()
-            .map(|p| {
-                p.parse::<NamespacePattern>()
-                    .map_err(|e| invalid("namespace pattern", e))
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    let expires_at = match request.expires_in_days {
-        None => None,
-        Some(days @ 1..=MAX_TOKEN_DAYS) => Some(state.clock.now().plus_days(i64::from(days))),
-        Some(_) => {
-            return Err(invalid(
-                "expires_in_days",
-                format!("a token lives 1 to {MAX_TOKEN_DAYS} days"),
-            ));
-        }
-    };
-    let (mut record, secret) = issue_secret(
-        state.random.as_ref(),
-        user,
-        &request.name,
-        scopes,
-        namespaces,
-        state.clock.now(),
-    )?;
-    record.expires_at = expires_at;
-    let record = state.registry.register_token(&actor, &record).await?;
+    let namespaces = request
+        .namespaces
+        .iter()
+        .map(|p| {
+            p.parse::<NamespacePattern>()
+                .map_err(|e| invalid("namespace pattern", e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let issued = state
+        .registry
+        .create_token(
+            &actor,
+            NewToken {
+                user,
+                name: request.name,
+                scopes,
+                namespaces,
+                expires_in_days: request.expires_in_days,
+            },
+        )
+        .await?;
     let body = CreatedToken {
-        token: TokenBody::from(&record),
-        secret,
+        token: TokenBody::from(&issued.record),
+        secret: issued.secret,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

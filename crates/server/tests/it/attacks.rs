@@ -15,14 +15,13 @@ pub(crate) async fn token_of(
     issue_token(
         s.store.as_ref(),
         [seed; 32],
-        user.parse().unwrap(),
+        user,
         &format!("{user}-{seed}"),
         scopes.to_vec(),
         patterns.iter().map(|p| p.parse().unwrap()).collect(),
         Timestamp::from_unix_millis(0),
     )
     .await
-    .unwrap()
     .secret
 }
 

@@ -20,8 +20,9 @@ use skillreg_core::auth::NamespacePattern;
 use skillreg_core::bundle::pack;
 use skillreg_core::model::{Scope, Timestamp};
 use skillreg_core::usecases::{Registry, RegistryConfig};
-use skillreg_server::{AppState, issue_token, router};
+use skillreg_server::{AppState, router};
 use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
+use skillreg_testkit::issue_token;
 use tower::ServiceExt;
 
 mod attacks;
@@ -99,7 +100,7 @@ async fn server(backend: Backend) -> TestServer {
     let token = issue_token(
         store.as_ref(),
         [1; 32],
-        "alice".parse().unwrap(),
+        "alice",
         "t",
         vec![
             Scope::PublishNew,
@@ -112,19 +113,17 @@ async fn server(backend: Backend) -> TestServer {
         now,
     )
     .await
-    .unwrap()
     .secret;
     let reader_token = issue_token(
         store.as_ref(),
         [2; 32],
-        "reader".parse().unwrap(),
+        "reader",
         "r",
         vec![Scope::Rate],
         vec![NamespacePattern::Any],
         now,
     )
     .await
-    .unwrap()
     .secret;
     let registry = Registry::new(
         Arc::clone(&store),
@@ -134,11 +133,7 @@ async fn server(backend: Backend) -> TestServer {
         RegistryConfig::default(),
     )
     .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
-    let state = AppState::new(
-        registry,
-        Arc::new(SystemClock),
-        Arc::new(|| skillreg_adapters::system::random_bytes().ok()),
-    );
+    let state = AppState::new(registry);
     TestServer {
         app: router(state.clone()),
         state,
@@ -1070,14 +1065,13 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
     let second = issue_token(
         s.store.as_ref(),
         [9; 32],
-        "reader".parse().unwrap(),
+        "reader",
         "second",
         vec![Scope::Rate],
         vec![NamespacePattern::Any],
         Timestamp::from_unix_millis(0),
     )
     .await
-    .unwrap()
     .secret;
     let (status, body) = send(&app, "POST", uri, &second, rate.clone()).await;
     assert_eq!(

@@ -10,7 +10,7 @@ use skillreg_core::digest::hex;
 use skillreg_core::model::{Scope, Timestamp};
 use skillreg_core::ports::Signer;
 use skillreg_core::signature::VersionStatement;
-use skillreg_server::issue_token;
+use skillreg_testkit::issue_token;
 
 use super::{TestServer, archive_of, call, error_type, get, send};
 
@@ -171,14 +171,13 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
     let bob = issue_token(
         s.store.as_ref(),
         [9; 32],
-        "bob".parse().unwrap(),
+        "bob",
         "b",
         vec![Scope::PublishNew, Scope::PublishUpdate],
         vec![NamespacePattern::Any],
         Timestamp::from_unix_millis(0),
     )
     .await
-    .unwrap()
     .secret;
     let (status, body) = register(&s, &bob, "bob", &pair).await;
     assert_eq!(

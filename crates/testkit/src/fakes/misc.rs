@@ -60,6 +60,12 @@ impl IdSource for SequentialIds {
             Err(error) => unreachable!("`skl-<n>` is always a valid uid: {error}"),
         }
     }
+
+    /// A different secret each time (the counter's digest): unique, not unpredictable.
+    fn secret(&self) -> Option<[u8; 32]> {
+        let n = self.next.fetch_add(1, Ordering::SeqCst) + 1;
+        Some(*skillreg_core::Digest::of(format!("secret-{n}").as_bytes()).as_bytes())
+    }
 }
 
 fn keyed(key: &[u8], message: &[u8]) -> Vec<u8> {
