@@ -169,7 +169,7 @@ pub(crate) fn init(ctx: &Context, args: &InitArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(format!("the description does not fit SKILL.md: {e}")))?;
     std::fs::create_dir_all(&args.dir)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", args.dir.display())))?;
-    crate::project::write_atomically(&skill_md, text.as_bytes())?;
+    crate::output::write_file(&skill_md, text.as_bytes())?;
     ctx.out
         .json(&json!({ "name": name.to_string(), "path": skill_md.display().to_string() }));
     ctx.out.result(format!("created {}", skill_md.display()));
@@ -219,7 +219,7 @@ pub(crate) fn pack(ctx: &Context, args: &PackArgs) -> Result<(), Failure> {
             None => format!("{}.tar.gz", manifest.name()),
         })
     });
-    crate::project::write_atomically(&output, loaded.archive.bytes())?;
+    crate::output::write_file(&output, loaded.archive.bytes())?;
     ctx.out.json(&json!({
         "path": output.display().to_string(),
         "archive_digest": loaded.archive.digest().to_string(),

@@ -219,7 +219,7 @@ impl Settings {
         });
         let text = toml::to_string(&file)
             .map_err(|e| Failure::new(format!("cannot write the config: {e}")))?;
-        crate::project::write_atomically(&path, text.as_bytes())?;
+        crate::output::write_file(&path, text.as_bytes())?;
         Ok(path)
     }
 

@@ -5,19 +5,11 @@ use std::sync::Arc;
 
 use skillreg_adapters::http::{ClientOptions, PrsClient, RegistryClient};
 use skillreg_adapters::oci::LocalStore;
+use skillreg_client::Source;
 use skillreg_core::identity::{Namespace, SkillId};
-use skillreg_core::ports::SkillLookup;
 
 use crate::config::{RegistryConfig, RegistryKind, Settings};
 use crate::output::{Code, Failure, Out};
-
-/// The cascade's sources, with the native client of each where there is one (to fetch
-/// publisher keys) and the lock's name for each.
-pub(crate) struct Sources {
-    pub(crate) lookups: Vec<Arc<dyn SkillLookup>>,
-    pub(crate) clients: Vec<Option<RegistryClient>>,
-    pub(crate) names: Vec<String>,
-}
 
 #[derive(Debug)]
 pub(crate) struct Context {
@@ -82,34 +74,34 @@ impl Context {
 
     /// The sources of the resolution cascade, in order: the local store, then the chosen
     /// registry alone or every configured one.
-    pub(crate) fn sources(&self) -> Result<Sources, Failure> {
+    pub(crate) fn sources(&self) -> Result<Vec<Source>, Failure> {
         let registries: Vec<&RegistryConfig> = match self.registry.as_deref() {
             Some(name) => vec![self.settings.registry(Some(name))?],
             None => self.settings.registries.iter().collect(),
         };
-        let mut sources = Sources {
-            lookups: vec![Arc::new(self.local_store())],
-            clients: vec![None],
-            names: vec!["store+local".to_owned()],
-        };
+        let mut sources = vec![Source {
+            name: "store+local".to_owned(),
+            lookup: Arc::new(self.local_store()),
+            keys: None,
+        }];
         for registry in registries {
             let options = Self::options(registry);
-            match registry.kind {
+            let name = format!("registry+{}", registry.url);
+            sources.push(match registry.kind {
                 RegistryKind::Skillreg => {
                     let client = RegistryClient::new(&registry.url, options)?;
-                    sources.clients.push(Some(client.clone()));
-                    sources
-                        .lookups
-                        .push(Arc::new(client.with_progress(self.out.progress())));
+                    Source {
+                        name,
+                        keys: Some(Arc::new(client.clone())),
+                        lookup: Arc::new(client.with_progress(self.out.progress())),
+                    }
                 }
-                RegistryKind::PackageRegistry => {
-                    sources.clients.push(None);
-                    sources
-                        .lookups
-                        .push(Arc::new(PrsClient::new(&registry.url, options)?));
-                }
-            }
-            sources.names.push(format!("registry+{}", registry.url));
+                RegistryKind::PackageRegistry => Source {
+                    name,
+                    lookup: Arc::new(PrsClient::new(&registry.url, options)?),
+                    keys: None,
+                },
+            });
         }
         Ok(sources)
     }

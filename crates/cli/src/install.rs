@@ -15,7 +15,6 @@ use clap::Args;
 use serde_json::json;
 use skillreg_adapters::fs::FsInstallTarget;
 use skillreg_adapters::oci::OciReference;
-use skillreg_adapters::signing::TrustedKeys;
 use skillreg_core::bundle::BundleLimits;
 use skillreg_core::clients::{AgentClient, CLIENTS, Scope, folders_for};
 use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
@@ -26,13 +25,16 @@ use skillreg_core::ports::{InstallFolder, InstallTarget as _};
 use skillreg_core::resolve::{
     FetchError, FetchPolicy, FetchedSkill, Resolution, ResolveError, Resolver,
 };
-use skillreg_core::signature::SignatureAlgorithm;
 use skillreg_core::text::sanitize_remote;
 use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};
 
-use crate::context::{Context, Sources};
+use skillreg_client::sources::lookups;
+use skillreg_client::{
+    KeyError, Lock, LockEntry, Project, ResolutionKeys, Source, check_locked_archive, signer_text,
+};
+
+use crate::context::Context;
 use crate::output::{Code, Failure};
-use crate::project::{Lock, LockEntry, Project};
 
 /// Which scope, and where the project is.
 #[derive(Debug, Args)]
@@ -262,82 +264,47 @@ fn install_failure(error: &InstallRunError) -> Failure {
     }
 }
 
-fn sources(ctx: &Context) -> Result<Sources, Failure> {
+fn sources(ctx: &Context) -> Result<Vec<Source>, Failure> {
     ctx.sources()
 }
 
-fn signer_text(signer: &skillreg_core::signature::VerifiedSigner) -> String {
-    let prefix = format!("{}:", signer.algorithm);
-    if signer.key_id.starts_with(&prefix) {
-        signer.key_id.clone()
-    } else {
-        format!("{prefix}{}", signer.key_id)
-    }
-}
-
-/// The verifier for a resolution: its Ed25519 keys fetched from the registry that served
-/// it, and the configured HMAC secrets.
+/// The keys for a resolution: its Ed25519 keys fetched from the registry that served it,
+/// and the configured HMAC secrets; a signature by a revoked key is worth a warning.
 async fn verifier(
     ctx: &Context,
-    sources: &Sources,
+    sources: &[Source],
     resolution: &Resolution,
-) -> Result<TrustedKeys, Failure> {
-    let mut keys = TrustedKeys::default();
-    for (name, secret) in &ctx.settings.trust.hmac_secrets {
-        let secret = skillreg_core::digest::unhex(secret).ok_or_else(|| {
-            Failure::new(format!("the HMAC secret `{name}` in the config is not hex"))
-        })?;
-        keys.trust_hmac(name, &secret);
+) -> Result<ResolutionKeys, Failure> {
+    let found =
+        skillreg_client::resolution_keys(sources, resolution, &ctx.settings.trust.hmac_secrets)
+            .await
+            .map_err(|error| match error {
+                KeyError::Source(error) => Failure::from(error),
+                error @ KeyError::WrongKey { .. } => {
+                    Failure::new(sanitize_remote(&error.to_string())).code(Code::Policy)
+                }
+                error => Failure::new(sanitize_remote(&error.to_string())),
+            })?;
+    for (key_id, revoked) in &found.revoked {
+        ctx.out.warn(format!(
+            "{} is signed by {}, a key its owner revoked on {}",
+            resolution.skill.id,
+            sanitize_remote(key_id),
+            revoked.utc_date()
+        ));
     }
-    let client = sources
-        .clients
-        .get(resolution.source_index)
-        .and_then(Option::as_ref);
-    for signature in &resolution.version.signatures {
-        if signature.algorithm != SignatureAlgorithm::Ed25519 {
-            continue;
-        }
-        let Some(client) = client else { continue };
-        let key = match client.publisher_key(&signature.key_id).await {
-            Ok(key) => key,
-            // An unknown key stays unknown: verification then fails with it named.
-            Err(error) if error.api().is_some_and(|a| a.status == 404) => continue,
-            Err(error) => return Err(error.into()),
-        };
-        if let Some(revoked) = key.revoked_at_ms {
-            ctx.out.warn(format!(
-                "{} is signed by {}, a key its owner revoked on {}",
-                resolution.skill.id,
-                sanitize_remote(&signature.key_id),
-                skillreg_core::model::Timestamp::from_unix_millis(revoked).utc_date()
-            ));
-        }
-        let public_key = skillreg_core::digest::unhex(&key.public_key)
-            .ok_or_else(|| Failure::new("the registry served a malformed public key"))?;
-        let key_id = keys.trust_ed25519(&public_key).map_err(|e| {
-            Failure::new(format!("the registry served an unusable public key: {e}"))
-        })?;
-        if key_id != signature.key_id {
-            return Err(Failure::new(format!(
-                "the registry served key {} for {}",
-                sanitize_remote(&key_id),
-                sanitize_remote(&signature.key_id)
-            ))
-            .code(Code::Policy));
-        }
-    }
-    Ok(keys)
+    Ok(found)
 }
 
 /// Resolves, fetches and verifies one skill.
 async fn fetch(
     ctx: &Context,
-    sources: &Sources,
+    sources: &[Source],
     reference: &SkillRef,
     request: &VersionReq,
     pinned_signer: Option<&str>,
 ) -> Result<(Resolution, FetchedSkill), Failure> {
-    let resolver = Resolver::new(sources.lookups.clone());
+    let resolver = Resolver::new(lookups(sources));
     let resolution = resolver
         .resolve(reference, request)
         .await
@@ -357,7 +324,7 @@ async fn fetch(
         limits: &limits,
         verifier: keys
             .as_ref()
-            .map(|k| k as &dyn skillreg_core::ports::Verifier),
+            .map(|k| &k.keys as &dyn skillreg_core::ports::Verifier),
     };
     let fetched = resolver
         .fetch_verified(&resolution, reference, &policy)
@@ -371,21 +338,11 @@ fn check_signer(
     pinned: Option<&str>,
     allow_change: bool,
 ) -> Result<Option<String>, Failure> {
-    let now = fetched.signer.as_ref().map(signer_text);
-    if let Some(pinned) = pinned
-        && now.as_deref() != Some(pinned)
-        && !allow_change
-    {
-        return Err(Failure::new(format!(
-            "`{}` {} is signed by {}, but the lock pins {pinned}; nothing was written",
-            fetched.id,
-            fetched.version,
-            now.as_deref().unwrap_or("nobody")
-        ))
-        .hint("if the publisher changed keys on purpose, pass --allow-signer-change")
-        .code(Code::Policy));
-    }
-    Ok(now)
+    skillreg_client::check_signer(fetched, pinned, allow_change).map_err(|changed| {
+        Failure::new(format!("{changed}; nothing was written"))
+            .hint("if the publisher changed keys on purpose, pass --allow-signer-change")
+            .code(Code::Policy)
+    })
 }
 
 fn report_plans(
@@ -449,7 +406,7 @@ impl Installer<'_> {
     /// Installs one resolved reference and returns its new lock entry.
     async fn one(
         &self,
-        sources: &Sources,
+        sources: &[Source],
         reference: &SkillRef,
         request: &VersionReq,
         clients: &[AgentClient],
@@ -459,28 +416,26 @@ impl Installer<'_> {
         let (resolution, fetched) =
             fetch(self.ctx, sources, reference, request, pinned.as_deref()).await?;
         let signer = check_signer(&fetched, pinned.as_deref(), self.allow_signer_change)?;
-        let mut client_ids: BTreeSet<String> = clients.iter().map(|c| c.id().to_owned()).collect();
+        let mut all_clients: BTreeSet<AgentClient> = clients.iter().copied().collect();
         if let Some(previous) = lock.get(&fetched.id) {
-            client_ids.extend(previous.clients.iter().cloned());
+            all_clients.extend(previous.clients.iter().copied());
         }
-        let all_clients = parse_clients(&client_ids.iter().cloned().collect::<Vec<_>>())?;
+        let all_clients: Vec<AgentClient> = all_clients.into_iter().collect();
         let folders = folders(&all_clients, self.project.scope, &fetched.id);
         let plans = install_skill(&self.target, &fetched, &folders, self.policy)
             .await
             .map_err(|e| install_failure(&e))?;
         report_plans(self.ctx, &fetched.id, &fetched.version, &plans);
         Ok(LockEntry {
-            id: fetched.id.to_string(),
-            version: fetched.version.to_string(),
+            id: fetched.id.clone(),
+            version: fetched.version.clone(),
             source: sources
-                .names
                 .get(resolution.source_index)
-                .cloned()
-                .unwrap_or_else(|| resolution.source.clone()),
-            archive_digest: fetched.archive_digest.to_string(),
-            content_digest: fetched.content_digest.to_string(),
+                .map_or_else(|| resolution.source.clone(), |s| s.name.clone()),
+            archive_digest: Some(fetched.archive_digest),
+            content_digest: fetched.content_digest,
             signer,
-            clients: client_ids.into_iter().collect(),
+            clients: all_clients,
         })
     }
 
@@ -533,16 +488,16 @@ impl Installer<'_> {
             .map_err(|e| install_failure(&e))?;
         report_plans(self.ctx, &id, &fetched.version, &plans);
         Ok(LockEntry {
-            id: id.to_string(),
-            version: fetched.version.to_string(),
+            id,
+            version: fetched.version.clone(),
             source: format!(
                 "oci+{}/{}@{}",
                 source.registry, source.repository, pulled.digest
             ),
-            archive_digest: fetched.archive_digest.to_string(),
-            content_digest: fetched.content_digest.to_string(),
+            archive_digest: Some(fetched.archive_digest),
+            content_digest: fetched.content_digest,
             signer: None,
-            clients: clients.iter().map(|c| c.id().to_owned()).collect(),
+            clients: clients.to_vec(),
         })
     }
 
@@ -581,13 +536,13 @@ impl Installer<'_> {
             .map_err(|e| install_failure(&e))?;
         report_plans(self.ctx, &id, &version, &plans);
         Ok(LockEntry {
-            id: id.to_string(),
-            version: version.to_string(),
+            id,
+            version,
             source: format!("path+{}", path.display()),
-            archive_digest: fetched.archive_digest.to_string(),
-            content_digest: fetched.content_digest.to_string(),
+            archive_digest: Some(fetched.archive_digest),
+            content_digest: fetched.content_digest,
             signer: None,
-            clients: clients.iter().map(|c| c.id().to_owned()).collect(),
+            clients: clients.to_vec(),
         })
     }
 }
@@ -649,7 +604,7 @@ pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Fail
                 })
             });
             manifest.skills.insert(
-                entry.id.clone(),
+                entry.id.to_string(),
                 if explicit {
                     request.to_string()
                 } else {
@@ -658,8 +613,10 @@ pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Fail
             );
             entry
         };
-        installed
-            .push(json!({ "id": entry.id, "version": entry.version, "clients": entry.clients }));
+        installed.push(json!({
+            "id": entry.id.to_string(), "version": entry.version.to_string(),
+            "clients": entry.clients.iter().map(|c| c.id()).collect::<Vec<_>>(),
+        }));
         lock.upsert(entry);
         // The lock is written after each skill, so what is installed is always locked.
         installer.project.save_lock(&lock)?;
@@ -684,7 +641,7 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
         .hint("install one with `skillreg install <name>`")
         .code(Code::Usage));
     }
-    let mut sources_cache: Option<Sources> = None;
+    let mut sources_cache: Option<Vec<Source>> = None;
     let mut changed = false;
     let mut report = Vec::new();
     for (text, request_text) in &manifest.skills {
@@ -701,18 +658,13 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
             let clients = choose_clients(ctx, &args.clients, project)?;
             let entry = match locked {
                 Some(entry) => {
-                    let id: SkillId = entry.id.parse().map_err(|_| {
-                        Failure::new(format!("skills.lock names a malformed id `{}`", entry.id))
-                    })?;
-                    let content: Digest = entry.content_digest.parse().map_err(|_| {
-                        Failure::new(format!("skills.lock has a malformed digest for `{id}`"))
-                    })?;
-                    let locked_clients = parse_clients(&entry.clients)?;
+                    let id = entry.id.clone();
+                    let locked_clients = entry.clients.clone();
                     if all_current(
                         &installer.target,
                         &folders(&locked_clients, project.scope, &id),
                         &id,
-                        &content,
+                        &entry.content_digest,
                     )
                     .await?
                     {
@@ -734,7 +686,8 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
                 }
                 None => installer.oci(text, &clients, args.plain_http).await?,
             };
-            report.push(json!({ "id": entry.id, "version": entry.version }));
+            report
+                .push(json!({ "id": entry.id.to_string(), "version": entry.version.to_string() }));
             lock.upsert(entry);
             project.save_lock(&lock)?;
             continue;
@@ -746,10 +699,7 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
                 project.manifest_path.display()
             ))
         })?;
-        let locked = lock
-            .for_reference(&reference)
-            .filter(|e| e.version.parse().is_ok_and(|v| request.matches(&v)))
-            .cloned();
+        let locked = lock.satisfying(&reference, &request).cloned();
         let Some(entry) = locked else {
             if args.locked {
                 return Err(Failure::new(format!(
@@ -768,30 +718,27 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
             let entry = installer
                 .one(sources, &reference, &request, &clients, &lock)
                 .await?;
-            report.push(json!({ "id": entry.id, "version": entry.version }));
+            report
+                .push(json!({ "id": entry.id.to_string(), "version": entry.version.to_string() }));
             lock.upsert(entry);
             project.save_lock(&lock)?;
             changed = true;
             continue;
         };
-        let id: SkillId = entry.id.parse().map_err(|_| {
-            Failure::new(format!("skills.lock names a malformed id `{}`", entry.id))
-        })?;
+        let id = entry.id.clone();
         let clients = if args.clients.is_empty() {
-            parse_clients(&entry.clients)?
+            entry.clients.clone()
         } else {
             parse_clients(&args.clients)?
         };
-        let content: Digest = entry
-            .content_digest
-            .parse()
-            .map_err(|_| Failure::new(format!("skills.lock has a malformed digest for `{id}`")))?;
         let folders = folders(&clients, project.scope, &id);
         // The no-op path: nothing to fetch when every folder holds the locked content.
-        if all_current(&installer.target, &folders, &id, &content).await? {
+        if all_current(&installer.target, &folders, &id, &entry.content_digest).await? {
             ctx.out
                 .line(format!("{id}@{} is up to date", entry.version));
-            report.push(json!({ "id": entry.id, "version": entry.version, "changed": false }));
+            report.push(json!({
+                "id": id.to_string(), "version": entry.version.to_string(), "changed": false,
+            }));
             continue;
         }
         if sources_cache.is_none() {
@@ -800,27 +747,20 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
         let Some(sources) = sources_cache.as_ref() else {
             continue;
         };
-        let version: skillreg_core::Version = entry
-            .version
-            .parse()
-            .map_err(|_| Failure::new(format!("skills.lock has a malformed version for `{id}`")))?;
         let exact = SkillRef::qualified(id.clone());
         let (_, fetched) = fetch(
             ctx,
             sources,
             &exact,
-            &VersionReq::Exact(version),
+            &VersionReq::Exact(entry.version.clone()),
             entry.signer.as_deref(),
         )
         .await?;
-        if fetched.archive_digest.to_string() != entry.archive_digest {
-            return Err(Failure::new(format!(
-                "the registry serves other bytes for `{id}` {} than skills.lock records ({} instead of {}); nothing was written",
-                entry.version, fetched.archive_digest, entry.archive_digest
-            ))
-            .hint("versions are immutable, so this is worth reporting to the registry's operators")
-            .code(Code::Policy));
-        }
+        check_locked_archive(&entry, &fetched).map_err(|changed| {
+            Failure::new(format!("{changed}; nothing was written"))
+                .hint("versions are immutable, so this is worth reporting to the registry's operators")
+                .code(Code::Policy)
+        })?;
         check_signer(
             &fetched,
             entry.signer.as_deref(),
@@ -830,7 +770,9 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
             .await
             .map_err(|e| install_failure(&e))?;
         report_plans(ctx, &id, &fetched.version, &plans);
-        report.push(json!({ "id": entry.id, "version": entry.version, "changed": true }));
+        report.push(json!({
+            "id": id.to_string(), "version": entry.version.to_string(), "changed": true,
+        }));
     }
     if changed {
         project.save_lock(&lock)?;
@@ -857,7 +799,7 @@ pub(crate) async fn update(ctx: &Context, args: UpdateArgs) -> Result<(), Failur
             if args.names.is_empty() || args.names.iter().any(|n| n == text) {
                 let clients = choose_clients(ctx, &[], &project)?;
                 let entry = installer.oci(text, &clients, args.plain_http).await?;
-                report.push(json!({ "id": entry.id, "to": entry.version }));
+                report.push(json!({ "id": entry.id.to_string(), "to": entry.version.to_string() }));
                 lock.upsert(entry);
                 project.save_lock(&lock)?;
             }
@@ -875,15 +817,19 @@ pub(crate) async fn update(ctx: &Context, args: UpdateArgs) -> Result<(), Failur
         let request: VersionReq = request_text
             .parse()
             .map_err(|e| Failure::new(format!("`{request_text}` is not a version request: {e}")))?;
-        let before = lock.for_reference(&reference).map(|e| e.version.clone());
+        let before = lock
+            .for_reference(&reference)
+            .map(|e| e.version.to_string());
         let clients = match lock.for_reference(&reference) {
-            Some(entry) => parse_clients(&entry.clients)?,
+            Some(entry) => entry.clients.clone(),
             None => choose_clients(ctx, &[], &project)?,
         };
         let entry = installer
             .one(&sources, &reference, &request, &clients, &lock)
             .await?;
-        report.push(json!({ "id": entry.id, "from": before, "to": entry.version }));
+        report.push(json!({
+            "id": entry.id.to_string(), "from": before, "to": entry.version.to_string(),
+        }));
         lock.upsert(entry);
         project.save_lock(&lock)?;
     }
@@ -895,7 +841,7 @@ pub(crate) async fn outdated(ctx: &Context, args: &ScopeArgs) -> Result<(), Fail
     let project = project(ctx, args)?;
     let manifest = project.manifest()?;
     let lock = project.lock()?;
-    let resolver = Resolver::new(sources(ctx)?.lookups);
+    let resolver = Resolver::new(lookups(&sources(ctx)?));
     let mut rows = Vec::new();
     for (text, request_text) in &manifest.skills {
         if text.starts_with("oci://") {
@@ -908,12 +854,7 @@ pub(crate) async fn outdated(ctx: &Context, args: &ScopeArgs) -> Result<(), Fail
         else {
             continue;
         };
-        let id = SkillRef::qualified(
-            entry
-                .id
-                .parse()
-                .map_err(|_| Failure::new("skills.lock names a malformed id"))?,
-        );
+        let id = SkillRef::qualified(entry.id.clone());
         let request: VersionReq = request_text.parse().unwrap_or_default();
         let wanted = resolver
             .resolve(&id, &request)
@@ -927,8 +868,9 @@ pub(crate) async fn outdated(ctx: &Context, args: &ScopeArgs) -> Result<(), Fail
             wanted.version.version.to_string(),
             latest.version.version.to_string(),
         );
-        if wanted != entry.version || latest != entry.version {
-            rows.push(json!({ "id": entry.id, "current": entry.version, "wanted": wanted, "latest": latest }));
+        let current = entry.version.to_string();
+        if wanted != current || latest != current {
+            rows.push(json!({ "id": entry.id.to_string(), "current": current, "wanted": wanted, "latest": latest }));
         }
     }
     ctx.out.json(&json!({ "outdated": rows }));
@@ -1017,7 +959,7 @@ pub(crate) async fn uninstall(ctx: &Context, args: UninstallArgs) -> Result<(), 
     // The folders to look at: the lock's clients, else every client folder.
     let id: Option<SkillId> = lock
         .for_reference(&reference)
-        .and_then(|e| e.id.parse().ok())
+        .map(|e| e.id.clone())
         .or_else(|| {
             reference
                 .namespace()
@@ -1089,21 +1031,14 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
     let mut problems = Vec::new();
     let mut locked_folders: BTreeSet<(String, String)> = BTreeSet::new();
     for entry in &lock.skills {
-        let id: SkillId = entry.id.parse().map_err(|_| {
-            Failure::new(format!("skills.lock names a malformed id `{}`", entry.id))
-        })?;
-        let content: Digest = entry
-            .content_digest
-            .parse()
-            .map_err(|_| Failure::new(format!("skills.lock has a malformed digest for `{id}`")))?;
-        let clients = parse_clients(&entry.clients)?;
-        for folder in folders(&clients, project.scope, &id) {
+        let (id, content) = (&entry.id, &entry.content_digest);
+        for folder in folders(&entry.clients, project.scope, id) {
             locked_folders.insert((folder.skills_dir.clone(), folder.name.to_string()));
             let state = target
                 .inspect(&folder)
                 .await
                 .map_err(|e| Failure::new(e.to_string()))?;
-            if let Some(drift) = drift(&id, &content, &state) {
+            if let Some(drift) = drift(id, content, &state) {
                 problems.push(json!({
                     "id": id.to_string(), "folder": format!("{}/{}", folder.skills_dir, folder.name),
                     "drift": drift.to_string(), "kind": match drift {
@@ -1164,27 +1099,24 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
             let client = CLIENTS
                 .iter()
                 .find(|c| c.skills_dir(project.scope) == folder.skills_dir)
-                .map(|c| c.id().to_owned());
-            let mut clients: Vec<String> = lock
-                .get(&marker.id)
+                .copied();
+            let previous = lock.get(&marker.id).cloned();
+            let mut clients: Vec<AgentClient> = previous
+                .as_ref()
                 .map(|e| e.clients.clone())
                 .unwrap_or_default();
             clients.extend(client);
-            clients.sort();
+            clients.sort_by_key(|c| c.id());
             clients.dedup();
             lock.upsert(LockEntry {
-                id: marker.id.to_string(),
-                version: marker.version.to_string(),
-                source: lock
-                    .get(&marker.id)
-                    .map(|e| e.source.clone())
-                    .unwrap_or_else(|| "adopted".to_owned()),
-                archive_digest: lock
-                    .get(&marker.id)
-                    .map(|e| e.archive_digest.clone())
-                    .unwrap_or_default(),
-                content_digest: marker.content_digest.to_string(),
-                signer: lock.get(&marker.id).and_then(|e| e.signer.clone()),
+                id: marker.id.clone(),
+                version: marker.version.clone(),
+                source: previous
+                    .as_ref()
+                    .map_or_else(|| "adopted".to_owned(), |e| e.source.clone()),
+                archive_digest: previous.as_ref().and_then(|e| e.archive_digest),
+                content_digest: marker.content_digest,
+                signer: previous.and_then(|e| e.signer),
                 clients,
             });
             ctx.out.line(format!("  locked {path}"));
@@ -1202,7 +1134,7 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
 pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failure> {
     let (reference, request, _) = parse_reference(&args.reference)?;
     let sources = sources(ctx)?;
-    let resolver = Resolver::new(sources.lookups.clone());
+    let resolver = Resolver::new(lookups(&sources));
     let resolution = resolver
         .resolve(&reference, &request)
         .await
@@ -1211,7 +1143,7 @@ pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failu
     let limits = BundleLimits::default();
     let policy = FetchPolicy {
         limits: &limits,
-        verifier: Some(&keys),
+        verifier: Some(&keys.keys),
     };
     let fetched = resolver
         .fetch_verified(&resolution, &reference, &policy)

@@ -9,7 +9,6 @@ mod install;
 mod manage;
 mod oci;
 mod output;
-mod project;
 mod serve;
 
 use clap::{Parser, Subcommand};

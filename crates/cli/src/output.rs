@@ -64,6 +64,27 @@ impl fmt::Display for Failure {
     }
 }
 
+impl From<skillreg_client::ProjectError> for Failure {
+    fn from(error: skillreg_client::ProjectError) -> Self {
+        let failure = Failure::new(error.to_string());
+        match error {
+            skillreg_client::ProjectError::Invalid { .. } => {
+                failure.hint("fix the file by hand, or delete it to start over")
+            }
+            skillreg_client::ProjectError::UnknownLockVersion { .. } => {
+                failure.hint("update skillreg")
+            }
+            _ => failure,
+        }
+    }
+}
+
+/// Writes a file whole or not at all (a temporary file beside it, then a rename).
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    skillreg_client::write_atomically(path, bytes)
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))
+}
+
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
         let hint = error.hint();

@@ -1,0 +1,12 @@
+//! The skillreg client's application logic, apart from its command line: the project's
+//! files as types ([`project`]), the ordered list of sources and the keys that check a
+//! resolution's signatures ([`sources`]), and the checks between fetching and writing
+//! ([`checks`]). The CLI parses arguments, builds adapters, calls these and prints.
+
+pub mod checks;
+pub mod project;
+pub mod sources;
+
+pub use checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_signer, signer_text};
+pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
+pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};
