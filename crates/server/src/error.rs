@@ -1,4 +1,4 @@
-//! The error envelope of the whole API (formats.md): `{"error": {"type", "message",
+//! The error envelope of the whole API (docs/FORMATS.md): `{"error": {"type", "message",
 //! "details"}}`, produced in this one place from domain errors. No internal detail reaches
 //! a client: 5xx messages are generic and the cause goes to the log.
 

@@ -1,4 +1,4 @@
-//! The Package Registry Standard v1.0.0 read surface (formats.md): registry metadata at
+//! The Package Registry Standard v1.0.0 read surface (docs/FORMATS.md): registry metadata at
 //! `/.well-known/cleverthis-packages`, one package by id at `/packages/<id>`, a version alias
 //! at `/skill/<ns…>/<name>?version=…`, and `/browse`. A package is one published version.
 
