@@ -1,5 +1,5 @@
 //! What the client prints: results (text or `--json`), errors with a `hint:` line, progress
-//! bars on stderr, and the exit codes of architecture.md (0 ok, 1 error, 2 usage, 3 check
+//! bars on stderr, and the exit codes of docs/PRODUCT.md (0 ok, 1 error, 2 usage, 3 check
 //! failed or drift, 4 policy refusal).
 
 use std::fmt;

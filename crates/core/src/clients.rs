@@ -1,4 +1,4 @@
-//! The agent clients skillreg installs into and where each keeps its skills (formats.md,
+//! The agent clients skillreg installs into and where each keeps its skills (docs/FORMATS.md,
 //! "Agent clients"). Pure data: finding the home folder is the caller's job.
 
 use std::fmt;

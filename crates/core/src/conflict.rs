@@ -46,7 +46,8 @@ pub enum ConflictPolicy {
     Fail,
     /// Leave the existing skill alone and report it as skipped.
     Skip,
-    /// Publish a new version of the existing skill — only its creator may.
+    /// Publish a new version of the existing skill — only its maintainers may (its
+    /// namespace's owners, and its creator while a member; admins too).
     Overwrite,
     /// Import under the first free `name-2`, `name-3`, ...
     Rename,
@@ -93,7 +94,7 @@ impl FromStr for ConflictPolicy {
     }
 }
 
-/// A name clash, as a structured result (product.md): who holds the name and whether the
+/// A name clash, as a structured result (docs/PRODUCT.md): who holds the name and whether the
 /// caller could overwrite it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkillConflict {

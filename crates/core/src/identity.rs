@@ -83,7 +83,7 @@ pub enum IdentityError {
 
 /// A skill's name, as in the `name` field of its SKILL.md and its folder name.
 ///
-/// `_` is accepted for compatibility with existing skills (formats.md); [`SkillName::key`]
+/// `_` is accepted for compatibility with existing skills (docs/FORMATS.md); [`SkillName::key`]
 /// folds it to `-`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SkillName(String);
@@ -338,7 +338,7 @@ impl LookupKey {
     }
 }
 
-/// Lowercase and `_` → `-`: the folding rule of formats.md, applied to any text.
+/// Lowercase and `_` → `-`: the folding rule of docs/FORMATS.md, applied to any text.
 pub fn fold(text: &str) -> String {
     text.chars()
         .map(|c| {

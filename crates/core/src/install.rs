@@ -1,5 +1,5 @@
 //! Installing a fetched skill into agent clients' folders, and checking installed folders
-//! against what a lock file expects (product.md, "Resolve and install" and "Reproducible
+//! against what a lock file expects (docs/PRODUCT.md, "Resolve and install" and "Reproducible
 //! installs"). The decisions per folder are [`crate::conflict::decide_install`]'s; this
 //! module runs them over every folder of an install and hands the writes to the
 //! [`InstallTarget`] as one atomic change.

@@ -1,5 +1,5 @@
 //! SKILL.md: YAML frontmatter between `---` lines, then markdown. [`parse_skill_md`] checks
-//! every rule of formats.md and returns the [`Manifest`] with its warnings, or the first
+//! every rule of docs/FORMATS.md and returns the [`Manifest`] with its warnings, or the first
 //! error.
 
 use std::cell::Cell;
@@ -210,7 +210,7 @@ pub struct ParsedManifest {
 
 /// Parses and validates a SKILL.md. `folder_name`, when given, must equal the `name` field.
 ///
-/// Decisions beyond formats.md:
+/// Decisions beyond docs/FORMATS.md:
 /// - `metadata` values (and keys) that are YAML scalars (numbers, booleans) are kept as their
 ///   text; `null`, lists and maps are refused.
 /// - A `version` written as a YAML number (`1.0`) is refused with

@@ -225,7 +225,7 @@ impl NamespaceRecord {
     }
 }
 
-/// What a token allows (product.md, "Trust").
+/// What a token allows (docs/PRODUCT.md, "Trust").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     /// Create new skills.

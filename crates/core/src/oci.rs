@@ -1,4 +1,4 @@
-//! A skill as an OCI artifact in ToolHive's layout (formats.md, "OCI artifact"), built
+//! A skill as an OCI artifact in ToolHive's layout (docs/FORMATS.md, "OCI artifact"), built
 //! deterministically: the same files give the same bytes, so the same manifest and index
 //! digests, on every machine and every time (the `created` annotation is fixed at the Unix
 //! epoch). The JSON documents are written in RFC 8785 canonical form.

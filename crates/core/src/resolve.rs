@@ -1,4 +1,4 @@
-//! The resolution cascade (product.md, "Resolve and install"): ask each source in order
+//! The resolution cascade (docs/PRODUCT.md, "Resolve and install"): ask each source in order
 //! (local store first, then registries), keep exact lookup-key matches, refuse ambiguity,
 //! explain a miss, then fetch and verify what was chosen before anyone writes it.
 

@@ -1,5 +1,5 @@
 //! Versions and version requests: [`Version`] (semver 2.0, build metadata ignored when
-//! comparing), [`VersionReq`] (every form of formats.md) and [`select`], which picks the
+//! comparing), [`VersionReq`] (every form of docs/FORMATS.md) and [`select`], which picks the
 //! version a request means out of what a registry has.
 
 use std::cmp::Ordering;
@@ -9,7 +9,7 @@ use std::str::FromStr;
 use crate::identity::string_forms;
 
 /// A semver 2.0 version. Equality, order and hashing ignore build metadata, so `1.0.0+a` and
-/// `1.0.0+b` are one version (formats.md).
+/// `1.0.0+b` are one version (docs/FORMATS.md).
 #[derive(Debug, Clone)]
 pub struct Version(semver::Version);
 
@@ -120,7 +120,7 @@ impl FromStr for Version {
     }
 }
 
-/// What a person or a lock file asks for (formats.md, "Version requests").
+/// What a person or a lock file asks for (docs/FORMATS.md, "Version requests").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum VersionReq {
     /// `latest` or nothing: the highest non-yanked stable version, else the highest
@@ -254,7 +254,7 @@ pub struct Candidate<'a> {
     pub yanked: bool,
 }
 
-/// Picks the version `request` means among `available` (any order), following formats.md:
+/// Picks the version `request` means among `available` (any order), following docs/FORMATS.md:
 /// yanked versions only for an exact request; `latest` prefers stable versions and falls back
 /// to the highest pre-release; otherwise the highest matching version.
 pub fn select<'a, I>(request: &VersionReq, available: I) -> Option<&'a Version>

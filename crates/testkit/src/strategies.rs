@@ -49,7 +49,7 @@ pub fn version() -> impl Strategy<Value = Version> {
         })
 }
 
-/// Version requests in every written form of formats.md, as text.
+/// Version requests in every written form of docs/FORMATS.md, as text.
 pub fn version_request_text() -> impl Strategy<Value = String> {
     let n = || 0u64..4;
     prop_oneof![

@@ -41,7 +41,7 @@ impl Archive {
     }
 }
 
-/// Packs a file set deterministically (formats.md, "Archive"): entries sorted by path, no
+/// Packs a file set deterministically (docs/FORMATS.md, "Archive"): entries sorted by path, no
 /// folder entries, mtime 0, uid/gid 0, empty owner names, mode 0644 or 0755, gzip without
 /// name or time at a fixed level.
 ///

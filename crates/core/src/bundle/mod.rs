@@ -1,5 +1,5 @@
 //! Bundles: the validated file set of a skill version, and its archive. One implementation
-//! of the rules of formats.md ("Bundle rules"), used when packing a folder, when a
+//! of the rules of docs/FORMATS.md ("Bundle rules"), used when packing a folder, when a
 //! registry receives an upload, and when a client extracts a download.
 
 mod archive;
@@ -22,7 +22,7 @@ pub const MAX_PATH_DEPTH: usize = 16;
 /// The manifest file every bundle has at its root.
 pub const SKILL_MD: &str = "SKILL.md";
 
-/// Limits on a bundle (defaults from formats.md; a server may configure its own).
+/// Limits on a bundle (defaults from docs/FORMATS.md; a server may configure its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleLimits {
     /// Most files.
@@ -401,7 +401,7 @@ impl FileSet {
         self.files.values().map(|f| f.contents.len() as u64).sum()
     }
 
-    /// The ToolHive-compatible content digest (formats.md, frozen): files sorted by path;
+    /// The ToolHive-compatible content digest (docs/FORMATS.md, frozen): files sorted by path;
     /// for each, `path` + NUL + lowercase hex sha256(content) + `\n` into sha256.
     pub fn content_digest(&self) -> Digest {
         // BTreeMap<BundlePath> orders by the path string, which is byte order for UTF-8.

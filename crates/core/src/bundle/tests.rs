@@ -1,4 +1,4 @@
-//! Bundle rules, packing, and every hostile archive of testing.md §5.
+//! Bundle rules, packing, and every hostile archive we know of, each with its own error.
 
 use std::io::Write;
 

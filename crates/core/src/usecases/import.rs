@@ -1,5 +1,5 @@
 //! Importing a skill that exists on disk into a namespace, with the conflict policy of
-//! product.md: `fail`, `skip`, `overwrite` (the skill's maintainers only) or `rename`.
+//! docs/PRODUCT.md: `fail`, `skip`, `overwrite` (the skill's maintainers only) or `rename`.
 
 use crate::auth::{Actor, check_change_skill, is_maintainer, require_scope};
 use crate::bundle::{BundleFile, FileSet};

@@ -14,7 +14,7 @@ use skillreg_core::version::{Candidate, select};
 use skillreg_core::{Digest, Namespace, SkillId, SkillName, Version, VersionReq};
 use skillreg_testkit::strategies;
 
-/// The slow, obvious reading of formats.md's table, written without `VersionReq::matches`.
+/// The slow, obvious reading of docs/FORMATS.md's table, written without `VersionReq::matches`.
 fn oracle(request: &VersionReq, registry: &[(Version, bool)]) -> Option<Version> {
     let mut all: Vec<&(Version, bool)> = registry.iter().collect();
     all.sort_by(|a, b| a.0.cmp(&b.0));
