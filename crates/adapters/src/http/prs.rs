@@ -12,7 +12,8 @@ use skillreg_core::ports::{LookupError, SkillLookup, SourceSkill, SourceVersion}
 use skillreg_core::text::sanitize_remote;
 use skillreg_core::version::VersionReq;
 
-use super::{Call, ClientError, ClientOptions, Http, segment};
+use super::error::ClientError;
+use super::transport::{Call, ClientOptions, Http, segment};
 use skillreg_api::SignatureBody;
 use skillreg_api::prs::{BrowseParams, BrowseResponse, PackageBody as Package};
 
