@@ -1,0 +1,25 @@
+//! The ports: traits `core` owns and adapters implement. Each states its contract as MUST
+//! sentences; the contract suites in `skillreg-testkit` check every adapter against them.
+//!
+//! Ports are used as trait objects (`Arc<dyn SkillStore>`): one registry process picks its
+//! adapters at start-up from configuration, so dynamic dispatch keeps the wiring and the
+//! server's state free of generic parameters. The cost (one indirect call per port call) is
+//! nothing next to the I/O behind it.
+//!
+//! By concern: [`store`] (the registry's records), [`blobs`] (archives), [`lookup`] (the
+//! client's sources), [`signing`], [`system`] (time and ids) and [`install`] (skill folders
+//! on disk).
+
+pub mod blobs;
+pub mod install;
+pub mod lookup;
+pub mod signing;
+pub mod store;
+pub mod system;
+
+pub use blobs::*;
+pub use install::*;
+pub use lookup::*;
+pub use signing::*;
+pub use store::*;
+pub use system::*;
