@@ -1,5 +1,8 @@
 //! The [`SkillStore`] contract: what every store (in-memory, SQLite, Postgres) must do,
 //! checked with the same calls and the same expected results.
+//!
+//! Longer than 600 lines because it is the whole contract of the one store port, a check per
+//! MUST sentence; it splits with the port.
 
 use std::collections::BTreeSet;
 

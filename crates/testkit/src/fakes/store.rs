@@ -1,5 +1,8 @@
 //! [`MemoryStore`]: the in-memory [`SkillStore`], the reference the database adapters are
 //! compared with by the contract suite.
+//!
+//! Longer than 600 lines because it is one implementation of every method of the one store
+//! port; it splits when the port does (one store port per concern).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
