@@ -239,8 +239,8 @@ async fn publish_throughput(name: &str, store: Arc<dyn SkillStore>, blobs_dir: &
     let actor = skillreg_core::auth::Actor::new(
         "publisher".parse().unwrap(),
         vec![
-            skillreg_core::model::Scope::PublishNew,
-            skillreg_core::model::Scope::PublishUpdate,
+            skillreg_core::model::TokenScope::PublishNew,
+            skillreg_core::model::TokenScope::PublishUpdate,
         ],
         vec!["*".parse().unwrap()],
     );

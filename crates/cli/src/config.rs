@@ -37,7 +37,7 @@ pub(crate) enum RegistryKind {
 
 /// One configured registry.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-pub(crate) struct RegistryConfig {
+pub(crate) struct ConfiguredRegistry {
     pub(crate) name: String,
     pub(crate) url: String,
     #[serde(default)]
@@ -63,7 +63,7 @@ pub(crate) struct Trust {
 struct ConfigFile {
     default_namespace: Option<String>,
     #[serde(default, rename = "registry")]
-    registries: Vec<RegistryConfig>,
+    registries: Vec<ConfiguredRegistry>,
     #[serde(default)]
     trust: Trust,
 }
@@ -83,7 +83,7 @@ pub(crate) struct Settings {
     pub(crate) data_dir: PathBuf,
     pub(crate) home: PathBuf,
     pub(crate) default_namespace: Option<String>,
-    pub(crate) registries: Vec<RegistryConfig>,
+    pub(crate) registries: Vec<ConfiguredRegistry>,
     pub(crate) trust: Trust,
 }
 
@@ -128,7 +128,7 @@ impl Settings {
             registries.retain(|r| r.url.trim_end_matches('/') != url);
             registries.insert(
                 0,
-                RegistryConfig {
+                ConfiguredRegistry {
                     name: "env".to_owned(),
                     url,
                     kind: RegistryKind::Skillreg,
@@ -164,7 +164,7 @@ impl Settings {
     }
 
     /// The registry commands that talk to one registry use: the named one, else the first.
-    pub(crate) fn registry(&self, name: Option<&str>) -> Result<&RegistryConfig, Failure> {
+    pub(crate) fn registry(&self, name: Option<&str>) -> Result<&ConfiguredRegistry, Failure> {
         match name {
             Some(name) => self
                 .registries
@@ -211,7 +211,7 @@ impl Settings {
             Err(_) => ConfigFile::default(),
         };
         file.registries.retain(|r| r.name != name);
-        file.registries.push(RegistryConfig {
+        file.registries.push(ConfiguredRegistry {
             name: name.to_owned(),
             url: url.trim_end_matches('/').to_owned(),
             kind,

@@ -8,7 +8,7 @@ use skillreg_adapters::oci::LocalStore;
 use skillreg_client::Source;
 use skillreg_core::identity::{Namespace, SkillId};
 
-use crate::config::{RegistryConfig, RegistryKind, Settings};
+use crate::config::{ConfiguredRegistry, RegistryKind, Settings};
 use crate::output::{Code, Failure, Out};
 
 #[derive(Debug)]
@@ -31,7 +31,7 @@ impl Context {
             let token = crate::config::env("REGISTRY_TOKEN");
             settings.registries.insert(
                 0,
-                RegistryConfig {
+                ConfiguredRegistry {
                     name: url.to_owned(),
                     url: url.trim_end_matches('/').to_owned(),
                     kind: RegistryKind::Skillreg,
@@ -46,7 +46,7 @@ impl Context {
         })
     }
 
-    fn options(registry: &RegistryConfig) -> ClientOptions {
+    fn options(registry: &ConfiguredRegistry) -> ClientOptions {
         ClientOptions {
             token: registry.token.clone(),
             ..ClientOptions::default()
@@ -75,7 +75,7 @@ impl Context {
     /// The sources of the resolution cascade, in order: the local store, then the chosen
     /// registry alone or every configured one.
     pub(crate) fn sources(&self) -> Result<Vec<Source>, Failure> {
-        let registries: Vec<&RegistryConfig> = match self.registry.as_deref() {
+        let registries: Vec<&ConfiguredRegistry> = match self.registry.as_deref() {
             Some(name) => vec![self.settings.registry(Some(name))?],
             None => self.settings.registries.iter().collect(),
         };

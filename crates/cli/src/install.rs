@@ -16,7 +16,7 @@ use serde_json::json;
 use skillreg_adapters::fs::FsInstallTarget;
 use skillreg_adapters::oci::OciReference;
 use skillreg_core::bundle::BundleLimits;
-use skillreg_core::clients::{AgentClient, CLIENTS, Scope, folders_for};
+use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope, folders_for};
 use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
 use skillreg_core::install::{
     Drift, FolderPlan, InstallRunError, decide_uninstall, drift, install as install_skill,
@@ -123,14 +123,14 @@ pub(crate) struct VerifyArgs {
 fn project(ctx: &Context, args: &ScopeArgs) -> Result<Project, Failure> {
     let scope = match args.scope.as_deref() {
         Some(text) => text
-            .parse::<Scope>()
+            .parse::<InstallScope>()
             .map_err(|e| Failure::new(e).code(Code::Usage))?,
         None if args.project.join("skills.toml").exists()
             || args.project.join("skills.lock").exists() =>
         {
-            Scope::Project
+            InstallScope::Project
         }
-        None => Scope::User,
+        None => InstallScope::User,
     };
     let project_dir = std::fs::canonicalize(&args.project).map_err(|e| {
         Failure::new(format!(
@@ -186,7 +186,7 @@ fn choose_clients(
     Ok(detected)
 }
 
-fn folders(clients: &[AgentClient], scope: Scope, id: &SkillId) -> Vec<InstallFolder> {
+fn folders(clients: &[AgentClient], scope: InstallScope, id: &SkillId) -> Vec<InstallFolder> {
     folders_for(clients, scope)
         .into_iter()
         .map(|(dir, _)| InstallFolder {
@@ -894,7 +894,7 @@ pub(crate) async fn outdated(ctx: &Context, args: &ScopeArgs) -> Result<(), Fail
 }
 
 /// Every skills folder of every client in a scope.
-fn all_skill_dirs(scope: Scope) -> Vec<&'static str> {
+fn all_skill_dirs(scope: InstallScope) -> Vec<&'static str> {
     folders_for(CLIENTS, scope)
         .into_iter()
         .map(|(dir, _)| dir)

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use skillreg_core::clients::{AgentClient, Scope};
+use skillreg_core::clients::{AgentClient, InstallScope};
 use skillreg_core::{Digest, SkillId, SkillRef, Version, VersionReq};
 
 /// Why a project file could not be read or written.
@@ -263,7 +263,7 @@ impl Lock {
 #[derive(Debug, Clone)]
 pub struct Project {
     /// The scope.
-    pub scope: Scope,
+    pub scope: InstallScope,
     /// What skill folders are relative to (home or project folder).
     pub root: PathBuf,
     /// `skills.toml`.
@@ -275,10 +275,10 @@ pub struct Project {
 impl Project {
     /// The files of `scope`: in the config folder for the user, in the project folder for a
     /// project.
-    pub fn new(scope: Scope, home: &Path, config_dir: &Path, project_dir: &Path) -> Self {
+    pub fn new(scope: InstallScope, home: &Path, config_dir: &Path, project_dir: &Path) -> Self {
         let (root, files) = match scope {
-            Scope::User => (home, config_dir),
-            Scope::Project => (project_dir, project_dir),
+            InstallScope::User => (home, config_dir),
+            InstallScope::Project => (project_dir, project_dir),
         };
         Project {
             scope,

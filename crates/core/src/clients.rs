@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 /// Whether a skill goes into the user's folders or the project's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum Scope {
+pub enum InstallScope {
     /// Under the home folder (the default).
     #[default]
     User,
@@ -14,22 +14,22 @@ pub enum Scope {
     Project,
 }
 
-impl FromStr for Scope {
+impl FromStr for InstallScope {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text {
-            "user" => Ok(Scope::User),
-            "project" => Ok(Scope::Project),
+            "user" => Ok(InstallScope::User),
+            "project" => Ok(InstallScope::Project),
             other => Err(format!("unknown scope `{other}`; use user or project")),
         }
     }
 }
 
-impl fmt::Display for Scope {
+impl fmt::Display for InstallScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Scope::User => "user",
-            Scope::Project => "project",
+            InstallScope::User => "user",
+            InstallScope::Project => "project",
         })
     }
 }
@@ -113,10 +113,10 @@ impl AgentClient {
     }
 
     /// Its skills folder in `scope`, relative to the home folder or project root.
-    pub fn skills_dir(&self, scope: Scope) -> &'static str {
+    pub fn skills_dir(&self, scope: InstallScope) -> &'static str {
         match scope {
-            Scope::User => self.user_dir,
-            Scope::Project => self.project_dir,
+            InstallScope::User => self.user_dir,
+            InstallScope::Project => self.project_dir,
         }
     }
 
@@ -154,7 +154,10 @@ impl fmt::Display for AgentClient {
 
 /// The distinct skills folders of `clients` in `scope`: clients sharing a folder are written
 /// once. Sorted, each with the clients it serves.
-pub fn folders_for(clients: &[AgentClient], scope: Scope) -> Vec<(&'static str, Vec<AgentClient>)> {
+pub fn folders_for(
+    clients: &[AgentClient],
+    scope: InstallScope,
+) -> Vec<(&'static str, Vec<AgentClient>)> {
     let mut folders: std::collections::BTreeMap<&'static str, Vec<AgentClient>> =
         std::collections::BTreeMap::new();
     for client in clients {
@@ -176,9 +179,9 @@ mod tests {
             .iter()
             .map(|c| c.parse().unwrap())
             .collect();
-        let user = folders_for(&clients, Scope::User);
+        let user = folders_for(&clients, InstallScope::User);
         assert_eq!(user.len(), 2);
-        let project = folders_for(&clients, Scope::Project);
+        let project = folders_for(&clients, InstallScope::Project);
         assert_eq!(
             project.len(),
             1,
@@ -190,7 +193,7 @@ mod tests {
     #[test]
     fn table_lookups() {
         let copilot: AgentClient = "copilot".parse().unwrap();
-        assert_eq!(copilot.skills_dir(Scope::Project), ".github/skills");
+        assert_eq!(copilot.skills_dir(InstallScope::Project), ".github/skills");
         assert_eq!(copilot.detection_dir(), ".copilot");
         let windsurf: AgentClient = "windsurf".parse().unwrap();
         assert_eq!(windsurf.detection_dir(), ".codeium/windsurf");

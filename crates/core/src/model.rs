@@ -227,7 +227,7 @@ impl NamespaceRecord {
 
 /// What a token allows (docs/PRODUCT.md, "Trust").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Scope {
+pub enum TokenScope {
     /// Create new skills.
     PublishNew,
     /// Publish new versions of existing skills.
@@ -244,41 +244,41 @@ pub enum Scope {
     Admin,
 }
 
-impl Scope {
+impl TokenScope {
     /// Every scope, in a fixed order.
-    pub const ALL: [Scope; 7] = [
-        Scope::PublishNew,
-        Scope::PublishUpdate,
-        Scope::Yank,
-        Scope::Rate,
-        Scope::NamespaceAdmin,
-        Scope::Tokens,
-        Scope::Admin,
+    pub const ALL: [TokenScope; 7] = [
+        TokenScope::PublishNew,
+        TokenScope::PublishUpdate,
+        TokenScope::Yank,
+        TokenScope::Rate,
+        TokenScope::NamespaceAdmin,
+        TokenScope::Tokens,
+        TokenScope::Admin,
     ];
 
     /// Every scope's wire name, comma-separated, for messages.
     pub fn names() -> String {
-        Scope::ALL.map(Scope::as_str).join(", ")
+        TokenScope::ALL.map(TokenScope::as_str).join(", ")
     }
 
     /// The scope's wire name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Scope::PublishNew => "publish-new",
-            Scope::PublishUpdate => "publish-update",
-            Scope::Yank => "yank",
-            Scope::Rate => "rate",
-            Scope::NamespaceAdmin => "namespace-admin",
-            Scope::Tokens => "tokens",
-            Scope::Admin => "admin",
+            TokenScope::PublishNew => "publish-new",
+            TokenScope::PublishUpdate => "publish-update",
+            TokenScope::Yank => "yank",
+            TokenScope::Rate => "rate",
+            TokenScope::NamespaceAdmin => "namespace-admin",
+            TokenScope::Tokens => "tokens",
+            TokenScope::Admin => "admin",
         }
     }
 }
 
-impl FromStr for Scope {
+impl FromStr for TokenScope {
     type Err = FieldError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Scope::ALL
+        TokenScope::ALL
             .into_iter()
             .find(|scope| scope.as_str() == text)
             .ok_or(FieldError::Character {
@@ -288,7 +288,7 @@ impl FromStr for Scope {
     }
 }
 
-impl fmt::Display for Scope {
+impl fmt::Display for TokenScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -306,7 +306,7 @@ pub struct TokenRecord {
     /// `sha256` of the secret.
     pub secret_digest: Digest,
     /// What it allows.
-    pub scopes: Vec<Scope>,
+    pub scopes: Vec<TokenScope>,
     /// Namespace patterns it is limited to (`*`, `acme`, `acme/*`).
     pub namespaces: Vec<crate::auth::NamespacePattern>,
     /// When it was made.

@@ -12,7 +12,7 @@ use std::io::Read as _;
 
 use crate::bundle::{BundleError, FileSet, pack};
 use crate::digest::Digest;
-use crate::manifest::Manifest;
+use crate::manifest::SkillManifest;
 use crate::package::Json;
 use crate::version::Version;
 
@@ -115,7 +115,7 @@ fn strings(items: impl IntoIterator<Item = String>) -> String {
 /// [`BundleError::Pack`] if the files cannot be packed (never for a valid file set).
 pub fn build_artifact(
     files: &FileSet,
-    manifest: &Manifest,
+    manifest: &SkillManifest,
     version: &Version,
 ) -> Result<Artifact, BundleError> {
     let archive = pack(files)?;
@@ -312,7 +312,7 @@ mod tests {
     use crate::bundle::{BundleFile, BundleLimits};
     use crate::manifest::parse_skill_md;
 
-    fn skill() -> (FileSet, Manifest) {
+    fn skill() -> (FileSet, SkillManifest) {
         let md = "---\nname: pdf\ndescription: PDF tools\nallowed-tools: Read Bash\nlicense: MIT\n---\n# pdf\n";
         let files = FileSet::new(
             [

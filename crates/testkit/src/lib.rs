@@ -124,7 +124,7 @@ pub async fn issue_token(
     random: [u8; 32],
     user: &str,
     name: &str,
-    scopes: Vec<skillreg_core::model::Scope>,
+    scopes: Vec<skillreg_core::model::TokenScope>,
     namespaces: Vec<skillreg_core::auth::NamespacePattern>,
     now: skillreg_core::model::Timestamp,
 ) -> skillreg_core::usecases::IssuedToken {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::hex;
 use skillreg_core::model::{
-    AuditEntry, EventKind, EventRecord, NewVersion, PublisherKey, RatingRecord, Scope, SkillRecord,
-    Stars, Timestamp, TokenRecord, VersionMeta, VersionRecord,
+    AuditEntry, EventKind, EventRecord, NewVersion, PublisherKey, RatingRecord, SkillRecord, Stars,
+    Timestamp, TokenRecord, TokenScope, VersionMeta, VersionRecord,
 };
 use skillreg_core::ports::StoreError;
 use skillreg_core::signature::{Signature, SignatureAlgorithm};
@@ -226,7 +226,7 @@ impl TokenRow {
             scopes: self
                 .scopes
                 .split_whitespace()
-                .map(|s| parse::<Scope>("scope", s))
+                .map(|s| parse::<TokenScope>("scope", s))
                 .collect::<Result<_, _>>()?,
             namespaces: self
                 .namespaces

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use skillreg_core::auth::Actor;
 use skillreg_core::conflict::ConflictPolicy;
-use skillreg_core::model::Scope;
+use skillreg_core::model::TokenScope;
 use skillreg_core::ports::{BlobStore, SkillStore};
 use skillreg_core::usecases::{
     BundleInput, ImportOutcome, ImportRequest, PublishOutcome, PublishRequest, Registry,
@@ -20,10 +20,10 @@ fn actor(user: &str) -> Actor {
     Actor::new(
         user.parse().unwrap(),
         vec![
-            Scope::PublishNew,
-            Scope::PublishUpdate,
-            Scope::Yank,
-            Scope::Rate,
+            TokenScope::PublishNew,
+            TokenScope::PublishUpdate,
+            TokenScope::Yank,
+            TokenScope::Rate,
         ],
         vec!["*".parse().unwrap()],
     )

@@ -111,7 +111,7 @@ fn entries_are_found_by_key_and_kept_sorted() {
 #[test]
 fn project_files_are_empty_until_written_and_written_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let project = Project::new(Scope::Project, dir.path(), dir.path(), dir.path());
+    let project = Project::new(InstallScope::Project, dir.path(), dir.path(), dir.path());
     assert_eq!(project.lock().unwrap(), Lock::default());
     assert_eq!(project.manifest().unwrap(), ProjectManifest::default());
     let lock = Lock::parse(LOCK, Path::new("skills.lock")).unwrap();

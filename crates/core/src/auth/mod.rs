@@ -5,7 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::identity::{IdentityError, Namespace, string_forms};
-use crate::model::{NamespaceRecord, Role, Scope, SkillRecord, Timestamp, TokenRecord, UserId};
+use crate::model::{
+    NamespaceRecord, Role, SkillRecord, Timestamp, TokenRecord, TokenScope, UserId,
+};
 
 /// Which namespaces a token may act in: `*` (all), `acme` (just that one), `acme/*` (that
 /// one and every namespace under it).
@@ -55,14 +57,14 @@ string_forms! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     user: UserId,
-    scopes: Vec<Scope>,
+    scopes: Vec<TokenScope>,
     namespaces: Vec<NamespacePattern>,
     expires_at: Option<Timestamp>,
 }
 
 impl Actor {
     /// An actor with exactly these scopes and namespace patterns.
-    pub fn new(user: UserId, scopes: Vec<Scope>, namespaces: Vec<NamespacePattern>) -> Self {
+    pub fn new(user: UserId, scopes: Vec<TokenScope>, namespaces: Vec<NamespacePattern>) -> Self {
         Actor {
             user,
             scopes,
@@ -94,7 +96,7 @@ impl Actor {
     }
 
     /// The token's scopes.
-    pub fn scopes(&self) -> &[Scope] {
+    pub fn scopes(&self) -> &[TokenScope] {
         &self.scopes
     }
 
@@ -104,13 +106,13 @@ impl Actor {
     }
 
     /// Whether the token has `scope` (admin has every scope).
-    pub fn has_scope(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    pub fn has_scope(&self, scope: TokenScope) -> bool {
+        self.scopes.contains(&scope) || self.scopes.contains(&TokenScope::Admin)
     }
 
     /// Whether the token has the admin scope.
     pub fn is_admin(&self) -> bool {
-        self.scopes.contains(&Scope::Admin)
+        self.scopes.contains(&TokenScope::Admin)
     }
 
     /// Whether the token's namespace patterns cover `namespace`.
@@ -130,7 +132,7 @@ pub enum AccessError {
     #[error("the token lacks the `{scope}` scope")]
     MissingScope {
         /// The scope needed.
-        scope: Scope,
+        scope: TokenScope,
     },
     /// The token's namespace patterns do not cover the namespace.
     #[error("the token may not act in namespace `{namespace}`")]
@@ -190,7 +192,7 @@ pub enum AccessError {
 ///
 /// # Errors
 /// [`AccessError::MissingScope`].
-pub fn require_scope(actor: &Actor, scope: Scope) -> Result<(), AccessError> {
+pub fn require_scope(actor: &Actor, scope: TokenScope) -> Result<(), AccessError> {
     if actor.has_scope(scope) {
         Ok(())
     } else {
@@ -256,7 +258,7 @@ pub fn is_maintainer(
 /// The first [`AccessError`] that applies.
 pub fn check_change_skill(
     actor: &Actor,
-    scope: Scope,
+    scope: TokenScope,
     skill: &SkillRecord,
     namespace: Option<&NamespaceRecord>,
 ) -> Result<(), AccessError> {
@@ -285,7 +287,7 @@ pub fn check_change_skill(
 pub fn check_token_grant(
     actor: &Actor,
     for_user: &UserId,
-    scopes: &[Scope],
+    scopes: &[TokenScope],
     namespaces: &[NamespacePattern],
 ) -> Result<(), AccessError> {
     if actor.is_admin() {
@@ -293,7 +295,7 @@ pub fn check_token_grant(
     }
     if for_user != actor.user() {
         return Err(AccessError::MissingScope {
-            scope: Scope::Admin,
+            scope: TokenScope::Admin,
         });
     }
     if let Some(scope) = scopes.iter().find(|scope| !actor.has_scope(**scope)) {
@@ -314,7 +316,7 @@ pub fn check_token_grant(
                 NamespacePattern::Exact(ns) | NamespacePattern::Subtree(ns) => ns.clone(),
                 NamespacePattern::Any => {
                     return Err(AccessError::MissingScope {
-                        scope: Scope::Admin,
+                        scope: TokenScope::Admin,
                     });
                 }
             };
@@ -334,7 +336,7 @@ pub fn check_namespace_admin(
     actor: &Actor,
     namespace: &NamespaceRecord,
 ) -> Result<(), AccessError> {
-    require_scope(actor, Scope::NamespaceAdmin)?;
+    require_scope(actor, TokenScope::NamespaceAdmin)?;
     if !actor.may_act_in(&namespace.namespace) {
         return Err(AccessError::NamespaceNotAllowed {
             namespace: namespace.namespace.clone(),
@@ -356,11 +358,11 @@ pub fn check_namespace_admin(
 /// # Errors
 /// [`AccessError::MissingScope`].
 pub fn check_create_namespace(actor: &Actor) -> Result<(), AccessError> {
-    if actor.has_scope(Scope::PublishNew) || actor.has_scope(Scope::NamespaceAdmin) {
+    if actor.has_scope(TokenScope::PublishNew) || actor.has_scope(TokenScope::NamespaceAdmin) {
         Ok(())
     } else {
         Err(AccessError::MissingScope {
-            scope: Scope::NamespaceAdmin,
+            scope: TokenScope::NamespaceAdmin,
         })
     }
 }
@@ -375,7 +377,7 @@ pub fn may_manage_token(actor: &Actor, token: &TokenRecord) -> bool {
     let outlived = actor
         .expires_at()
         .is_some_and(|limit| token.expires_at.is_none_or(|expiry| expiry > limit));
-    actor.has_scope(Scope::Tokens)
+    actor.has_scope(TokenScope::Tokens)
         && !outlived
         && check_token_grant(actor, &token.user, &token.scopes, &token.namespaces).is_ok()
 }

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-fn actor(user: &str, scopes: &[Scope], patterns: &[&str]) -> Actor {
+fn actor(user: &str, scopes: &[TokenScope], patterns: &[&str]) -> Actor {
     Actor::new(
         user.parse().unwrap(),
         scopes.to_vec(),
@@ -23,38 +23,44 @@ fn ns_record(ns: &str, members: &[&str]) -> NamespaceRecord {
 
 #[test]
 fn tokens_grant_at_most_what_the_granter_holds() {
-    let alice = actor("alice", &[Scope::PublishNew, Scope::Rate], &["acme/*"]);
+    let alice = actor(
+        "alice",
+        &[TokenScope::PublishNew, TokenScope::Rate],
+        &["acme/*"],
+    );
     let me: UserId = "alice".parse().unwrap();
     let pattern = |p: &str| p.parse::<NamespacePattern>().unwrap();
     assert_eq!(
-        check_token_grant(&alice, &me, &[Scope::Rate], &[pattern("acme/email")]),
+        check_token_grant(&alice, &me, &[TokenScope::Rate], &[pattern("acme/email")]),
         Ok(())
     );
     assert_eq!(
-        check_token_grant(&alice, &me, &[Scope::Rate], &[pattern("acme/email/*")]),
+        check_token_grant(&alice, &me, &[TokenScope::Rate], &[pattern("acme/email/*")]),
         Ok(())
     );
     assert!(matches!(
-        check_token_grant(&alice, &me, &[Scope::Yank], &[]),
-        Err(AccessError::MissingScope { scope: Scope::Yank })
+        check_token_grant(&alice, &me, &[TokenScope::Yank], &[]),
+        Err(AccessError::MissingScope {
+            scope: TokenScope::Yank
+        })
     ));
     assert!(matches!(
-        check_token_grant(&alice, &me, &[Scope::Rate], &[pattern("other")]),
+        check_token_grant(&alice, &me, &[TokenScope::Rate], &[pattern("other")]),
         Err(AccessError::NamespaceNotAllowed { .. })
     ));
-    assert!(check_token_grant(&alice, &me, &[Scope::Rate], &[NamespacePattern::Any]).is_err());
-    assert!(check_token_grant(&alice, &"bob".parse().unwrap(), &[Scope::Rate], &[]).is_err());
-    let narrow = actor("alice", &[Scope::Rate], &["acme"]);
+    assert!(check_token_grant(&alice, &me, &[TokenScope::Rate], &[NamespacePattern::Any]).is_err());
+    assert!(check_token_grant(&alice, &"bob".parse().unwrap(), &[TokenScope::Rate], &[]).is_err());
+    let narrow = actor("alice", &[TokenScope::Rate], &["acme"]);
     assert!(
-        check_token_grant(&narrow, &me, &[Scope::Rate], &[pattern("acme/*")]).is_err(),
+        check_token_grant(&narrow, &me, &[TokenScope::Rate], &[pattern("acme/*")]).is_err(),
         "exact cannot grant a subtree"
     );
-    let admin = actor("root", &[Scope::Admin], &[]);
+    let admin = actor("root", &[TokenScope::Admin], &[]);
     assert_eq!(
         check_token_grant(
             &admin,
             &"bob".parse().unwrap(),
-            &[Scope::Admin],
+            &[TokenScope::Admin],
             &[NamespacePattern::Any]
         ),
         Ok(())
@@ -77,13 +83,13 @@ fn patterns_cover_what_they_say() {
 #[test]
 fn publishing_needs_membership_of_the_namespace_or_its_parent() {
     let ns: Namespace = "acme/email".parse().unwrap();
-    let alice = actor("alice", &[Scope::PublishNew], &["*"]);
+    let alice = actor("alice", &[TokenScope::PublishNew], &["*"]);
     let acme = ns_record("acme", &["alice"]);
     assert_eq!(
         check_publish_namespace(&alice, &ns, None, Some(&acme)),
         Ok(())
     );
-    let bob = actor("bob", &[Scope::PublishNew], &["*"]);
+    let bob = actor("bob", &[TokenScope::PublishNew], &["*"]);
     assert!(matches!(
         check_publish_namespace(&bob, &ns, None, Some(&acme)),
         Err(AccessError::NotAMember { .. })
@@ -92,7 +98,7 @@ fn publishing_needs_membership_of_the_namespace_or_its_parent() {
         check_publish_namespace(&bob, &"bob".parse().unwrap(), None, None),
         Ok(())
     );
-    let narrow = actor("alice", &[Scope::PublishNew], &["other"]);
+    let narrow = actor("alice", &[TokenScope::PublishNew], &["other"]);
     assert!(matches!(
         check_publish_namespace(&narrow, &ns, None, Some(&acme)),
         Err(AccessError::NamespaceNotAllowed { .. })
@@ -117,30 +123,30 @@ fn changing_members_needs_the_scope_a_covering_pattern_and_ownership() {
     // The README's `ci` token: publish scopes, `acme/*`.
     let ci = actor(
         "alice",
-        &[Scope::PublishNew, Scope::PublishUpdate],
+        &[TokenScope::PublishNew, TokenScope::PublishUpdate],
         &["acme/*"],
     );
     assert!(matches!(
         check_namespace_admin(&ci, &elsewhere),
         Err(AccessError::MissingScope {
-            scope: Scope::NamespaceAdmin
+            scope: TokenScope::NamespaceAdmin
         })
     ));
     let no_scopes = actor("alice", &[], &["acme/*"]);
     assert!(check_namespace_admin(&no_scopes, &elsewhere).is_err());
-    let admin_of_acme = actor("alice", &[Scope::NamespaceAdmin], &["acme/*"]);
+    let admin_of_acme = actor("alice", &[TokenScope::NamespaceAdmin], &["acme/*"]);
     assert!(matches!(
         check_namespace_admin(&admin_of_acme, &elsewhere),
         Err(AccessError::NamespaceNotAllowed { .. })
     ));
     let acme = owned_ns("acme/tools", &["alice"], &["bob"]);
     assert_eq!(check_namespace_admin(&admin_of_acme, &acme), Ok(()));
-    let bob = actor("bob", &[Scope::NamespaceAdmin], &["*"]);
+    let bob = actor("bob", &[TokenScope::NamespaceAdmin], &["*"]);
     assert!(matches!(
         check_namespace_admin(&bob, &acme),
         Err(AccessError::NotAnOwner { .. })
     ));
-    let root = actor("root", &[Scope::Admin], &[]);
+    let root = actor("root", &[TokenScope::Admin], &[]);
     assert_eq!(check_namespace_admin(&root, &acme), Ok(()));
 }
 
@@ -170,27 +176,31 @@ fn maintainers_are_owners_and_the_creator_while_a_member() {
         !is_maintainer(&user("carol"), &skill, Some(&removed)),
         "a creator removed from the namespace keeps nothing"
     );
-    let mia = actor("mia", &[Scope::Yank, Scope::PublishUpdate], &["*"]);
+    let mia = actor(
+        "mia",
+        &[TokenScope::Yank, TokenScope::PublishUpdate],
+        &["*"],
+    );
     assert!(matches!(
-        check_change_skill(&mia, Scope::Yank, &skill, Some(&ns)),
+        check_change_skill(&mia, TokenScope::Yank, &skill, Some(&ns)),
         Err(AccessError::NotAMaintainer { .. })
     ));
-    let carol = actor("carol", &[Scope::Yank], &["acme"]);
+    let carol = actor("carol", &[TokenScope::Yank], &["acme"]);
     assert_eq!(
-        check_change_skill(&carol, Scope::Yank, &skill, Some(&ns)),
+        check_change_skill(&carol, TokenScope::Yank, &skill, Some(&ns)),
         Ok(())
     );
     assert!(matches!(
-        check_change_skill(&carol, Scope::Yank, &skill, Some(&removed)),
+        check_change_skill(&carol, TokenScope::Yank, &skill, Some(&removed)),
         Err(AccessError::NotAMaintainer { .. })
     ));
     assert!(matches!(
-        check_change_skill(&carol, Scope::PublishUpdate, &skill, Some(&ns)),
+        check_change_skill(&carol, TokenScope::PublishUpdate, &skill, Some(&ns)),
         Err(AccessError::MissingScope { .. })
     ));
 }
 
-fn token(user: &str, scopes: &[Scope], patterns: &[&str]) -> TokenRecord {
+fn token(user: &str, scopes: &[TokenScope], patterns: &[&str]) -> TokenRecord {
     TokenRecord {
         id: "tok-1".parse().unwrap(),
         user: user.parse().unwrap(),
@@ -208,20 +218,24 @@ fn token(user: &str, scopes: &[Scope], patterns: &[&str]) -> TokenRecord {
 fn a_token_manages_only_tokens_granting_no_more_than_itself() {
     let ci = actor(
         "alice",
-        &[Scope::PublishNew, Scope::PublishUpdate, Scope::Tokens],
+        &[
+            TokenScope::PublishNew,
+            TokenScope::PublishUpdate,
+            TokenScope::Tokens,
+        ],
         &["acme/*"],
     );
-    let admin_token = token("alice", &[Scope::Admin], &["*"]);
+    let admin_token = token("alice", &[TokenScope::Admin], &["*"]);
     assert!(!may_manage_token(&ci, &admin_token));
-    let wider = token("alice", &[Scope::PublishNew], &["*"]);
+    let wider = token("alice", &[TokenScope::PublishNew], &["*"]);
     assert!(!may_manage_token(&ci, &wider));
-    let narrower = token("alice", &[Scope::PublishNew], &["acme/tools"]);
+    let narrower = token("alice", &[TokenScope::PublishNew], &["acme/tools"]);
     assert!(may_manage_token(&ci, &narrower));
-    let without_scope = actor("alice", &[Scope::PublishNew], &["acme/*"]);
+    let without_scope = actor("alice", &[TokenScope::PublishNew], &["acme/*"]);
     assert!(!may_manage_token(&without_scope, &narrower));
     let someone_else = token("bob", &[], &["acme/tools"]);
     assert!(!may_manage_token(&ci, &someone_else));
-    let root = actor("root", &[Scope::Admin], &["*"]);
+    let root = actor("root", &[TokenScope::Admin], &["*"]);
     assert!(may_manage_token(&root, &admin_token));
     assert!(may_manage_token(&root, &someone_else));
 }

@@ -1,5 +1,5 @@
 //! SKILL.md: YAML frontmatter between `---` lines, then markdown. [`parse_skill_md`] checks
-//! every rule of docs/FORMATS.md and returns the [`Manifest`] with its warnings, or the first
+//! every rule of docs/FORMATS.md and returns the [`SkillManifest`] with its warnings, or the first
 //! error.
 
 use std::collections::BTreeMap;
@@ -48,7 +48,7 @@ const KNOWN_FIELDS: &[&str] = &[
 
 /// What a SKILL.md's frontmatter says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Manifest {
+pub struct SkillManifest {
     name: SkillName,
     description: String,
     license: Option<String>,
@@ -58,7 +58,7 @@ pub struct Manifest {
     version: Option<Version>,
 }
 
-impl Manifest {
+impl SkillManifest {
     /// The `name` field.
     pub fn name(&self) -> &SkillName {
         &self.name
@@ -202,7 +202,7 @@ pub enum ManifestError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedManifest {
     /// The frontmatter.
-    pub manifest: Manifest,
+    pub manifest: SkillManifest,
     /// What is worth telling the author.
     pub warnings: Vec<ManifestWarning>,
     /// The markdown after the frontmatter.
@@ -314,7 +314,7 @@ pub fn parse_skill_md(
         warnings.push(ManifestWarning::TooManyLines { lines });
     }
     Ok(ParsedManifest {
-        manifest: Manifest {
+        manifest: SkillManifest {
             name,
             description,
             license,

@@ -9,7 +9,7 @@ use crate::auth::{
 };
 use crate::digest::{Digest, hex};
 use crate::identity::Namespace;
-use crate::model::{AuditEntry, NamespaceRecord, Role, Scope, TokenId, TokenRecord, UserId};
+use crate::model::{AuditEntry, NamespaceRecord, Role, TokenId, TokenRecord, TokenScope, UserId};
 use crate::ports::{MemberChange, StoreError};
 
 use super::{Registry, RegistryError};
@@ -44,7 +44,7 @@ pub struct NewToken {
     /// A name to recognise it by.
     pub name: String,
     /// What it allows.
-    pub scopes: Vec<Scope>,
+    pub scopes: Vec<TokenScope>,
     /// Where; every namespace when empty.
     pub namespaces: Vec<NamespacePattern>,
     /// Days until it stops working (1 to [`MAX_TOKEN_DAYS`]); without it, until revoked.
@@ -68,7 +68,7 @@ pub fn mint_token(
     random: [u8; 32],
     user: UserId,
     name: &str,
-    scopes: Vec<Scope>,
+    scopes: Vec<TokenScope>,
     namespaces: Vec<NamespacePattern>,
     now: crate::model::Timestamp,
 ) -> Result<IssuedToken, RegistryError> {
@@ -153,7 +153,7 @@ impl Registry {
             user: "admin".parse()?,
             name: "admin (first start)".to_owned(),
             secret_digest: Digest::of(secret.as_bytes()),
-            scopes: vec![Scope::Admin],
+            scopes: vec![TokenScope::Admin],
             namespaces: vec![NamespacePattern::Any],
             created_at: self.clock.now(),
             revoked_at: None,
@@ -196,7 +196,7 @@ impl Registry {
                  namespace patterns"
             )));
         }
-        require_scope(actor, Scope::Tokens)?;
+        require_scope(actor, TokenScope::Tokens)?;
         check_token_grant(actor, &token.user, &token.scopes, &token.namespaces)?;
         if let Some(granter_expiry) = actor.expires_at()
             && token
@@ -238,7 +238,7 @@ impl Registry {
     /// # Errors
     /// [`RegistryError::Access`] without the `tokens` scope; a store failure.
     pub async fn tokens(&self, actor: &Actor) -> Result<Vec<TokenRecord>, RegistryError> {
-        require_scope(actor, Scope::Tokens)?;
+        require_scope(actor, TokenScope::Tokens)?;
         let mut tokens = self.store.tokens_of(actor.user()).await?;
         tokens.retain(|token| may_manage_token(actor, token));
         Ok(tokens)
@@ -251,7 +251,7 @@ impl Registry {
     /// # Errors
     /// [`RegistryError::Access`] without the `tokens` scope; a store failure.
     pub async fn revoke_token(&self, actor: &Actor, id: &TokenId) -> Result<bool, RegistryError> {
-        require_scope(actor, Scope::Tokens)?;
+        require_scope(actor, TokenScope::Tokens)?;
         let Some(token) = self.store.token(id).await? else {
             return Ok(false);
         };

@@ -6,7 +6,7 @@ use crate::bundle::{BundleFile, FileSet};
 use crate::conflict::{ConflictPolicy, ImportStep, Occupant, SkillConflict, decide_import};
 use crate::identity::{Namespace, SkillId, SkillName};
 use crate::manifest::{ParsedManifest, parse_skill_md};
-use crate::model::{EventKind, Scope, SkillRecord, VersionRecord};
+use crate::model::{EventKind, SkillRecord, TokenScope, VersionRecord};
 use crate::ports::{SkillTarget, StoreError};
 use crate::version::Version;
 
@@ -136,7 +136,7 @@ impl Registry {
                     continue;
                 }
                 ImportStep::Create => {
-                    require_scope(actor, Scope::PublishNew)?;
+                    require_scope(actor, TokenScope::PublishNew)?;
                     let version = request
                         .version
                         .clone()
@@ -172,11 +172,16 @@ impl Registry {
                     })
                 }
                 ImportStep::Overwrite => {
-                    require_scope(actor, Scope::PublishUpdate)?;
+                    require_scope(actor, TokenScope::PublishUpdate)?;
                     // A maintainer, as decide_import made sure; the rest of the rule:
                     let skill =
                         occupant.ok_or_else(|| StoreError::Corrupt("occupant vanished".into()))?;
-                    check_change_skill(actor, Scope::PublishUpdate, &skill, namespace.as_ref())?;
+                    check_change_skill(
+                        actor,
+                        TokenScope::PublishUpdate,
+                        &skill,
+                        namespace.as_ref(),
+                    )?;
                     let version = match request
                         .version
                         .clone()

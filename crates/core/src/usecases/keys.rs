@@ -2,7 +2,7 @@
 //! only; a signature is accepted when it verifies under a key the publisher registered.
 
 use crate::auth::{AccessError, Actor, require_scope};
-use crate::model::{PublisherKey, Scope};
+use crate::model::{PublisherKey, TokenScope};
 use crate::ports::{KeyVerifier, VerifyError};
 use crate::signature::{Signature, SignatureAlgorithm, VersionStatement, key_registration_message};
 
@@ -32,8 +32,8 @@ impl Registry {
         public_key: &[u8],
         proof: &[u8],
     ) -> Result<PublisherKey, RegistryError> {
-        if !actor.has_scope(Scope::PublishNew) {
-            require_scope(actor, Scope::PublishUpdate)?;
+        if !actor.has_scope(TokenScope::PublishNew) {
+            require_scope(actor, TokenScope::PublishUpdate)?;
         }
         if algorithm != SignatureAlgorithm::Ed25519 {
             return Err(RegistryError::Invalid(format!(
@@ -100,8 +100,8 @@ impl Registry {
                     key_id,
                 )));
             }
-            if !actor.has_scope(Scope::PublishNew) {
-                require_scope(actor, Scope::PublishUpdate)?;
+            if !actor.has_scope(TokenScope::PublishNew) {
+                require_scope(actor, TokenScope::PublishUpdate)?;
             }
         }
         let audit = self.audit(actor, "key.revoke", key.key_id.clone());

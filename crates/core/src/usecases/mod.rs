@@ -31,8 +31,8 @@ use crate::digest::Digest;
 use crate::identity::{Namespace, SkillId};
 use crate::manifest::ManifestError;
 use crate::model::{
-    AuditEntry, FieldError, PageStart, RatingRecord, RatingSummary, Scope, SearchPage, SearchQuery,
-    SearchSort, SkillRecord, Stars, TrendingEntry, VersionRecord,
+    AuditEntry, FieldError, PageStart, RatingRecord, RatingSummary, SearchPage, SearchQuery,
+    SearchSort, SkillRecord, Stars, TokenScope, TrendingEntry, VersionRecord,
 };
 use crate::ports::{
     BlobError, BlobStore, Clock, IdSource, KeyVerifier, SkillStore, StoreError, WriteRight,
@@ -361,7 +361,7 @@ impl Registry {
         stars: Stars,
         review: Option<String>,
     ) -> Result<RatingSummary, RegistryError> {
-        require_scope(actor, Scope::Rate)?;
+        require_scope(actor, TokenScope::Rate)?;
         let review = review
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty());
@@ -399,7 +399,7 @@ impl Registry {
     ) -> Result<bool, RegistryError> {
         let skill = self.skill(id).await?;
         let namespace = self.store.namespace(skill.id.namespace()).await?;
-        check_change_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
+        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
         let action = if yanked { "yank" } else { "unyank" };
         let audit = self.audit(actor, action, format!("{}@{version}", skill.id));
         self.store
@@ -438,7 +438,7 @@ impl Registry {
         }
         let skill = self.skill(id).await?;
         let namespace = self.store.namespace(skill.id.namespace()).await?;
-        check_change_skill(actor, Scope::Yank, &skill, namespace.as_ref())?;
+        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
         let message = message.map(str::trim).filter(|m| !m.is_empty());
         if message.is_some_and(|m| m.chars().count() > self.config.max_message_len) {
             return Err(RegistryError::Invalid(format!(

@@ -6,9 +6,10 @@ use crate::bundle::{FileSet, pack, read_archive};
 use crate::conflict::{PublishDecision, decide_publish};
 use crate::digest::Digest;
 use crate::identity::{Namespace, SkillId};
-use crate::manifest::{Manifest, ManifestWarning, parse_skill_md};
+use crate::manifest::{ManifestWarning, SkillManifest, parse_skill_md};
 use crate::model::{
-    EventKind, NamespaceRecord, NewVersion, Scope, SkillRecord, UserId, VersionMeta, VersionRecord,
+    EventKind, NamespaceRecord, NewVersion, SkillRecord, TokenScope, UserId, VersionMeta,
+    VersionRecord,
 };
 use crate::package::package_id;
 use crate::ports::{SkillTarget, StoreError, VersionWrite};
@@ -77,7 +78,7 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
-    pub(super) fn new(files: &FileSet, manifest: &Manifest) -> Result<Self, RegistryError> {
+    pub(super) fn new(files: &FileSet, manifest: &SkillManifest) -> Result<Self, RegistryError> {
         let archive = pack(files)?;
         let tags = manifest
             .metadata()
@@ -178,7 +179,12 @@ impl Registry {
             let existing = self.store.skill(&id).await?;
             let (target, event) = match &existing {
                 Some(skill) => {
-                    check_change_skill(actor, Scope::PublishUpdate, skill, namespace.as_ref())?;
+                    check_change_skill(
+                        actor,
+                        TokenScope::PublishUpdate,
+                        skill,
+                        namespace.as_ref(),
+                    )?;
                     let stored = self.store.version(&skill.uid, &version).await?;
                     match decide_publish(stored.as_ref(), &prepared.archive_digest) {
                         PublishDecision::Create => {}
@@ -208,7 +214,7 @@ impl Registry {
                     (target, EventKind::SkillUpdated)
                 }
                 None => {
-                    require_scope(actor, Scope::PublishNew)?;
+                    require_scope(actor, TokenScope::PublishNew)?;
                     let record = SkillRecord {
                         uid: self.ids.skill_uid(),
                         id: id.clone(),
@@ -271,7 +277,7 @@ impl Registry {
             return Ok(None);
         };
         let namespace = self.authorize_namespace(actor, namespace).await?;
-        check_change_skill(actor, Scope::PublishUpdate, &skill, namespace.as_ref())?;
+        check_change_skill(actor, TokenScope::PublishUpdate, &skill, namespace.as_ref())?;
         Ok(Some(Published {
             skill,
             version: record,
@@ -291,8 +297,8 @@ impl Registry {
         actor: &Actor,
         namespace: &Namespace,
     ) -> Result<(), RegistryError> {
-        if !actor.has_scope(Scope::PublishUpdate) {
-            require_scope(actor, Scope::PublishNew)?;
+        if !actor.has_scope(TokenScope::PublishUpdate) {
+            require_scope(actor, TokenScope::PublishNew)?;
         }
         self.authorize_namespace(actor, namespace).await?;
         Ok(())

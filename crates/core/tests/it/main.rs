@@ -17,17 +17,17 @@ mod resolve;
 mod tokens;
 
 use skillreg_core::auth::Actor;
-use skillreg_core::model::Scope;
+use skillreg_core::model::TokenScope;
 
 /// An actor with every publishing scope, limited to nothing.
 pub(crate) fn actor(user: &str) -> Actor {
     Actor::new(
         user.parse().unwrap(),
         vec![
-            Scope::PublishNew,
-            Scope::PublishUpdate,
-            Scope::Yank,
-            Scope::Rate,
+            TokenScope::PublishNew,
+            TokenScope::PublishUpdate,
+            TokenScope::Yank,
+            TokenScope::Rate,
         ],
         vec!["*".parse().unwrap()],
     )

@@ -1,7 +1,7 @@
 //! Publishing through the use case.
 
 use skillreg_core::bundle::{BundleLimits, pack};
-use skillreg_core::model::{EventKind, Scope};
+use skillreg_core::model::{EventKind, TokenScope};
 use skillreg_core::usecases::{BundleInput, PublishOutcome, PublishRequest, RegistryError};
 use skillreg_core::{Version, auth::AccessError, auth::Actor};
 use skillreg_testkit::TestRegistry;
@@ -197,7 +197,7 @@ async fn publishing_needs_scopes_and_membership() {
     let files = skill_files("pdf", "PDF tools", "", &[]);
     let reader = Actor::new(
         "reader".parse().unwrap(),
-        vec![Scope::Rate],
+        vec![TokenScope::Rate],
         vec!["*".parse().unwrap()],
     );
     let error = t
@@ -209,7 +209,7 @@ async fn publishing_needs_scopes_and_membership() {
         matches!(
             error,
             RegistryError::Access(AccessError::MissingScope {
-                scope: Scope::PublishNew
+                scope: TokenScope::PublishNew
             })
         ),
         "{error}"

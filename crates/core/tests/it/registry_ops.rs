@@ -1,7 +1,7 @@
 //! Search, ratings, yanking, deprecation and version resolution through the use cases.
 
 use skillreg_core::auth::{AccessError, Actor};
-use skillreg_core::model::{Role, Scope, Stars};
+use skillreg_core::model::{Role, Stars, TokenScope};
 use skillreg_core::usecases::{BundleInput, PublishRequest, RegistryError, SearchRequest};
 use skillreg_core::{SkillId, VersionReq};
 use skillreg_testkit::TestRegistry;
@@ -217,7 +217,11 @@ async fn ratings_replace_and_need_the_rate_scope() {
         .await
         .unwrap();
     assert_eq!(summary.average(), Some(4.0));
-    let no_scope = Actor::new("dave".parse().unwrap(), vec![Scope::PublishNew], vec![]);
+    let no_scope = Actor::new(
+        "dave".parse().unwrap(),
+        vec![TokenScope::PublishNew],
+        vec![],
+    );
     let error = t
         .registry
         .rate(&no_scope, &pdf, Stars::from_stars(1.0).unwrap(), None)
@@ -225,7 +229,9 @@ async fn ratings_replace_and_need_the_rate_scope() {
         .unwrap_err();
     assert!(matches!(
         error,
-        RegistryError::Access(AccessError::MissingScope { scope: Scope::Rate })
+        RegistryError::Access(AccessError::MissingScope {
+            scope: TokenScope::Rate
+        })
     ));
     let long = "x".repeat(5000);
     let error = t

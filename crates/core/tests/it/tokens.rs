@@ -2,14 +2,14 @@
 //! lifetimes are bounded; the first admin token is made once per database.
 
 use skillreg_core::auth::Actor;
-use skillreg_core::model::Scope;
+use skillreg_core::model::TokenScope;
 use skillreg_core::usecases::{NewToken, RegistryError, is_token_shaped};
 use skillreg_testkit::TestRegistry;
 
 fn granter() -> Actor {
     Actor::new(
         "alice".parse().unwrap(),
-        vec![Scope::Tokens, Scope::Yank],
+        vec![TokenScope::Tokens, TokenScope::Yank],
         vec!["*".parse().unwrap()],
     )
 }
@@ -18,7 +18,7 @@ fn request(days: Option<u32>) -> NewToken {
     NewToken {
         user: None,
         name: "ci".to_owned(),
-        scopes: vec![Scope::Yank],
+        scopes: vec![TokenScope::Yank],
         namespaces: Vec::new(),
         expires_in_days: days,
     }
@@ -46,7 +46,7 @@ async fn a_made_token_authenticates_its_user_until_it_expires() {
         .unwrap()
         .unwrap();
     assert_eq!(actor.user().to_string(), "alice");
-    assert_eq!(actor.scopes(), [Scope::Yank]);
+    assert_eq!(actor.scopes(), [TokenScope::Yank]);
     // A day and a moment later it stands for no one.
     t.clock.advance_days(1);
     t.clock.advance_millis(1);

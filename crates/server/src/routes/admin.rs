@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use skillreg_core::Namespace;
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::unhex;
-use skillreg_core::model::{Role, Scope, TokenId, UserId};
+use skillreg_core::model::{Role, TokenId, TokenScope, UserId};
 use skillreg_core::signature::SignatureAlgorithm;
 use skillreg_core::usecases::NewToken;
 
@@ -45,8 +45,12 @@ pub(super) async fn create_token(
         .scopes
         .iter()
         .map(|s| {
-            s.parse::<Scope>()
-                .map_err(|_| invalid("scope", format!("`{s}`; use one of {}", Scope::names())))
+            s.parse::<TokenScope>().map_err(|_| {
+                invalid(
+                    "scope",
+                    format!("`{s}`; use one of {}", TokenScope::names()),
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let namespaces = request

@@ -9,7 +9,7 @@ pub(crate) async fn token_of(
     s: &TestServer,
     seed: u8,
     user: &str,
-    scopes: &[Scope],
+    scopes: &[TokenScope],
     patterns: &[&str],
 ) -> String {
     issue_token(
@@ -53,11 +53,11 @@ pub(crate) async fn membership_changes_need_the_scope_and_the_namespace(s: TestS
         &s,
         12,
         "alice",
-        &[Scope::PublishNew, Scope::PublishUpdate],
+        &[TokenScope::PublishNew, TokenScope::PublishUpdate],
         &["acme/*"],
     )
     .await;
-    let admin_of_acme = token_of(&s, 13, "alice", &[Scope::NamespaceAdmin], &["acme/*"]).await;
+    let admin_of_acme = token_of(&s, 13, "alice", &[TokenScope::NamespaceAdmin], &["acme/*"]).await;
     for token in [&no_scopes, &ci, &admin_of_acme] {
         let (status, body) = send(
             &s.app,
@@ -104,12 +104,16 @@ pub(crate) async fn membership_changes_need_the_scope_and_the_namespace(s: TestS
 
 /// Finding 4: any token listed and revoked every token of its user, admin tokens included.
 pub(crate) async fn tokens_see_and_revoke_only_what_they_could_grant(s: TestServer) {
-    let admin = token_of(&s, 21, "alice", &[Scope::Admin], &["*"]).await;
+    let admin = token_of(&s, 21, "alice", &[TokenScope::Admin], &["*"]).await;
     let ci = token_of(
         &s,
         22,
         "alice",
-        &[Scope::PublishNew, Scope::PublishUpdate, Scope::Tokens],
+        &[
+            TokenScope::PublishNew,
+            TokenScope::PublishUpdate,
+            TokenScope::Tokens,
+        ],
         &["acme/*"],
     )
     .await;
@@ -152,7 +156,7 @@ pub(crate) async fn tokens_see_and_revoke_only_what_they_could_grant(s: TestServ
     assert_eq!(status, StatusCode::OK, "the admin token still works");
 
     // An admin revokes any user's token.
-    let bobs = token_of(&s, 24, "bob", &[Scope::Rate], &["*"]).await;
+    let bobs = token_of(&s, 24, "bob", &[TokenScope::Rate], &["*"]).await;
     let bobs_id = s.store.tokens_of(&"bob".parse().unwrap()).await.unwrap()[0]
         .id
         .to_string();
@@ -186,7 +190,7 @@ pub(crate) async fn owners_removing_each_other_leave_an_owner(s: TestServer) {
         &s,
         31,
         "bob",
-        &[Scope::PublishNew, Scope::NamespaceAdmin],
+        &[TokenScope::PublishNew, TokenScope::NamespaceAdmin],
         &["*"],
     )
     .await;
@@ -247,7 +251,7 @@ pub(crate) async fn one_user_creates_a_fresh_namespace(s: TestServer) {
         &s,
         41,
         "bob",
-        &[Scope::PublishNew, Scope::PublishUpdate],
+        &[TokenScope::PublishNew, TokenScope::PublishUpdate],
         &["*"],
     )
     .await;

@@ -204,7 +204,7 @@ pub(crate) async fn uploads_are_refused_before_their_body(s: TestServer) {
     healthz_answers(server).await;
     // One user sending bodies slowly holds at most two of the four upload turns: another
     // user's upload goes through meanwhile.
-    let bob = super::attacks::token_of(&s, 7, "bob", &[Scope::PublishNew], &["*"]).await;
+    let bob = super::attacks::token_of(&s, 7, "bob", &[TokenScope::PublishNew], &["*"]).await;
     let mut slow = Vec::new();
     for _ in 0..4 {
         let mut stream = connect_from("127.0.0.11", server).await.unwrap();

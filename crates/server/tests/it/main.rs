@@ -18,7 +18,7 @@ use skillreg_adapters::{FsBlobStore, RandomIds, SqliteStore, SystemClock};
 use skillreg_core::Digest;
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::bundle::pack;
-use skillreg_core::model::{Scope, Timestamp};
+use skillreg_core::model::{Timestamp, TokenScope};
 use skillreg_core::usecases::{Registry, RegistryConfig};
 use skillreg_server::{AppState, router};
 use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
@@ -103,11 +103,11 @@ async fn server(backend: Backend) -> TestServer {
         "alice",
         "t",
         vec![
-            Scope::PublishNew,
-            Scope::PublishUpdate,
-            Scope::Yank,
-            Scope::NamespaceAdmin,
-            Scope::Tokens,
+            TokenScope::PublishNew,
+            TokenScope::PublishUpdate,
+            TokenScope::Yank,
+            TokenScope::NamespaceAdmin,
+            TokenScope::Tokens,
         ],
         vec![NamespacePattern::Any],
         now,
@@ -119,7 +119,7 @@ async fn server(backend: Backend) -> TestServer {
         [2; 32],
         "reader",
         "r",
-        vec![Scope::Rate],
+        vec![TokenScope::Rate],
         vec![NamespacePattern::Any],
         now,
     )
@@ -1067,7 +1067,7 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
         [9; 32],
         "reader",
         "second",
-        vec![Scope::Rate],
+        vec![TokenScope::Rate],
         vec![NamespacePattern::Any],
         Timestamp::from_unix_millis(0),
     )

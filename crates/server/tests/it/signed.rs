@@ -7,7 +7,7 @@ use skillreg_adapters::signing::Ed25519KeyPair;
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::bundle::read_archive;
 use skillreg_core::digest::hex;
-use skillreg_core::model::{Scope, Timestamp};
+use skillreg_core::model::{Timestamp, TokenScope};
 use skillreg_core::ports::Signer;
 use skillreg_core::signature::VersionStatement;
 use skillreg_testkit::issue_token;
@@ -173,7 +173,7 @@ pub(crate) async fn keys_and_signed_publishes(s: TestServer) {
         [9; 32],
         "bob",
         "b",
-        vec![Scope::PublishNew, Scope::PublishUpdate],
+        vec![TokenScope::PublishNew, TokenScope::PublishUpdate],
         vec![NamespacePattern::Any],
         Timestamp::from_unix_millis(0),
     )
@@ -451,7 +451,7 @@ pub(crate) async fn tokens_expire(s: TestServer) {
             user: "alice".parse().unwrap(),
             name: "old".to_owned(),
             secret_digest: skillreg_core::Digest::of(b"skr_expired-secret"),
-            scopes: vec![Scope::Rate],
+            scopes: vec![TokenScope::Rate],
             namespaces: vec![NamespacePattern::Any],
             created_at: Timestamp::from_unix_millis(0),
             revoked_at: None,

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::identity::{Namespace, SkillId};
 use skillreg_core::model::{
-    AuditEntry, EventKind, NewVersion, PageStart, PublisherKey, RatingRecord, Role, Scope,
-    SearchQuery, SearchSort, SkillRecord, SkillUid, Stars, Timestamp, TokenRecord, UserId,
+    AuditEntry, EventKind, NewVersion, PageStart, PublisherKey, RatingRecord, Role, SearchQuery,
+    SearchSort, SkillRecord, SkillUid, Stars, Timestamp, TokenRecord, TokenScope, UserId,
     VersionMeta,
 };
 use skillreg_core::ports::{
@@ -471,7 +471,7 @@ fn token_record(id: &str, owner: &str, secret: &[u8]) -> TokenRecord {
         user: user(owner),
         name: "laptop".to_owned(),
         secret_digest: Digest::of(secret),
-        scopes: vec![Scope::PublishNew, Scope::Rate],
+        scopes: vec![TokenScope::PublishNew, TokenScope::Rate],
         namespaces: vec![NamespacePattern::Any, "acme/*".parse().unwrap()],
         created_at: at(T0),
         revoked_at: None,
