@@ -297,7 +297,10 @@ pub(crate) async fn publish(ctx: &Context, args: PublishArgs) -> Result<(), Fail
     spinner.finish_and_clear();
     let reply = reply.map_err(|e| {
         let failure = Failure::from(e);
-        if failure.message.contains("signing key") || failure.message.contains("unknown key") {
+        if failure.message.contains("signing key")
+            || failure.message.contains("unknown key")
+            || failure.message.contains("was revoked")
+        {
             failure.hint("register the key with `skillreg keygen` (it registers the public key)")
         } else {
             failure

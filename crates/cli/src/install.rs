@@ -226,8 +226,32 @@ fn parse_reference(text: &str) -> Result<(SkillRef, VersionReq, bool), Failure> 
     Ok((reference, request, explicit))
 }
 
+/// The next step after a failed resolution.
+fn resolve_hint(error: &ResolveError) -> Option<String> {
+    match error {
+        ResolveError::NotFound { reference, .. } => Some(if error.any_source_failed() {
+            "a source failed, so the skill may exist there: check the registry is reachable and retry"
+                .to_owned()
+        } else if reference.namespace().is_none() {
+            format!(
+                "search with `skillreg search {}`, or install by full reference: `namespace/{}`",
+                reference.name(),
+                reference.name()
+            )
+        } else {
+            format!("search with `skillreg search {}`", reference.name())
+        }),
+        ResolveError::Ambiguous { candidates, .. } => candidates
+            .first()
+            .map(|first| format!("name the namespace, for example `{first}`")),
+        ResolveError::NoSources(_) => {
+            Some("configure a registry (`REGISTRY_URL` or the config file)".to_owned())
+        }
+    }
+}
+
 fn resolve_failure(error: &ResolveError) -> Failure {
-    let mut failure = Failure::new(error.to_string()).maybe_hint(error.hint());
+    let mut failure = Failure::new(error.to_string()).maybe_hint(resolve_hint(error));
     if let ResolveError::Ambiguous {
         candidates, more, ..
     } = error
@@ -257,9 +281,11 @@ fn fetch_failure(error: &FetchError) -> Failure {
 }
 
 fn install_failure(error: &InstallRunError) -> Failure {
-    let failure = Failure::new(error.to_string()).maybe_hint(error.hint());
+    let failure = Failure::new(error.to_string());
     match error {
-        InstallRunError::Refused { .. } => failure.code(Code::Policy),
+        InstallRunError::Refused { .. } => failure
+            .hint("pass --on-conflict overwrite to replace it, or --on-conflict skip to leave it")
+            .code(Code::Policy),
         InstallRunError::Target(_) => failure.hint("nothing changed; fix the cause and retry"),
     }
 }
@@ -1163,4 +1189,50 @@ pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failu
         signer.as_deref().unwrap_or("-")
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use skillreg_core::resolve::{ResolveError, SourceOutcome, SourceReport};
+
+    use super::resolve_hint;
+
+    fn not_found(reference: &str, outcome: SourceOutcome) -> ResolveError {
+        ResolveError::NotFound {
+            reference: reference.parse().unwrap(),
+            request: skillreg_core::VersionReq::Latest,
+            searched: vec![SourceReport {
+                source: "registry A".to_owned(),
+                outcome,
+            }],
+        }
+    }
+
+    #[test]
+    fn each_failed_resolution_says_the_next_command() {
+        let hint = |error: &ResolveError| resolve_hint(error).unwrap();
+        assert_eq!(
+            hint(&not_found("pdf", SourceOutcome::NoMatch)),
+            "search with `skillreg search pdf`, or install by full reference: `namespace/pdf`"
+        );
+        assert_eq!(
+            hint(&not_found("acme/pdf", SourceOutcome::NoMatch)),
+            "search with `skillreg search pdf`"
+        );
+        assert!(
+            hint(&not_found(
+                "pdf",
+                SourceOutcome::Failed("refused".to_owned())
+            ))
+            .contains("check the registry is reachable")
+        );
+        let ambiguous = ResolveError::Ambiguous {
+            reference: "pdf".parse().unwrap(),
+            source_name: "registry A".to_owned(),
+            candidates: vec!["a/pdf".parse().unwrap(), "b/pdf".parse().unwrap()],
+            more: 0,
+        };
+        assert_eq!(hint(&ambiguous), "name the namespace, for example `a/pdf`");
+        assert!(hint(&ResolveError::NoSources("pdf".parse().unwrap())).contains("REGISTRY_URL"));
+    }
 }

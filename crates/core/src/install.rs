@@ -58,19 +58,6 @@ fn refusal_message(folder: &InstallFolder, refusal: &InstallRefusal) -> String {
     }
 }
 
-impl InstallRunError {
-    /// The next step to suggest.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            InstallRunError::Refused { .. } => Some(
-                "pass --on-conflict overwrite to replace it, or --on-conflict skip to leave it"
-                    .to_owned(),
-            ),
-            InstallRunError::Target(_) => None,
-        }
-    }
-}
-
 /// Decides what installing `id` at `content_digest` does to each folder.
 ///
 /// # Errors

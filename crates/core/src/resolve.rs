@@ -120,38 +120,6 @@ fn not_found_message(
 }
 
 impl ResolveError {
-    /// The next step to suggest.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            ResolveError::NotFound {
-                reference,
-                searched,
-                ..
-            } => {
-                let failed = searched
-                    .iter()
-                    .any(|r| matches!(r.outcome, SourceOutcome::Failed(_)));
-                Some(if failed {
-                    "a source failed, so the skill may exist there: check the registry is reachable and retry".to_owned()
-                } else if reference.namespace().is_none() {
-                    format!(
-                        "search with `skillreg search {}`, or install by full reference: `namespace/{}`",
-                        reference.name(),
-                        reference.name()
-                    )
-                } else {
-                    format!("search with `skillreg search {}`", reference.name())
-                })
-            }
-            ResolveError::Ambiguous { candidates, .. } => candidates
-                .first()
-                .map(|first| format!("name the namespace, for example `{first}`")),
-            ResolveError::NoSources(_) => {
-                Some("configure a registry (`REGISTRY_URL` or the config file)".to_owned())
-            }
-        }
-    }
-
     /// Whether any source failed (so "not found" may be wrong).
     pub fn any_source_failed(&self) -> bool {
         matches!(self, ResolveError::NotFound { searched, .. } if searched.iter().any(|r| matches!(r.outcome, SourceOutcome::Failed(_))))

@@ -135,7 +135,7 @@ impl Registry {
             };
             if key.revoked_at.is_some() {
                 return Err(RegistryError::Invalid(format!(
-                    "the key `{}` was revoked; sign with another key (`skillreg keygen`)",
+                    "the key `{}` was revoked; it signs nothing new",
                     key.key_id
                 )));
             }

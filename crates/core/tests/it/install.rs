@@ -79,7 +79,6 @@ async fn one_refused_folder_means_nothing_is_written() {
         }
     ));
     assert!(error.to_string().contains(".cursor/skills/pdf"));
-    assert!(error.hint().unwrap().contains("--on-conflict"));
     assert_eq!(
         target.inspect(&folders()[0]).await.unwrap(),
         FolderState::Absent

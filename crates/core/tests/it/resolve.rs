@@ -106,10 +106,6 @@ async fn a_plain_name_in_two_namespaces_is_ambiguous() {
     assert_eq!(listed, ["a/pdf", "b/pdf", "c/pdf", "d/pdf", "e/pdf"]);
     assert_eq!(*more, 2);
     assert!(error.to_string().contains("7 match"), "{error}");
-    assert_eq!(
-        error.hint().as_deref(),
-        Some("name the namespace, for example `a/pdf`")
-    );
 }
 
 #[tokio::test]
@@ -150,11 +146,7 @@ async fn a_failed_registry_is_not_reported_as_not_found() {
             .contains("registry https://skills.example: failed (unreachable: connection refused)"),
         "{message}"
     );
-    assert!(
-        error.hint().unwrap().contains("reachable"),
-        "{:?}",
-        error.hint()
-    );
+    assert!(error.any_source_failed());
 }
 
 #[tokio::test]
@@ -188,9 +180,8 @@ async fn not_found_says_what_was_searched_and_what_versions_exist() {
         .await
         .unwrap_err();
     assert!(
-        error.hint().unwrap().contains("skillreg search pdf"),
-        "{:?}",
-        error.hint()
+        matches!(&error, ResolveError::NotFound { .. }) && !error.any_source_failed(),
+        "{error}"
     );
     let error = resolver(vec![])
         .resolve(&reference("pdf"), &VersionReq::Latest)
