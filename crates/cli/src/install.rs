@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use serde_json::json;
@@ -18,19 +19,15 @@ use skillreg_adapters::oci::OciReference;
 use skillreg_core::bundle::BundleLimits;
 use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope, folders_for};
 use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
-use skillreg_core::install::{
-    Drift, FolderPlan, InstallRunError, decide_uninstall, drift, install as install_skill,
-};
+use skillreg_core::install::{Drift, FolderPlan, InstallRunError, decide_uninstall, drift};
 use skillreg_core::ports::{InstallFolder, InstallTarget as _};
-use skillreg_core::resolve::{
-    FetchError, FetchPolicy, FetchedSkill, Resolution, ResolveError, Resolver,
-};
+use skillreg_core::resolve::{FetchError, FetchPolicy, FetchedSkill, ResolveError, Resolver};
 use skillreg_core::text::sanitize_remote;
 use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};
 
 use skillreg_client::sources::lookups;
 use skillreg_client::{
-    KeyError, Lock, LockEntry, Project, ResolutionKeys, Source, check_locked_archive, signer_text,
+    InstallFailure, KeyError, Lock, LockEntry, Notes, Project, Source, Trust, signer_text,
 };
 
 use crate::context::Context;
@@ -186,16 +183,6 @@ fn choose_clients(
     Ok(detected)
 }
 
-fn folders(clients: &[AgentClient], scope: InstallScope, id: &SkillId) -> Vec<InstallFolder> {
-    folders_for(clients, scope)
-        .into_iter()
-        .map(|(dir, _)| InstallFolder {
-            skills_dir: dir.to_owned(),
-            name: id.name().clone(),
-        })
-        .collect()
-}
-
 fn folder_policy(text: &str) -> Result<FolderPolicy, Failure> {
     match text {
         "fail" => Ok(FolderPolicy::Fail),
@@ -280,6 +267,40 @@ fn fetch_failure(error: &FetchError) -> Failure {
     }
 }
 
+/// Warnings of an install, on stderr.
+struct Warnings(crate::output::Out);
+
+impl Notes for Warnings {
+    fn warn(&self, text: String) {
+        self.0.warn(text);
+    }
+}
+
+/// What went wrong installing one skill, with the next step.
+fn failure(error: InstallFailure) -> Failure {
+    match error {
+        InstallFailure::Resolve(error) => resolve_failure(&error),
+        InstallFailure::Fetch(error) => fetch_failure(&error),
+        InstallFailure::Install(error) => install_failure(&error),
+        InstallFailure::Folder(error) => Failure::new(error.to_string()),
+        InstallFailure::Keys(KeyError::Source(error)) => Failure::from(error),
+        InstallFailure::Keys(error @ KeyError::WrongKey { .. }) => {
+            Failure::new(sanitize_remote(&error.to_string())).code(Code::Policy)
+        }
+        InstallFailure::Keys(error) => Failure::new(sanitize_remote(&error.to_string())),
+        InstallFailure::SignerChanged(changed) => {
+            Failure::new(format!("{changed}; nothing was written"))
+                .hint("if the publisher changed keys on purpose, pass --allow-signer-change")
+                .code(Code::Policy)
+        }
+        InstallFailure::ArchiveChanged(changed) => Failure::new(format!(
+            "{changed}; nothing was written"
+        ))
+        .hint("versions are immutable, so this is worth reporting to the registry's operators")
+        .code(Code::Policy),
+    }
+}
+
 fn install_failure(error: &InstallRunError) -> Failure {
     let failure = Failure::new(error.to_string());
     match error {
@@ -292,83 +313,6 @@ fn install_failure(error: &InstallRunError) -> Failure {
 
 fn sources(ctx: &Context) -> Result<Vec<Source>, Failure> {
     ctx.sources()
-}
-
-/// The keys for a resolution: its Ed25519 keys fetched from the registry that served it,
-/// and the configured HMAC secrets; a signature by a revoked key is worth a warning.
-async fn verifier(
-    ctx: &Context,
-    sources: &[Source],
-    resolution: &Resolution,
-) -> Result<ResolutionKeys, Failure> {
-    let found =
-        skillreg_client::resolution_keys(sources, resolution, &ctx.settings.trust.hmac_secrets)
-            .await
-            .map_err(|error| match error {
-                KeyError::Source(error) => Failure::from(error),
-                error @ KeyError::WrongKey { .. } => {
-                    Failure::new(sanitize_remote(&error.to_string())).code(Code::Policy)
-                }
-                error => Failure::new(sanitize_remote(&error.to_string())),
-            })?;
-    for (key_id, revoked) in &found.revoked {
-        ctx.out.warn(format!(
-            "{} is signed by {}, a key its owner revoked on {}",
-            resolution.skill.id,
-            sanitize_remote(key_id),
-            revoked.utc_date()
-        ));
-    }
-    Ok(found)
-}
-
-/// Resolves, fetches and verifies one skill.
-async fn fetch(
-    ctx: &Context,
-    sources: &[Source],
-    reference: &SkillRef,
-    request: &VersionReq,
-    pinned_signer: Option<&str>,
-) -> Result<(Resolution, FetchedSkill), Failure> {
-    let resolver = Resolver::new(lookups(sources));
-    let resolution = resolver
-        .resolve(reference, request)
-        .await
-        .map_err(|e| resolve_failure(&e))?;
-    for report in &resolution.failed_before {
-        ctx.out
-            .warn(format!("{}: {:?}", report.source, report.outcome));
-    }
-    let verify = ctx.settings.trust.verify_signatures || pinned_signer.is_some();
-    let keys = if verify {
-        Some(verifier(ctx, sources, &resolution).await?)
-    } else {
-        None
-    };
-    let limits = BundleLimits::default();
-    let policy = FetchPolicy {
-        limits: &limits,
-        verifier: keys
-            .as_ref()
-            .map(|k| &k.keys as &dyn skillreg_core::ports::Verifier),
-    };
-    let fetched = resolver
-        .fetch_verified(&resolution, reference, &policy)
-        .await
-        .map_err(|e| fetch_failure(&e))?;
-    Ok((resolution, fetched))
-}
-
-fn check_signer(
-    fetched: &FetchedSkill,
-    pinned: Option<&str>,
-    allow_change: bool,
-) -> Result<Option<String>, Failure> {
-    skillreg_client::check_signer(fetched, pinned, allow_change).map_err(|changed| {
-        Failure::new(format!("{changed}; nothing was written"))
-            .hint("if the publisher changed keys on purpose, pass --allow-signer-change")
-            .code(Code::Policy)
-    })
 }
 
 fn report_plans(
@@ -401,34 +345,33 @@ fn report_plans(
     ));
 }
 
-/// Whether every folder already holds `content` untouched.
-async fn all_current(
-    target: &FsInstallTarget,
-    folders: &[InstallFolder],
-    id: &SkillId,
-    content: &Digest,
-) -> Result<bool, Failure> {
-    for folder in folders {
-        let state = target
-            .inspect(folder)
-            .await
-            .map_err(|e| Failure::new(e.to_string()))?;
-        if drift(id, content, &state).is_some() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 struct Installer<'a> {
     ctx: &'a Context,
     project: Project,
-    target: FsInstallTarget,
-    policy: FolderPolicy,
-    allow_signer_change: bool,
+    core: skillreg_client::Installer,
 }
 
-impl Installer<'_> {
+impl<'a> Installer<'a> {
+    fn new(
+        ctx: &'a Context,
+        project: Project,
+        policy: FolderPolicy,
+        allow_signer_change: bool,
+    ) -> Self {
+        let core = skillreg_client::Installer {
+            target: Arc::new(FsInstallTarget::new(&project.root)),
+            scope: project.scope,
+            policy,
+            allow_signer_change,
+            trust: Trust {
+                verify_signatures: ctx.settings.trust.verify_signatures,
+                hmac_secrets: ctx.settings.trust.hmac_secrets.clone(),
+            },
+            limits: BundleLimits::default(),
+        };
+        Installer { ctx, project, core }
+    }
+
     /// Installs one resolved reference and returns its new lock entry.
     async fn one(
         &self,
@@ -438,31 +381,21 @@ impl Installer<'_> {
         clients: &[AgentClient],
         lock: &Lock,
     ) -> Result<LockEntry, Failure> {
-        let pinned = lock.for_reference(reference).and_then(|e| e.signer.clone());
-        let (resolution, fetched) =
-            fetch(self.ctx, sources, reference, request, pinned.as_deref()).await?;
-        let signer = check_signer(&fetched, pinned.as_deref(), self.allow_signer_change)?;
-        let mut all_clients: BTreeSet<AgentClient> = clients.iter().copied().collect();
-        if let Some(previous) = lock.get(&fetched.id) {
-            all_clients.extend(previous.clients.iter().copied());
-        }
-        let all_clients: Vec<AgentClient> = all_clients.into_iter().collect();
-        let folders = folders(&all_clients, self.project.scope, &fetched.id);
-        let plans = install_skill(&self.target, &fetched, &folders, self.policy)
+        let installed = self
+            .core
+            .install(
+                sources,
+                reference,
+                request,
+                clients,
+                lock,
+                &Warnings(self.ctx.out),
+            )
             .await
-            .map_err(|e| install_failure(&e))?;
-        report_plans(self.ctx, &fetched.id, &fetched.version, &plans);
-        Ok(LockEntry {
-            id: fetched.id.clone(),
-            version: fetched.version.clone(),
-            source: sources
-                .get(resolution.source_index)
-                .map_or_else(|| resolution.source.clone(), |s| s.name.clone()),
-            archive_digest: Some(fetched.archive_digest),
-            content_digest: fetched.content_digest,
-            signer,
-            clients: all_clients,
-        })
+            .map_err(failure)?;
+        let entry = installed.entry;
+        report_plans(self.ctx, &entry.id, &entry.version, &installed.plans);
+        Ok(entry)
     }
 
     /// Installs `oci://host/repository[:tag|@digest]`: pulled (and cached in the local
@@ -508,10 +441,11 @@ impl Installer<'_> {
             },
         )
         .map_err(|e| fetch_failure(&e))?;
-        let folders = folders(clients, self.project.scope, &id);
-        let plans = install_skill(&self.target, &fetched, &folders, self.policy)
+        let plans = self
+            .core
+            .install_fetched(&fetched, clients)
             .await
-            .map_err(|e| install_failure(&e))?;
+            .map_err(failure)?;
         report_plans(self.ctx, &id, &fetched.version, &plans);
         Ok(LockEntry {
             id,
@@ -556,10 +490,11 @@ impl Installer<'_> {
             files: loaded.files,
             signer: None,
         };
-        let folders = folders(clients, self.project.scope, &id);
-        let plans = install_skill(&self.target, &fetched, &folders, self.policy)
+        let plans = self
+            .core
+            .install_fetched(&fetched, clients)
             .await
-            .map_err(|e| install_failure(&e))?;
+            .map_err(failure)?;
         report_plans(self.ctx, &id, &version, &plans);
         Ok(LockEntry {
             id,
@@ -580,13 +515,7 @@ fn is_path(text: &str) -> bool {
 pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Failure> {
     let project = project(ctx, &args.scope)?;
     let policy = folder_policy(&args.on_conflict)?;
-    let installer = Installer {
-        ctx,
-        target: FsInstallTarget::new(&project.root),
-        project,
-        policy,
-        allow_signer_change: args.allow_signer_change,
-    };
+    let installer = Installer::new(ctx, project, policy, args.allow_signer_change);
     if args.references.is_empty() {
         return install_locked(&installer, &args).await;
     }
@@ -686,13 +615,11 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
                 Some(entry) => {
                     let id = entry.id.clone();
                     let locked_clients = entry.clients.clone();
-                    if all_current(
-                        &installer.target,
-                        &folders(&locked_clients, project.scope, &id),
-                        &id,
-                        &entry.content_digest,
-                    )
-                    .await?
+                    if installer
+                        .core
+                        .is_current(&locked_clients, &id, &entry.content_digest)
+                        .await
+                        .map_err(failure)?
                     {
                         ctx.out
                             .line(format!("{id}@{} is up to date", entry.version));
@@ -757,9 +684,13 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
         } else {
             parse_clients(&args.clients)?
         };
-        let folders = folders(&clients, project.scope, &id);
         // The no-op path: nothing to fetch when every folder holds the locked content.
-        if all_current(&installer.target, &folders, &id, &entry.content_digest).await? {
+        if installer
+            .core
+            .is_current(&clients, &id, &entry.content_digest)
+            .await
+            .map_err(failure)?
+        {
             ctx.out
                 .line(format!("{id}@{} is up to date", entry.version));
             report.push(json!({
@@ -773,28 +704,11 @@ async fn install_locked(installer: &Installer<'_>, args: &InstallArgs) -> Result
         let Some(sources) = sources_cache.as_ref() else {
             continue;
         };
-        let exact = SkillRef::qualified(id.clone());
-        let (_, fetched) = fetch(
-            ctx,
-            sources,
-            &exact,
-            &VersionReq::Exact(entry.version.clone()),
-            entry.signer.as_deref(),
-        )
-        .await?;
-        check_locked_archive(&entry, &fetched).map_err(|changed| {
-            Failure::new(format!("{changed}; nothing was written"))
-                .hint("versions are immutable, so this is worth reporting to the registry's operators")
-                .code(Code::Policy)
-        })?;
-        check_signer(
-            &fetched,
-            entry.signer.as_deref(),
-            installer.allow_signer_change,
-        )?;
-        let plans = install_skill(&installer.target, &fetched, &folders, installer.policy)
+        let (fetched, plans) = installer
+            .core
+            .restore(sources, &entry, &clients, &Warnings(ctx.out))
             .await
-            .map_err(|e| install_failure(&e))?;
+            .map_err(failure)?;
         report_plans(ctx, &id, &fetched.version, &plans);
         report.push(json!({
             "id": id.to_string(), "version": entry.version.to_string(), "changed": true,
@@ -811,13 +725,12 @@ pub(crate) async fn update(ctx: &Context, args: UpdateArgs) -> Result<(), Failur
     let project = project(ctx, &args.scope)?;
     let manifest = project.manifest()?;
     let mut lock = project.lock()?;
-    let installer = Installer {
+    let installer = Installer::new(
         ctx,
-        target: FsInstallTarget::new(&project.root),
-        project: project.clone(),
-        policy: FolderPolicy::Fail,
-        allow_signer_change: args.allow_signer_change,
-    };
+        project.clone(),
+        FolderPolicy::Fail,
+        args.allow_signer_change,
+    );
     let sources = sources(ctx)?;
     let mut report = Vec::new();
     for (text, request_text) in &manifest.skills {
@@ -1058,7 +971,7 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
     let mut locked_folders: BTreeSet<(String, String)> = BTreeSet::new();
     for entry in &lock.skills {
         let (id, content) = (&entry.id, &entry.content_digest);
-        for folder in folders(&entry.clients, project.scope, id) {
+        for folder in skillreg_client::folders(&entry.clients, project.scope, id) {
             locked_folders.insert((folder.skills_dir.clone(), folder.name.to_string()));
             let state = target
                 .inspect(&folder)
@@ -1160,21 +1073,17 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
 pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failure> {
     let (reference, request, _) = parse_reference(&args.reference)?;
     let sources = sources(ctx)?;
-    let resolver = Resolver::new(lookups(&sources));
-    let resolution = resolver
-        .resolve(&reference, &request)
-        .await
-        .map_err(|e| resolve_failure(&e))?;
-    let keys = verifier(ctx, &sources, &resolution).await?;
-    let limits = BundleLimits::default();
-    let policy = FetchPolicy {
-        limits: &limits,
-        verifier: Some(&keys.keys),
+    // Verifying writes nothing; the installer's folders are never touched.
+    let here = ScopeArgs {
+        scope: None,
+        project: PathBuf::from("."),
     };
-    let fetched = resolver
-        .fetch_verified(&resolution, &reference, &policy)
+    let installer = Installer::new(ctx, project(ctx, &here)?, FolderPolicy::Fail, false);
+    let fetched = installer
+        .core
+        .verify(&sources, &reference, &request, &Warnings(ctx.out))
         .await
-        .map_err(|e| fetch_failure(&e))?;
+        .map_err(failure)?;
     let signer = fetched.signer.as_ref().map(signer_text);
     ctx.out.json(&json!({
         "id": fetched.id.to_string(), "version": fetched.version.to_string(),

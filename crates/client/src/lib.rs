@@ -4,9 +4,11 @@
 //! ([`checks`]). The CLI parses arguments, builds adapters, calls these and prints.
 
 pub mod checks;
+pub mod install;
 pub mod project;
 pub mod sources;
 
 pub use checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_signer, signer_text};
+pub use install::{InstallFailure, Installed, Installer, Notes, Trust, folders};
 pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
 pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};

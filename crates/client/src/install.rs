@@ -1,0 +1,285 @@
+//! Installing one skill: resolve it through the sources, fetch and verify it (digests, the
+//! safe read, the supply-chain name check, signatures when the trust policy or a pinned
+//! signer asks), check it against what the lock pins, and hand every client folder to core's
+//! install use case as one change. Nothing is written unless every check passes. The loops
+//! over a project's skills, and all printing, stay with the caller; what is worth a warning
+//! goes to its [`Notes`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use skillreg_core::bundle::BundleLimits;
+use skillreg_core::clients::{AgentClient, InstallScope, folders_for};
+use skillreg_core::conflict::FolderPolicy;
+use skillreg_core::install::{FolderPlan, InstallRunError, drift, install as install_skill};
+use skillreg_core::ports::{InstallError, InstallFolder, InstallTarget, Verifier};
+use skillreg_core::resolve::{
+    FetchError, FetchPolicy, FetchedSkill, Resolution, ResolveError, Resolver,
+};
+use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};
+
+use crate::checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_signer};
+use crate::project::{Lock, LockEntry};
+use crate::sources::{KeyError, Source, lookups, resolution_keys};
+
+/// Where an install tells what is worth a warning (a source that failed before the one that
+/// answered, a signature by a revoked key).
+pub trait Notes: Send + Sync {
+    /// One warning, for people.
+    fn warn(&self, text: String);
+}
+
+/// When signatures are checked, and with which shared secrets.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// Check every install's signature (else only where the lock pins a signer).
+    pub verify_signatures: bool,
+    /// HMAC secrets by name, in hex.
+    pub hmac_secrets: BTreeMap<String, String>,
+}
+
+/// Why installing one skill stopped. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallFailure {
+    /// Nothing to install was found.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// What was fetched was refused.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The keys to check its signatures could not be had.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// Someone other than the lock pins signed it.
+    #[error(transparent)]
+    SignerChanged(#[from] Box<SignerChanged>),
+    /// A locked version came back with other bytes.
+    #[error(transparent)]
+    ArchiveChanged(#[from] Box<ArchiveChanged>),
+    /// A folder refused the install, or writing failed and was undone.
+    #[error(transparent)]
+    Install(#[from] InstallRunError),
+    /// A folder could not be looked at.
+    #[error(transparent)]
+    Folder(#[from] InstallError),
+}
+
+/// One skill installed: its new lock entry and what happened in each folder.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// The lock entry to record.
+    pub entry: LockEntry,
+    /// Each folder's decision.
+    pub plans: Vec<FolderPlan>,
+}
+
+/// The folders of `clients` for skill `id` in `scope`.
+pub fn folders(clients: &[AgentClient], scope: InstallScope, id: &SkillId) -> Vec<InstallFolder> {
+    folders_for(clients, scope)
+        .into_iter()
+        .map(|(dir, _)| InstallFolder {
+            skills_dir: dir.to_owned(),
+            name: id.name().clone(),
+        })
+        .collect()
+}
+
+/// Installs skills into one scope's folders.
+#[derive(Debug, Clone)]
+pub struct Installer {
+    /// The folders, on disk or in memory.
+    pub target: Arc<dyn InstallTarget>,
+    /// User or project.
+    pub scope: InstallScope,
+    /// What to do with a folder skillreg did not write, or one edited since.
+    pub policy: FolderPolicy,
+    /// Take a version signed by someone other than the lock pins.
+    pub allow_signer_change: bool,
+    /// Signature checks.
+    pub trust: Trust,
+    /// Limits on what is fetched.
+    pub limits: BundleLimits,
+}
+
+impl Installer {
+    /// Resolves `reference` at `request` through `sources`, then fetches and verifies it;
+    /// signatures are checked when the trust policy asks or the lock pins a signer.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Resolve`], [`InstallFailure::Keys`] or [`InstallFailure::Fetch`].
+    pub async fn fetch(
+        &self,
+        sources: &[Source],
+        reference: &SkillRef,
+        request: &VersionReq,
+        pinned_signer: Option<&str>,
+        notes: &dyn Notes,
+    ) -> Result<(Resolution, FetchedSkill), InstallFailure> {
+        let resolver = Resolver::new(lookups(sources));
+        let resolution = resolver.resolve(reference, request).await?;
+        for report in &resolution.failed_before {
+            notes.warn(format!("{}: {:?}", report.source, report.outcome));
+        }
+        let keys = if self.trust.verify_signatures || pinned_signer.is_some() {
+            Some(self.keys(sources, &resolution, notes).await?)
+        } else {
+            None
+        };
+        let policy = FetchPolicy {
+            limits: &self.limits,
+            verifier: keys.as_ref().map(|k| k as &dyn Verifier),
+        };
+        let fetched = resolver
+            .fetch_verified(&resolution, reference, &policy)
+            .await?;
+        Ok((resolution, fetched))
+    }
+
+    /// Fetches with every signature checked, whatever the trust policy says: what
+    /// `skillreg verify` does, writing nothing.
+    ///
+    /// # Errors
+    /// As [`Installer::fetch`].
+    pub async fn verify(
+        &self,
+        sources: &[Source],
+        reference: &SkillRef,
+        request: &VersionReq,
+        notes: &dyn Notes,
+    ) -> Result<FetchedSkill, InstallFailure> {
+        let resolver = Resolver::new(lookups(sources));
+        let resolution = resolver.resolve(reference, request).await?;
+        let keys = self.keys(sources, &resolution, notes).await?;
+        let policy = FetchPolicy {
+            limits: &self.limits,
+            verifier: Some(&keys),
+        };
+        Ok(resolver
+            .fetch_verified(&resolution, reference, &policy)
+            .await?)
+    }
+
+    async fn keys(
+        &self,
+        sources: &[Source],
+        resolution: &Resolution,
+        notes: &dyn Notes,
+    ) -> Result<skillreg_adapters::signing::TrustedKeys, InstallFailure> {
+        let found = resolution_keys(sources, resolution, &self.trust.hmac_secrets).await?;
+        for (key_id, revoked) in &found.revoked {
+            notes.warn(format!(
+                "{} is signed by {}, a key its owner revoked on {}",
+                resolution.skill.id,
+                skillreg_core::text::sanitize_remote(key_id),
+                revoked.utc_date()
+            ));
+        }
+        Ok(found.keys)
+    }
+
+    /// Installs the version `request` means for `clients` (and the clients the lock already
+    /// installs it for), keeping the signer the lock pins unless a change is allowed.
+    ///
+    /// # Errors
+    /// [`InstallFailure`]; nothing was written.
+    pub async fn install(
+        &self,
+        sources: &[Source],
+        reference: &SkillRef,
+        request: &VersionReq,
+        clients: &[AgentClient],
+        lock: &Lock,
+        notes: &dyn Notes,
+    ) -> Result<Installed, InstallFailure> {
+        let pinned = lock.for_reference(reference).and_then(|e| e.signer.clone());
+        let (resolution, fetched) = self
+            .fetch(sources, reference, request, pinned.as_deref(), notes)
+            .await?;
+        let signer = check_signer(&fetched, pinned.as_deref(), self.allow_signer_change)?;
+        let mut all: Vec<AgentClient> = clients.to_vec();
+        if let Some(previous) = lock.get(&fetched.id) {
+            all.extend(previous.clients.iter().copied());
+        }
+        all.sort_by_key(|c| c.id());
+        all.dedup();
+        let plans = self.install_fetched(&fetched, &all).await?;
+        Ok(Installed {
+            entry: LockEntry {
+                id: fetched.id.clone(),
+                version: fetched.version.clone(),
+                source: sources
+                    .get(resolution.source_index)
+                    .map_or_else(|| resolution.source.clone(), |s| s.name.clone()),
+                archive_digest: Some(fetched.archive_digest),
+                content_digest: fetched.content_digest,
+                signer,
+                clients: all,
+            },
+            plans,
+        })
+    }
+
+    /// Writes a fetched and verified skill into the folders of `clients`, as one change.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Install`]; nothing was written.
+    pub async fn install_fetched(
+        &self,
+        fetched: &FetchedSkill,
+        clients: &[AgentClient],
+    ) -> Result<Vec<FolderPlan>, InstallFailure> {
+        let folders = folders(clients, self.scope, &fetched.id);
+        Ok(install_skill(self.target.as_ref(), fetched, &folders, self.policy).await?)
+    }
+
+    /// Whether every folder of `clients` holds `content` of `id`, untouched: then a locked
+    /// install has nothing to fetch.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Folder`] when a folder cannot be looked at.
+    pub async fn is_current(
+        &self,
+        clients: &[AgentClient],
+        id: &SkillId,
+        content: &Digest,
+    ) -> Result<bool, InstallFailure> {
+        for folder in folders(clients, self.scope, id) {
+            let state = self.target.inspect(&folder).await?;
+            if drift(id, content, &state).is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Puts back exactly what `entry` locks, for `clients`: the locked version fetched again,
+    /// refused unless its archive is the locked one and the pinned signer signed it.
+    ///
+    /// # Errors
+    /// [`InstallFailure`]; nothing was written.
+    pub async fn restore(
+        &self,
+        sources: &[Source],
+        entry: &LockEntry,
+        clients: &[AgentClient],
+        notes: &dyn Notes,
+    ) -> Result<(FetchedSkill, Vec<FolderPlan>), InstallFailure> {
+        let exact = SkillRef::qualified(entry.id.clone());
+        let (_, fetched) = self
+            .fetch(
+                sources,
+                &exact,
+                &VersionReq::Exact(entry.version.clone()),
+                entry.signer.as_deref(),
+                notes,
+            )
+            .await?;
+        check_locked_archive(entry, &fetched)?;
+        check_signer(&fetched, entry.signer.as_deref(), self.allow_signer_change)?;
+        let plans = self.install_fetched(&fetched, clients).await?;
+        Ok((fetched, plans))
+    }
+}
+
+#[cfg(test)]
+mod tests;

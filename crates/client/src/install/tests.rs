@@ -1,0 +1,222 @@
+use std::sync::Mutex;
+
+use skillreg_core::ports::InstallTarget as _;
+use skillreg_testkit::fakes::{FakeLookup, MemoryInstallTarget};
+use skillreg_testkit::fixtures::skill_files;
+
+use super::*;
+
+/// Keeps the warnings.
+#[derive(Default)]
+struct Kept(Mutex<Vec<String>>);
+
+impl Notes for Kept {
+    fn warn(&self, text: String) {
+        self.0.lock().unwrap().push(text);
+    }
+}
+
+fn client(id: &str) -> AgentClient {
+    id.parse().unwrap()
+}
+
+fn sources(lookups: Vec<FakeLookup>) -> Vec<Source> {
+    lookups
+        .into_iter()
+        .enumerate()
+        .map(|(i, lookup)| Source {
+            name: format!("source-{i}"),
+            lookup: Arc::new(lookup),
+            keys: None,
+        })
+        .collect()
+}
+
+fn installer(target: &Arc<MemoryInstallTarget>) -> Installer {
+    Installer {
+        target: Arc::clone(target) as Arc<dyn InstallTarget>,
+        scope: InstallScope::Project,
+        policy: FolderPolicy::Fail,
+        allow_signer_change: false,
+        trust: Trust::default(),
+        limits: BundleLimits::default(),
+    }
+}
+
+fn registry() -> FakeLookup {
+    FakeLookup::new("registry")
+        .with_bundle(
+            "acme/pdf",
+            "1.0.0",
+            &skill_files("pdf", "Fills PDFs", "", &[("v", "1")]),
+        )
+        .with_bundle(
+            "acme/pdf",
+            "1.1.0",
+            &skill_files("pdf", "Fills PDFs", "", &[("v", "2")]),
+        )
+}
+
+#[tokio::test]
+async fn an_install_writes_every_client_folder_and_says_what_to_lock() {
+    let target = Arc::new(MemoryInstallTarget::default());
+    let sources = sources(vec![FakeLookup::new("empty"), registry()]);
+    let installer = installer(&target);
+    // The lock already installs it for codex: the new install keeps that client.
+    let mut lock = Lock::default();
+    let notes = Kept::default();
+    let first = installer
+        .install(
+            &sources,
+            &"pdf".parse().unwrap(),
+            &"=1.0.0".parse().unwrap(),
+            &[client("codex")],
+            &lock,
+            &notes,
+        )
+        .await
+        .unwrap();
+    lock.upsert(first.entry);
+    let installed = installer
+        .install(
+            &sources,
+            &"acme/pdf".parse().unwrap(),
+            &VersionReq::Latest,
+            &[client("cursor")],
+            &lock,
+            &notes,
+        )
+        .await
+        .unwrap();
+    let entry = &installed.entry;
+    assert_eq!(entry.version.to_string(), "1.1.0");
+    assert_eq!(
+        entry.source, "source-1",
+        "the name of the source that answered"
+    );
+    let clients: Vec<&str> = entry.clients.iter().map(|c| c.id()).collect();
+    assert_eq!(clients, ["codex", "cursor"]);
+    assert_eq!(installed.plans.len(), 2);
+    for folder in folders(&entry.clients, InstallScope::Project, &entry.id) {
+        let marker = target.marker(&folder).unwrap();
+        assert_eq!(marker.content_digest, entry.content_digest);
+    }
+    assert!(
+        installer
+            .is_current(&entry.clients, &entry.id, &entry.content_digest)
+            .await
+            .unwrap()
+    );
+    assert!(notes.0.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_pinned_signer_that_does_not_sign_writes_nothing() {
+    let target = Arc::new(MemoryInstallTarget::default());
+    let sources = sources(vec![registry()]);
+    let installer = installer(&target);
+    let mut lock = Lock::default();
+    let installed = installer
+        .install(
+            &sources,
+            &"acme/pdf".parse().unwrap(),
+            &"=1.0.0".parse().unwrap(),
+            &[client("cursor")],
+            &lock,
+            &Kept::default(),
+        )
+        .await
+        .unwrap();
+    let mut pinned = installed.entry.clone();
+    pinned.signer = Some("ed25519:0000000000000000".to_owned());
+    lock.upsert(pinned);
+    let error = installer
+        .install(
+            &sources,
+            &"acme/pdf".parse().unwrap(),
+            &VersionReq::Latest,
+            &[client("cursor")],
+            &lock,
+            &Kept::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, InstallFailure::Fetch(_)), "{error}");
+    // Still 1.0.0 on disk.
+    let folder = &folders(
+        &[client("cursor")],
+        InstallScope::Project,
+        &installed.entry.id,
+    )[0];
+    assert_eq!(target.marker(folder).unwrap().version.to_string(), "1.0.0");
+}
+
+#[tokio::test]
+async fn a_locked_version_served_with_other_bytes_is_refused() {
+    let target = Arc::new(MemoryInstallTarget::default());
+    let sources = sources(vec![registry()]);
+    let installer = installer(&target);
+    let entry = LockEntry {
+        id: "acme/pdf".parse().unwrap(),
+        version: "1.0.0".parse().unwrap(),
+        source: "source-0".to_owned(),
+        archive_digest: Some(Digest::of(b"what the lock saw")),
+        content_digest: Digest::of(b"content"),
+        signer: None,
+        clients: vec![client("cursor")],
+    };
+    assert!(
+        !installer
+            .is_current(&entry.clients, &entry.id, &entry.content_digest)
+            .await
+            .unwrap()
+    );
+    let error = installer
+        .restore(&sources, &entry, &entry.clients, &Kept::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, InstallFailure::ArchiveChanged(_)),
+        "{error}"
+    );
+    let folder = &folders(&entry.clients, InstallScope::Project, &entry.id)[0];
+    assert!(target.marker(folder).is_none(), "nothing was written");
+    assert_eq!(
+        target.inspect(folder).await.unwrap(),
+        skillreg_core::conflict::FolderState::Absent
+    );
+
+    // With the archive the lock recorded, the same entry is put back.
+    let mut right = entry.clone();
+    right.archive_digest = None;
+    let (fetched, plans) = installer
+        .restore(&sources, &right, &right.clients, &Kept::default())
+        .await
+        .unwrap();
+    assert_eq!(fetched.version.to_string(), "1.0.0");
+    assert!(plans.iter().all(FolderPlan::writes));
+}
+
+#[tokio::test]
+async fn a_failed_source_before_the_one_that_answers_is_a_warning() {
+    let target = Arc::new(MemoryInstallTarget::default());
+    let failing = FakeLookup::failing(
+        "mirror",
+        skillreg_core::ports::LookupError::Unreachable("connection refused".to_owned()),
+    );
+    let sources = sources(vec![failing, registry()]);
+    let notes = Kept::default();
+    installer(&target)
+        .fetch(
+            &sources,
+            &"acme/pdf".parse().unwrap(),
+            &VersionReq::Latest,
+            None,
+            &notes,
+        )
+        .await
+        .unwrap();
+    let warnings = notes.0.lock().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].starts_with("mirror:"), "{warnings:?}");
+}
