@@ -1,0 +1,245 @@
+//! Looking at and tidying the client folders of a scope: `list`, `uninstall` and `sync`
+//! (drift from the lock: check, prune extra folders, or adopt them into the lock).
+
+use serde_json::json;
+use skillreg_core::{SkillId, SkillRef};
+
+use super::*;
+
+/// Every skills folder of every client in a scope.
+pub(super) fn all_skill_dirs(scope: InstallScope) -> Vec<&'static str> {
+    folders_for(CLIENTS, scope)
+        .into_iter()
+        .map(|(dir, _)| dir)
+        .collect()
+}
+
+pub(crate) async fn list(ctx: &Context, args: &ScopeArgs) -> Result<(), Failure> {
+    let project = project(ctx, args)?;
+    let target = FsInstallTarget::new(&project.root);
+    let mut rows = Vec::new();
+    for dir in all_skill_dirs(project.scope) {
+        let managed = target
+            .managed(dir)
+            .await
+            .map_err(|e| Failure::new(e.to_string()))?;
+        for (folder, marker) in managed {
+            let state = target
+                .inspect(&folder)
+                .await
+                .map_err(|e| Failure::new(e.to_string()))?;
+            let edited = matches!(state, FolderState::Managed { recorded, actual, .. } if recorded != actual);
+            rows.push(json!({
+                "id": marker.id.to_string(), "version": marker.version.to_string(),
+                "folder": format!("{}/{}", folder.skills_dir, folder.name), "edited": edited,
+            }));
+        }
+    }
+    ctx.out
+        .json(&json!({ "scope": project.scope.to_string(), "installed": rows }));
+    if rows.is_empty() {
+        ctx.out
+            .result(format!("no skills installed ({} scope)", project.scope));
+    }
+    for row in &rows {
+        ctx.out.result(format!(
+            "{}@{}  {}{}",
+            row["id"].as_str().unwrap_or_default(),
+            row["version"].as_str().unwrap_or_default(),
+            row["folder"].as_str().unwrap_or_default(),
+            if row["edited"] == true {
+                "  (edited)"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn uninstall(ctx: &Context, args: UninstallArgs) -> Result<(), Failure> {
+    let project = project(ctx, &args.scope)?;
+    let target = FsInstallTarget::new(&project.root);
+    let reference: SkillRef = args.reference.parse().map_err(|e| {
+        Failure::new(format!(
+            "`{}` is not a skill reference: {e}",
+            args.reference
+        ))
+        .code(Code::Usage)
+    })?;
+    let mut lock = project.lock()?;
+    let mut manifest = project.manifest()?;
+    // The folders to look at: the lock's clients, else every client folder.
+    let id: Option<SkillId> = lock
+        .for_reference(&reference)
+        .map(|e| e.id.clone())
+        .or_else(|| {
+            reference
+                .namespace()
+                .map(|ns| SkillId::new(ns.clone(), reference.name().clone()))
+        });
+    let dirs: Vec<&'static str> = all_skill_dirs(project.scope);
+    let mut removed = Vec::new();
+    let mut plan = Vec::new();
+    for dir in dirs {
+        let folder = InstallFolder {
+            skills_dir: dir.to_owned(),
+            name: reference.name().clone(),
+        };
+        let state = target
+            .inspect(&folder)
+            .await
+            .map_err(|e| Failure::new(e.to_string()))?;
+        let installed_id = match &state {
+            FolderState::Managed { id, .. } => id.clone(),
+            FolderState::Absent => continue,
+            FolderState::Unmanaged => continue,
+        };
+        let wanted = id.clone().unwrap_or_else(|| installed_id.clone());
+        match decide_uninstall(&wanted, &state, args.force) {
+            Ok(true) => plan.push(folder),
+            Ok(false) => {}
+            Err(refusal) => {
+                let error = InstallRunError::Refused { folder, refusal };
+                return Err(Failure::new(format!("{error}; nothing was removed"))
+                    .hint("pass --force to remove it anyway")
+                    .code(Code::Policy));
+            }
+        }
+    }
+    if plan.is_empty() && id.as_ref().and_then(|id| lock.get(id)).is_none() {
+        return Err(Failure::new(format!(
+            "`{reference}` is not installed ({} scope)",
+            project.scope
+        ))
+        .hint("see what is with `skillreg list`"));
+    }
+    for folder in &plan {
+        target
+            .remove(folder)
+            .await
+            .map_err(|e| Failure::new(e.to_string()))?;
+        removed.push(format!("{}/{}", folder.skills_dir, folder.name));
+        ctx.out
+            .line(format!("  removed {}/{}", folder.skills_dir, folder.name));
+    }
+    if let Some(id) = &id {
+        lock.remove(id);
+        manifest.skills.retain(|key, _| {
+            key.parse::<SkillRef>()
+                .map_or(true, |r| r.name().key() != id.name().key())
+        });
+        project.save_lock(&lock)?;
+        project.save_manifest(&manifest)?;
+    }
+    ctx.out.json(&json!({ "removed": removed }));
+    ctx.out.result(format!("uninstalled {reference}"));
+    Ok(())
+}
+
+pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
+    let project = project(ctx, &args.scope)?;
+    let target = FsInstallTarget::new(&project.root);
+    let mut lock = project.lock()?;
+    let mut problems = Vec::new();
+    let mut locked_folders: BTreeSet<(String, String)> = BTreeSet::new();
+    for entry in &lock.skills {
+        let (id, content) = (&entry.id, &entry.content_digest);
+        for folder in skillreg_client::folders(&entry.clients, project.scope, id) {
+            locked_folders.insert((folder.skills_dir.clone(), folder.name.to_string()));
+            let state = target
+                .inspect(&folder)
+                .await
+                .map_err(|e| Failure::new(e.to_string()))?;
+            if let Some(drift) = drift(id, content, &state) {
+                problems.push(json!({
+                    "id": id.to_string(), "folder": format!("{}/{}", folder.skills_dir, folder.name),
+                    "drift": drift.to_string(), "kind": match drift {
+                        Drift::Missing => "missing", Drift::Edited => "edited", Drift::Outdated { .. } => "outdated",
+                        Drift::Unmanaged => "unmanaged", Drift::OtherSkill(_) => "other-skill",
+                    },
+                }));
+            }
+        }
+    }
+    let mut extras = Vec::new();
+    for dir in all_skill_dirs(project.scope) {
+        for (folder, marker) in target
+            .managed(dir)
+            .await
+            .map_err(|e| Failure::new(e.to_string()))?
+        {
+            if !locked_folders.contains(&(folder.skills_dir.clone(), folder.name.to_string())) {
+                extras.push((folder, marker));
+            }
+        }
+    }
+    for (folder, marker) in &extras {
+        problems.push(json!({
+            "id": marker.id.to_string(), "folder": format!("{}/{}", folder.skills_dir, folder.name),
+            "drift": "installed by skillreg but not in the lock", "kind": "extra",
+        }));
+    }
+    if args.check || (!args.prune && !args.adopt) {
+        ctx.out
+            .json(&json!({ "in_sync": problems.is_empty(), "drift": problems }));
+        for problem in &problems {
+            ctx.out.result(format!(
+                "{}: {}",
+                problem["folder"].as_str().unwrap_or_default(),
+                problem["drift"].as_str().unwrap_or_default()
+            ));
+        }
+        if problems.is_empty() {
+            ctx.out.result("in sync with skills.lock");
+            return Ok(());
+        }
+        return Err(Failure::new(format!("{} difference(s) from skills.lock", problems.len()))
+            .hint("`skillreg install --on-conflict overwrite` restores the locked files; `sync --prune` removes extra folders; `sync --adopt` locks them")
+            .code(Code::Check));
+    }
+    let mut acted = Vec::new();
+    for (folder, marker) in extras {
+        let path = format!("{}/{}", folder.skills_dir, folder.name);
+        if args.prune {
+            target
+                .remove(&folder)
+                .await
+                .map_err(|e| Failure::new(e.to_string()))?;
+            ctx.out.line(format!("  removed {path}"));
+            acted.push(json!({ "folder": path, "action": "removed" }));
+        } else if args.adopt {
+            let client = CLIENTS
+                .iter()
+                .find(|c| c.skills_dir(project.scope) == folder.skills_dir)
+                .copied();
+            let previous = lock.get(&marker.id).cloned();
+            let mut clients: Vec<AgentClient> = previous
+                .as_ref()
+                .map(|e| e.clients.clone())
+                .unwrap_or_default();
+            clients.extend(client);
+            clients.sort_by_key(|c| c.id());
+            clients.dedup();
+            lock.upsert(LockEntry {
+                id: marker.id.clone(),
+                version: marker.version.clone(),
+                source: previous
+                    .as_ref()
+                    .map_or_else(|| "adopted".to_owned(), |e| e.source.clone()),
+                archive_digest: previous.as_ref().and_then(|e| e.archive_digest),
+                content_digest: marker.content_digest,
+                signer: previous.and_then(|e| e.signer),
+                clients,
+            });
+            ctx.out.line(format!("  locked {path}"));
+            acted.push(json!({ "folder": path, "action": "adopted" }));
+        }
+    }
+    if args.adopt {
+        project.save_lock(&lock)?;
+    }
+    ctx.out.json(&json!({ "acted": acted }));
+    ctx.out.result(format!("{} folder(s) handled", acted.len()));
+    Ok(())
+}
