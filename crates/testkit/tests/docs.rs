@@ -101,3 +101,87 @@ fn nothing_reaches_outside_the_repository() {
         }
     }
 }
+
+/// Every Rust source file of the workspace's crates, as text.
+fn crate_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    repository_files(&workspace().join("crates"), &mut files);
+    files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
+}
+
+/// Whether `name` is a module (a file or folder), or a type, trait or function defined in
+/// the sources, or an enum variant.
+fn is_defined(name: &str, sources: &[(std::path::PathBuf, String)]) -> bool {
+    sources.iter().any(|(path, text)| {
+        path.file_stem().is_some_and(|s| s == name)
+            || path
+                .parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|d| d == name)
+            || text.lines().any(|line| {
+                let line = line.trim_start();
+                let line = line.strip_prefix("pub ").unwrap_or(line);
+                let line = line
+                    .strip_prefix("pub(crate) ")
+                    .or_else(|| line.strip_prefix("pub(super) "))
+                    .unwrap_or(line);
+                [
+                    "fn ",
+                    "async fn ",
+                    "struct ",
+                    "enum ",
+                    "trait ",
+                    "type ",
+                    "mod ",
+                ]
+                .iter()
+                .any(|kind| {
+                    line.strip_prefix(kind).is_some_and(|rest| {
+                        rest.starts_with(name)
+                            && !rest[name.len()..]
+                                .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+                }) || [" {", "(", ","].iter().any(|end| {
+                    line == format!("{name}{end}")
+                        || line.starts_with(&format!("{name}{end}"))
+                            && name.starts_with(char::is_uppercase)
+                })
+            })
+    })
+}
+
+/// The walkthroughs of docs/ARCHITECTURE.md name code that exists: every `a::b` in them is
+/// a module or type followed by something defined (a rename that leaves them stale fails).
+#[test]
+fn the_walkthroughs_name_code_that_exists() {
+    let architecture = std::fs::read_to_string(workspace().join("docs/ARCHITECTURE.md")).unwrap();
+    let start = architecture.find("## Walkthroughs").unwrap();
+    let end = architecture[start..].find("## Decisions").unwrap() + start;
+    let walkthroughs = &architecture[start..end];
+    let sources = crate_sources();
+    let mut checked = 0;
+    for span in walkthroughs.split('`').skip(1).step_by(2) {
+        let is_path = span.contains("::")
+            && span
+                .split("::")
+                .all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        if !is_path {
+            continue;
+        }
+        for segment in span.split("::") {
+            assert!(
+                is_defined(segment, &sources),
+                "docs/ARCHITECTURE.md's walkthroughs name `{span}`, but `{segment}` is not in the code"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} names checked");
+}
