@@ -1,6 +1,7 @@
 //! The client of a skillreg registry's HTTP API ([`RegistryClient`]), which is also a
-//! [`SkillLookup`] source of the resolution cascade, and [`PrsClient`], a source over any
-//! registry that speaks the Package Registry Standard read surface.
+//! [`SkillLookup`](skillreg_core::ports::SkillLookup) source of the resolution cascade, and
+//! [`PrsClient`], a source over any registry that speaks the Package Registry Standard read
+//! surface.
 //!
 //! Errors map the envelope's `type` first and the status code second. Only idempotent
 //! calls (reads) are retried: on connection failures, on 5xx, and on 429 when the

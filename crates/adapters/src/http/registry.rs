@@ -85,7 +85,8 @@ impl RegistryClient {
     }
 
     /// Imports an archive with a conflict strategy. A conflict comes back as
-    /// [`ErrorType::Conflict`] with the structured conflict in its details.
+    /// [`ErrorType::Conflict`](skillreg_api::ErrorType::Conflict) with the structured conflict
+    /// in its details.
     ///
     /// # Errors
     /// [`ClientError`].
