@@ -70,7 +70,7 @@ impl TestRegistry {
     /// # Panics
     /// Never: the in-memory store does not fail.
     pub async fn store_events(&self) -> Vec<skillreg_core::model::EventRecord> {
-        use skillreg_core::ports::SkillStore as _;
+        use skillreg_core::ports::EventStore as _;
         self.store
             .events_after(0, u32::MAX)
             .await
@@ -94,7 +94,7 @@ impl Default for TestRegistry {
 /// admin would; the store's own rules (the last owner stays) still apply.
 ///
 /// # Errors
-/// What [`skillreg_core::ports::SkillStore::set_member`] returns.
+/// What [`skillreg_core::ports::NamespaceStore::set_member`] returns.
 pub async fn set_role(
     store: &dyn skillreg_core::ports::SkillStore,
     namespace: &str,

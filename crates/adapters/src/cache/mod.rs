@@ -35,7 +35,8 @@ use skillreg_core::model::{
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    DownloadCount, MemberChange, SkillStore, StoreError, VersionWrite, WriteRight,
+    CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
+    SearchStore, SkillStore, StatsStore, StoreError, VersionWrite, WriteRight,
 };
 use skillreg_core::{Digest, Version};
 
@@ -224,84 +225,7 @@ fn add_count(counts: &mut BTreeMap<(SkillUid, i64), DownloadCount>, entry: Downl
 }
 
 #[async_trait]
-impl SkillStore for CachingStore {
-    async fn namespace(
-        &self,
-        namespace: &Namespace,
-    ) -> Result<Option<NamespaceRecord>, StoreError> {
-        self.inner.namespace(namespace).await
-    }
-
-    async fn create_namespace(
-        &self,
-        namespace: &Namespace,
-        owner: &UserId,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<NamespaceRecord, StoreError> {
-        self.inner
-            .create_namespace(namespace, owner, at, audit)
-            .await
-    }
-
-    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
-        self.inner.set_member(change).await
-    }
-
-    async fn insert_token(
-        &self,
-        token: &TokenRecord,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.inner.insert_token(token, audit).await
-    }
-
-    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError> {
-        self.inner.token(id).await
-    }
-
-    async fn token_by_secret(
-        &self,
-        secret_digest: &Digest,
-    ) -> Result<Option<TokenRecord>, StoreError> {
-        self.inner.token_by_secret(secret_digest).await
-    }
-
-    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
-        self.inner.tokens_of(user).await
-    }
-
-    async fn revoke_token(
-        &self,
-        user: &UserId,
-        id: &TokenId,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<bool, StoreError> {
-        self.inner.revoke_token(user, id, at, audit).await
-    }
-
-    async fn add_publisher_key(
-        &self,
-        key: &PublisherKey,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.inner.add_publisher_key(key, audit).await
-    }
-
-    async fn revoke_publisher_key(
-        &self,
-        key_id: &str,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<bool, StoreError> {
-        self.inner.revoke_publisher_key(key_id, at, audit).await
-    }
-
-    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
-        self.inner.publisher_key(key_id).await
-    }
-
+impl CatalogStore for CachingStore {
     async fn skill(&self, id: &SkillId) -> Result<Option<SkillRecord>, StoreError> {
         self.inner.skill(id).await
     }
@@ -407,7 +331,93 @@ impl SkillStore for CachingStore {
             .set_deprecation(skill, message, audit, right)
             .await
     }
+}
 
+#[async_trait]
+impl NamespaceStore for CachingStore {
+    async fn namespace(
+        &self,
+        namespace: &Namespace,
+    ) -> Result<Option<NamespaceRecord>, StoreError> {
+        self.inner.namespace(namespace).await
+    }
+
+    async fn create_namespace(
+        &self,
+        namespace: &Namespace,
+        owner: &UserId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<NamespaceRecord, StoreError> {
+        self.inner
+            .create_namespace(namespace, owner, at, audit)
+            .await
+    }
+
+    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
+        self.inner.set_member(change).await
+    }
+}
+
+#[async_trait]
+impl CredentialStore for CachingStore {
+    async fn insert_token(
+        &self,
+        token: &TokenRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.insert_token(token, audit).await
+    }
+
+    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.token(id).await
+    }
+
+    async fn token_by_secret(
+        &self,
+        secret_digest: &Digest,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.token_by_secret(secret_digest).await
+    }
+
+    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
+        self.inner.tokens_of(user).await
+    }
+
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        id: &TokenId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.inner.revoke_token(user, id, at, audit).await
+    }
+
+    async fn add_publisher_key(
+        &self,
+        key: &PublisherKey,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.add_publisher_key(key, audit).await
+    }
+
+    async fn revoke_publisher_key(
+        &self,
+        key_id: &str,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.inner.revoke_publisher_key(key_id, at, audit).await
+    }
+
+    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
+        self.inner.publisher_key(key_id).await
+    }
+}
+
+#[async_trait]
+impl StatsStore for CachingStore {
     async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {
         let _invalidate = self.invalidate_after(false);
         self.inner.put_rating(skill, rating).await
@@ -463,7 +473,10 @@ impl SkillStore for CachingStore {
         self.flush_before_read().await;
         self.inner.trending(since, limit).await
     }
+}
 
+#[async_trait]
+impl SearchStore for CachingStore {
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
         self.flush_before_read().await;
         if self.mode == CacheMode::Shared {
@@ -492,7 +505,10 @@ impl SkillStore for CachingStore {
         }
         Ok(page)
     }
+}
 
+#[async_trait]
+impl EventStore for CachingStore {
     async fn events_after(
         &self,
         after: i64,

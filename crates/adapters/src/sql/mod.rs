@@ -363,320 +363,7 @@ macro_rules! sql_skill_store {
         }
 
         #[async_trait::async_trait]
-        impl skillreg_core::ports::SkillStore for $store {
-            async fn namespace(
-                &self,
-                namespace: &skillreg_core::Namespace,
-            ) -> Result<Option<skillreg_core::model::NamespaceRecord>, skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let key = namespace.key();
-                let row: Option<(String, i64)> =
-                    sqlx::query_as("SELECT name, created_at FROM namespaces WHERE key = $1")
-                        .bind(key.as_str())
-                        .fetch_optional(&self.reader)
-                        .await
-                        .map_err(unavailable)?;
-                let Some((name, created_at)) = row else { return Ok(None) };
-                let members: Vec<(String, String)> =
-                    sqlx::query_as("SELECT user_id, role FROM namespace_members WHERE namespace_key = $1")
-                        .bind(key.as_str())
-                        .fetch_all(&self.reader)
-                        .await
-                        .map_err(unavailable)?;
-                let corrupt = |what: &str, e: &dyn std::fmt::Display| $crate::sql::rows::corrupt(what, e);
-                let mut record = skillreg_core::model::NamespaceRecord {
-                    namespace: name.parse().map_err(|e| corrupt("namespace", &e))?,
-                    members: std::collections::BTreeMap::new(),
-                    created_at: skillreg_core::model::Timestamp::from_unix_millis(created_at),
-                };
-                for (user, role) in members {
-                    let role = match role.as_str() {
-                        "owner" => skillreg_core::model::Role::Owner,
-                        "member" => skillreg_core::model::Role::Member,
-                        other => return Err(corrupt("role", &other)),
-                    };
-                    record.members.insert(user.parse().map_err(|e| corrupt("member", &e))?, role);
-                }
-                Ok(Some(record))
-            }
-
-            async fn create_namespace(
-                &self,
-                namespace: &skillreg_core::Namespace,
-                owner: &skillreg_core::model::UserId,
-                at: skillreg_core::model::Timestamp,
-                audit: &skillreg_core::model::AuditEntry,
-            ) -> Result<skillreg_core::model::NamespaceRecord, skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                Self::ensure_user(&mut tx, owner, at).await?;
-                let inserted = sqlx::query("INSERT INTO namespaces (key, name, created_at) VALUES ($1, $2, $3)")
-                    .bind(namespace.key().as_str())
-                    .bind(namespace.as_str())
-                    .bind(at.unix_millis())
-                    .execute(&mut *tx)
-                    .await;
-                match inserted {
-                    Err(error) if $crate::sql::is_unique_violation(&error) => {
-                        return Err(skillreg_core::ports::StoreError::NamespaceExists(namespace.clone()));
-                    }
-                    other => other.map_err(unavailable)?,
-                };
-                sqlx::query("INSERT INTO namespace_members (namespace_key, user_id, role) VALUES ($1, $2, 'owner')")
-                    .bind(namespace.key().as_str())
-                    .bind(owner.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                Self::insert_audit(&mut tx, audit).await?;
-                tx.commit().await.map_err(unavailable)?;
-                Ok(skillreg_core::model::NamespaceRecord {
-                    namespace: namespace.clone(),
-                    members: std::collections::BTreeMap::from([(owner.clone(), skillreg_core::model::Role::Owner)]),
-                    created_at: at,
-                })
-            }
-
-            async fn set_member(
-                &self,
-                change: &skillreg_core::ports::MemberChange,
-            ) -> Result<(), skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                use skillreg_core::ports::StoreError;
-                let namespace = &change.namespace;
-                let key = namespace.key();
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                // The namespace's row, locked: member changes of one namespace run one at a
-                // time, so each sees the owners the one before it left.
-                let lock = format!("SELECT key FROM namespaces WHERE key = $1{}", Self::FOR_UPDATE);
-                let exists: Option<(String,)> = sqlx::query_as(&lock)
-                    .bind(key.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                if exists.is_none() {
-                    return Err(StoreError::Missing(format!("namespace `{namespace}`")));
-                }
-                if let Some(by) = &change.by_owner {
-                    let role: Option<(String,)> = sqlx::query_as(
-                        "SELECT role FROM namespace_members WHERE namespace_key = $1 AND user_id = $2",
-                    )
-                    .bind(key.as_str())
-                    .bind(by.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                    if role.as_ref().map(|(r,)| r.as_str()) != Some("owner") {
-                        return Err(StoreError::NotAnOwner { user: by.clone(), namespace: namespace.clone() });
-                    }
-                }
-                let user = &change.user;
-                match change.role {
-                    Some(role) => {
-                        let role = match role {
-                            skillreg_core::model::Role::Owner => "owner",
-                            skillreg_core::model::Role::Member => "member",
-                        };
-                        Self::ensure_user(&mut tx, user, change.audit.at).await?;
-                        sqlx::query(
-                            "INSERT INTO namespace_members (namespace_key, user_id, role) VALUES ($1, $2, $3) \
-                             ON CONFLICT (namespace_key, user_id) DO UPDATE SET role = excluded.role",
-                        )
-                        .bind(key.as_str())
-                        .bind(user.as_str())
-                        .bind(role)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                    }
-                    None => {
-                        sqlx::query("DELETE FROM namespace_members WHERE namespace_key = $1 AND user_id = $2")
-                            .bind(key.as_str())
-                            .bind(user.as_str())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(unavailable)?;
-                    }
-                }
-                let (owners,): (i64,) = sqlx::query_as(
-                    "SELECT COUNT(*) FROM namespace_members WHERE namespace_key = $1 AND role = 'owner'",
-                )
-                .bind(key.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                if owners == 0 {
-                    // Dropping the transaction rolls the change back.
-                    return Err(StoreError::LastOwner(namespace.clone()));
-                }
-                Self::insert_audit(&mut tx, &change.audit).await?;
-                tx.commit().await.map_err(unavailable)
-            }
-
-            async fn insert_token(
-                &self,
-                token: &skillreg_core::model::TokenRecord,
-                audit: &skillreg_core::model::AuditEntry,
-            ) -> Result<(), skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                Self::ensure_user(&mut tx, &token.user, token.created_at).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO tokens (id, user_id, name, secret_digest, scopes, namespaces, created_at, revoked_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(token.id.as_str())
-                .bind(token.user.as_str())
-                .bind(&token.name)
-                .bind(token.secret_digest.to_string())
-                .bind($crate::sql::rows::joined(&token.scopes))
-                .bind($crate::sql::rows::joined(&token.namespaces))
-                .bind(token.created_at.unix_millis())
-                .bind(token.revoked_at.map(skillreg_core::model::Timestamp::unix_millis))
-                .bind(token.expires_at.map(skillreg_core::model::Timestamp::unix_millis))
-                .execute(&mut *tx)
-                .await;
-                match inserted {
-                    Err(error) if $crate::sql::is_unique_violation(&error) => {
-                        Err(skillreg_core::ports::StoreError::Duplicate(format!("token `{}`", token.id)))
-                    }
-                    other => {
-                        other.map_err(unavailable)?;
-                        Self::insert_audit(&mut tx, audit).await?;
-                        tx.commit().await.map_err(unavailable)
-                    }
-                }
-            }
-
-            async fn token_by_secret(
-                &self,
-                secret_digest: &skillreg_core::Digest,
-            ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
-                self.token_where("secret_digest", &secret_digest.to_string()).await
-            }
-
-            async fn token(
-                &self,
-                id: &skillreg_core::model::TokenId,
-            ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
-                self.token_where("id", id.as_str()).await
-            }
-
-            async fn tokens_of(
-                &self,
-                user: &skillreg_core::model::UserId,
-            ) -> Result<Vec<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
-                let sql = format!(
-                    "SELECT {} FROM tokens WHERE user_id = $1 ORDER BY created_at, id",
-                    $crate::sql::rows::TOKEN_COLUMNS
-                );
-                sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
-                    .bind(user.as_str())
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err($crate::sql::unavailable)?
-                    .into_iter()
-                    .map($crate::sql::rows::TokenRow::into_record)
-                    .collect()
-            }
-
-            async fn revoke_token(
-                &self,
-                user: &skillreg_core::model::UserId,
-                id: &skillreg_core::model::TokenId,
-                at: skillreg_core::model::Timestamp,
-                audit: &skillreg_core::model::AuditEntry,
-            ) -> Result<bool, skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                let done = sqlx::query(
-                    "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-                )
-                .bind(at.unix_millis())
-                .bind(id.as_str())
-                .bind(user.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let revoked = done.rows_affected() == 1;
-                if revoked {
-                    Self::insert_audit(&mut tx, audit).await?;
-                }
-                tx.commit().await.map_err(unavailable)?;
-                Ok(revoked)
-            }
-
-            async fn add_publisher_key(
-                &self,
-                key: &skillreg_core::model::PublisherKey,
-                audit: &skillreg_core::model::AuditEntry,
-            ) -> Result<(), skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                Self::ensure_user(&mut tx, &key.user, key.created_at).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO publisher_keys (key_id, user_id, public_key, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (key_id) DO NOTHING",
-                )
-                .bind(&key.key_id)
-                .bind(key.user.as_str())
-                .bind(&key.public_key)
-                .bind(key.created_at.unix_millis())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                if inserted.rows_affected() == 1 {
-                    Self::insert_audit(&mut tx, audit).await?;
-                }
-                let (owner,): (String,) = sqlx::query_as("SELECT user_id FROM publisher_keys WHERE key_id = $1")
-                    .bind(&key.key_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                if owner != key.user.as_str() {
-                    return Err(skillreg_core::ports::StoreError::Duplicate(format!("publisher key `{}`", key.key_id)));
-                }
-                tx.commit().await.map_err(unavailable)
-            }
-
-            async fn revoke_publisher_key(
-                &self,
-                key_id: &str,
-                at: skillreg_core::model::Timestamp,
-                audit: &skillreg_core::model::AuditEntry,
-            ) -> Result<bool, skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                let done = sqlx::query(
-                    "UPDATE publisher_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL",
-                )
-                .bind(at.unix_millis())
-                .bind(key_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let revoked = done.rows_affected() == 1;
-                if revoked {
-                    Self::insert_audit(&mut tx, audit).await?;
-                }
-                tx.commit().await.map_err(unavailable)?;
-                Ok(revoked)
-            }
-
-            async fn publisher_key(
-                &self,
-                key_id: &str,
-            ) -> Result<Option<skillreg_core::model::PublisherKey>, skillreg_core::ports::StoreError> {
-                let sql = format!("SELECT {} FROM publisher_keys WHERE key_id = $1", $crate::sql::rows::KEY_COLUMNS);
-                sqlx::query_as::<_, $crate::sql::rows::KeyRow>(&sql)
-                .bind(key_id)
-                .fetch_optional(&self.reader)
-                .await
-                .map_err($crate::sql::unavailable)?
-                .map($crate::sql::rows::KeyRow::into_record)
-                .transpose()
-            }
-
+        impl skillreg_core::ports::CatalogStore for $store {
             async fn skill(
                 &self,
                 id: &skillreg_core::SkillId,
@@ -1043,7 +730,329 @@ macro_rules! sql_skill_store {
                 Self::insert_audit(&mut tx, audit).await?;
                 tx.commit().await.map_err(unavailable)
             }
+        }
 
+        #[async_trait::async_trait]
+        impl skillreg_core::ports::NamespaceStore for $store {
+            async fn namespace(
+                &self,
+                namespace: &skillreg_core::Namespace,
+            ) -> Result<Option<skillreg_core::model::NamespaceRecord>, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let key = namespace.key();
+                let row: Option<(String, i64)> =
+                    sqlx::query_as("SELECT name, created_at FROM namespaces WHERE key = $1")
+                        .bind(key.as_str())
+                        .fetch_optional(&self.reader)
+                        .await
+                        .map_err(unavailable)?;
+                let Some((name, created_at)) = row else { return Ok(None) };
+                let members: Vec<(String, String)> =
+                    sqlx::query_as("SELECT user_id, role FROM namespace_members WHERE namespace_key = $1")
+                        .bind(key.as_str())
+                        .fetch_all(&self.reader)
+                        .await
+                        .map_err(unavailable)?;
+                let corrupt = |what: &str, e: &dyn std::fmt::Display| $crate::sql::rows::corrupt(what, e);
+                let mut record = skillreg_core::model::NamespaceRecord {
+                    namespace: name.parse().map_err(|e| corrupt("namespace", &e))?,
+                    members: std::collections::BTreeMap::new(),
+                    created_at: skillreg_core::model::Timestamp::from_unix_millis(created_at),
+                };
+                for (user, role) in members {
+                    let role = match role.as_str() {
+                        "owner" => skillreg_core::model::Role::Owner,
+                        "member" => skillreg_core::model::Role::Member,
+                        other => return Err(corrupt("role", &other)),
+                    };
+                    record.members.insert(user.parse().map_err(|e| corrupt("member", &e))?, role);
+                }
+                Ok(Some(record))
+            }
+
+            async fn create_namespace(
+                &self,
+                namespace: &skillreg_core::Namespace,
+                owner: &skillreg_core::model::UserId,
+                at: skillreg_core::model::Timestamp,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<skillreg_core::model::NamespaceRecord, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                Self::ensure_user(&mut tx, owner, at).await?;
+                let inserted = sqlx::query("INSERT INTO namespaces (key, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(namespace.key().as_str())
+                    .bind(namespace.as_str())
+                    .bind(at.unix_millis())
+                    .execute(&mut *tx)
+                    .await;
+                match inserted {
+                    Err(error) if $crate::sql::is_unique_violation(&error) => {
+                        return Err(skillreg_core::ports::StoreError::NamespaceExists(namespace.clone()));
+                    }
+                    other => other.map_err(unavailable)?,
+                };
+                sqlx::query("INSERT INTO namespace_members (namespace_key, user_id, role) VALUES ($1, $2, 'owner')")
+                    .bind(namespace.key().as_str())
+                    .bind(owner.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                Self::insert_audit(&mut tx, audit).await?;
+                tx.commit().await.map_err(unavailable)?;
+                Ok(skillreg_core::model::NamespaceRecord {
+                    namespace: namespace.clone(),
+                    members: std::collections::BTreeMap::from([(owner.clone(), skillreg_core::model::Role::Owner)]),
+                    created_at: at,
+                })
+            }
+
+            async fn set_member(
+                &self,
+                change: &skillreg_core::ports::MemberChange,
+            ) -> Result<(), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                use skillreg_core::ports::StoreError;
+                let namespace = &change.namespace;
+                let key = namespace.key();
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                // The namespace's row, locked: member changes of one namespace run one at a
+                // time, so each sees the owners the one before it left.
+                let lock = format!("SELECT key FROM namespaces WHERE key = $1{}", Self::FOR_UPDATE);
+                let exists: Option<(String,)> = sqlx::query_as(&lock)
+                    .bind(key.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                if exists.is_none() {
+                    return Err(StoreError::Missing(format!("namespace `{namespace}`")));
+                }
+                if let Some(by) = &change.by_owner {
+                    let role: Option<(String,)> = sqlx::query_as(
+                        "SELECT role FROM namespace_members WHERE namespace_key = $1 AND user_id = $2",
+                    )
+                    .bind(key.as_str())
+                    .bind(by.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                    if role.as_ref().map(|(r,)| r.as_str()) != Some("owner") {
+                        return Err(StoreError::NotAnOwner { user: by.clone(), namespace: namespace.clone() });
+                    }
+                }
+                let user = &change.user;
+                match change.role {
+                    Some(role) => {
+                        let role = match role {
+                            skillreg_core::model::Role::Owner => "owner",
+                            skillreg_core::model::Role::Member => "member",
+                        };
+                        Self::ensure_user(&mut tx, user, change.audit.at).await?;
+                        sqlx::query(
+                            "INSERT INTO namespace_members (namespace_key, user_id, role) VALUES ($1, $2, $3) \
+                             ON CONFLICT (namespace_key, user_id) DO UPDATE SET role = excluded.role",
+                        )
+                        .bind(key.as_str())
+                        .bind(user.as_str())
+                        .bind(role)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM namespace_members WHERE namespace_key = $1 AND user_id = $2")
+                            .bind(key.as_str())
+                            .bind(user.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(unavailable)?;
+                    }
+                }
+                let (owners,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM namespace_members WHERE namespace_key = $1 AND role = 'owner'",
+                )
+                .bind(key.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                if owners == 0 {
+                    // Dropping the transaction rolls the change back.
+                    return Err(StoreError::LastOwner(namespace.clone()));
+                }
+                Self::insert_audit(&mut tx, &change.audit).await?;
+                tx.commit().await.map_err(unavailable)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl skillreg_core::ports::CredentialStore for $store {
+            async fn insert_token(
+                &self,
+                token: &skillreg_core::model::TokenRecord,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<(), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                Self::ensure_user(&mut tx, &token.user, token.created_at).await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO tokens (id, user_id, name, secret_digest, scopes, namespaces, created_at, revoked_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(token.id.as_str())
+                .bind(token.user.as_str())
+                .bind(&token.name)
+                .bind(token.secret_digest.to_string())
+                .bind($crate::sql::rows::joined(&token.scopes))
+                .bind($crate::sql::rows::joined(&token.namespaces))
+                .bind(token.created_at.unix_millis())
+                .bind(token.revoked_at.map(skillreg_core::model::Timestamp::unix_millis))
+                .bind(token.expires_at.map(skillreg_core::model::Timestamp::unix_millis))
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Err(error) if $crate::sql::is_unique_violation(&error) => {
+                        Err(skillreg_core::ports::StoreError::Duplicate(format!("token `{}`", token.id)))
+                    }
+                    other => {
+                        other.map_err(unavailable)?;
+                        Self::insert_audit(&mut tx, audit).await?;
+                        tx.commit().await.map_err(unavailable)
+                    }
+                }
+            }
+
+            async fn token_by_secret(
+                &self,
+                secret_digest: &skillreg_core::Digest,
+            ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
+                self.token_where("secret_digest", &secret_digest.to_string()).await
+            }
+
+            async fn token(
+                &self,
+                id: &skillreg_core::model::TokenId,
+            ) -> Result<Option<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
+                self.token_where("id", id.as_str()).await
+            }
+
+            async fn tokens_of(
+                &self,
+                user: &skillreg_core::model::UserId,
+            ) -> Result<Vec<skillreg_core::model::TokenRecord>, skillreg_core::ports::StoreError> {
+                let sql = format!(
+                    "SELECT {} FROM tokens WHERE user_id = $1 ORDER BY created_at, id",
+                    $crate::sql::rows::TOKEN_COLUMNS
+                );
+                sqlx::query_as::<_, $crate::sql::rows::TokenRow>(&sql)
+                    .bind(user.as_str())
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err($crate::sql::unavailable)?
+                    .into_iter()
+                    .map($crate::sql::rows::TokenRow::into_record)
+                    .collect()
+            }
+
+            async fn revoke_token(
+                &self,
+                user: &skillreg_core::model::UserId,
+                id: &skillreg_core::model::TokenId,
+                at: skillreg_core::model::Timestamp,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<bool, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                let done = sqlx::query(
+                    "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(at.unix_millis())
+                .bind(id.as_str())
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let revoked = done.rows_affected() == 1;
+                if revoked {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(revoked)
+            }
+
+            async fn add_publisher_key(
+                &self,
+                key: &skillreg_core::model::PublisherKey,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<(), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                Self::ensure_user(&mut tx, &key.user, key.created_at).await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO publisher_keys (key_id, user_id, public_key, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (key_id) DO NOTHING",
+                )
+                .bind(&key.key_id)
+                .bind(key.user.as_str())
+                .bind(&key.public_key)
+                .bind(key.created_at.unix_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                if inserted.rows_affected() == 1 {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                let (owner,): (String,) = sqlx::query_as("SELECT user_id FROM publisher_keys WHERE key_id = $1")
+                    .bind(&key.key_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                if owner != key.user.as_str() {
+                    return Err(skillreg_core::ports::StoreError::Duplicate(format!("publisher key `{}`", key.key_id)));
+                }
+                tx.commit().await.map_err(unavailable)
+            }
+
+            async fn revoke_publisher_key(
+                &self,
+                key_id: &str,
+                at: skillreg_core::model::Timestamp,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<bool, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                let done = sqlx::query(
+                    "UPDATE publisher_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(at.unix_millis())
+                .bind(key_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let revoked = done.rows_affected() == 1;
+                if revoked {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(revoked)
+            }
+
+            async fn publisher_key(
+                &self,
+                key_id: &str,
+            ) -> Result<Option<skillreg_core::model::PublisherKey>, skillreg_core::ports::StoreError> {
+                let sql = format!("SELECT {} FROM publisher_keys WHERE key_id = $1", $crate::sql::rows::KEY_COLUMNS);
+                sqlx::query_as::<_, $crate::sql::rows::KeyRow>(&sql)
+                .bind(key_id)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err($crate::sql::unavailable)?
+                .map($crate::sql::rows::KeyRow::into_record)
+                .transpose()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl skillreg_core::ports::StatsStore for $store {
             async fn put_rating(
                 &self,
                 skill: &skillreg_core::model::SkillUid,
@@ -1223,7 +1232,10 @@ macro_rules! sql_skill_store {
                     })
                     .collect()
             }
+        }
 
+        #[async_trait::async_trait]
+        impl skillreg_core::ports::SearchStore for $store {
             async fn search(
                 &self,
                 query: &skillreg_core::model::SearchQuery,
@@ -1278,7 +1290,10 @@ macro_rules! sql_skill_store {
                     next_cursor,
                 })
             }
+        }
 
+        #[async_trait::async_trait]
+        impl skillreg_core::ports::EventStore for $store {
             async fn events_after(
                 &self,
                 after: i64,

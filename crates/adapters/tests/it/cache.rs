@@ -1,10 +1,12 @@
 //! The caching store passes the whole store contract in both modes, and buffers download
 //! counters until a flush or a read that needs them.
 
+use skillreg_core::ports::CatalogStore as _;
+use skillreg_core::ports::SearchStore as _;
+use skillreg_core::ports::StatsStore as _;
 use std::sync::Arc;
 
 use skillreg_adapters::cache::{CacheMode, CachingStore};
-use skillreg_core::ports::SkillStore;
 use skillreg_testkit::contract::skill_store::{T0, create_skill, new_version};
 use skillreg_testkit::fakes::MemoryStore;
 

@@ -1,13 +1,17 @@
 //! The PostgreSQL store: the contract suite against a real server, concurrent publishes
 //! through separate connections, and a transaction cut off half-way.
 
+use skillreg_core::ports::CatalogStore as _;
+use skillreg_core::ports::EventStore as _;
+use skillreg_core::ports::SearchStore as _;
+use skillreg_core::ports::StatsStore as _;
 use std::sync::Arc;
 
 use skillreg_adapters::PostgresStore;
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_core::conflict::{PublishDecision, decide_publish};
 use skillreg_core::model::EventKind;
-use skillreg_core::ports::{SkillStore, SkillTarget, StoreError, VersionWrite};
+use skillreg_core::ports::{SkillTarget, StoreError, VersionWrite};
 use skillreg_testkit::contract::skill_store::{new_version, skill_record};
 
 use crate::support;

@@ -1,6 +1,8 @@
 //! The SQLite store: the contract suite, and what a file on disk adds.
 
-use skillreg_core::ports::SkillStore;
+use skillreg_core::ports::CatalogStore as _;
+use skillreg_core::ports::EventStore as _;
+use skillreg_core::ports::SearchStore as _;
 use skillreg_testkit::contract::skill_store::{create_skill, new_version};
 
 use crate::support;

@@ -1,5 +1,6 @@
 //! Test databases: a temporary SQLite file, or a fresh PostgreSQL database per test.
 
+use skillreg_core::ports::SearchStore as _;
 use std::ops::Deref;
 
 use skillreg_adapters::postgres::PostgresConfig;

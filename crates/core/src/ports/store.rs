@@ -1,5 +1,7 @@
-//! The registry's store: skills, versions, namespaces and members, tokens and keys,
-//! ratings and downloads, search, events and audit, behind one [`SkillStore`].
+//! The registry's store, one port per concern: skills and versions ([`CatalogStore`]),
+//! namespaces and members ([`NamespaceStore`]), tokens and keys ([`CredentialStore`]),
+//! ratings and downloads ([`StatsStore`]), search ([`SearchStore`]), events and audit
+//! ([`EventStore`]); [`SkillStore`] is all of them.
 
 use async_trait::async_trait;
 
@@ -100,7 +102,7 @@ pub enum SkillTarget {
     },
 }
 
-/// A change to a namespace's members (see [`SkillStore::set_member`]).
+/// A change to a namespace's members (see [`NamespaceStore::set_member`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberChange {
     /// The namespace.
@@ -186,112 +188,9 @@ pub struct VersionWrite {
     pub right: WriteRight,
 }
 
-/// The registry's records: skills, versions, namespaces, users, tokens, ratings, counters,
-/// events and the audit log.
-///
-/// Every invariant that must hold across server replicas is the store's to enforce with its
-/// own constraints and transactions, never with an in-process lock alone.
+/// Skills and their versions: the reads, the publish write, yanks and deprecations.
 #[async_trait]
-pub trait SkillStore: Send + Sync + std::fmt::Debug {
-    /// The namespace with this lookup key, if any.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn namespace(&self, namespace: &Namespace)
-    -> Result<Option<NamespaceRecord>, StoreError>;
-
-    /// Creates a namespace with `owner` as its owner, recording `audit` with it.
-    ///
-    /// # Errors
-    /// MUST return [`StoreError::NamespaceExists`] if one with the same key exists.
-    async fn create_namespace(
-        &self,
-        namespace: &Namespace,
-        owner: &UserId,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<NamespaceRecord, StoreError>;
-
-    /// Applies a change to a namespace's members and records its audit entry, in one
-    /// transaction that checks, with the namespace's rows locked, that the change still
-    /// holds when it applies: concurrent changes MUST NOT leave a namespace without an owner.
-    ///
-    /// # Errors
-    /// MUST return [`StoreError::Missing`] if the namespace does not exist,
-    /// [`StoreError::NotAnOwner`] if `by_owner` is no longer an owner, and
-    /// [`StoreError::LastOwner`] if the change would leave no owner; nothing is changed then.
-    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError>;
-
-    /// Stores a new token and records `audit` with it.
-    ///
-    /// # Errors
-    /// MUST return [`StoreError::Duplicate`] for an id or secret digest that is stored already.
-    async fn insert_token(&self, token: &TokenRecord, audit: &AuditEntry)
-    -> Result<(), StoreError>;
-
-    /// The token with this id, revoked or not.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError>;
-
-    /// The token whose secret has this digest, revoked or not.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn token_by_secret(
-        &self,
-        secret_digest: &Digest,
-    ) -> Result<Option<TokenRecord>, StoreError>;
-
-    /// Every token of `user`, oldest first.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError>;
-
-    /// Revokes a token of `user`, recording `audit` when it does. Returns whether a live
-    /// token was revoked.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`].
-    async fn revoke_token(
-        &self,
-        user: &UserId,
-        id: &TokenId,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<bool, StoreError>;
-
-    /// Registers a publisher's public key (idempotent for the same key and user), recording
-    /// `audit` when it is new.
-    ///
-    /// # Errors
-    /// MUST return [`StoreError::Duplicate`] if another user registered the same key id.
-    async fn add_publisher_key(
-        &self,
-        key: &PublisherKey,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError>;
-
-    /// Revokes a publisher key, recording `audit` when it does. Returns whether a live key
-    /// was revoked.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`].
-    async fn revoke_publisher_key(
-        &self,
-        key_id: &str,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<bool, StoreError>;
-
-    /// The publisher key with this id.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError>;
-
+pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// The skill whose id has the same lookup key as `id`.
     ///
     /// # Errors
@@ -317,7 +216,7 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn versions(&self, skill: &SkillUid) -> Result<Vec<VersionRecord>, StoreError>;
 
-    /// The skill with this id and all its versions (as [`SkillStore::versions`] orders
+    /// The skill with this id and all its versions (as [`CatalogStore::versions`] orders
     /// them), in one read where the store can: the path of every resolve and download.
     ///
     /// # Errors
@@ -416,7 +315,118 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         audit: &AuditEntry,
         right: &WriteRight,
     ) -> Result<(), StoreError>;
+}
 
+/// Namespaces and their members.
+#[async_trait]
+pub trait NamespaceStore: Send + Sync + std::fmt::Debug {
+    /// The namespace with this lookup key, if any.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn namespace(&self, namespace: &Namespace)
+    -> Result<Option<NamespaceRecord>, StoreError>;
+
+    /// Creates a namespace with `owner` as its owner, recording `audit` with it.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NamespaceExists`] if one with the same key exists.
+    async fn create_namespace(
+        &self,
+        namespace: &Namespace,
+        owner: &UserId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<NamespaceRecord, StoreError>;
+
+    /// Applies a change to a namespace's members and records its audit entry, in one
+    /// transaction that checks, with the namespace's rows locked, that the change still
+    /// holds when it applies: concurrent changes MUST NOT leave a namespace without an owner.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Missing`] if the namespace does not exist,
+    /// [`StoreError::NotAnOwner`] if `by_owner` is no longer an owner, and
+    /// [`StoreError::LastOwner`] if the change would leave no owner; nothing is changed then.
+    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError>;
+}
+
+/// Tokens and publisher keys.
+#[async_trait]
+pub trait CredentialStore: Send + Sync + std::fmt::Debug {
+    /// Stores a new token and records `audit` with it.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Duplicate`] for an id or secret digest that is stored already.
+    async fn insert_token(&self, token: &TokenRecord, audit: &AuditEntry)
+    -> Result<(), StoreError>;
+
+    /// The token with this id, revoked or not.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// The token whose secret has this digest, revoked or not.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn token_by_secret(
+        &self,
+        secret_digest: &Digest,
+    ) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Every token of `user`, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// Revokes a token of `user`, recording `audit` when it does. Returns whether a live
+    /// token was revoked.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        id: &TokenId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    /// Registers a publisher's public key (idempotent for the same key and user), recording
+    /// `audit` when it is new.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Duplicate`] if another user registered the same key id.
+    async fn add_publisher_key(
+        &self,
+        key: &PublisherKey,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Revokes a publisher key, recording `audit` when it does. Returns whether a live key
+    /// was revoked.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn revoke_publisher_key(
+        &self,
+        key_id: &str,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    /// The publisher key with this id.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError>;
+}
+
+/// Ratings, downloads and trending.
+#[async_trait]
+pub trait StatsStore: Send + Sync + std::fmt::Debug {
     /// Stores a rating, replacing the user's previous rating of the skill: there is at most
     /// one rating per (user, skill), across every replica.
     ///
@@ -472,7 +482,11 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
         since: Timestamp,
         limit: u32,
     ) -> Result<Vec<TrendingEntry>, StoreError>;
+}
 
+/// Search over the latest version of each skill.
+#[async_trait]
+pub trait SearchStore: Send + Sync + std::fmt::Debug {
     /// Searches skills. Only skills with at least one non-yanked version are found. Hits
     /// are ordered by [`crate::model::SearchSort`], ties broken by the id's lookup key. The
     /// total is counted up to [`crate::model::MAX_COUNTED_HITS`]; the next cursor is given
@@ -483,7 +497,11 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`StoreError::Unavailable`]; a cursor the store did not make → [`StoreError::Missing`].
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError>;
+}
 
+/// The event outbox and the audit log.
+#[async_trait]
+pub trait EventStore: Send + Sync + std::fmt::Debug {
     /// Events with a sequence number greater than `after`, in order, at most `limit`.
     ///
     /// # Errors
@@ -495,4 +513,21 @@ pub trait SkillStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`StoreError::Unavailable`].
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// The registry's records: skills, versions, namespaces, users, tokens, ratings, counters,
+/// events and the audit log, one port per concern ([`CatalogStore`], [`NamespaceStore`],
+/// [`CredentialStore`], [`StatsStore`], [`SearchStore`], [`EventStore`]); a store is all of
+/// them (every type that implements the six is a `SkillStore`).
+///
+/// Every invariant that must hold across server replicas is the store's to enforce with its
+/// own constraints and transactions, never with an in-process lock alone.
+pub trait SkillStore:
+    CatalogStore + NamespaceStore + CredentialStore + StatsStore + SearchStore + EventStore
+{
+}
+
+impl<T> SkillStore for T where
+    T: CatalogStore + NamespaceStore + CredentialStore + StatsStore + SearchStore + EventStore
+{
 }

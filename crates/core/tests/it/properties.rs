@@ -10,6 +10,7 @@ use skillreg_core::conflict::{
 use skillreg_core::model::{
     NamespaceRecord, NewVersion, Role, SkillRecord, Timestamp, UserId, VersionMeta, VersionRecord,
 };
+use skillreg_core::ports::CatalogStore as _;
 use skillreg_core::version::{Candidate, select};
 use skillreg_core::{Digest, Namespace, SkillId, SkillName, Version, VersionReq};
 use skillreg_testkit::strategies;
@@ -203,7 +204,6 @@ proptest! {
     fn imports_never_change_identity(steps in prop::collection::vec((user(), 0u8..3, policy()), 1..8)) {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         runtime.block_on(async {
-            use skillreg_core::ports::SkillStore as _;
             use skillreg_core::usecases::ImportRequest;
             let t = skillreg_testkit::TestRegistry::new();
             let mut first: Option<SkillRecord> = None;

@@ -1,5 +1,5 @@
-//! [`MemoryStore`]: the in-memory [`SkillStore`], the reference the database adapters are
-//! compared with by the contract suite.
+//! [`MemoryStore`]: the in-memory [`SkillStore`](skillreg_core::ports::SkillStore), the
+//! reference the database adapters are compared with by the contract suite.
 //!
 //! Longer than 600 lines because it is one implementation of every method of the one store
 //! port; it splits when the port does (one store port per concern).
@@ -17,7 +17,8 @@ use skillreg_core::model::{
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    DownloadCount, MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite, WriteRight,
+    CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
+    SearchStore, SkillTarget, StatsStore, StoreError, VersionWrite, WriteRight,
 };
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};
@@ -87,7 +88,7 @@ impl State {
     }
 }
 
-/// An in-memory [`SkillStore`]. One mutex makes every call atomic.
+/// An in-memory [`SkillStore`](skillreg_core::ports::SkillStore). One mutex makes every call atomic.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -146,175 +147,7 @@ fn relevance(
 }
 
 #[async_trait]
-impl SkillStore for MemoryStore {
-    async fn namespace(
-        &self,
-        namespace: &Namespace,
-    ) -> Result<Option<NamespaceRecord>, StoreError> {
-        Ok(self
-            .state()
-            .namespaces
-            .get(namespace.key().as_str())
-            .cloned())
-    }
-
-    async fn create_namespace(
-        &self,
-        namespace: &Namespace,
-        owner: &UserId,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<NamespaceRecord, StoreError> {
-        let mut state = self.state();
-        let key = namespace.key().as_str().to_owned();
-        if state.namespaces.contains_key(&key) {
-            return Err(StoreError::NamespaceExists(namespace.clone()));
-        }
-        let record = NamespaceRecord {
-            namespace: namespace.clone(),
-            members: BTreeMap::from([(owner.clone(), Role::Owner)]),
-            created_at: at,
-        };
-        state.namespaces.insert(key, record.clone());
-        state.audit.push(audit.clone());
-        Ok(record)
-    }
-
-    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
-        let mut state = self.state();
-        let namespace = &change.namespace;
-        let record = state
-            .namespaces
-            .get_mut(namespace.key().as_str())
-            .ok_or_else(|| missing(format!("namespace `{namespace}`")))?;
-        if let Some(by) = &change.by_owner
-            && record.role_of(by) != Some(Role::Owner)
-        {
-            return Err(StoreError::NotAnOwner {
-                user: by.clone(),
-                namespace: namespace.clone(),
-            });
-        }
-        let mut members = record.members.clone();
-        match change.role {
-            Some(role) => members.insert(change.user.clone(), role),
-            None => members.remove(&change.user),
-        };
-        if !members.values().any(|role| *role == Role::Owner) {
-            return Err(StoreError::LastOwner(namespace.clone()));
-        }
-        record.members = members;
-        state.audit.push(change.audit.clone());
-        Ok(())
-    }
-
-    async fn insert_token(
-        &self,
-        token: &TokenRecord,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut state = self.state();
-        if state
-            .tokens
-            .iter()
-            .any(|t| t.id == token.id || t.secret_digest == token.secret_digest)
-        {
-            return Err(StoreError::Duplicate(format!("token `{}`", token.id)));
-        }
-        state.tokens.push(token.clone());
-        state.audit.push(audit.clone());
-        Ok(())
-    }
-
-    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(self.state().tokens.iter().find(|t| &t.id == id).cloned())
-    }
-
-    async fn token_by_secret(
-        &self,
-        secret_digest: &Digest,
-    ) -> Result<Option<TokenRecord>, StoreError> {
-        Ok(self
-            .state()
-            .tokens
-            .iter()
-            .find(|t| &t.secret_digest == secret_digest)
-            .cloned())
-    }
-
-    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
-        Ok(self
-            .state()
-            .tokens
-            .iter()
-            .filter(|t| &t.user == user)
-            .cloned()
-            .collect())
-    }
-
-    async fn revoke_token(
-        &self,
-        user: &UserId,
-        id: &TokenId,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<bool, StoreError> {
-        let mut state = self.state();
-        let token = state
-            .tokens
-            .iter_mut()
-            .find(|t| &t.id == id && &t.user == user && t.revoked_at.is_none());
-        let revoked = token.map(|t| t.revoked_at = Some(at)).is_some();
-        if revoked {
-            state.audit.push(audit.clone());
-        }
-        Ok(revoked)
-    }
-
-    async fn add_publisher_key(
-        &self,
-        key: &PublisherKey,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut state = self.state();
-        match state.keys.get(&key.key_id) {
-            Some(existing) if existing.user != key.user => Err(StoreError::Duplicate(format!(
-                "publisher key `{}`",
-                key.key_id
-            ))),
-            Some(_) => Ok(()),
-            None => {
-                state.keys.insert(key.key_id.clone(), key.clone());
-                state.audit.push(audit.clone());
-                Ok(())
-            }
-        }
-    }
-
-    async fn revoke_publisher_key(
-        &self,
-        key_id: &str,
-        at: Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<bool, StoreError> {
-        let mut state = self.state();
-        let revoked = match state.keys.get_mut(key_id) {
-            Some(key) if key.revoked_at.is_none() => {
-                key.revoked_at = Some(at);
-                true
-            }
-            _ => false,
-        };
-        if revoked {
-            state.audit.push(audit.clone());
-        }
-        Ok(revoked)
-    }
-
-    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
-        Ok(self.state().keys.get(key_id).cloned())
-    }
-
+impl CatalogStore for MemoryStore {
     async fn skill(&self, id: &SkillId) -> Result<Option<SkillRecord>, StoreError> {
         Ok(self.state().skill_by_key(id).cloned())
     }
@@ -541,7 +374,184 @@ impl SkillStore for MemoryStore {
         state.audit.push(audit.clone());
         Ok(())
     }
+}
 
+#[async_trait]
+impl NamespaceStore for MemoryStore {
+    async fn namespace(
+        &self,
+        namespace: &Namespace,
+    ) -> Result<Option<NamespaceRecord>, StoreError> {
+        Ok(self
+            .state()
+            .namespaces
+            .get(namespace.key().as_str())
+            .cloned())
+    }
+
+    async fn create_namespace(
+        &self,
+        namespace: &Namespace,
+        owner: &UserId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<NamespaceRecord, StoreError> {
+        let mut state = self.state();
+        let key = namespace.key().as_str().to_owned();
+        if state.namespaces.contains_key(&key) {
+            return Err(StoreError::NamespaceExists(namespace.clone()));
+        }
+        let record = NamespaceRecord {
+            namespace: namespace.clone(),
+            members: BTreeMap::from([(owner.clone(), Role::Owner)]),
+            created_at: at,
+        };
+        state.namespaces.insert(key, record.clone());
+        state.audit.push(audit.clone());
+        Ok(record)
+    }
+
+    async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let namespace = &change.namespace;
+        let record = state
+            .namespaces
+            .get_mut(namespace.key().as_str())
+            .ok_or_else(|| missing(format!("namespace `{namespace}`")))?;
+        if let Some(by) = &change.by_owner
+            && record.role_of(by) != Some(Role::Owner)
+        {
+            return Err(StoreError::NotAnOwner {
+                user: by.clone(),
+                namespace: namespace.clone(),
+            });
+        }
+        let mut members = record.members.clone();
+        match change.role {
+            Some(role) => members.insert(change.user.clone(), role),
+            None => members.remove(&change.user),
+        };
+        if !members.values().any(|role| *role == Role::Owner) {
+            return Err(StoreError::LastOwner(namespace.clone()));
+        }
+        record.members = members;
+        state.audit.push(change.audit.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CredentialStore for MemoryStore {
+    async fn insert_token(
+        &self,
+        token: &TokenRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state
+            .tokens
+            .iter()
+            .any(|t| t.id == token.id || t.secret_digest == token.secret_digest)
+        {
+            return Err(StoreError::Duplicate(format!("token `{}`", token.id)));
+        }
+        state.tokens.push(token.clone());
+        state.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn token(&self, id: &TokenId) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self.state().tokens.iter().find(|t| &t.id == id).cloned())
+    }
+
+    async fn token_by_secret(
+        &self,
+        secret_digest: &Digest,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self
+            .state()
+            .tokens
+            .iter()
+            .find(|t| &t.secret_digest == secret_digest)
+            .cloned())
+    }
+
+    async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
+        Ok(self
+            .state()
+            .tokens
+            .iter()
+            .filter(|t| &t.user == user)
+            .cloned()
+            .collect())
+    }
+
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        id: &TokenId,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let token = state
+            .tokens
+            .iter_mut()
+            .find(|t| &t.id == id && &t.user == user && t.revoked_at.is_none());
+        let revoked = token.map(|t| t.revoked_at = Some(at)).is_some();
+        if revoked {
+            state.audit.push(audit.clone());
+        }
+        Ok(revoked)
+    }
+
+    async fn add_publisher_key(
+        &self,
+        key: &PublisherKey,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        match state.keys.get(&key.key_id) {
+            Some(existing) if existing.user != key.user => Err(StoreError::Duplicate(format!(
+                "publisher key `{}`",
+                key.key_id
+            ))),
+            Some(_) => Ok(()),
+            None => {
+                state.keys.insert(key.key_id.clone(), key.clone());
+                state.audit.push(audit.clone());
+                Ok(())
+            }
+        }
+    }
+
+    async fn revoke_publisher_key(
+        &self,
+        key_id: &str,
+        at: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let revoked = match state.keys.get_mut(key_id) {
+            Some(key) if key.revoked_at.is_none() => {
+                key.revoked_at = Some(at);
+                true
+            }
+            _ => false,
+        };
+        if revoked {
+            state.audit.push(audit.clone());
+        }
+        Ok(revoked)
+    }
+
+    async fn publisher_key(&self, key_id: &str) -> Result<Option<PublisherKey>, StoreError> {
+        Ok(self.state().keys.get(key_id).cloned())
+    }
+}
+
+#[async_trait]
+impl StatsStore for MemoryStore {
     async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {
         let mut state = self.state();
         if !state.skills.contains_key(skill) {
@@ -634,7 +644,10 @@ impl SkillStore for MemoryStore {
         entries.truncate(limit as usize);
         Ok(entries)
     }
+}
 
+#[async_trait]
+impl SearchStore for MemoryStore {
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
         let state = self.state();
         let (snapshot, offset) = match &query.start {
@@ -761,7 +774,10 @@ impl SkillStore for MemoryStore {
             next_cursor,
         })
     }
+}
 
+#[async_trait]
+impl EventStore for MemoryStore {
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
         Ok(self
             .state()
