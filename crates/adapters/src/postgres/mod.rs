@@ -92,18 +92,6 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Whether the database answers (for readiness checks).
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`].
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
         self.writer.close().await;

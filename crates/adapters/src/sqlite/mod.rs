@@ -109,18 +109,6 @@ impl SqliteStore {
         self.direct.as_deref()
     }
 
-    /// Whether the database answers (for readiness checks).
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`].
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
-    }
-
     /// Closes both pools, waiting for connections in use, and the direct readers.
     pub async fn close(&self) {
         if let Some(direct) = &self.direct {
