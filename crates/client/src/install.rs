@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use skillreg_core::bundle::BundleLimits;
-use skillreg_core::clients::{AgentClient, InstallScope, folders_for};
+use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope, folders_for};
 use skillreg_core::conflict::FolderPolicy;
-use skillreg_core::install::{FolderPlan, InstallRunError, drift, install as install_skill};
-use skillreg_core::ports::{InstallError, InstallFolder, InstallTarget, Verifier};
+use skillreg_core::install::{Drift, FolderPlan, InstallRunError, drift, install as install_skill};
+use skillreg_core::ports::{InstallError, InstallFolder, InstallMarker, InstallTarget, Verifier};
 use skillreg_core::resolve::{
     FetchError, FetchPolicy, FetchedSkill, Resolution, ResolveError, Resolver,
 };
@@ -81,6 +81,23 @@ pub fn folders(clients: &[AgentClient], scope: InstallScope, id: &SkillId) -> Ve
             skills_dir: dir.to_owned(),
             name: id.name().clone(),
         })
+        .collect()
+}
+
+/// How a scope's folders differ from its lock.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// Each locked skill's folder that does not hold the locked content, and how.
+    pub drift: Vec<(SkillId, InstallFolder, Drift)>,
+    /// Folders skillreg installed that the lock does not list.
+    pub extras: Vec<(InstallFolder, InstallMarker)>,
+}
+
+/// Every skills folder of every client in `scope`.
+pub fn skill_dirs(scope: InstallScope) -> Vec<&'static str> {
+    folders_for(CLIENTS, scope)
+        .into_iter()
+        .map(|(dir, _)| dir)
         .collect()
 }
 
@@ -250,6 +267,35 @@ impl Installer {
             }
         }
         Ok(true)
+    }
+
+    /// How the scope's folders differ from `lock`: every locked folder's drift, and every
+    /// folder skillreg manages that the lock does not list. Reads only.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Folder`] when a folder cannot be read.
+    pub async fn compare(&self, lock: &Lock) -> Result<Comparison, InstallFailure> {
+        let mut comparison = Comparison::default();
+        let mut locked = std::collections::BTreeSet::new();
+        for entry in &lock.skills {
+            for folder in folders(&entry.clients, self.scope, &entry.id) {
+                let state = self.target.inspect(&folder).await?;
+                if let Some(found) = drift(&entry.id, &entry.content_digest, &state) {
+                    comparison
+                        .drift
+                        .push((entry.id.clone(), folder.clone(), found));
+                }
+                locked.insert(folder);
+            }
+        }
+        for dir in skill_dirs(self.scope) {
+            for (folder, marker) in self.target.managed(dir).await? {
+                if !locked.contains(&folder) {
+                    comparison.extras.push((folder, marker));
+                }
+            }
+        }
+        Ok(comparison)
     }
 
     /// Puts back exactly what `entry` locks, for `clients`: the locked version fetched again,

@@ -9,6 +9,8 @@ pub mod project;
 pub mod sources;
 
 pub use checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_signer, signer_text};
-pub use install::{InstallFailure, Installed, Installer, Notes, Trust, folders};
+pub use install::{
+    Comparison, InstallFailure, Installed, Installer, Notes, Trust, folders, skill_dirs,
+};
 pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
 pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};

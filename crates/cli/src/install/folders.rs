@@ -6,19 +6,11 @@ use skillreg_core::{SkillId, SkillRef};
 
 use super::*;
 
-/// Every skills folder of every client in a scope.
-pub(super) fn all_skill_dirs(scope: InstallScope) -> Vec<&'static str> {
-    folders_for(CLIENTS, scope)
-        .into_iter()
-        .map(|(dir, _)| dir)
-        .collect()
-}
-
 pub(crate) async fn list(ctx: &Context, args: &ScopeArgs) -> Result<(), Failure> {
     let project = project(ctx, args)?;
     let target = FsInstallTarget::new(&project.root);
     let mut rows = Vec::new();
-    for dir in all_skill_dirs(project.scope) {
+    for dir in skillreg_client::skill_dirs(project.scope) {
         let managed = target
             .managed(dir)
             .await
@@ -78,7 +70,7 @@ pub(crate) async fn uninstall(ctx: &Context, args: UninstallArgs) -> Result<(), 
                 .namespace()
                 .map(|ns| SkillId::new(ns.clone(), reference.name().clone()))
         });
-    let dirs: Vec<&'static str> = all_skill_dirs(project.scope);
+    let dirs: Vec<&'static str> = skillreg_client::skill_dirs(project.scope);
     let mut removed = Vec::new();
     let mut plan = Vec::new();
     for dir in dirs {
@@ -141,39 +133,19 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
     let project = project(ctx, &args.scope)?;
     let target = FsInstallTarget::new(&project.root);
     let mut lock = project.lock()?;
+    let installer = Installer::new(ctx, project.clone(), FolderPolicy::Fail, false);
+    let comparison = installer.core.compare(&lock).await.map_err(failure)?;
     let mut problems = Vec::new();
-    let mut locked_folders: BTreeSet<(String, String)> = BTreeSet::new();
-    for entry in &lock.skills {
-        let (id, content) = (&entry.id, &entry.content_digest);
-        for folder in skillreg_client::folders(&entry.clients, project.scope, id) {
-            locked_folders.insert((folder.skills_dir.clone(), folder.name.to_string()));
-            let state = target
-                .inspect(&folder)
-                .await
-                .map_err(|e| Failure::new(e.to_string()))?;
-            if let Some(drift) = drift(id, content, &state) {
-                problems.push(json!({
-                    "id": id.to_string(), "folder": format!("{}/{}", folder.skills_dir, folder.name),
-                    "drift": drift.to_string(), "kind": match drift {
-                        Drift::Missing => "missing", Drift::Edited => "edited", Drift::Outdated { .. } => "outdated",
-                        Drift::Unmanaged => "unmanaged", Drift::OtherSkill(_) => "other-skill",
-                    },
-                }));
-            }
-        }
+    for (id, folder, drift) in &comparison.drift {
+        problems.push(json!({
+            "id": id.to_string(), "folder": format!("{}/{}", folder.skills_dir, folder.name),
+            "drift": drift.to_string(), "kind": match drift {
+                Drift::Missing => "missing", Drift::Edited => "edited", Drift::Outdated { .. } => "outdated",
+                Drift::Unmanaged => "unmanaged", Drift::OtherSkill(_) => "other-skill",
+            },
+        }));
     }
-    let mut extras = Vec::new();
-    for dir in all_skill_dirs(project.scope) {
-        for (folder, marker) in target
-            .managed(dir)
-            .await
-            .map_err(|e| Failure::new(e.to_string()))?
-        {
-            if !locked_folders.contains(&(folder.skills_dir.clone(), folder.name.to_string())) {
-                extras.push((folder, marker));
-            }
-        }
-    }
+    let extras = comparison.extras;
     for (folder, marker) in &extras {
         problems.push(json!({
             "id": marker.id.to_string(), "folder": format!("{}/{}", folder.skills_dir, folder.name),

@@ -8,7 +8,6 @@
 //! content is a no-op without a download; `install` with no argument follows `skills.lock`
 //! and, when the folders match it, does not touch the network at all.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,9 +16,9 @@ use serde_json::json;
 use skillreg_adapters::fs::FsInstallTarget;
 use skillreg_adapters::oci::OciReference;
 use skillreg_core::bundle::BundleLimits;
-use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope, folders_for};
+use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope};
 use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
-use skillreg_core::install::{Drift, FolderPlan, InstallRunError, decide_uninstall, drift};
+use skillreg_core::install::{Drift, FolderPlan, InstallRunError, decide_uninstall};
 use skillreg_core::ports::{InstallFolder, InstallTarget as _};
 use skillreg_core::resolve::{FetchPolicy, FetchedSkill, Resolver};
 use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};

@@ -220,3 +220,73 @@ async fn a_failed_source_before_the_one_that_answers_is_a_warning() {
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].starts_with("mirror:"), "{warnings:?}");
 }
+
+#[tokio::test]
+async fn a_comparison_finds_edited_missing_and_extra_folders() {
+    let target = Arc::new(MemoryInstallTarget::default());
+    let sources = sources(vec![registry().with_bundle(
+        "acme/mail",
+        "1.0.0",
+        &skill_files("mail", "Mails", "", &[]),
+    )]);
+    let installer = installer(&target);
+    let mut lock = Lock::default();
+    let pdf = installer
+        .install(
+            &sources,
+            &"acme/pdf".parse().unwrap(),
+            &VersionReq::Latest,
+            &[client("cursor")],
+            &lock,
+            &Kept::default(),
+        )
+        .await
+        .unwrap();
+    lock.upsert(pdf.entry.clone());
+    assert!(installer.compare(&lock).await.unwrap().drift.is_empty());
+    // Installed by skillreg, left out of the lock.
+    installer
+        .install(
+            &sources,
+            &"acme/mail".parse().unwrap(),
+            &VersionReq::Latest,
+            &[client("cursor")],
+            &Lock::default(),
+            &Kept::default(),
+        )
+        .await
+        .unwrap();
+    // The lock also says codex, whose folder was never written; cursor's is edited.
+    let mut entry = pdf.entry.clone();
+    entry.clients.push(client("codex"));
+    lock.upsert(entry.clone());
+    let cursor = &folders(&[client("cursor")], InstallScope::Project, &entry.id)[0];
+    target.edit(cursor, skill_files("pdf", "Changed by hand", "", &[]));
+
+    let comparison = installer.compare(&lock).await.unwrap();
+    let mut kinds: Vec<(String, String)> = comparison
+        .drift
+        .iter()
+        .map(|(_, folder, drift)| (folder.skills_dir.clone(), format!("{drift:?}")))
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(
+        kinds
+            .iter()
+            .any(|(dir, d)| dir.contains("cursor") && d.starts_with("Edited")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|(dir, d)| !dir.contains("cursor") && d.starts_with("Missing")),
+        "{kinds:?}"
+    );
+    let extras: Vec<String> = comparison
+        .extras
+        .iter()
+        .map(|(_, m)| m.id.to_string())
+        .collect();
+    assert_eq!(extras, ["acme/mail"]);
+}
