@@ -3,36 +3,15 @@
 
 use std::sync::Arc;
 
+use skillreg_core::VersionReq;
 use skillreg_core::ports::BlobStore as _;
-use skillreg_core::usecases::{BrowseRequest, BundleInput, OciBlob, PublishRequest, RegistryError};
-use skillreg_core::{SkillId, VersionReq};
+use skillreg_core::usecases::{BrowseRequest, OciBlob, RegistryError};
 use skillreg_testkit::TestRegistry;
-use skillreg_testkit::fixtures::skill_files;
 
-use crate::actor;
+use crate::{id, publish_version};
 
 async fn publish(t: &TestRegistry, namespace: &str, name: &str, version: &str) {
-    t.registry
-        .publish(
-            &actor("alice"),
-            PublishRequest {
-                namespace: namespace.parse().unwrap(),
-                bundle: BundleInput::Files(skill_files(
-                    name,
-                    "Reads things",
-                    "",
-                    &[("v.txt", version)],
-                )),
-                version: Some(version.parse().unwrap()),
-                signatures: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
-}
-
-fn id(text: &str) -> SkillId {
-    text.parse().unwrap()
+    publish_version(t, namespace, name, version, "Reads things", "").await;
 }
 
 #[tokio::test]

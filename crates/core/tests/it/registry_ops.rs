@@ -1,36 +1,16 @@
 //! Search, ratings, yanking, deprecation and version resolution through the use cases.
 
+use skillreg_core::VersionReq;
 use skillreg_core::auth::{AccessError, Actor};
 use skillreg_core::model::{Role, Stars, TokenScope};
 use skillreg_core::usecases::{BundleInput, PublishRequest, RegistryError, SearchRequest};
-use skillreg_core::{SkillId, VersionReq};
 use skillreg_testkit::TestRegistry;
-use skillreg_testkit::fixtures::skill_files;
 
-use crate::actor;
+use crate::{actor, id, publish_version};
 
 async fn publish(t: &TestRegistry, name: &str, version: &str, description: &str) {
-    t.registry
-        .publish(
-            &actor("alice"),
-            PublishRequest {
-                namespace: "acme".parse().unwrap(),
-                bundle: BundleInput::Files(skill_files(
-                    name,
-                    description,
-                    "metadata:\n  tags: docs, pdf\n",
-                    &[("v.txt", version)],
-                )),
-                version: Some(version.parse().unwrap()),
-                signatures: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
-}
-
-fn id(text: &str) -> SkillId {
-    text.parse().unwrap()
+    let tags = "metadata:\n  tags: docs, pdf\n";
+    publish_version(t, "acme", name, version, description, tags).await;
 }
 
 #[tokio::test]
