@@ -143,6 +143,7 @@ fn query(text: Option<&str>, sort: SearchSort) -> SearchQuery {
         start: PageStart::Offset(0),
         limit: 20,
         trending_since: Timestamp::default(),
+        hidden: Vec::new(),
     }
 }
 

@@ -22,7 +22,10 @@ pub mod tokens;
 pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};
-pub use namespaces::{CreateNamespaceBody, MemberBody, MemberRole, MemberView, NamespaceBody};
+pub use namespaces::{
+    CreateNamespaceBody, MemberBody, MemberRole, MemberView, NamespaceBody, NamespaceVisibility,
+    VisibilityBody,
+};
 pub use skills::{
     ConflictBody, DeprecationBody, DeprecationResponse, DownloadParams, ImportParams,
     ImportResponse, PublishParams, PublishResponse, PublishStatus, RateBody, RatedResponse,

@@ -1,6 +1,7 @@
 //! Namespaces and their members (`/api/v1/namespaces…`).
 
 use serde::{Deserialize, Serialize};
+use skillreg_core::auth::Visibility;
 use skillreg_core::model::{NamespaceRecord, Role};
 
 /// Body of `POST /api/v1/namespaces`.
@@ -9,6 +10,51 @@ use skillreg_core::model::{NamespaceRecord, Role};
 pub struct CreateNamespaceBody {
     /// The namespace: one or more `/`-separated segments.
     pub namespace: String,
+    /// Who may read its skills; when left out, the namespace above it decides, else the
+    /// registry's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<NamespaceVisibility>,
+}
+
+/// Who may read a namespace's skills, on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum NamespaceVisibility {
+    /// Anyone (unless the registry is private: then anyone signed in).
+    Public,
+    /// Anyone signed in with a token that covers the namespace.
+    Internal,
+    /// Its members, with a token that covers it.
+    Private,
+}
+
+impl From<Visibility> for NamespaceVisibility {
+    fn from(visibility: Visibility) -> Self {
+        match visibility {
+            Visibility::Public => NamespaceVisibility::Public,
+            Visibility::Internal => NamespaceVisibility::Internal,
+            Visibility::Private => NamespaceVisibility::Private,
+        }
+    }
+}
+
+impl From<NamespaceVisibility> for Visibility {
+    fn from(visibility: NamespaceVisibility) -> Self {
+        match visibility {
+            NamespaceVisibility::Public => Visibility::Public,
+            NamespaceVisibility::Internal => Visibility::Internal,
+            NamespaceVisibility::Private => Visibility::Private,
+        }
+    }
+}
+
+/// Body of `PUT /api/v1/namespaces/<ns…>/-/visibility`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisibilityBody {
+    /// Who may read the namespace's skills from now on.
+    pub visibility: NamespaceVisibility,
 }
 
 /// A member's role on the wire.
@@ -66,6 +112,8 @@ pub struct NamespaceBody {
     pub namespace: String,
     /// Its members, by user.
     pub members: Vec<MemberView>,
+    /// Who may read its skills.
+    pub visibility: NamespaceVisibility,
     /// When it was created.
     pub created_at_ms: i64,
 }
@@ -82,6 +130,7 @@ impl From<&NamespaceRecord> for NamespaceBody {
                     role: MemberRole::from(*role),
                 })
                 .collect(),
+            visibility: record.visibility.into(),
             created_at_ms: record.created_at.unix_millis(),
         }
     }

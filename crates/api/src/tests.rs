@@ -328,10 +328,11 @@ fn token_namespace_key_and_event_bodies_round_trip() {
                 user: "alice".into(),
                 role: MemberRole::Owner,
             }],
+            visibility: NamespaceVisibility::Internal,
             created_at_ms: 3,
         },
         &json!({"namespace": "acme", "members": [{"user": "alice", "role": "owner"}],
-            "created_at_ms": 3}),
+            "visibility": "internal", "created_at_ms": 3}),
     );
     round_trip(
         &MemberBody {
@@ -342,8 +343,22 @@ fn token_namespace_key_and_event_bodies_round_trip() {
     round_trip(
         &CreateNamespaceBody {
             namespace: "acme/tools".into(),
+            visibility: None,
         },
         &json!({"namespace": "acme/tools"}),
+    );
+    round_trip(
+        &CreateNamespaceBody {
+            namespace: "acme/secret".into(),
+            visibility: Some(NamespaceVisibility::Private),
+        },
+        &json!({"namespace": "acme/secret", "visibility": "private"}),
+    );
+    round_trip(
+        &VisibilityBody {
+            visibility: NamespaceVisibility::Internal,
+        },
+        &json!({"visibility": "internal"}),
     );
     round_trip(
         &RegisterKeyBody {

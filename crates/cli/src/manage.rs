@@ -95,6 +95,17 @@ pub(crate) enum NamespaceCommand {
     Create {
         /// The namespace.
         namespace: String,
+        /// Who may read its skills: public, internal (anyone signed in) or private (its
+        /// members) [default: the namespace above it's, else the registry's]
+        #[arg(long)]
+        visibility: Option<skillreg_core::auth::Visibility>,
+    },
+    /// Set who may read a namespace's skills (owners only).
+    Visibility {
+        /// The namespace.
+        namespace: String,
+        /// public, internal (anyone signed in) or private (its members).
+        visibility: skillreg_core::auth::Visibility,
     },
     /// A namespace and its members.
     Show {
@@ -360,7 +371,22 @@ pub(crate) async fn token(ctx: &Context, command: TokenCommand) -> Result<(), Fa
 pub(crate) async fn namespace(ctx: &Context, command: NamespaceCommand) -> Result<(), Failure> {
     let client = ctx.client()?;
     let body = match &command {
-        NamespaceCommand::Create { namespace } => client.create_namespace(namespace).await?,
+        NamespaceCommand::Create {
+            namespace,
+            visibility,
+        } => {
+            client
+                .create_namespace(namespace, visibility.map(Into::into))
+                .await?
+        }
+        NamespaceCommand::Visibility {
+            namespace,
+            visibility,
+        } => {
+            client
+                .set_visibility(namespace, (*visibility).into())
+                .await?
+        }
         NamespaceCommand::Show { namespace } => client.namespace(namespace).await?,
         NamespaceCommand::AddMember {
             namespace,
@@ -372,7 +398,11 @@ pub(crate) async fn namespace(ctx: &Context, command: NamespaceCommand) -> Resul
         }
     };
     ctx.out.json(&body);
-    ctx.out.result(sanitize_remote(&body.namespace));
+    ctx.out.result(format!(
+        "{} ({})",
+        sanitize_remote(&body.namespace),
+        skillreg_core::auth::Visibility::from(body.visibility)
+    ));
     for member in &body.members {
         ctx.out.result(format!(
             "  {} ({})",

@@ -22,7 +22,8 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
-    /// `writes_per_minute`.
+    /// `writes_per_minute`, `trusted_proxies`, `max_connections`, `private`,
+    /// `default_visibility`.
     #[arg(long, env = "SKILLREG_CONFIG")]
     config: Option<PathBuf>,
     /// Folder for the SQLite database, the blobs and the admin token [default: the user's
@@ -58,6 +59,13 @@ pub(crate) struct ServeArgs {
     /// from a secret store when replicas start with empty data folders
     #[arg(long, env = "SKILLREG_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Nothing is read without a token: only /healthz and /readyz answer anonymous requests
+    #[arg(long, env = "SKILLREG_PRIVATE")]
+    private: bool,
+    /// The visibility of a namespace made without one, where no namespace above it has one
+    /// of its own: public, internal or private [default: public]
+    #[arg(long, env = "SKILLREG_DEFAULT_VISIBILITY")]
+    default_visibility: Option<skillreg_core::auth::Visibility>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -72,6 +80,9 @@ struct FileSettings {
     #[serde(default)]
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
+    #[serde(default)]
+    private: bool,
+    default_visibility: Option<String>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -85,6 +96,8 @@ struct Settings {
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
     admin_token: Option<String>,
+    private: bool,
+    default_visibility: skillreg_core::auth::Visibility,
 }
 
 impl ServeArgs {
@@ -120,6 +133,14 @@ impl ServeArgs {
             },
             max_connections: self.max_connections.or(file.max_connections),
             admin_token: self.admin_token,
+            private: self.private || file.private,
+            default_visibility: match (self.default_visibility, file.default_visibility) {
+                (Some(flag), _) => flag,
+                (None, Some(text)) => text.parse().with_context(|| {
+                    format!("`default_visibility` in the config file is `{text}`")
+                })?,
+                (None, None) => skillreg_core::auth::Visibility::default(),
+            },
         })
     }
 }
@@ -210,7 +231,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         blobs,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
-        RegistryConfig::default(),
+        RegistryConfig {
+            sign_in_required: args.private,
+            default_visibility: args.default_visibility,
+            ..RegistryConfig::default()
+        },
     )
     .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
     let token_path = data_dir.join("admin.token");

@@ -8,18 +8,32 @@ use skillreg_core::usecases::is_token_shaped;
 
 use crate::error::{ApiError, ErrorType};
 
-/// The token a request carries, if any.
-pub(crate) fn presented_token(headers: &HeaderMap) -> Option<&str> {
+/// The token a request carries, if any: `Authorization: Bearer <token>`, `X-API-Key`, or
+/// HTTP Basic with the token as the password (what OCI clients send after a `Basic`
+/// challenge; the user name is ignored, the token says who).
+pub(crate) fn presented_token(headers: &HeaderMap) -> Option<String> {
     if let Some(value) = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        return value.strip_prefix("Bearer ").map(str::trim);
+        if let Some(basic) = value.strip_prefix("Basic ") {
+            use base64::Engine as _;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(basic.trim())
+                .ok()?;
+            let text = String::from_utf8(decoded).ok()?;
+            return text
+                .split_once(':')
+                .map(|(_, password)| password.trim().to_owned());
+        }
+        return value
+            .strip_prefix("Bearer ")
+            .map(|token| token.trim().to_owned());
     }
     headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+        .map(|token| token.trim().to_owned())
 }
 
 /// What authenticating a request found.
@@ -45,10 +59,10 @@ pub(crate) async fn authenticate(
     let Some(secret) = presented_token(headers) else {
         return Ok(Presented::Anonymous);
     };
-    if !is_token_shaped(secret) {
+    if !is_token_shaped(&secret) {
         return Ok(Presented::Refused);
     }
-    Ok(match registry.authenticate(secret).await? {
+    Ok(match registry.authenticate(&secret).await? {
         Some(actor) => Presented::Valid(actor),
         None => Presented::Refused,
     })
@@ -105,5 +119,33 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequiredActor {
             .get::<Authenticated>()
             .map(|authenticated| RequiredActor(authenticated.0.clone()))
             .ok_or_else(token_required)
+    }
+}
+
+/// Who reads: the actor the guard authenticated, or `None` for an anonymous request. Every
+/// read handler takes it and hands it to the use case, which decides what it may see.
+#[derive(Debug, Clone)]
+pub(crate) struct Reader(pub(crate) Option<Actor>);
+
+impl Reader {
+    /// The actor, if any.
+    pub(crate) fn actor(&self) -> Option<&Actor> {
+        self.0.as_ref()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Reader(
+            parts
+                .extensions
+                .get::<Authenticated>()
+                .map(|authenticated| authenticated.0.clone()),
+        ))
     }
 }

@@ -72,6 +72,9 @@ impl From<RegistryError> for ApiError {
             | RegistryError::Manifest(_)
             | RegistryError::Field(_)
             | RegistryError::Invalid(_) => ApiError::new(ErrorType::Validation, message),
+            RegistryError::Access(skillreg_core::auth::AccessError::SignInRequired) => {
+                ApiError::new(ErrorType::AuthenticationRequired, message)
+            }
             RegistryError::Access(_) => ApiError::new(ErrorType::AccessDenied, message),
             RegistryError::SkillNotFound(id) => ApiError::new(ErrorType::PackageNotFound, message)
                 .with_details(json!({ "id": id.to_string() })),

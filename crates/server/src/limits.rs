@@ -286,6 +286,20 @@ pub(crate) async fn guard(
         return crate::ApiError::rate_limited("writes", wait).into_response();
     }
     let oci = request.uri().path().starts_with("/v2");
+    // A private registry answers nobody anonymous but its health checks.
+    if state.registry.config().sign_in_required
+        && request.extensions().get::<Authenticated>().is_none()
+        && !matches!(request.uri().path(), "/healthz" | "/readyz")
+    {
+        return if oci {
+            crate::routes::challenge()
+        } else {
+            crate::ApiError::from(skillreg_core::usecases::RegistryError::from(
+                skillreg_core::auth::AccessError::SignInRequired,
+            ))
+            .into_response()
+        };
+    }
     crate::error::envelope_every_error(next.run(request).await, oci).await
 }
 

@@ -9,7 +9,9 @@
 //!   ([`CacheMode::Exclusive`], the embedded SQLite default, whose data folder `serve`
 //!   locks): skills with their versions (every resolve and download) and search pages.
 //!   Every write through this store drops what it may change before it returns, so a
-//!   client that saw its write acknowledged reads it back. With several replicas on one
+//!   client that saw its write acknowledged reads it back. Namespaces (their visibility
+//!   and members) and live tokens are cached the same way, so deciding who may read costs
+//!   no query. With several replicas on one
 //!   database ([`CacheMode::Shared`]) nothing is cached, since another replica's write
 //!   would go unseen.
 //!
@@ -27,6 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use skillreg_core::auth::Visibility;
 use skillreg_core::identity::{Namespace, SkillId, SkillName};
 use skillreg_core::model::{
     AuditEntry, NamespaceRecord, PublisherKey, RatingRecord, RatingSummary, SearchPage,
@@ -36,7 +39,7 @@ use skillreg_core::model::{
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
     CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
-    SearchStore, SkillStore, StatsStore, StoreError, VersionWrite, WriteRight,
+    RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError, VersionWrite, WriteRight,
 };
 use skillreg_core::{Digest, Version};
 
@@ -53,6 +56,8 @@ pub enum CacheMode {
 const MAX_SKILLS: usize = 16_384;
 /// Most search pages kept; when full the cache starts over.
 const MAX_SEARCHES: usize = 1_024;
+/// Most namespaces, readers' restricted lists and tokens kept, each.
+const MAX_ACCESS: usize = 4_096;
 
 type SkillEntry = Option<(SkillRecord, Vec<VersionRecord>)>;
 
@@ -62,6 +67,24 @@ struct Cached {
     generation: u64,
     skills: BTreeMap<String, SkillEntry>,
     searches: BTreeMap<String, SearchPage>,
+    namespaces: BTreeMap<String, Option<NamespaceRecord>>,
+    /// By user (empty: anonymous).
+    restricted: BTreeMap<String, Vec<RestrictedNamespace>>,
+    /// Live tokens by secret digest (unknown secrets are not kept).
+    tokens: BTreeMap<String, Option<TokenRecord>>,
+}
+
+/// What a write may change, beyond search pages (which every write drops).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Changes {
+    /// Counters only.
+    Counters,
+    /// Skills and versions.
+    Skills,
+    /// Namespaces: members, visibility.
+    Namespaces,
+    /// Tokens.
+    Tokens,
 }
 
 #[derive(Debug, Default)]
@@ -127,7 +150,7 @@ impl CachingStore {
             let _one_at_a_time = one_at_a_time;
             let result = inner.record_downloads(&batch).await;
             match &result {
-                Ok(()) => invalidate(&cached, mode, false),
+                Ok(()) => invalidate(&cached, mode, Changes::Counters),
                 Err(_) => {
                     let mut pending = lock(&pending);
                     for entry in batch {
@@ -166,17 +189,50 @@ impl CachingStore {
         }
     }
 
-    fn invalidate(&self, skills: bool) {
-        invalidate(&self.cached, self.mode, skills);
+    fn invalidate(&self, changes: Changes) {
+        invalidate(&self.cached, self.mode, changes);
     }
 
     /// A guard to hold across a write: the caches it may change are dropped when the guard
     /// goes, after the write or when the write's future is dropped half-way.
-    fn invalidate_after(&self, skills: bool) -> InvalidateOnDrop<'_> {
+    fn invalidate_after(&self, changes: Changes) -> InvalidateOnDrop<'_> {
         InvalidateOnDrop {
             store: self,
-            skills,
+            changes,
         }
+    }
+
+    /// The value of `key` in the cache `map` picks: the kept one, else `read`'s, kept (if
+    /// `worth_keeping` says so) unless a write happened while it was read. In shared mode
+    /// every read goes to the store.
+    async fn read_through<V: Clone>(
+        &self,
+        map: fn(&mut Cached) -> &mut BTreeMap<String, V>,
+        most: usize,
+        key: String,
+        worth_keeping: fn(&V) -> bool,
+        read: impl std::future::Future<Output = Result<V, StoreError>>,
+    ) -> Result<V, StoreError> {
+        if self.mode == CacheMode::Shared {
+            return read.await;
+        }
+        let generation = {
+            let mut cached = lock(&self.cached);
+            if let Some(value) = map(&mut cached).get(&key) {
+                return Ok(value.clone());
+            }
+            cached.generation
+        };
+        let value = read.await?;
+        let mut cached = lock(&self.cached);
+        if cached.generation == generation && worth_keeping(&value) {
+            let kept = map(&mut cached);
+            if kept.len() >= most {
+                kept.clear();
+            }
+            kept.insert(key, value.clone());
+        }
+        Ok(value)
     }
 
     fn remember_skill(&self, entry: &SkillEntry) {
@@ -186,15 +242,21 @@ impl CachingStore {
     }
 }
 
-/// Drops what a write may have changed: search pages always, skills when `skills`.
-fn invalidate(cached: &Mutex<Cached>, mode: CacheMode, skills: bool) {
+/// Drops what a write may have changed: search pages always, and what `changes` names.
+fn invalidate(cached: &Mutex<Cached>, mode: CacheMode, changes: Changes) {
     if mode == CacheMode::Shared {
         return;
     }
     let mut cached = lock(cached);
     cached.generation += 1;
-    if skills {
-        cached.skills.clear();
+    match changes {
+        Changes::Counters => {}
+        Changes::Skills => cached.skills.clear(),
+        Changes::Namespaces => {
+            cached.namespaces.clear();
+            cached.restricted.clear();
+        }
+        Changes::Tokens => cached.tokens.clear(),
     }
     cached.searches.clear();
 }
@@ -204,12 +266,12 @@ fn invalidate(cached: &Mutex<Cached>, mode: CacheMode, skills: bool) {
 /// the write may have committed all the same.
 struct InvalidateOnDrop<'a> {
     store: &'a CachingStore,
-    skills: bool,
+    changes: Changes,
 }
 
 impl Drop for InvalidateOnDrop<'_> {
     fn drop(&mut self) {
-        self.store.invalidate(self.skills);
+        self.store.invalidate(self.changes);
     }
 }
 
@@ -243,29 +305,14 @@ impl CatalogStore for CachingStore {
     }
 
     async fn skill_with_versions(&self, id: &SkillId) -> Result<SkillEntry, StoreError> {
-        if self.mode == CacheMode::Shared {
+        let read = async {
             let entry = self.inner.skill_with_versions(id).await?;
             self.remember_skill(&entry);
-            return Ok(entry);
-        }
-        let key = id.key().to_string();
-        let generation = {
-            let cached = lock(&self.cached);
-            if let Some(entry) = cached.skills.get(&key) {
-                return Ok(entry.clone());
-            }
-            cached.generation
+            Ok(entry)
         };
-        let entry = self.inner.skill_with_versions(id).await?;
-        self.remember_skill(&entry);
-        let mut cached = lock(&self.cached);
-        if cached.generation == generation {
-            if cached.skills.len() >= MAX_SKILLS {
-                cached.skills.clear();
-            }
-            cached.skills.insert(key, entry.clone());
-        }
-        Ok(entry)
+        let key = id.key().to_string();
+        self.read_through(|c| &mut c.skills, MAX_SKILLS, key, |_| true, read)
+            .await
     }
 
     async fn versions_with_archive(
@@ -301,7 +348,7 @@ impl CatalogStore for CachingStore {
     }
 
     async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
-        let _invalidate = self.invalidate_after(true);
+        let _invalidate = self.invalidate_after(Changes::Skills);
         self.inner.write_version(write).await
     }
 
@@ -313,7 +360,7 @@ impl CatalogStore for CachingStore {
         audit: &AuditEntry,
         right: &WriteRight,
     ) -> Result<bool, StoreError> {
-        let _invalidate = self.invalidate_after(true);
+        let _invalidate = self.invalidate_after(Changes::Skills);
         self.inner
             .set_yanked(skill, version, yanked, audit, right)
             .await
@@ -326,7 +373,7 @@ impl CatalogStore for CachingStore {
         audit: &AuditEntry,
         right: &WriteRight,
     ) -> Result<(), StoreError> {
-        let _invalidate = self.invalidate_after(true);
+        let _invalidate = self.invalidate_after(Changes::Skills);
         self.inner
             .set_deprecation(skill, message, audit, right)
             .await
@@ -339,23 +386,51 @@ impl NamespaceStore for CachingStore {
         &self,
         namespace: &Namespace,
     ) -> Result<Option<NamespaceRecord>, StoreError> {
-        self.inner.namespace(namespace).await
+        let key = namespace.key().to_string();
+        let read = self.inner.namespace(namespace);
+        self.read_through(|c| &mut c.namespaces, MAX_ACCESS, key, |_| true, read)
+            .await
     }
 
     async fn create_namespace(
         &self,
         namespace: &Namespace,
         owner: &UserId,
+        visibility: Visibility,
         at: Timestamp,
         audit: &AuditEntry,
     ) -> Result<NamespaceRecord, StoreError> {
+        let _invalidate = self.invalidate_after(Changes::Namespaces);
         self.inner
-            .create_namespace(namespace, owner, at, audit)
+            .create_namespace(namespace, owner, visibility, at, audit)
             .await
     }
 
     async fn set_member(&self, change: &MemberChange) -> Result<(), StoreError> {
+        let _invalidate = self.invalidate_after(Changes::Namespaces);
         self.inner.set_member(change).await
+    }
+
+    async fn set_visibility(
+        &self,
+        namespace: &Namespace,
+        visibility: Visibility,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let _invalidate = self.invalidate_after(Changes::Namespaces);
+        self.inner
+            .set_visibility(namespace, visibility, audit)
+            .await
+    }
+
+    async fn restricted_namespaces(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<RestrictedNamespace>, StoreError> {
+        let key = user.map(UserId::as_str).unwrap_or_default().to_owned();
+        let read = self.inner.restricted_namespaces(user);
+        self.read_through(|c| &mut c.restricted, MAX_ACCESS, key, |_| true, read)
+            .await
     }
 }
 
@@ -377,7 +452,10 @@ impl CredentialStore for CachingStore {
         &self,
         secret_digest: &Digest,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        self.inner.token_by_secret(secret_digest).await
+        let key = secret_digest.to_string();
+        let read = self.inner.token_by_secret(secret_digest);
+        self.read_through(|c| &mut c.tokens, MAX_ACCESS, key, Option::is_some, read)
+            .await
     }
 
     async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
@@ -391,6 +469,7 @@ impl CredentialStore for CachingStore {
         at: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        let _invalidate = self.invalidate_after(Changes::Tokens);
         self.inner.revoke_token(user, id, at, audit).await
     }
 
@@ -419,7 +498,7 @@ impl CredentialStore for CachingStore {
 #[async_trait]
 impl StatsStore for CachingStore {
     async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {
-        let _invalidate = self.invalidate_after(false);
+        let _invalidate = self.invalidate_after(Changes::Counters);
         self.inner.put_rating(skill, rating).await
     }
 
@@ -456,7 +535,7 @@ impl StatsStore for CachingStore {
 
     async fn record_downloads(&self, batch: &[DownloadCount]) -> Result<(), StoreError> {
         self.flush().await?;
-        let _invalidate = self.invalidate_after(false);
+        let _invalidate = self.invalidate_after(Changes::Counters);
         self.inner.record_downloads(batch).await
     }
 
@@ -469,9 +548,10 @@ impl StatsStore for CachingStore {
         &self,
         since: Timestamp,
         limit: u32,
+        hidden: &[Namespace],
     ) -> Result<Vec<TrendingEntry>, StoreError> {
         self.flush_before_read().await;
-        self.inner.trending(since, limit).await
+        self.inner.trending(since, limit, hidden).await
     }
 }
 
@@ -479,31 +559,16 @@ impl StatsStore for CachingStore {
 impl SearchStore for CachingStore {
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
         self.flush_before_read().await;
-        if self.mode == CacheMode::Shared {
-            return self.inner.search(query).await;
-        }
         // Trending counts whole UTC days, so the window's start matters by its day only;
-        // keying on the exact time would make every request a miss.
+        // keying on the exact time would make every request a miss. The hidden namespaces
+        // are part of the key: readers who may see different skills share no page.
         let mut keyed = query.clone();
         keyed.trending_since =
             Timestamp::from_unix_millis(query.trending_since.day().saturating_mul(86_400_000));
         let key = format!("{keyed:?}");
-        let generation = {
-            let cached = lock(&self.cached);
-            if let Some(page) = cached.searches.get(&key) {
-                return Ok(page.clone());
-            }
-            cached.generation
-        };
-        let page = self.inner.search(query).await?;
-        let mut cached = lock(&self.cached);
-        if cached.generation == generation {
-            if cached.searches.len() >= MAX_SEARCHES {
-                cached.searches.clear();
-            }
-            cached.searches.insert(key, page.clone());
-        }
-        Ok(page)
+        let read = self.inner.search(query);
+        self.read_through(|c| &mut c.searches, MAX_SEARCHES, key, |_| true, read)
+            .await
     }
 }
 

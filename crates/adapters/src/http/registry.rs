@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use reqwest::Method;
 use skillreg_api::{
     CreateNamespaceBody, CreateTokenBody, CreatedToken, DeprecationBody, DeprecationResponse,
-    ImportParams, ImportResponse, MemberBody, MemberRole, NamespaceBody, PublishParams,
-    PublishResponse, PublisherKeyBody, RateBody, RatedResponse, RatingsResponse, RegisterKeyBody,
-    RevokedToken, SIGNATURE_HEADER, SearchParams, SearchResponse, SkillDetails, TokenList,
-    TrendingParams, TrendingResponse, VersionBody, VersionList, WhoamiBody, YankResponse,
+    ImportParams, ImportResponse, MemberBody, MemberRole, NamespaceBody, NamespaceVisibility,
+    PublishParams, PublishResponse, PublisherKeyBody, RateBody, RatedResponse, RatingsResponse,
+    RegisterKeyBody, RevokedToken, SIGNATURE_HEADER, SearchParams, SearchResponse, SkillDetails,
+    TokenList, TrendingParams, TrendingResponse, VersionBody, VersionList, VisibilityBody,
+    WhoamiBody, YankResponse,
 };
 use skillreg_core::identity::{Namespace, SkillId, SkillRef};
 use skillreg_core::ports::{LookupError, SkillLookup, SourceSkill, SourceVersion};
@@ -291,14 +292,33 @@ impl RegistryClient {
         self.http.json(Call::get(&path)).await
     }
 
-    /// Creates a namespace.
+    /// Creates a namespace, with a visibility or the one the registry gives it.
     ///
     /// # Errors
     /// [`ClientError`].
-    pub async fn create_namespace(&self, namespace: &str) -> Result<NamespaceBody, ClientError> {
+    pub async fn create_namespace(
+        &self,
+        namespace: &str,
+        visibility: Option<NamespaceVisibility>,
+    ) -> Result<NamespaceBody, ClientError> {
         let call = Call::with(Method::POST, "/api/v1/namespaces").json(&CreateNamespaceBody {
             namespace: namespace.to_owned(),
+            visibility,
         });
+        self.http.json(call).await
+    }
+
+    /// Sets who may read a namespace's skills.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn set_visibility(
+        &self,
+        namespace: &str,
+        visibility: NamespaceVisibility,
+    ) -> Result<NamespaceBody, ClientError> {
+        let path = format!("/api/v1/namespaces/{}/-/visibility", segment(namespace));
+        let call = Call::with(Method::PUT, &path).json(&VisibilityBody { visibility });
         self.http.json(call).await
     }
 

@@ -8,6 +8,7 @@ pub(crate) mod ranking;
 pub(crate) mod rows;
 pub(crate) mod store;
 
+use skillreg_core::Namespace;
 use skillreg_core::model::{SearchQuery, SearchSort};
 use skillreg_core::ports::StoreError;
 use skillreg_core::version::{Candidate, Version, VersionReq, select};
@@ -155,6 +156,7 @@ where
 {
     let only_tags = bound.is_none()
         && query.namespace.is_none()
+        && query.hidden.is_empty()
         && query.min_rating.is_none()
         && query_terms(query.text.as_deref().unwrap_or_default()).is_empty();
     let tags: std::collections::BTreeSet<&String> = query.tags.iter().collect();
@@ -262,6 +264,25 @@ pub(crate) fn push_filters<'a, DB>(
             .push_bind(i64::from(min.half_stars()))
             .push(" * s.rating_count");
     }
+    push_hidden(builder, &query.hidden);
+}
+
+/// Pushes `AND s.namespace_key NOT IN (…)` for namespaces hidden from the reader (nothing
+/// when none is).
+pub(crate) fn push_hidden<'a, DB>(builder: &mut sqlx::QueryBuilder<'a, DB>, hidden: &[Namespace])
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if hidden.is_empty() {
+        return;
+    }
+    builder.push(" AND s.namespace_key NOT IN (");
+    let mut separated = builder.separated(", ");
+    for namespace in hidden {
+        separated.push_bind(namespace.key().as_str().to_owned());
+    }
+    builder.push(")");
 }
 
 /// Pushes `ORDER BY` for the query's sort (ties by id key) and the page bounds. Relevance

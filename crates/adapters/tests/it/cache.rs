@@ -141,6 +141,7 @@ async fn search_pages_are_cached_across_times_of_one_day_and_dropped_by_writes()
         start: PageStart::Offset(0),
         limit: 20,
         trending_since: Timestamp::from_unix_millis(T0 + ms),
+        hidden: Vec::new(),
     };
     assert_eq!(store.search(&query(1)).await.unwrap().hits.len(), 1);
     // Written behind the cache: a later request of the same day is served from the cache.

@@ -72,6 +72,7 @@ pub(crate) fn search_for(text: &str) -> skillreg_core::model::SearchQuery {
         start: skillreg_core::model::PageStart::Offset(0),
         limit: 10,
         trending_since: skillreg_core::model::Timestamp::default(),
+        hidden: Vec::new(),
     }
 }
 

@@ -175,7 +175,7 @@ async fn fixtures_round_trip_through_postgres_and_a_blob_folder() {
         ));
         let id = format!("anthropic/{name}").parse().unwrap();
         let (_, version) = registry
-            .resolve_version(&id, &skillreg_core::VersionReq::Latest)
+            .resolve_version(None, &id, &skillreg_core::VersionReq::Latest)
             .await
             .unwrap();
         let archive = blobs

@@ -1,6 +1,10 @@
 //! Who may do what: the [`Actor`] behind a request and the checks the use cases make.
 //! Handlers never decide; they build an [`Actor`] from a token and pass it down.
 
+mod read;
+
+pub use read::{Visibility, may_read};
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -128,6 +132,9 @@ impl Actor {
 /// Why an actor was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccessError {
+    /// The registry is private: every read needs a token.
+    #[error("this registry is private: every read needs a token")]
+    SignInRequired,
     /// The token lacks a scope.
     #[error("the token lacks the `{scope}` scope")]
     MissingScope {

@@ -17,6 +17,7 @@ fn ns_record(ns: &str, members: &[&str]) -> NamespaceRecord {
             .iter()
             .map(|m| (m.parse().unwrap(), Role::Member))
             .collect::<BTreeMap<_, _>>(),
+        visibility: Visibility::Public,
         created_at: Timestamp::default(),
     }
 }

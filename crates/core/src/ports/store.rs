@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 
+use crate::auth::Visibility;
 use crate::digest::Digest;
 use crate::identity::{Namespace, SkillId, SkillName};
 use crate::model::{
@@ -317,7 +318,18 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
 }
 
-/// Namespaces and their members.
+/// A namespace that is not public, as [`NamespaceStore::restricted_namespaces`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestrictedNamespace {
+    /// The namespace.
+    pub namespace: Namespace,
+    /// Who may read it.
+    pub visibility: Visibility,
+    /// The reader's role in it.
+    pub role: Option<Role>,
+}
+
+/// Namespaces, their members and their visibility.
 #[async_trait]
 pub trait NamespaceStore: Send + Sync + std::fmt::Debug {
     /// The namespace with this lookup key, if any.
@@ -327,7 +339,8 @@ pub trait NamespaceStore: Send + Sync + std::fmt::Debug {
     async fn namespace(&self, namespace: &Namespace)
     -> Result<Option<NamespaceRecord>, StoreError>;
 
-    /// Creates a namespace with `owner` as its owner, recording `audit` with it.
+    /// Creates a namespace with `owner` as its owner and the given visibility, recording
+    /// `audit` with it.
     ///
     /// # Errors
     /// MUST return [`StoreError::NamespaceExists`] if one with the same key exists.
@@ -335,9 +348,32 @@ pub trait NamespaceStore: Send + Sync + std::fmt::Debug {
         &self,
         namespace: &Namespace,
         owner: &UserId,
+        visibility: Visibility,
         at: Timestamp,
         audit: &AuditEntry,
     ) -> Result<NamespaceRecord, StoreError>;
+
+    /// Sets who may read a namespace's skills, recording `audit` with the change.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Missing`] if the namespace does not exist.
+    async fn set_visibility(
+        &self,
+        namespace: &Namespace,
+        visibility: Visibility,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Every namespace that is not public, with its visibility and `user`'s role in it
+    /// (none for an anonymous reader), ordered by key: what a reader's searches and lists
+    /// are checked against.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn restricted_namespaces(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<RestrictedNamespace>, StoreError>;
 
     /// Applies a change to a namespace's members and records its audit entry, in one
     /// transaction that checks, with the namespace's rows locked, that the change still
@@ -477,10 +513,12 @@ pub trait StatsStore: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// [`StoreError::Unavailable`].
+    /// Skills in a namespace of `hidden` are left out.
     async fn trending(
         &self,
         since: Timestamp,
         limit: u32,
+        hidden: &[Namespace],
     ) -> Result<Vec<TrendingEntry>, StoreError>;
 }
 

@@ -2,11 +2,11 @@
 //! namespace and change its members. A token's secret (`skr_` and 32 random bytes in hex,
 //! the randomness from the `IdSource` port) is shown once; only its digest is stored.
 
-use crate::auth::NamespacePattern;
 use crate::auth::{
     AccessError, Actor, check_create_namespace, check_namespace_admin, check_token_grant,
     may_manage_token, require_scope,
 };
+use crate::auth::{NamespacePattern, Visibility};
 use crate::digest::{Digest, hex};
 use crate::identity::Namespace;
 use crate::model::{AuditEntry, NamespaceRecord, Role, TokenId, TokenRecord, TokenScope, UserId};
@@ -270,15 +270,21 @@ impl Registry {
             .await?)
     }
 
-    /// A namespace and its members.
+    /// A namespace, its members and its visibility, when `reader` may read it.
     ///
     /// # Errors
-    /// [`RegistryError::NamespaceNotFound`], or a store failure.
-    pub async fn namespace(&self, namespace: &Namespace) -> Result<NamespaceRecord, RegistryError> {
-        self.store
-            .namespace(namespace)
-            .await?
-            .ok_or_else(|| RegistryError::NamespaceNotFound(namespace.clone()))
+    /// [`RegistryError::NamespaceNotFound`] (also when `reader` may not read it), or a
+    /// store failure.
+    pub async fn namespace(
+        &self,
+        reader: Option<&Actor>,
+        namespace: &Namespace,
+    ) -> Result<NamespaceRecord, RegistryError> {
+        self.admit(reader)?;
+        match self.store.namespace(namespace).await? {
+            Some(record) if self.may_read_record(reader, namespace, Some(&record)) => Ok(record),
+            _ => Err(RegistryError::NamespaceNotFound(namespace.clone())),
+        }
     }
 
     /// Creates a namespace owned by the actor (publishing creates one too, on first use).
@@ -290,16 +296,28 @@ impl Registry {
         &self,
         actor: &Actor,
         namespace: &Namespace,
+        visibility: Option<Visibility>,
     ) -> Result<NamespaceRecord, RegistryError> {
         check_create_namespace(actor)?;
         if self.store.namespace(namespace).await?.is_some() {
             return Err(RegistryError::NamespaceTaken(namespace.clone()));
         }
         self.authorize_namespace(actor, namespace).await?;
-        let audit = self.audit(actor, "namespace.create", namespace.to_string());
+        let visibility = self.visibility_for_new(namespace, visibility).await?;
+        let audit = self.audit(
+            actor,
+            "namespace.create",
+            format!("{namespace}:{visibility}"),
+        );
         match self
             .store
-            .create_namespace(namespace, actor.user(), self.clock.now(), &audit)
+            .create_namespace(
+                namespace,
+                actor.user(),
+                visibility,
+                self.clock.now(),
+                &audit,
+            )
             .await
         {
             Ok(record) => Ok(record),
@@ -323,7 +341,7 @@ impl Registry {
         user: &UserId,
         role: Option<Role>,
     ) -> Result<NamespaceRecord, RegistryError> {
-        let record = self.namespace(namespace).await?;
+        let record = self.namespace(Some(actor), namespace).await?;
         check_namespace_admin(actor, &record)?;
         let action = match role {
             Some(Role::Owner) => "member.owner",
@@ -352,6 +370,39 @@ impl Registry {
             }
             Err(other) => return Err(other.into()),
         }
-        self.namespace(namespace).await
+        self.namespace(Some(actor), namespace).await
+    }
+
+    /// Sets who may read a namespace's skills. Only an owner (or an admin) may, as for its
+    /// members; the change is in the audit log and holds from the next request on.
+    ///
+    /// # Errors
+    /// [`RegistryError::NamespaceNotFound`] (also when the actor may not read it),
+    /// [`RegistryError::Access`], or a store failure.
+    pub async fn set_visibility(
+        &self,
+        actor: &Actor,
+        namespace: &Namespace,
+        visibility: Visibility,
+    ) -> Result<NamespaceRecord, RegistryError> {
+        let record = self.namespace(Some(actor), namespace).await?;
+        check_namespace_admin(actor, &record)?;
+        let audit = self.audit(
+            actor,
+            "namespace.visibility",
+            format!("{namespace}:{visibility}"),
+        );
+        match self
+            .store
+            .set_visibility(&record.namespace, visibility, &audit)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Missing(_)) => {
+                return Err(RegistryError::NamespaceNotFound(namespace.clone()));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.namespace(Some(actor), namespace).await
     }
 }

@@ -4,6 +4,7 @@
 //! Authorization happens here, not in handlers: every write takes the [`Actor`] a token
 //! stands for.
 
+mod access;
 mod admin;
 mod import;
 mod keys;
@@ -22,7 +23,9 @@ pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
-pub use reads::{BrowsePage, BrowseRequest, Download, RECENT_REVIEWS, Reviews, SkillOverview};
+pub use reads::{
+    BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
+};
 
 use crate::auth::{AccessError, Actor, check_change_skill, require_scope};
 use crate::bundle::{BundleError, BundleLimits};
@@ -62,6 +65,11 @@ pub struct RegistryConfig {
     pub max_message_len: usize,
     /// Most results of a trending list.
     pub max_trending: u32,
+    /// The visibility of a new namespace when neither its creator nor a namespace above
+    /// it says otherwise.
+    pub default_visibility: crate::auth::Visibility,
+    /// Whether every read needs a token (`serve --private`): nothing is read anonymously.
+    pub sign_in_required: bool,
 }
 
 impl Default for RegistryConfig {
@@ -75,6 +83,8 @@ impl Default for RegistryConfig {
             max_review_len: 4096,
             max_message_len: MAX_MESSAGE_LEN,
             max_trending: 100,
+            default_visibility: crate::auth::Visibility::Public,
+            sign_in_required: false,
         }
     }
 }
@@ -231,15 +241,18 @@ impl Registry {
         &self.config
     }
 
-    /// The skill with this id.
+    /// The skill with this id, when `reader` may see it.
     ///
     /// # Errors
-    /// [`RegistryError::SkillNotFound`], or a store failure.
-    pub async fn skill(&self, id: &SkillId) -> Result<SkillRecord, RegistryError> {
-        self.store
-            .skill(id)
-            .await?
-            .ok_or_else(|| RegistryError::SkillNotFound(id.clone()))
+    /// [`RegistryError::SkillNotFound`] (also for a skill the reader may not see), or a
+    /// store failure.
+    pub async fn skill(
+        &self,
+        reader: Option<&Actor>,
+        id: &SkillId,
+    ) -> Result<SkillRecord, RegistryError> {
+        let found = self.store.skill(id).await?;
+        self.visible(reader, id, found).await
     }
 
     /// The version of `id` that `request` means.
@@ -249,14 +262,11 @@ impl Registry {
     /// failure.
     pub async fn resolve_version(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
         request: &VersionReq,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
-        let (skill, versions) = self
-            .store
-            .skill_with_versions(id)
-            .await?
-            .ok_or_else(|| RegistryError::SkillNotFound(id.clone()))?;
+        let (skill, versions) = self.visible_versions(reader, id).await?;
         let chosen = select(
             request,
             versions.iter().map(|v| Candidate {
@@ -279,11 +289,16 @@ impl Registry {
         Ok((skill, record))
     }
 
-    /// Searches, after checking and clamping the request.
+    /// Searches what `reader` may see, after checking and clamping the request.
     ///
     /// # Errors
-    /// [`RegistryError::Invalid`] for a bad request, or a store failure.
-    pub async fn search(&self, request: SearchRequest) -> Result<SearchPage, RegistryError> {
+    /// [`RegistryError::Invalid`] for a bad request, [`AccessError::SignInRequired`], or a
+    /// store failure.
+    pub async fn search(
+        &self,
+        reader: Option<&Actor>,
+        request: SearchRequest,
+    ) -> Result<SearchPage, RegistryError> {
         let text = request
             .text
             .map(|t| t.trim().to_owned())
@@ -322,6 +337,7 @@ impl Registry {
             start,
             limit,
             trending_since: self.clock.now().minus_days(self.config.trending_days),
+            hidden: self.hidden_from(reader).await?,
         };
         self.store
             .search(&query)
@@ -334,11 +350,16 @@ impl Registry {
             })
     }
 
-    /// The trending list: most installs over the trending window.
+    /// The trending list of what `reader` may see: most installs over the trending window.
     ///
     /// # Errors
-    /// [`RegistryError::Invalid`] for a limit outside 1 to `max_trending`; a store failure.
-    pub async fn trending(&self, limit: u32) -> Result<Vec<TrendingEntry>, RegistryError> {
+    /// [`RegistryError::Invalid`] for a limit outside 1 to `max_trending`,
+    /// [`AccessError::SignInRequired`]; a store failure.
+    pub async fn trending(
+        &self,
+        reader: Option<&Actor>,
+        limit: u32,
+    ) -> Result<Vec<TrendingEntry>, RegistryError> {
         if limit == 0 || limit > self.config.max_trending {
             return Err(RegistryError::Invalid(format!(
                 "limit must be 1 to {}",
@@ -346,7 +367,8 @@ impl Registry {
             )));
         }
         let since = self.clock.now().minus_days(self.config.trending_days);
-        Ok(self.store.trending(since, limit).await?)
+        let hidden = self.hidden_from(reader).await?;
+        Ok(self.store.trending(since, limit, &hidden).await?)
     }
 
     /// Rates a skill (rating again replaces the previous rating) and returns the new summary.
@@ -374,7 +396,7 @@ impl Registry {
                 self.config.max_review_len
             )));
         }
-        let skill = self.skill(id).await?;
+        let skill = self.skill(Some(actor), id).await?;
         let rating = RatingRecord {
             user: actor.user().clone(),
             stars,
@@ -397,7 +419,7 @@ impl Registry {
         version: &Version,
         yanked: bool,
     ) -> Result<bool, RegistryError> {
-        let skill = self.skill(id).await?;
+        let skill = self.skill(Some(actor), id).await?;
         let namespace = self.store.namespace(skill.id.namespace()).await?;
         check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
         let action = if yanked { "yank" } else { "unyank" };
@@ -436,7 +458,7 @@ impl Registry {
                 self.config.max_message_len
             )));
         }
-        let skill = self.skill(id).await?;
+        let skill = self.skill(Some(actor), id).await?;
         let namespace = self.store.namespace(skill.id.namespace()).await?;
         check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
         let message = message.map(str::trim).filter(|m| !m.is_empty());

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::auth::Actor;
 use crate::bundle::read_archive;
 use crate::digest::Digest;
 use crate::identity::SkillId;
@@ -85,9 +86,14 @@ impl Registry {
     /// request), oldest first.
     ///
     /// # Errors
-    /// [`RegistryError::SkillNotFound`], or a store failure.
-    pub async fn oci_tags(&self, id: &SkillId) -> Result<Vec<String>, RegistryError> {
-        let (_, versions) = self.versions(id).await?;
+    /// [`RegistryError::SkillNotFound`] (also when `reader` may not see it), or a store
+    /// failure.
+    pub async fn oci_tags(
+        &self,
+        reader: Option<&Actor>,
+        id: &SkillId,
+    ) -> Result<Vec<String>, RegistryError> {
+        let (_, versions) = self.versions(reader, id).await?;
         Ok(versions
             .iter()
             .rev()
@@ -102,10 +108,11 @@ impl Registry {
     /// [`RegistryError::ArchiveMissing`], or a store failure.
     pub async fn oci_artifact(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
         version: &Version,
     ) -> Result<Arc<OciDocuments>, RegistryError> {
-        let (_, versions) = self.versions(id).await?;
+        let (_, versions) = self.versions(reader, id).await?;
         let record = versions
             .iter()
             .find(|v| v.version() == version)
@@ -124,10 +131,11 @@ impl Registry {
     /// failure.
     pub async fn oci_manifest(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
         digest: &Digest,
     ) -> Result<Option<Blob>, RegistryError> {
-        let (_, versions) = self.versions(id).await?;
+        let (_, versions) = self.versions(reader, id).await?;
         for version in &versions {
             if let Some(found) = self.documents_of(version).await?.manifest(digest) {
                 return Ok(Some(found.clone()));
@@ -144,10 +152,11 @@ impl Registry {
     /// failure.
     pub async fn oci_blob(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
         digest: &Digest,
     ) -> Result<Option<OciBlob>, RegistryError> {
-        let (_, versions) = self.versions(id).await?;
+        let (_, versions) = self.versions(reader, id).await?;
         if versions
             .iter()
             .any(|v| &v.published.archive_digest == digest)

@@ -312,21 +312,29 @@ impl Registry {
         namespace: &Namespace,
     ) -> Result<Option<NamespaceRecord>, RegistryError> {
         let existing = self.store.namespace(namespace).await?;
-        let mut ancestor = None;
-        if existing.is_none() {
-            let segments: Vec<&str> = namespace.segments().collect();
-            for len in (1..segments.len()).rev() {
-                let prefix: Namespace = segments[..len].join("/").parse().map_err(|_| {
-                    RegistryError::Invalid(format!("namespace `{namespace}` has an invalid parent"))
-                })?;
-                if let Some(record) = self.store.namespace(&prefix).await? {
-                    ancestor = Some(record);
-                    break;
-                }
-            }
-        }
+        let ancestor = match existing {
+            Some(_) => None,
+            None => self.closest_ancestor(namespace).await?,
+        };
         check_publish_namespace(actor, namespace, existing.as_ref(), ancestor.as_ref())?;
         Ok(existing)
+    }
+
+    /// The nearest existing namespace above `namespace`, if any.
+    pub(super) async fn closest_ancestor(
+        &self,
+        namespace: &Namespace,
+    ) -> Result<Option<NamespaceRecord>, RegistryError> {
+        let segments: Vec<&str> = namespace.segments().collect();
+        for len in (1..segments.len()).rev() {
+            let prefix: Namespace = segments[..len].join("/").parse().map_err(|_| {
+                RegistryError::Invalid(format!("namespace `{namespace}` has an invalid parent"))
+            })?;
+            if let Some(record) = self.store.namespace(&prefix).await? {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
     }
 
     /// Stores the blob, makes sure the namespace exists, and writes the version with its
@@ -349,9 +357,16 @@ impl Registry {
                     Some(now) => check_publish_namespace(actor, namespace, Some(&now), None)?,
                     None => {
                         let audit = self.audit(actor, "namespace.create", namespace.to_string());
+                        let visibility = self.visibility_for_new(namespace, None).await?;
                         match self
                             .store
-                            .create_namespace(namespace, actor.user(), self.clock.now(), &audit)
+                            .create_namespace(
+                                namespace,
+                                actor.user(),
+                                visibility,
+                                self.clock.now(),
+                                &audit,
+                            )
                             .await
                         {
                             Ok(_) => {}

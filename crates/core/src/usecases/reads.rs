@@ -2,8 +2,11 @@
 //! reviews, a download (counted), a package by id, the browse list of latest versions, the
 //! event outbox and readiness. Handlers call these; none reaches the store itself.
 
+use std::collections::BTreeMap;
+
+use crate::auth::Actor;
 use crate::digest::Digest;
-use crate::identity::{Namespace, SkillId};
+use crate::identity::{LookupKey, Namespace, SkillId};
 use crate::model::{
     EventRecord, RatingRecord, RatingSummary, SearchSort, SkillRecord, VersionRecord,
 };
@@ -45,6 +48,8 @@ pub struct Download {
     pub version: VersionRecord,
     /// The archive's bytes (checked against its digest by the blob store).
     pub archive: Vec<u8>,
+    /// Whether anyone may read it without a token, so shared caches may keep it.
+    pub public: bool,
 }
 
 /// A page of the browse list.
@@ -67,6 +72,16 @@ pub struct BrowsePage {
     pub total: u64,
 }
 
+/// A read of the event outbox: the events the reader may see, and how far it read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Events {
+    /// The events, in order.
+    pub visible: Vec<EventRecord>,
+    /// The sequence number of the last event read, seen or not (`after` when none was): the
+    /// next read continues after it.
+    pub read_to: i64,
+}
+
 /// How many reviews a skill's ratings show.
 pub const RECENT_REVIEWS: u32 = 50;
 
@@ -74,10 +89,16 @@ impl Registry {
     /// A skill, its latest version, installs and ratings.
     ///
     /// # Errors
-    /// [`RegistryError::SkillNotFound`], [`RegistryError::VersionNotFound`] when every version
-    /// is yanked, or a store failure.
-    pub async fn overview(&self, id: &SkillId) -> Result<SkillOverview, RegistryError> {
-        let (skill, latest) = self.resolve_version(id, &VersionReq::Latest).await?;
+    /// [`RegistryError::SkillNotFound`] (also when `reader` may not see it),
+    /// [`RegistryError::VersionNotFound`] when every version is yanked, or a store failure.
+    pub async fn overview(
+        &self,
+        reader: Option<&Actor>,
+        id: &SkillId,
+    ) -> Result<SkillOverview, RegistryError> {
+        let (skill, latest) = self
+            .resolve_version(reader, id, &VersionReq::Latest)
+            .await?;
         let rating = self.store.rating_summary(&skill.uid).await?;
         let downloads = self.store.download_count(&skill.uid).await?;
         Ok(SkillOverview {
@@ -91,16 +112,14 @@ impl Registry {
     /// Every version of a skill, newest first, yanked ones included.
     ///
     /// # Errors
-    /// [`RegistryError::SkillNotFound`], or a store failure.
+    /// [`RegistryError::SkillNotFound`] (also when `reader` may not see it), or a store
+    /// failure.
     pub async fn versions(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
     ) -> Result<(SkillRecord, Vec<VersionRecord>), RegistryError> {
-        let (skill, mut versions) = self
-            .store
-            .skill_with_versions(id)
-            .await?
-            .ok_or_else(|| RegistryError::SkillNotFound(id.clone()))?;
+        let (skill, mut versions) = self.visible_versions(reader, id).await?;
         versions.reverse();
         Ok((skill, versions))
     }
@@ -112,10 +131,11 @@ impl Registry {
     /// failure.
     pub async fn version(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
         version: &Version,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
-        let skill = self.skill(id).await?;
+        let skill = self.skill(reader, id).await?;
         let record = self
             .store
             .version(&skill.uid, version)
@@ -131,8 +151,12 @@ impl Registry {
     ///
     /// # Errors
     /// [`RegistryError::SkillNotFound`], or a store failure.
-    pub async fn reviews(&self, id: &SkillId) -> Result<Reviews, RegistryError> {
-        let skill = self.skill(id).await?;
+    pub async fn reviews(
+        &self,
+        reader: Option<&Actor>,
+        id: &SkillId,
+    ) -> Result<Reviews, RegistryError> {
+        let skill = self.skill(reader, id).await?;
         let recent = self.store.ratings(&skill.uid, RECENT_REVIEWS).await?;
         let summary = self.store.rating_summary(&skill.uid).await?;
         Ok(Reviews {
@@ -149,16 +173,19 @@ impl Registry {
     /// [`RegistryError::ArchiveMissing`] when the blob store lost it, or a store failure.
     pub async fn download(
         &self,
+        reader: Option<&Actor>,
         id: &SkillId,
         request: &VersionReq,
     ) -> Result<Download, RegistryError> {
-        let (skill, version) = self.resolve_version(id, request).await?;
+        let (skill, version) = self.resolve_version(reader, id, request).await?;
         let archive = self.archive(&version.published.archive_digest).await?;
         self.record_download(&skill, version.version()).await?;
+        let public = self.may_read_in(None, skill.id.namespace()).await?;
         Ok(Download {
             skill,
             version,
             archive,
+            public,
         })
     }
 
@@ -173,15 +200,18 @@ impl Registry {
     /// The version a package id names (Package Registry Standard).
     ///
     /// # Errors
-    /// [`RegistryError::PackageNotFound`], or a store failure.
+    /// [`RegistryError::PackageNotFound`] (also when `reader` may not see it), or a store
+    /// failure.
     pub async fn package(
         &self,
+        reader: Option<&Actor>,
         id: &PackageId,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
-        self.store
-            .version_by_package_id(id)
-            .await?
-            .ok_or_else(|| RegistryError::PackageNotFound(id.clone()))
+        self.admit(reader)?;
+        match self.store.version_by_package_id(id).await? {
+            Some(found) if self.may_read_in(reader, found.0.id.namespace()).await? => Ok(found),
+            _ => Err(RegistryError::PackageNotFound(id.clone())),
+        }
     }
 
     /// The latest version of each skill, newest first, a page at a time: one search and one
@@ -189,15 +219,22 @@ impl Registry {
     ///
     /// # Errors
     /// [`RegistryError::Invalid`] for a bad page, or a store failure.
-    pub async fn browse(&self, request: BrowseRequest) -> Result<BrowsePage, RegistryError> {
+    pub async fn browse(
+        &self,
+        reader: Option<&Actor>,
+        request: BrowseRequest,
+    ) -> Result<BrowsePage, RegistryError> {
         let page = self
-            .search(SearchRequest {
-                namespace: request.namespace,
-                sort: SearchSort::Newest,
-                offset: request.offset,
-                limit: request.limit,
-                ..SearchRequest::default()
-            })
+            .search(
+                reader,
+                SearchRequest {
+                    namespace: request.namespace,
+                    sort: SearchSort::Newest,
+                    offset: request.offset,
+                    limit: request.limit,
+                    ..SearchRequest::default()
+                },
+            )
             .await?;
         let wanted: Vec<_> = page
             .hits
@@ -220,16 +257,37 @@ impl Registry {
         })
     }
 
-    /// Events after sequence number `after`, at most `limit`, in order.
+    /// The events after sequence number `after` that `reader` may see, in order, from a
+    /// read of at most `limit` events.
     ///
     /// # Errors
-    /// A store failure.
+    /// [`crate::auth::AccessError::SignInRequired`], or a store failure.
     pub async fn events_after(
         &self,
+        reader: Option<&Actor>,
         after: i64,
         limit: u32,
-    ) -> Result<Vec<EventRecord>, RegistryError> {
-        Ok(self.store.events_after(after, limit).await?)
+    ) -> Result<Events, RegistryError> {
+        self.admit(reader)?;
+        let read = self.store.events_after(after, limit).await?;
+        let read_to = read.last().map_or(after, |event| event.sequence);
+        let mut decided: BTreeMap<LookupKey, bool> = BTreeMap::new();
+        let mut visible = Vec::with_capacity(read.len());
+        for event in read {
+            let namespace = event.skill.namespace();
+            let may = match decided.get(&namespace.key()) {
+                Some(may) => *may,
+                None => {
+                    let may = self.may_read_in(reader, namespace).await?;
+                    decided.insert(namespace.key(), may);
+                    may
+                }
+            };
+            if may {
+                visible.push(event);
+            }
+        }
+        Ok(Events { visible, read_to })
     }
 
     /// Whether the store answers.

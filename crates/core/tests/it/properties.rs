@@ -133,6 +133,7 @@ proptest! {
         let namespace = NamespaceRecord {
             namespace: skill.id.namespace().clone(),
             members: actor_role.map(|role| (actor.clone(), role)).into_iter().collect(),
+            visibility: skillreg_core::auth::Visibility::Public,
             created_at: Timestamp::default(),
         };
         let maintainer = is_maintainer(&actor, &skill, Some(&namespace));

@@ -21,7 +21,7 @@ async fn a_download_is_counted_and_a_lost_archive_is_told_apart() {
     publish(&t, "acme", "pdf", "1.1.0").await;
     let download = t
         .registry
-        .download(&id("acme/pdf"), &"^1.0".parse().unwrap())
+        .download(None, &id("acme/pdf"), &"^1.0".parse().unwrap())
         .await
         .unwrap();
     assert_eq!(download.version.version().to_string(), "1.1.0");
@@ -31,7 +31,7 @@ async fn a_download_is_counted_and_a_lost_archive_is_told_apart() {
     );
     assert_eq!(
         t.registry
-            .overview(&id("acme/pdf"))
+            .overview(None, &id("acme/pdf"))
             .await
             .unwrap()
             .downloads,
@@ -45,7 +45,7 @@ async fn a_download_is_counted_and_a_lost_archive_is_told_apart() {
         .unwrap();
     let error = t
         .registry
-        .download(&id("acme/pdf"), &VersionReq::Latest)
+        .download(None, &id("acme/pdf"), &VersionReq::Latest)
         .await
         .unwrap_err();
     assert!(
@@ -54,7 +54,7 @@ async fn a_download_is_counted_and_a_lost_archive_is_told_apart() {
     );
     assert_eq!(
         t.registry
-            .overview(&id("acme/pdf"))
+            .overview(None, &id("acme/pdf"))
             .await
             .unwrap()
             .downloads,
@@ -68,24 +68,24 @@ async fn versions_come_newest_first_and_one_version_by_its_number() {
     for v in ["1.0.0", "2.0.0", "1.5.0"] {
         publish(&t, "acme", "pdf", v).await;
     }
-    let (skill, versions) = t.registry.versions(&id("acme/pdf")).await.unwrap();
+    let (skill, versions) = t.registry.versions(None, &id("acme/pdf")).await.unwrap();
     assert_eq!(skill.id, id("acme/pdf"));
     let numbers: Vec<String> = versions.iter().map(|v| v.version().to_string()).collect();
     assert_eq!(numbers, ["2.0.0", "1.5.0", "1.0.0"]);
     let (_, one) = t
         .registry
-        .version(&id("acme/pdf"), &"1.5.0".parse().unwrap())
+        .version(None, &id("acme/pdf"), &"1.5.0".parse().unwrap())
         .await
         .unwrap();
     assert_eq!(one.version().to_string(), "1.5.0");
     assert!(matches!(
         t.registry
-            .version(&id("acme/pdf"), &"3.0.0".parse().unwrap())
+            .version(None, &id("acme/pdf"), &"3.0.0".parse().unwrap())
             .await,
         Err(RegistryError::VersionNotFound { .. })
     ));
     assert!(matches!(
-        t.registry.versions(&id("acme/none")).await,
+        t.registry.versions(None, &id("acme/none")).await,
         Err(RegistryError::SkillNotFound(_))
     ));
 }
@@ -99,10 +99,13 @@ async fn browse_gives_each_skill_with_its_latest_version() {
     publish(&t, "other", "mail", "3.0.0").await;
     let page = t
         .registry
-        .browse(BrowseRequest {
-            namespace: Some("acme".parse().unwrap()),
-            ..BrowseRequest::default()
-        })
+        .browse(
+            None,
+            BrowseRequest {
+                namespace: Some("acme".parse().unwrap()),
+                ..BrowseRequest::default()
+            },
+        )
         .await
         .unwrap();
     let mut latest: Vec<String> = page
@@ -125,12 +128,12 @@ async fn oci_documents_are_built_once_and_found_by_digest() {
     publish(&t, "acme", "pdf", "1.1.0").await;
     let first = t
         .registry
-        .oci_artifact(&id("acme/pdf"), &"1.0.0".parse().unwrap())
+        .oci_artifact(None, &id("acme/pdf"), &"1.0.0".parse().unwrap())
         .await
         .unwrap();
     let again = t
         .registry
-        .oci_artifact(&id("acme/pdf"), &"1.0.0".parse().unwrap())
+        .oci_artifact(None, &id("acme/pdf"), &"1.0.0".parse().unwrap())
         .await
         .unwrap();
     assert!(
@@ -139,7 +142,7 @@ async fn oci_documents_are_built_once_and_found_by_digest() {
     );
     let newer = t
         .registry
-        .oci_artifact(&id("acme/pdf"), &"1.1.0".parse().unwrap())
+        .oci_artifact(None, &id("acme/pdf"), &"1.1.0".parse().unwrap())
         .await
         .unwrap();
     assert_ne!(first.index.digest, newer.index.digest);
@@ -148,7 +151,7 @@ async fn oci_documents_are_built_once_and_found_by_digest() {
     for manifest in std::iter::once(&first.index).chain(&first.manifests) {
         let found = t
             .registry
-            .oci_manifest(&id("acme/pdf"), &manifest.digest)
+            .oci_manifest(None, &id("acme/pdf"), &manifest.digest)
             .await
             .unwrap()
             .unwrap();
@@ -157,14 +160,14 @@ async fn oci_documents_are_built_once_and_found_by_digest() {
     let config = &first.configs[0];
     assert_eq!(
         t.registry
-            .oci_blob(&id("acme/pdf"), &config.digest)
+            .oci_blob(None, &id("acme/pdf"), &config.digest)
             .await
             .unwrap(),
         Some(OciBlob::Config(config.clone()))
     );
     let Some(OciBlob::Layer(layer)) = t
         .registry
-        .oci_blob(&id("acme/pdf"), &first.layer)
+        .oci_blob(None, &id("acme/pdf"), &first.layer)
         .await
         .unwrap()
     else {
@@ -175,21 +178,24 @@ async fn oci_documents_are_built_once_and_found_by_digest() {
     let other = skillreg_core::Digest::of(b"elsewhere");
     assert_eq!(
         t.registry
-            .oci_manifest(&id("acme/pdf"), &other)
+            .oci_manifest(None, &id("acme/pdf"), &other)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
-        t.registry.oci_blob(&id("acme/pdf"), &other).await.unwrap(),
+        t.registry
+            .oci_blob(None, &id("acme/pdf"), &other)
+            .await
+            .unwrap(),
         None
     );
     assert!(matches!(
-        t.registry.oci_tags(&id("acme/none")).await,
+        t.registry.oci_tags(None, &id("acme/none")).await,
         Err(RegistryError::SkillNotFound(_))
     ));
     assert_eq!(
-        t.registry.oci_tags(&id("acme/pdf")).await.unwrap(),
+        t.registry.oci_tags(None, &id("acme/pdf")).await.unwrap(),
         ["1.0.0", "1.1.0"]
     );
 }

@@ -24,7 +24,7 @@ async fn yanked_versions_are_skipped_unless_asked_for_exactly() {
         let req: VersionReq = req.parse().unwrap();
         async move {
             registry
-                .resolve_version(&id("acme/pdf"), &req)
+                .resolve_version(None, &id("acme/pdf"), &req)
                 .await
                 .map(|(_, v)| v.version().to_string())
         }
@@ -51,7 +51,7 @@ async fn yanked_versions_are_skipped_unless_asked_for_exactly() {
     );
     let error = t
         .registry
-        .resolve_version(&id("acme/nope"), &VersionReq::Latest)
+        .resolve_version(None, &id("acme/nope"), &VersionReq::Latest)
         .await
         .unwrap_err();
     assert!(matches!(error, RegistryError::SkillNotFound(_)));
@@ -137,7 +137,7 @@ async fn only_maintainers_change_a_skill_and_rights_end_with_membership() {
     }
     let (_, latest) = t
         .registry
-        .resolve_version(&pdf, &VersionReq::Latest)
+        .resolve_version(None, &pdf, &VersionReq::Latest)
         .await
         .unwrap();
     assert_eq!(latest.version().to_string(), "1.0.0", "nothing changed");
@@ -239,10 +239,13 @@ async fn search_validates_and_finds_by_tag_and_text() {
     publish(&t, "docx", "1.0.0", "Word documents").await;
     let page = t
         .registry
-        .search(SearchRequest {
-            text: Some("pdf".into()),
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                text: Some("pdf".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 2, "both carry the pdf tag");
@@ -258,55 +261,73 @@ async fn search_validates_and_finds_by_tag_and_text() {
     );
     let page = t
         .registry
-        .search(SearchRequest {
-            tags: vec!["PDF".into()],
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                tags: vec!["PDF".into()],
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 2, "tags are compared lowercase");
     let error = t
         .registry
-        .search(SearchRequest {
-            limit: Some(0),
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                limit: Some(0),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, RegistryError::Invalid(_)));
     let error = t
         .registry
-        .search(SearchRequest {
-            limit: Some(1000),
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, RegistryError::Invalid(_)));
     let error = t
         .registry
-        .search(SearchRequest {
-            cursor: Some("garbage".into()),
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                cursor: Some("garbage".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, RegistryError::Invalid(_)));
     let page = t
         .registry
-        .search(SearchRequest {
-            limit: Some(1),
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let next = t
         .registry
-        .search(SearchRequest {
-            limit: Some(1),
-            cursor: page.next_cursor,
-            ..Default::default()
-        })
+        .search(
+            None,
+            SearchRequest {
+                limit: Some(1),
+                cursor: page.next_cursor,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(next.hits.len(), 1);
@@ -318,15 +339,15 @@ async fn trending_counts_the_last_week() {
     let t = TestRegistry::new();
     publish(&t, "pdf", "1.0.0", "PDF tools").await;
     publish(&t, "docx", "1.0.0", "Word documents").await;
-    let pdf = t.registry.skill(&id("acme/pdf")).await.unwrap();
-    let docx = t.registry.skill(&id("acme/docx")).await.unwrap();
+    let pdf = t.registry.skill(None, &id("acme/pdf")).await.unwrap();
+    let docx = t.registry.skill(None, &id("acme/docx")).await.unwrap();
     let v = "1.0.0".parse().unwrap();
     for _ in 0..3 {
         t.registry.record_download(&pdf, &v).await.unwrap();
     }
     t.clock.advance_days(8);
     t.registry.record_download(&docx, &v).await.unwrap();
-    let trending = t.registry.trending(10).await.unwrap();
+    let trending = t.registry.trending(None, 10).await.unwrap();
     let ids: Vec<String> = trending.iter().map(|e| e.id.to_string()).collect();
     assert_eq!(
         ids,
@@ -345,12 +366,20 @@ async fn deprecation_is_set_and_cleared() {
         .await
         .unwrap();
     assert_eq!(
-        t.registry.skill(&pdf).await.unwrap().deprecation.as_deref(),
+        t.registry
+            .skill(None, &pdf)
+            .await
+            .unwrap()
+            .deprecation
+            .as_deref(),
         Some("use acme/pdf2")
     );
     t.registry
         .deprecate(&actor("alice"), &pdf, None)
         .await
         .unwrap();
-    assert_eq!(t.registry.skill(&pdf).await.unwrap().deprecation, None);
+    assert_eq!(
+        t.registry.skill(None, &pdf).await.unwrap().deprecation,
+        None
+    );
 }

@@ -14,10 +14,11 @@ use skillreg_core::signature::SignatureAlgorithm;
 use skillreg_core::usecases::NewToken;
 
 use super::{Shared, invalid, json_body};
-use crate::auth::RequiredActor;
+use crate::auth::{Reader, RequiredActor};
 use skillreg_api::{
     CreateNamespaceBody, CreateTokenBody, CreatedToken, ErrorEnvelope, MemberBody, NamespaceBody,
-    PublisherKeyBody, RegisterKeyBody, RevokedToken, TokenBody, TokenList, WhoamiBody,
+    PublisherKeyBody, RegisterKeyBody, RevokedToken, TokenBody, TokenList, VisibilityBody,
+    WhoamiBody,
 };
 
 use crate::error::{ApiError, ErrorType};
@@ -157,7 +158,10 @@ pub(super) async fn create_namespace(
         .namespace
         .parse()
         .map_err(|e| invalid("namespace", e))?;
-    let record = state.registry.create_namespace(&actor, &namespace).await?;
+    let record = state
+        .registry
+        .create_namespace(&actor, &namespace, request.visibility.map(Into::into))
+        .await?;
     Ok((StatusCode::CREATED, Json(NamespaceBody::from(&record))).into_response())
 }
 
@@ -173,7 +177,7 @@ pub(super) async fn create_namespace(
 pub(super) async fn namespace_resource(
     State(state): State<Shared>,
     method: Method,
-    actor: Option<RequiredActor>,
+    reader: Reader,
     Path(path): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -187,12 +191,16 @@ pub(super) async fn namespace_resource(
         sub.map(|s| s.split('/').collect::<Vec<_>>()).as_deref(),
     ) {
         (&Method::GET, None) => {
-            let record = state.registry.namespace(&namespace).await?;
+            let record = state.registry.namespace(reader.actor(), &namespace).await?;
             Ok(Json(NamespaceBody::from(&record)).into_response())
         }
         (&Method::PUT | &Method::DELETE, Some(["members", user])) => {
-            let RequiredActor(actor) = actor.ok_or_else(crate::auth::token_required)?;
-            set_member(&state, &method, &actor, &namespace, user, &body).await
+            let actor = reader.actor().ok_or_else(crate::auth::token_required)?;
+            set_member(&state, &method, actor, &namespace, user, &body).await
+        }
+        (&Method::PUT, Some(["visibility"])) => {
+            let actor = reader.actor().ok_or_else(crate::auth::token_required)?;
+            set_visibility(&state, actor, &namespace, &body).await
         }
         _ => Err(ApiError::new(
             ErrorType::PackageNotFound,
@@ -304,6 +312,33 @@ async fn set_member(
     let record = state
         .registry
         .set_member(actor, namespace, &user, role)
+        .await?;
+    Ok(Json(NamespaceBody::from(&record)).into_response())
+}
+
+/// Sets who may read a namespace's skills: `public`, `internal` (anyone signed in) or
+/// `private` (its members). Owners only; recorded in the audit log.
+#[utoipa::path(put, path = "/api/v1/namespaces/{namespace}/-/visibility", tag = "namespaces",
+    params(("namespace" = String, Path, description = "One or more `/`-separated segments")),
+    request_body = VisibilityBody,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The namespace", body = NamespaceBody),
+        (status = 400, description = "Not a visibility", body = ErrorEnvelope),
+        (status = 401, description = "No token", body = ErrorEnvelope),
+        (status = 403, description = "Not an owner, or the token lacks `namespace-admin` or the namespace", body = ErrorEnvelope),
+        (status = 404, description = "No such namespace, or one the caller may not read", body = ErrorEnvelope),
+    ))]
+async fn set_visibility(
+    state: &Shared,
+    actor: &skillreg_core::auth::Actor,
+    namespace: &Namespace,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let request: VisibilityBody = json_body(body)?;
+    let record = state
+        .registry
+        .set_visibility(actor, namespace, request.visibility.into())
         .await?;
     Ok(Json(NamespaceBody::from(&record)).into_response())
 }

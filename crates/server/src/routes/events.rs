@@ -12,6 +12,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use skillreg_api::{EventBody, EventParams};
 
 use super::Shared;
+use crate::auth::Reader;
 use crate::error::ApiError;
 
 /// How often the stream looks for new events.
@@ -26,11 +27,13 @@ const POLL: Duration = Duration::from_millis(500);
     responses((status = 200, description = "An endless `text/event-stream`; each event's data is an `EventBody`", body = String, content_type = "text/event-stream")))]
 pub(super) async fn events(
     State(state): State<Shared>,
+    reader: Reader,
     headers: HeaderMap,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(params) = params.map_err(|e| super::bad_query(&e))?;
+    state.registry.admit(reader.actor())?;
     // Streams are long-lived: a few per client address and a bounded number in all, each
     // slot held until its client goes away.
     let client = state
@@ -53,11 +56,15 @@ pub(super) async fn events(
         let _slots = slots;
         let mut after = start;
         loop {
-            match state.registry.events_after(after, 100).await {
+            match state
+                .registry
+                .events_after(reader.actor(), after, 100)
+                .await
+            {
                 Ok(batch) => {
-                    let empty = batch.is_empty();
-                    for event in batch {
-                        after = event.sequence;
+                    let empty = batch.read_to == after;
+                    after = batch.read_to;
+                    for event in batch.visible {
                         let data =
                             serde_json::to_string(&EventBody::from(&event)).unwrap_or_default();
                         let sse = Event::default()

@@ -21,6 +21,7 @@ use crate::error::{ApiError, ErrorType};
 mod admin;
 mod events;
 mod oci;
+pub(crate) use oci::challenge;
 pub(crate) mod openapi;
 mod prs;
 mod skills;

@@ -16,6 +16,7 @@ use skillreg_core::usecases::{OciBlob, RegistryError};
 use skillreg_core::{Digest, SkillId};
 
 use super::Shared;
+use crate::auth::Reader;
 
 const API_VERSION: HeaderName = HeaderName::from_static("docker-distribution-api-version");
 const CONTENT_DIGEST: HeaderName = HeaderName::from_static("docker-content-digest");
@@ -28,6 +29,20 @@ fn oci_error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp
         axum::Json(body),
     )
         .into_response()
+}
+
+/// The 401 of an anonymous request for a repository it cannot see (or that does not exist).
+pub(crate) fn challenge() -> Response {
+    let mut response = oci_error(
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHORIZED",
+        "authentication required: the repository does not exist or needs a token",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"skillreg\", charset=\"UTF-8\""),
+    );
+    response
 }
 
 fn internal() -> Response {
@@ -61,7 +76,11 @@ pub(super) async fn version_check() -> Response {
         (status = 200, description = "The image index (by tag) or the index or a manifest (by digest): the OCI document's exact bytes, which its digest names", body = Vec<u8>, content_type = "application/vnd.oci.image.index.v1+json"),
         (status = 404, description = "`MANIFEST_UNKNOWN`, `NAME_UNKNOWN` or `BLOB_UNKNOWN`", body = OciErrors),
     ))]
-pub(super) async fn resource(State(state): State<Shared>, Path(path): Path<String>) -> Response {
+pub(super) async fn resource(
+    State(state): State<Shared>,
+    reader: Reader,
+    Path(path): Path<String>,
+) -> Response {
     let parts: Vec<&str> = path.split('/').collect();
     let (repository, kind, reference) = match parts.as_slice() {
         [repo @ .., "tags", "list"] if repo.len() >= 2 => (repo.join("/"), "tags", ""),
@@ -74,11 +93,20 @@ pub(super) async fn resource(State(state): State<Shared>, Path(path): Path<Strin
         return oci_error(StatusCode::NOT_FOUND, "NAME_UNKNOWN", "no such repository");
     };
     let answer = match kind {
-        "tags" => tags(&state, &id).await,
-        "manifests" => manifest(&state, &id, reference).await,
-        _ => blob(&state, &id, reference).await,
+        "tags" => tags(&state, &reader, &id).await,
+        "manifests" => manifest(&state, &reader, &id, reference).await,
+        _ => blob(&state, &reader, &id, reference).await,
     };
     answer.unwrap_or_else(|error| match error {
+        // Anonymous: a repository that does not exist and one that needs a token answer
+        // alike, with the challenge OCI clients follow (they send the token as the Basic
+        // password).
+        RegistryError::SkillNotFound(_)
+        | RegistryError::Access(skillreg_core::auth::AccessError::SignInRequired)
+            if reader.actor().is_none() =>
+        {
+            challenge()
+        }
         RegistryError::SkillNotFound(id) => oci_error(
             StatusCode::NOT_FOUND,
             "NAME_UNKNOWN",
@@ -96,8 +124,8 @@ pub(super) async fn resource(State(state): State<Shared>, Path(path): Path<Strin
     })
 }
 
-async fn tags(state: &Shared, id: &SkillId) -> Result<Response, RegistryError> {
-    let tags = state.registry.oci_tags(id).await?;
+async fn tags(state: &Shared, reader: &Reader, id: &SkillId) -> Result<Response, RegistryError> {
+    let tags = state.registry.oci_tags(reader.actor(), id).await?;
     Ok((
         [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
         axum::Json(TagList {
@@ -123,19 +151,26 @@ fn document(media_type: &'static str, digest: &Digest, bytes: Vec<u8>) -> Respon
 
 async fn manifest(
     state: &Shared,
+    reader: &Reader,
     id: &SkillId,
     reference: &str,
 ) -> Result<Response, RegistryError> {
     if let Ok(digest) = reference.parse::<Digest>() {
         // A digest names the index or one of the manifests of some version.
-        return Ok(match state.registry.oci_manifest(id, &digest).await? {
-            Some(found) => document(found.media_type, &digest, found.bytes),
-            None => oci_error(
-                StatusCode::NOT_FOUND,
-                "MANIFEST_UNKNOWN",
-                "no such manifest",
-            ),
-        });
+        return Ok(
+            match state
+                .registry
+                .oci_manifest(reader.actor(), id, &digest)
+                .await?
+            {
+                Some(found) => document(found.media_type, &digest, found.bytes),
+                None => oci_error(
+                    StatusCode::NOT_FOUND,
+                    "MANIFEST_UNKNOWN",
+                    "no such manifest",
+                ),
+            },
+        );
     }
     let Some(wanted) = version_of_tag(reference) else {
         return Ok(oci_error(
@@ -144,7 +179,10 @@ async fn manifest(
             "tags are versions, like 1.2.0",
         ));
     };
-    let documents = state.registry.oci_artifact(id, &wanted).await?;
+    let documents = state
+        .registry
+        .oci_artifact(reader.actor(), id, &wanted)
+        .await?;
     Ok(document(
         documents.index.media_type,
         &documents.index.digest,
@@ -152,7 +190,12 @@ async fn manifest(
     ))
 }
 
-async fn blob(state: &Shared, id: &SkillId, reference: &str) -> Result<Response, RegistryError> {
+async fn blob(
+    state: &Shared,
+    reader: &Reader,
+    id: &SkillId,
+    reference: &str,
+) -> Result<Response, RegistryError> {
     let Ok(digest) = reference.parse::<Digest>() else {
         return Ok(oci_error(
             StatusCode::NOT_FOUND,
@@ -160,9 +203,13 @@ async fn blob(state: &Shared, id: &SkillId, reference: &str) -> Result<Response,
             "blobs are named by sha256 digest",
         ));
     };
-    Ok(match state.registry.oci_blob(id, &digest).await? {
-        Some(OciBlob::Layer(bytes)) => document("application/octet-stream", &digest, bytes),
-        Some(OciBlob::Config(found)) => document("application/octet-stream", &digest, found.bytes),
-        None => oci_error(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "no such blob"),
-    })
+    Ok(
+        match state.registry.oci_blob(reader.actor(), id, &digest).await? {
+            Some(OciBlob::Layer(bytes)) => document("application/octet-stream", &digest, bytes),
+            Some(OciBlob::Config(found)) => {
+                document("application/octet-stream", &digest, found.bytes)
+            }
+            None => oci_error(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "no such blob"),
+        },
+    )
 }

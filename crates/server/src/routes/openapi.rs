@@ -49,7 +49,7 @@ with a sub-resource name. Errors come as `{\"error\": {\"type\", \"message\", \"
         super::skills::deprecate,
         super::events::events,
         super::admin::create_token, super::admin::whoami, super::admin::revoke_key, super::admin::list_tokens, super::admin::revoke_token,
-        super::admin::create_namespace, super::admin::namespace_resource, super::admin::set_member,
+        super::admin::create_namespace, super::admin::namespace_resource, super::admin::set_member, super::admin::set_visibility,
         super::admin::register_key, super::admin::publisher_key,
         super::prs::metadata, super::prs::package, super::prs::skill_alias, super::prs::browse,
         super::oci::version_check, super::oci::resource,

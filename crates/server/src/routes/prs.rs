@@ -12,6 +12,7 @@ use skillreg_core::usecases::BrowseRequest;
 use skillreg_core::{Namespace, SkillId, VersionReq};
 
 use super::{Shared, SkillPath, bad_query};
+use crate::auth::Reader;
 use crate::error::{ApiError, ErrorType};
 
 /// Package Registry Standard: what this registry is and where its endpoints are.
@@ -31,6 +32,7 @@ pub(super) async fn metadata() -> Json<RegistryMetadata> {
     ))]
 pub(super) async fn package(
     State(state): State<Shared>,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<PackageBody>, ApiError> {
     let id: PackageId = id
@@ -38,7 +40,7 @@ pub(super) async fn package(
         .map_err(|e: skillreg_core::package::InvalidPackageId| {
             ApiError::new(ErrorType::InvalidPackageId, e.to_string())
         })?;
-    let (skill, version) = state.registry.package(&id).await?;
+    let (skill, version) = state.registry.package(reader.actor(), &id).await?;
     Ok(Json(PackageBody::new(&skill, &version)))
 }
 
@@ -68,6 +70,7 @@ fn parse_alias(alias: &str) -> Option<VersionReq> {
     ))]
 pub(super) async fn skill_alias(
     State(state): State<Shared>,
+    reader: Reader,
     Path(path): Path<String>,
     params: Result<Query<AliasParams>, QueryRejection>,
 ) -> Result<Json<PackageBody>, ApiError> {
@@ -83,7 +86,10 @@ pub(super) async fn skill_alias(
             skillreg_core::text::sanitize_remote(alias)
         ))
     })?;
-    let (skill, version) = state.registry.resolve_version(&id, &request).await?;
+    let (skill, version) = state
+        .registry
+        .resolve_version(reader.actor(), &id, &request)
+        .await?;
     Ok(Json(PackageBody::new(&skill, &version)))
 }
 
@@ -95,6 +101,7 @@ pub(super) async fn skill_alias(
     ))]
 pub(super) async fn browse(
     State(state): State<Shared>,
+    reader: Reader,
     params: Result<Query<BrowseParams>, QueryRejection>,
 ) -> Result<Json<BrowseResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
@@ -112,11 +119,14 @@ pub(super) async fn browse(
         .map_err(|e| ApiError::new(ErrorType::InvalidPackageReference, e.to_string()))?;
     let page = state
         .registry
-        .browse(BrowseRequest {
-            namespace,
-            offset: params.offset,
-            limit: params.limit,
-        })
+        .browse(
+            reader.actor(),
+            BrowseRequest {
+                namespace,
+                offset: params.offset,
+                limit: params.limit,
+            },
+        )
         .await?;
     let packages = page
         .latest

@@ -20,7 +20,7 @@ use skillreg_core::{Namespace, SkillId, Version, VersionReq};
 
 use super::{Shared, SkillPath, bad_query, invalid, json_body};
 use crate::AppState;
-use crate::auth::RequiredActor;
+use crate::auth::{Reader, RequiredActor};
 use crate::error::{ApiError, ErrorType};
 
 pub(super) fn parse_sort(sort: Option<&str>) -> Result<SearchSort, ApiError> {
@@ -48,6 +48,7 @@ pub(super) fn parse_sort(sort: Option<&str>) -> Result<SearchSort, ApiError> {
     ))]
 pub(super) async fn search(
     State(state): State<Shared>,
+    reader: Reader,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
@@ -72,7 +73,9 @@ pub(super) async fn search(
         cursor: params.cursor,
         limit: params.limit,
     };
-    Ok(Json(state.registry.search(request).await?.into()))
+    Ok(Json(
+        state.registry.search(reader.actor(), request).await?.into(),
+    ))
 }
 
 /// Resolves a name and a version request to one version, with its digests, signatures and
@@ -85,6 +88,7 @@ pub(super) async fn search(
     ))]
 pub(super) async fn resolve(
     State(state): State<Shared>,
+    reader: Reader,
     params: Result<Query<ResolveParams>, QueryRejection>,
 ) -> Result<Json<ResolveResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
@@ -95,13 +99,17 @@ pub(super) async fn resolve(
         .unwrap_or("latest")
         .parse()
         .map_err(|e| invalid("version", e))?;
-    let (skill, version) = state.registry.resolve_version(&id, &request).await?;
+    let (skill, version) = state
+        .registry
+        .resolve_version(reader.actor(), &id, &request)
+        .await?;
     Ok(Json(ResolveResponse::new(&skill, &version)))
 }
 
 /// `…/<ns…>/<name>` and `…/<ns…>/<name>/-/<sub-resource>`.
 pub(super) async fn skill_resource(
     State(state): State<Shared>,
+    reader: Reader,
     Path(path): Path<String>,
     params: Result<Query<DownloadParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -112,11 +120,11 @@ pub(super) async fn skill_resource(
     };
     let id: SkillId = id_part.parse().map_err(|e| invalid("skill id", e))?;
     match sub.map(|s| s.split('/').collect::<Vec<_>>()).as_deref() {
-        None => details(&state, &id).await,
-        Some(["versions"]) => list_versions(&state, &id).await,
-        Some(["versions", version]) => one_version(&state, &id, version).await,
-        Some(["download"]) => download(&state, &id, params.version.as_deref()).await,
-        Some(["ratings"]) => ratings(&state, &id).await,
+        None => details(&state, &reader, &id).await,
+        Some(["versions"]) => list_versions(&state, &reader, &id).await,
+        Some(["versions", version]) => one_version(&state, &reader, &id, version).await,
+        Some(["download"]) => download(&state, &reader, &id, params.version.as_deref()).await,
+        Some(["ratings"]) => ratings(&state, &reader, &id).await,
         Some(_) => Err(ApiError::new(
             ErrorType::PackageNotFound,
             format!("no sub-resource `{}`", sub.unwrap_or_default()),
@@ -135,8 +143,12 @@ pub(super) async fn skill_resource(
         (status = 404, description = "No such skill, or no version", body = ErrorEnvelope),
     )
 )]
-pub(super) async fn details(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
-    let overview = state.registry.overview(id).await?;
+pub(super) async fn details(
+    state: &AppState,
+    reader: &Reader,
+    id: &SkillId,
+) -> Result<Response, ApiError> {
+    let overview = state.registry.overview(reader.actor(), id).await?;
     Ok(Json(SkillDetails::new(
         &overview.skill,
         &overview.latest,
@@ -157,8 +169,12 @@ pub(super) async fn details(state: &AppState, id: &SkillId) -> Result<Response, 
         (status = 404, description = "No such skill", body = ErrorEnvelope),
     )
 )]
-pub(super) async fn list_versions(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
-    let (skill, versions) = state.registry.versions(id).await?;
+pub(super) async fn list_versions(
+    state: &AppState,
+    reader: &Reader,
+    id: &SkillId,
+) -> Result<Response, ApiError> {
+    let (skill, versions) = state.registry.versions(reader.actor(), id).await?;
     Ok(Json(VersionList {
         id: skill.id.to_string(),
         versions: versions.iter().map(VersionBody::from).collect(),
@@ -180,11 +196,12 @@ pub(super) async fn list_versions(state: &AppState, id: &SkillId) -> Result<Resp
 )]
 pub(super) async fn one_version(
     state: &AppState,
+    reader: &Reader,
     id: &SkillId,
     version: &str,
 ) -> Result<Response, ApiError> {
     let version: Version = version.parse().map_err(|e| invalid("version", e))?;
-    let (_, record) = state.registry.version(id, &version).await?;
+    let (_, record) = state.registry.version(reader.actor(), id, &version).await?;
     Ok(Json(VersionBody::from(&record)).into_response())
 }
 
@@ -199,8 +216,12 @@ pub(super) async fn one_version(
         (status = 404, description = "No such skill", body = ErrorEnvelope),
     )
 )]
-pub(super) async fn ratings(state: &AppState, id: &SkillId) -> Result<Response, ApiError> {
-    let reviews = state.registry.reviews(id).await?;
+pub(super) async fn ratings(
+    state: &AppState,
+    reader: &Reader,
+    id: &SkillId,
+) -> Result<Response, ApiError> {
+    let reviews = state.registry.reviews(reader.actor(), id).await?;
     Ok(Json(RatingsResponse {
         id: reviews.skill.id.to_string(),
         average: reviews.summary.average(),
@@ -226,6 +247,7 @@ pub(super) async fn ratings(state: &AppState, id: &SkillId) -> Result<Response, 
 )]
 pub(super) async fn download(
     state: &AppState,
+    reader: &Reader,
     id: &SkillId,
     request: Option<&str>,
 ) -> Result<Response, ApiError> {
@@ -233,8 +255,12 @@ pub(super) async fn download(
         .unwrap_or("latest")
         .parse()
         .map_err(|e| invalid("version", e))?;
-    let download = state.registry.download(id, &request).await?;
+    let download = state
+        .registry
+        .download(reader.actor(), id, &request)
+        .await?;
     let digest = download.version.published.archive_digest;
+    let public = download.public;
     let bytes = download.archive;
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
@@ -242,9 +268,15 @@ pub(super) async fn download(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/gzip"),
     );
+    // Versions are immutable; one that needs a token is kept by the reader's own cache
+    // only, never by a shared one.
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
+        HeaderValue::from_static(if public {
+            "public, max-age=31536000, immutable"
+        } else {
+            "private, max-age=31536000, immutable"
+        }),
     );
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{digest}\"")) {
         headers.insert(header::ETAG, etag);
@@ -391,10 +423,14 @@ pub(super) async fn deprecate(
     responses((status = 200, description = "Most installs first", body = TrendingResponse)))]
 pub(super) async fn trending(
     State(state): State<Shared>,
+    reader: Reader,
     params: Result<Query<TrendingParams>, QueryRejection>,
 ) -> Result<Json<TrendingResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
-    let entries = state.registry.trending(params.limit.unwrap_or(20)).await?;
+    let entries = state
+        .registry
+        .trending(reader.actor(), params.limit.unwrap_or(20))
+        .await?;
     Ok(Json(TrendingResponse {
         skills: entries.iter().map(TrendingEntry::from).collect(),
     }))

@@ -271,7 +271,7 @@ pub(crate) async fn one_user_creates_a_fresh_namespace(s: TestServer) {
         let namespace = s
             .state
             .registry
-            .namespace(&format!("fresh-{round}").parse().unwrap())
+            .namespace(None, &format!("fresh-{round}").parse().unwrap())
             .await
             .unwrap();
         let owner = namespace.members.keys().next().unwrap().to_string();

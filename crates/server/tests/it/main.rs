@@ -410,8 +410,20 @@ async fn the_oci_read_api_serves_published_versions(s: TestServer) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(tags["tags"], serde_json::json!(["1.0.0"]));
 
+    // Anonymous, a repository that does not exist is answered as one that needs a token
+    // would be: with the challenge OCI clients follow.
+    let request = Request::get("/v2/acme/nothing/manifests/1.0.0")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body, headers) = call(&s.app, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        headers[axum::http::header::WWW_AUTHENTICATE],
+        "Basic realm=\"skillreg\", charset=\"UTF-8\""
+    );
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["errors"][0]["code"], "UNAUTHORIZED");
     for (uri, code) in [
-        ("/v2/acme/nothing/manifests/1.0.0", "NAME_UNKNOWN"),
         ("/v2/acme/pdf/manifests/2.0.0", "MANIFEST_UNKNOWN"),
         ("/v2/acme/pdf/manifests/not-a-version", "MANIFEST_UNKNOWN"),
         (

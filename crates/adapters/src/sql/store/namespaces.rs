@@ -13,13 +13,13 @@ macro_rules! sql_namespaces {
             ) -> Result<Option<skillreg_core::model::NamespaceRecord>, skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let key = namespace.key();
-                let row: Option<(String, i64)> =
-                    sqlx::query_as("SELECT name, created_at FROM namespaces WHERE key = $1")
+                let row: Option<(String, i64, String)> =
+                    sqlx::query_as("SELECT name, created_at, visibility FROM namespaces WHERE key = $1")
                         .bind(key.as_str())
                         .fetch_optional(&self.reader)
                         .await
                         .map_err(unavailable)?;
-                let Some((name, created_at)) = row else { return Ok(None) };
+                let Some((name, created_at, visibility)) = row else { return Ok(None) };
                 let members: Vec<(String, String)> =
                     sqlx::query_as("SELECT user_id, role FROM namespace_members WHERE namespace_key = $1")
                         .bind(key.as_str())
@@ -30,6 +30,7 @@ macro_rules! sql_namespaces {
                 let mut record = skillreg_core::model::NamespaceRecord {
                     namespace: name.parse().map_err(|e| corrupt("namespace", &e))?,
                     members: std::collections::BTreeMap::new(),
+                    visibility: visibility.parse().map_err(|e| corrupt("visibility", &e))?,
                     created_at: skillreg_core::model::Timestamp::from_unix_millis(created_at),
                 };
                 for (user, role) in members {
@@ -47,16 +48,20 @@ macro_rules! sql_namespaces {
                 &self,
                 namespace: &skillreg_core::Namespace,
                 owner: &skillreg_core::model::UserId,
+                visibility: skillreg_core::auth::Visibility,
                 at: skillreg_core::model::Timestamp,
                 audit: &skillreg_core::model::AuditEntry,
             ) -> Result<skillreg_core::model::NamespaceRecord, skillreg_core::ports::StoreError> {
                 use $crate::sql::unavailable;
                 let mut tx = self.writer.begin().await.map_err(unavailable)?;
                 Self::ensure_user(&mut tx, owner, at).await?;
-                let inserted = sqlx::query("INSERT INTO namespaces (key, name, created_at) VALUES ($1, $2, $3)")
+                let inserted = sqlx::query(
+                    "INSERT INTO namespaces (key, name, created_at, visibility) VALUES ($1, $2, $3, $4)",
+                )
                     .bind(namespace.key().as_str())
                     .bind(namespace.as_str())
                     .bind(at.unix_millis())
+                    .bind(visibility.as_str())
                     .execute(&mut *tx)
                     .await;
                 match inserted {
@@ -76,6 +81,7 @@ macro_rules! sql_namespaces {
                 Ok(skillreg_core::model::NamespaceRecord {
                     namespace: namespace.clone(),
                     members: std::collections::BTreeMap::from([(owner.clone(), skillreg_core::model::Role::Owner)]),
+                    visibility,
                     created_at: at,
                 })
             }
@@ -154,6 +160,58 @@ macro_rules! sql_namespaces {
                 }
                 Self::insert_audit(&mut tx, &change.audit).await?;
                 tx.commit().await.map_err(unavailable)
+            }
+
+            async fn set_visibility(
+                &self,
+                namespace: &skillreg_core::Namespace,
+                visibility: skillreg_core::auth::Visibility,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<(), skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                let done = sqlx::query("UPDATE namespaces SET visibility = $1 WHERE key = $2")
+                    .bind(visibility.as_str())
+                    .bind(namespace.key().as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                if done.rows_affected() == 0 {
+                    return Err(skillreg_core::ports::StoreError::Missing(format!("namespace `{namespace}`")));
+                }
+                Self::insert_audit(&mut tx, audit).await?;
+                tx.commit().await.map_err(unavailable)
+            }
+
+            async fn restricted_namespaces(
+                &self,
+                user: Option<&skillreg_core::model::UserId>,
+            ) -> Result<Vec<skillreg_core::ports::RestrictedNamespace>, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let corrupt = |what: &str, e: &dyn std::fmt::Display| $crate::sql::rows::corrupt(what, e);
+                let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT n.name, n.visibility, m.role FROM namespaces n \
+                     LEFT JOIN namespace_members m ON m.namespace_key = n.key AND m.user_id = $1 \
+                     WHERE n.visibility <> 'public' ORDER BY n.key",
+                )
+                .bind(user.map(skillreg_core::model::UserId::as_str).unwrap_or_default())
+                .fetch_all(&self.reader)
+                .await
+                .map_err(unavailable)?;
+                rows.into_iter()
+                    .map(|(name, visibility, role)| {
+                        Ok(skillreg_core::ports::RestrictedNamespace {
+                            namespace: name.parse().map_err(|e| corrupt("namespace", &e))?,
+                            visibility: visibility.parse().map_err(|e| corrupt("visibility", &e))?,
+                            role: match role.as_deref() {
+                                None => None,
+                                Some("owner") => Some(skillreg_core::model::Role::Owner),
+                                Some("member") => Some(skillreg_core::model::Role::Member),
+                                Some(other) => return Err(corrupt("role", &other)),
+                            },
+                        })
+                    })
+                    .collect()
             }
         }
     };

@@ -162,14 +162,19 @@ macro_rules! sql_stats {
                 &self,
                 since: skillreg_core::model::Timestamp,
                 limit: u32,
+                hidden: &[skillreg_core::Namespace],
             ) -> Result<Vec<skillreg_core::model::TrendingEntry>, skillreg_core::ports::StoreError> {
-                let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                let mut select = sqlx::QueryBuilder::<$db>::new(
                     "SELECT s.namespace, s.name, CAST(SUM(d.count) AS BIGINT) AS installs \
-                     FROM downloads d JOIN skills s ON s.uid = d.skill_uid WHERE d.day >= $1 \
-                     GROUP BY s.uid, s.namespace, s.name, s.id_key ORDER BY installs DESC, s.id_key LIMIT $2",
-                )
-                .bind(since.day())
-                .bind(i64::from(limit))
+                     FROM downloads d JOIN skills s ON s.uid = d.skill_uid WHERE d.day >= ",
+                );
+                select.push_bind(since.day());
+                $crate::sql::push_hidden(&mut select, hidden);
+                select
+                    .push(" GROUP BY s.uid, s.namespace, s.name, s.id_key ORDER BY installs DESC, s.id_key LIMIT ")
+                    .push_bind(i64::from(limit));
+                let rows: Vec<(String, String, i64)> = select
+                .build_query_as()
                 .fetch_all(&self.reader)
                 .await
                 .map_err($crate::sql::unavailable)?;

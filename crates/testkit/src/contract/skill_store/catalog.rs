@@ -11,6 +11,7 @@ pub async fn rights_are_checked_in_the_write(store: &dyn SkillStore) {
         .create_namespace(
             &acme,
             &user("alice"),
+            Visibility::Public,
             at(T0),
             &audit("namespace.create", "acme", T0),
         )

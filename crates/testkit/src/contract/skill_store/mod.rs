@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use skillreg_core::auth::NamespacePattern;
+use skillreg_core::auth::{NamespacePattern, Visibility};
 use skillreg_core::identity::{Namespace, SkillId};
 use skillreg_core::model::{
     AuditEntry, EventKind, NewVersion, PageStart, PublisherKey, RatingRecord, Role, SearchQuery,
@@ -14,7 +14,8 @@ use skillreg_core::model::{
     VersionMeta,
 };
 use skillreg_core::ports::{
-    MemberChange, SkillStore, SkillTarget, StoreError, VersionWrite, WriteRight,
+    MemberChange, RestrictedNamespace, SkillStore, SkillTarget, StoreError, VersionWrite,
+    WriteRight,
 };
 use skillreg_core::{Digest, Version};
 
@@ -153,6 +154,7 @@ fn query(text: Option<&str>) -> SearchQuery {
         start: PageStart::Offset(0),
         limit: 50,
         trending_since: at(T0 - 7 * DAY),
+        hidden: Vec::new(),
     }
 }
 
@@ -241,6 +243,7 @@ mod events;
 mod namespaces;
 mod search;
 mod stats;
+mod visibility;
 
 pub use catalog::*;
 pub use credentials::*;
@@ -248,3 +251,4 @@ pub use events::*;
 pub use namespaces::*;
 pub use search::*;
 pub use stats::*;
+pub use visibility::*;

@@ -12,6 +12,7 @@ pub async fn namespaces_and_members(store: &dyn SkillStore) {
         .create_namespace(
             &acme,
             &user("alice"),
+            Visibility::Public,
             at(T0),
             &audit("namespace.create", "acme", T0),
         )
@@ -22,6 +23,7 @@ pub async fn namespaces_and_members(store: &dyn SkillStore) {
         .create_namespace(
             &acme,
             &user("bob"),
+            Visibility::Public,
             at(T0),
             &audit("namespace.create", "acme", T0),
         )
@@ -106,6 +108,7 @@ pub async fn namespaces_and_members(store: &dyn SkillStore) {
         .create_namespace(
             &multi,
             &user("alice"),
+            Visibility::Public,
             at(T0),
             &audit("namespace.create", "x", T0),
         )
@@ -128,6 +131,7 @@ pub async fn concurrent_owner_removals_keep_an_owner(store: &dyn SkillStore) {
             .create_namespace(
                 ns,
                 &user("alice"),
+                Visibility::Public,
                 at(T0),
                 &audit("namespace.create", "x", T0),
             )

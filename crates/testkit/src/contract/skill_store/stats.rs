@@ -85,7 +85,7 @@ pub async fn downloads_and_trending(store: &dyn SkillStore) {
     assert_eq!(store.download_count(&old.uid).await.unwrap(), 6);
     assert_eq!(store.download_count(&new.uid).await.unwrap(), 3);
     assert_eq!(store.download_count(&quiet.uid).await.unwrap(), 0);
-    let trending = store.trending(at(T0 - 7 * DAY), 10).await.unwrap();
+    let trending = store.trending(at(T0 - 7 * DAY), 10, &[]).await.unwrap();
     let listed: Vec<(String, u64)> = trending
         .iter()
         .map(|t| (t.id.to_string(), t.installs))
@@ -97,7 +97,14 @@ pub async fn downloads_and_trending(store: &dyn SkillStore) {
             ("acme/old-favourite".to_owned(), 1)
         ]
     );
-    assert_eq!(store.trending(at(T0 - 7 * DAY), 1).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .trending(at(T0 - 7 * DAY), 1, &[])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let nobody = "uid-nobody".parse().unwrap();
     assert!(matches!(
         store.record_download(&nobody, &v, at(T0)).await,
@@ -132,7 +139,7 @@ pub async fn batched_downloads_are_counted(store: &dyn SkillStore) {
     ];
     store.record_downloads(&batch).await.unwrap();
     assert_eq!(store.download_count(&skill.uid).await.unwrap(), 5);
-    let trending = store.trending(at(T0 + DAY), 10).await.unwrap();
+    let trending = store.trending(at(T0 + DAY), 10, &[]).await.unwrap();
     assert_eq!(trending.len(), 1);
     assert_eq!(trending[0].installs, 2, "counted on the day of each entry");
     store.record_downloads(&[]).await.unwrap();

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use skillreg_core::auth::Visibility;
 use skillreg_core::identity::{Namespace, SkillId, SkillName};
 use skillreg_core::model::{
     AuditEntry, EventKind, EventRecord, MAX_COUNTED_HITS, NamespaceRecord, PageStart, PublisherKey,
@@ -18,10 +19,19 @@ use skillreg_core::model::{
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
     CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
-    SearchStore, SkillTarget, StatsStore, StoreError, VersionWrite, WriteRight,
+    RestrictedNamespace, SearchStore, SkillTarget, StatsStore, StoreError, VersionWrite,
+    WriteRight,
 };
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};
+
+/// Whether skill `id` is in one of the `hidden` namespaces (exactly: a namespace below a
+/// hidden one has a visibility of its own).
+fn is_hidden(hidden: &[Namespace], id: &SkillId) -> bool {
+    hidden
+        .iter()
+        .any(|namespace| namespace.key() == id.namespace().key())
+}
 
 #[derive(Debug, Default)]
 struct State {

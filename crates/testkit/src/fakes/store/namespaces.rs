@@ -19,6 +19,7 @@ impl NamespaceStore for MemoryStore {
         &self,
         namespace: &Namespace,
         owner: &UserId,
+        visibility: Visibility,
         at: Timestamp,
         audit: &AuditEntry,
     ) -> Result<NamespaceRecord, StoreError> {
@@ -30,6 +31,7 @@ impl NamespaceStore for MemoryStore {
         let record = NamespaceRecord {
             namespace: namespace.clone(),
             members: BTreeMap::from([(owner.clone(), Role::Owner)]),
+            visibility,
             created_at: at,
         };
         state.namespaces.insert(key, record.clone());
@@ -63,5 +65,38 @@ impl NamespaceStore for MemoryStore {
         record.members = members;
         state.audit.push(change.audit.clone());
         Ok(())
+    }
+
+    async fn set_visibility(
+        &self,
+        namespace: &Namespace,
+        visibility: Visibility,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let record = state
+            .namespaces
+            .get_mut(namespace.key().as_str())
+            .ok_or_else(|| missing(format!("namespace `{namespace}`")))?;
+        record.visibility = visibility;
+        state.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn restricted_namespaces(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<RestrictedNamespace>, StoreError> {
+        Ok(self
+            .state()
+            .namespaces
+            .values()
+            .filter(|record| record.visibility != Visibility::Public)
+            .map(|record| RestrictedNamespace {
+                namespace: record.namespace.clone(),
+                visibility: record.visibility,
+                role: user.and_then(|user| record.role_of(user)),
+            })
+            .collect())
     }
 }

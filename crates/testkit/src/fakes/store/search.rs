@@ -44,7 +44,9 @@ impl SearchStore for MemoryStore {
             {
                 continue;
             }
-            if !query.tags.iter().all(|tag| meta.tags.contains(tag)) {
+            if !query.tags.iter().all(|tag| meta.tags.contains(tag))
+                || is_hidden(&query.hidden, &skill.id)
+            {
                 continue;
             }
             let rating = state.summary(&skill.uid);

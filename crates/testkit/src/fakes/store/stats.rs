@@ -75,6 +75,7 @@ impl StatsStore for MemoryStore {
         &self,
         since: Timestamp,
         limit: u32,
+        hidden: &[Namespace],
     ) -> Result<Vec<TrendingEntry>, StoreError> {
         let state = self.state();
         let mut counts: BTreeMap<&SkillUid, u64> = BTreeMap::new();
@@ -86,10 +87,14 @@ impl StatsStore for MemoryStore {
         let mut entries: Vec<TrendingEntry> = counts
             .into_iter()
             .filter_map(|(uid, installs)| {
-                state.skills.get(uid).map(|(_, s)| TrendingEntry {
-                    id: s.id.clone(),
-                    installs,
-                })
+                state
+                    .skills
+                    .get(uid)
+                    .filter(|(_, s)| !is_hidden(hidden, &s.id))
+                    .map(|(_, s)| TrendingEntry {
+                        id: s.id.clone(),
+                        installs,
+                    })
             })
             .collect();
         entries.sort_by(|a, b| b.installs.cmp(&a.installs).then_with(|| a.id.cmp(&b.id)));

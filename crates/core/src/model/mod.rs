@@ -12,6 +12,11 @@ use crate::identity::{Namespace, SkillId, string_forms};
 use crate::signature::Signature;
 use crate::version::Version;
 
+mod search;
+pub use search::{
+    MAX_COUNTED_HITS, PageStart, SearchCursor, SearchHit, SearchPage, SearchQuery, SearchSort,
+};
+
 /// A point in time: milliseconds since the Unix epoch, UTC. Read from the [`crate::ports::Clock`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(i64);
@@ -78,6 +83,16 @@ pub enum FieldError {
         field: &'static str,
         /// The character.
         character: char,
+    },
+    /// A word that is not one of the field's values.
+    #[error("{field} `{value}` is not one of: {allowed}")]
+    Unknown {
+        /// Which field.
+        field: &'static str,
+        /// What was given.
+        value: String,
+        /// The values it may take, comma-separated.
+        allowed: String,
     },
     /// Stars outside 1–5 or not a multiple of ½.
     #[error("a rating is 1 to 5 stars in steps of a half star; got {0}")]
@@ -207,13 +222,15 @@ pub enum Role {
     Member,
 }
 
-/// A namespace and who may publish into it.
+/// A namespace, who may publish into it and who may read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamespaceRecord {
     /// The namespace.
     pub namespace: Namespace,
     /// Members and their roles.
     pub members: BTreeMap<UserId, Role>,
+    /// Who may read its skills.
+    pub visibility: crate::auth::Visibility,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -228,6 +245,9 @@ impl NamespaceRecord {
 /// What a token allows (docs/PRODUCT.md, "Trust").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TokenScope {
+    /// Read what the token's namespaces allow the user to read, and nothing else. Every
+    /// other scope includes it.
+    Read,
     /// Create new skills.
     PublishNew,
     /// Publish new versions of existing skills.
@@ -246,7 +266,8 @@ pub enum TokenScope {
 
 impl TokenScope {
     /// Every scope, in a fixed order.
-    pub const ALL: [TokenScope; 7] = [
+    pub const ALL: [TokenScope; 8] = [
+        TokenScope::Read,
         TokenScope::PublishNew,
         TokenScope::PublishUpdate,
         TokenScope::Yank,
@@ -264,6 +285,7 @@ impl TokenScope {
     /// The scope's wire name.
     pub fn as_str(self) -> &'static str {
         match self {
+            TokenScope::Read => "read",
             TokenScope::PublishNew => "publish-new",
             TokenScope::PublishUpdate => "publish-update",
             TokenScope::Yank => "yank",
@@ -281,9 +303,10 @@ impl FromStr for TokenScope {
         TokenScope::ALL
             .into_iter()
             .find(|scope| scope.as_str() == text)
-            .ok_or(FieldError::Character {
+            .ok_or_else(|| FieldError::Unknown {
                 field: "scope",
-                character: text.chars().next().unwrap_or(' '),
+                value: text.to_owned(),
+                allowed: TokenScope::names(),
             })
     }
 }
@@ -453,100 +476,6 @@ pub struct AuditEntry {
     pub at: Timestamp,
 }
 
-/// How search orders its hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SearchSort {
-    /// Best text match first (ties: more downloads, then id).
-    #[default]
-    Relevance,
-    /// Most downloads first.
-    Downloads,
-    /// Highest average rating first.
-    Rating,
-    /// Most recently updated first.
-    Newest,
-    /// Most installs in the trending window first.
-    Trending,
-}
-
-/// Where a page starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PageStart {
-    /// Skip this many hits.
-    Offset(u64),
-    /// Continue after the hit a previous page's [`SearchPage::next_cursor`] named.
-    Cursor(String),
-}
-
-/// A search request as the store receives it (validated by [`crate::usecases::Registry::search`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchQuery {
-    /// Free text over name, description and tags; `None` lists everything.
-    pub text: Option<String>,
-    /// Every one of these tags must be present.
-    pub tags: Vec<String>,
-    /// Only skills in this namespace or under it.
-    pub namespace: Option<Namespace>,
-    /// Only skills whose average is at least this.
-    pub min_rating: Option<Stars>,
-    /// Order.
-    pub sort: SearchSort,
-    /// Start of the page.
-    pub start: PageStart,
-    /// Most hits on a page.
-    pub limit: u32,
-    /// Start of the trending window (installs after this count).
-    pub trending_since: Timestamp,
-}
-
-impl SearchQuery {
-    /// Whether the query narrows skills by anything besides its text: tags, a namespace
-    /// or a minimum rating.
-    pub fn has_filters(&self) -> bool {
-        self.namespace.is_some() || !self.tags.is_empty() || self.min_rating.is_some()
-    }
-}
-
-/// One skill in a search result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchHit {
-    /// The skill.
-    pub skill: SkillRecord,
-    /// Its latest non-yanked version (stable first), if any.
-    pub latest: Option<Version>,
-    /// That version's description.
-    pub description: String,
-    /// That version's tags.
-    pub tags: Vec<String>,
-    /// All-time downloads.
-    pub downloads: u64,
-    /// Downloads in the trending window.
-    pub recent_downloads: u64,
-    /// Ratings.
-    pub rating: RatingSummary,
-    /// When the last version was published.
-    pub updated_at: Timestamp,
-}
-
-/// Hits counted for [`SearchPage::total`]: counting every match of a broad query would
-/// cost in proportion to the registry's size, so a count stops here (as large registries'
-/// searches do: "1000+ results").
-pub const MAX_COUNTED_HITS: u64 = 1000;
-
-/// One page of search results.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchPage {
-    /// The hits, in order.
-    pub hits: Vec<SearchHit>,
-    /// How many hits the query has, counted up to [`MAX_COUNTED_HITS`].
-    pub total: u64,
-    /// Whether `total` is the whole count (false: there are more than
-    /// [`MAX_COUNTED_HITS`]).
-    pub total_exact: bool,
-    /// Where the next page starts, if there is one.
-    pub next_cursor: Option<String>,
-}
-
 /// A skill's place in the trending list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrendingEntry {
@@ -570,31 +499,4 @@ pub struct PublisherKey {
     /// When its owner revoked it: signatures by it are refused from then on, and the ones
     /// made before are shown as made by a revoked key.
     pub revoked_at: Option<Timestamp>,
-}
-
-/// The position a search cursor encodes: only skills recorded at or before `snapshot` (a
-/// store's own insertion sequence) are paged through, so skills published while a client
-/// pages never shift the pages; `offset` is how many of those hits came before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SearchCursor {
-    /// The store's skill sequence number when the first page was read.
-    pub snapshot: i64,
-    /// Hits already returned.
-    pub offset: u64,
-}
-
-impl SearchCursor {
-    /// The opaque text form (`c1-<snapshot>-<offset>`, hex).
-    pub fn encode(&self) -> String {
-        format!("c1-{:x}-{:x}", self.snapshot, self.offset)
-    }
-
-    /// Reads a cursor made by [`SearchCursor::encode`]; anything else is `None`.
-    pub fn decode(text: &str) -> Option<Self> {
-        let rest = text.strip_prefix("c1-")?;
-        let (snapshot, offset) = rest.split_once('-')?;
-        let snapshot = i64::from_str_radix(snapshot, 16).ok().filter(|s| *s >= 0)?;
-        let offset = u64::from_str_radix(offset, 16).ok()?;
-        Some(SearchCursor { snapshot, offset })
-    }
 }
