@@ -96,3 +96,7 @@ pub fn may_read(
         },
     }
 }
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod tests;

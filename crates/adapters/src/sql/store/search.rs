@@ -14,7 +14,14 @@ macro_rules! sql_search {
                 use skillreg_core::model::{PageStart, SearchCursor};
                 let (snapshot, offset) = match &query.start {
                     PageStart::Offset(offset) => {
-                        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM skills")
+                        // The newest skill the searcher may see: a cursor tells nothing of
+                        // hidden ones.
+                        let mut newest = sqlx::QueryBuilder::<$db>::new(
+                            "SELECT MAX(s.seq) FROM skills s WHERE 1 = 1",
+                        );
+                        $crate::sql::push_hidden(&mut newest, &query.hidden);
+                        let (max,): (Option<i64>,) = newest
+                            .build_query_as()
                             .fetch_one(&self.reader)
                             .await
                             .map_err($crate::sql::unavailable)?;

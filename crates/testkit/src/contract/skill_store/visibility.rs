@@ -169,4 +169,18 @@ pub async fn hidden_namespaces_are_left_out_of_lists(store: &dyn SkillStore) {
         store.trending(at(T0 - DAY), 10, &[]).await.unwrap().len(),
         4
     );
+    // A cursor tells nothing of hidden skills: one published later changes no cursor a
+    // searcher who cannot see it is given.
+    let mut first = query(None);
+    first.limit = 1;
+    first.hidden = vec![secret.clone()];
+    let before = store.search(&first).await.unwrap().next_cursor;
+    assert!(before.is_some());
+    create_skill(
+        store,
+        "secret/later",
+        new_version("1.0.0", "e", "pdf helpers", &["pdf"], T0),
+    )
+    .await;
+    assert_eq!(store.search(&first).await.unwrap().next_cursor, before);
 }

@@ -7,7 +7,17 @@ impl SearchStore for MemoryStore {
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
         let state = self.state();
         let (snapshot, offset) = match &query.start {
-            PageStart::Offset(offset) => (state.skill_sequence, *offset),
+            // The newest skill the searcher may see: a cursor tells nothing of hidden ones.
+            PageStart::Offset(offset) => (
+                state
+                    .skills
+                    .values()
+                    .filter(|(_, skill)| !is_hidden(&query.hidden, &skill.id))
+                    .map(|(sequence, _)| *sequence)
+                    .max()
+                    .unwrap_or(0),
+                *offset,
+            ),
             PageStart::Cursor(text) => {
                 let cursor = SearchCursor::decode(text)
                     .ok_or_else(|| missing(format!("cursor `{text}`")))?;
