@@ -25,10 +25,12 @@ use skillreg_testkit::fixtures::{FIXTURE_SKILLS, load_fixture};
 use skillreg_testkit::issue_token;
 use tower::ServiceExt;
 
+mod access;
 mod attacks;
 mod connections;
 mod documented;
 mod signed;
+use access::every_surface_decides_who_reads;
 use attacks::{
     encoded_slashes_do_not_reach_sub_resources, event_streams_are_capped,
     every_error_is_the_envelope, membership_changes_need_the_scope_and_the_namespace,
@@ -74,6 +76,22 @@ fn database_url() -> String {
 }
 
 async fn server(backend: Backend) -> TestServer {
+    server_with(
+        backend,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+        RegistryConfig::default(),
+    )
+    .await
+}
+
+/// A test server over `backend` with this clock, id source and configuration.
+async fn server_with(
+    backend: Backend,
+    clock: Arc<dyn skillreg_core::ports::Clock>,
+    ids: Arc<dyn skillreg_core::ports::IdSource>,
+    config: RegistryConfig,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn skillreg_core::ports::SkillStore> = match backend {
         Backend::Sqlite => Arc::new(
@@ -128,9 +146,9 @@ async fn server(backend: Backend) -> TestServer {
     let registry = Registry::new(
         Arc::clone(&store),
         Arc::clone(&blobs) as Arc<dyn skillreg_core::ports::BlobStore>,
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        RegistryConfig::default(),
+        clock,
+        ids,
+        config,
     )
     .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
     let state = AppState::new(registry);
@@ -1342,5 +1360,29 @@ on_both_stores!(
     every_documented_operation_is_routed,
     every_answer_is_its_documented_type,
     a_missing_archive_is_an_internal_error_without_detail,
-    the_oci_read_api_serves_published_versions
+    the_oci_read_api_serves_published_versions,
+    every_surface_decides_who_reads
+);
+
+/// Tests that build their own servers, once over SQLite and once over PostgreSQL.
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite_built {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::access::$test(super::Backend::Sqlite).await;
+            })*
+        }
+        mod postgres_built {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::access::$test(super::Backend::Postgres).await;
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    a_private_registry_answers_nobody_anonymous,
+    a_private_skill_leaves_no_trace_for_outsiders
 );
