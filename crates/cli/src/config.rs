@@ -183,6 +183,26 @@ impl Settings {
         }
     }
 
+    /// The token of the configured registry at `authority` (`host[:port]`, as an OCI
+    /// reference names it), if one is: tokens go to the origin they were made for, never
+    /// to another.
+    pub(crate) fn token_for_authority(&self, authority: &str) -> Option<&str> {
+        self.registries.iter().find_map(|registry| {
+            let (scheme, rest) = registry.url.split_once("://")?;
+            let host = rest.split('/').next()?.to_ascii_lowercase();
+            let default_port = match scheme {
+                "https" => ":443",
+                "http" => ":80",
+                _ => return None,
+            };
+            let wanted = authority.to_ascii_lowercase();
+            let same = host == wanted
+                || format!("{host}{default_port}") == wanted
+                || host == format!("{wanted}{default_port}");
+            same.then_some(registry.token.as_deref()).flatten()
+        })
+    }
+
     /// Stores a token for a registry URL (credentials file, mode 0600).
     pub(crate) fn store_token(&self, url: &str, token: &str) -> Result<PathBuf, Failure> {
         let mut credentials = read_credentials(&self.config_dir)?;

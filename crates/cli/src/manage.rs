@@ -66,8 +66,8 @@ pub(crate) enum TokenCommand {
     Create {
         /// A name to recognise it by.
         name: String,
-        /// publish-new, publish-update, yank, rate, namespace-admin, tokens, admin
-        /// (repeatable).
+        /// read (installs only), publish-new, publish-update, yank, rate, namespace-admin,
+        /// tokens, admin (repeatable; every scope includes read).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Namespace patterns it may act on (repeatable; `acme/*`).

@@ -199,7 +199,11 @@ pub(crate) async fn pull_into_store(
     source: &OciReference,
     plain_http: bool,
 ) -> Result<PulledArtifact, Failure> {
-    let remote = RemoteRegistry::for_reference(source, plain_http).map_err(|e| oci_failure(&e))?;
+    let mut remote =
+        RemoteRegistry::for_reference(source, plain_http).map_err(|e| oci_failure(&e))?;
+    if let Some(token) = ctx.settings.token_for_authority(&source.registry) {
+        remote = remote.with_token(token);
+    }
     let spinner = ctx.out.spinner(&format!("pulling {source}"));
     let pulled = remote
         .pull(source, BundleLimits::default().max_archive_size)

@@ -1276,3 +1276,93 @@ fn the_local_store_comes_first_and_needs_no_registry() {
             .contains("version = \"9.0.0\"")
     );
 }
+
+/// A private namespace through the client: an outsider's install and search find nothing
+/// and are told a token may be needed; a member's read token installs, pulls over OCI and
+/// publishes nothing.
+#[test]
+fn private_skills_are_read_with_a_read_token() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    admin
+        .run(&["namespace", "create", "vault", "--visibility", "private"])
+        .ok();
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "ledger", "1.0.0", "echo ledger\n");
+    admin
+        .run(&["publish", dir.to_str().unwrap(), "--namespace", "vault"])
+        .ok();
+    admin
+        .run(&["namespace", "add-member", "vault", "ci", "--role", "member"])
+        .ok();
+    let created = admin
+        .run(&[
+            "--json",
+            "token",
+            "create",
+            "ci-read",
+            "--scope",
+            "read",
+            "--namespace",
+            "vault",
+            "--user",
+            "ci",
+        ])
+        .ok()
+        .json();
+    let secret = created["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let address = server.url.strip_prefix("http://").unwrap().to_owned();
+    let oci = format!("oci://{address}/vault/ledger:1.0.0");
+
+    let outsider = User::new(&server.url, None);
+    let refused = outsider.run(&[
+        "install",
+        "vault/ledger",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+    ]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("not found, or not visible to you")
+            && refused.stderr.contains("skillreg login"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!outsider.path(".cursor/skills/ledger").exists());
+    let found = outsider.run(&["--json", "search", "ledger"]).ok().json();
+    assert_eq!(found["total"], 0, "{found}");
+    let pulled = outsider.run(&["pull", &oci, "--plain-http"]);
+    assert_eq!(pulled.code, 1, "{}", pulled.stderr);
+
+    let ci = User::new(&server.url, Some(secret));
+    ci.run(&[
+        "install",
+        "vault/ledger",
+        "--scope",
+        "project",
+        "--client",
+        "cursor",
+    ])
+    .ok();
+    assert_eq!(
+        content_digest(&ci.path(".cursor/skills/ledger")),
+        content_digest(&dir)
+    );
+    let found = ci.run(&["--json", "search", "ledger"]).ok().json();
+    assert_eq!(found["total"], 1, "{found}");
+    ci.run(&["pull", &oci, "--plain-http"]).ok();
+    let publish = ci.run(&[
+        "publish",
+        dir.to_str().unwrap(),
+        "--namespace",
+        "vault",
+        "--version",
+        "1.0.1",
+    ]);
+    assert_ne!(publish.code, 0, "a read token publishes nothing");
+}

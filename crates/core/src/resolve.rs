@@ -91,7 +91,8 @@ fn not_found_message(
     } else if failed > 0 {
         format!("{what} not found in the sources that answered")
     } else {
-        format!("{what} not found")
+        // A registry answers a skill the caller may not read as one that does not exist.
+        format!("{what} not found, or not visible to you")
     };
     let details: Vec<String> = searched
         .iter()

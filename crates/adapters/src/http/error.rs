@@ -92,6 +92,11 @@ impl ClientError {
                     "the token lacks the scope or namespace this needs; create one with `skillreg token create`"
                         .to_owned(),
                 ),
+                ErrorType::PackageNotFound | ErrorType::VersionNotFound => Some(
+                    "a private skill or namespace shows only to a token that may read it: log in with \
+                     `skillreg login --token <token>` (a `read` token will do)"
+                        .to_owned(),
+                ),
                 ErrorType::RateLimited => Some(format!(
                     "wait {} s and try again",
                     failure.retry_after.unwrap_or(1)

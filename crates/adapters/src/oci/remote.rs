@@ -175,6 +175,15 @@ impl RemoteRegistry {
         })
     }
 
+    /// Sends `token` (a skillreg token) as the bearer of every request. Only for a
+    /// reference to the skillreg registry that issued it: any other registry would be handed
+    /// the secret.
+    #[must_use]
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.auth = RegistryAuth::Bearer(token.to_owned());
+        self
+    }
+
     fn fail(reference: &OciReference, error: impl std::fmt::Display) -> OciError {
         OciError::registry(&reference.registry, error)
     }

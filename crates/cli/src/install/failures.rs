@@ -17,12 +17,17 @@ pub(super) fn resolve_hint(error: &ResolveError) -> Option<String> {
                 .to_owned()
         } else if reference.namespace().is_none() {
             format!(
-                "search with `skillreg search {}`, or install by full reference: `namespace/{}`",
+                "search with `skillreg search {}`, or install by full reference: `namespace/{}`; \
+                 a private skill shows only to a token that may read it (`skillreg login --token <token>`)",
                 reference.name(),
                 reference.name()
             )
         } else {
-            format!("search with `skillreg search {}`", reference.name())
+            format!(
+                "search with `skillreg search {}`; a private skill shows only to a token that may \
+                 read it (`skillreg login --token <token>`)",
+                reference.name()
+            )
         }),
         ResolveError::Ambiguous { candidates, .. } => candidates
             .first()

@@ -18,11 +18,13 @@ fn each_failed_resolution_says_the_next_command() {
     let hint = |error: &ResolveError| resolve_hint(error).unwrap();
     assert_eq!(
         hint(&not_found("pdf", SourceOutcome::NoMatch)),
-        "search with `skillreg search pdf`, or install by full reference: `namespace/pdf`"
+        "search with `skillreg search pdf`, or install by full reference: `namespace/pdf`; \
+         a private skill shows only to a token that may read it (`skillreg login --token <token>`)"
     );
     assert_eq!(
         hint(&not_found("acme/pdf", SourceOutcome::NoMatch)),
-        "search with `skillreg search pdf`"
+        "search with `skillreg search pdf`; a private skill shows only to a token that may read \
+         it (`skillreg login --token <token>`)"
     );
     assert!(
         hint(&not_found(
