@@ -138,3 +138,46 @@ fn segments_escape_what_paths_cannot_carry() {
     assert_eq!(segment("1.0.0+build.1"), "1.0.0%2Bbuild.1");
     assert_eq!(segment("a b"), "a%20b");
 }
+
+/// A token goes only to the registry it was given for: a redirect to another origin is
+/// followed without it.
+#[tokio::test]
+async fn a_redirect_to_another_origin_carries_no_token() {
+    use std::io::{BufRead as _, Write as _};
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_port = other.local_addr().unwrap().port();
+    let (heads, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in other.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line.to_ascii_lowercase());
+            }
+            let _ = heads.send(head);
+            let body = r#"{"skills": [], "total": 0, "total_exact": true, "next_cursor": null}"#;
+            let _ = stream.write_all(answer("200 OK", "", body).as_bytes());
+        }
+    });
+    let location = format!("Location: http://localhost:{other_port}/api/v1/skills\r\n");
+    let (url, _) = scripted(vec![answer("302 Found", &location, ""); 3]);
+    let client = RegistryClient::new(
+        &url,
+        ClientOptions {
+            token: Some("skr_secret".to_owned()),
+            ..quick()
+        },
+    )
+    .unwrap();
+    let page = client.search(&SearchParams::default()).await.unwrap();
+    assert_eq!(page.total, 0);
+    let heads: Vec<String> = received.try_iter().collect();
+    assert_eq!(heads.len(), 1, "the redirect was followed once");
+    assert!(!heads[0].contains("authorization"), "{}", heads[0]);
+    assert!(!heads[0].contains("skr_secret"), "{}", heads[0]);
+}
