@@ -225,3 +225,131 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
     assert_eq!(status, 200);
     assert!(body.contains("\"count\":1"), "{body}");
 }
+
+/// What one replica changes about who may read holds on the other from the next request:
+/// a member removed, a token revoked, a namespace closed. Replicas on one database cache
+/// no grant.
+#[test]
+fn read_grants_end_on_every_replica_at_once() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = runtime
+        .block_on(skillreg_adapters::postgres::testing::fresh_database(
+            &admin_url(),
+        ))
+        .unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let blobs = shared.path().join("blobs");
+    let (dir_a, dir_b) = (shared.path().join("a"), shared.path().join("b"));
+    let a = start(&dir_a, &url, &blobs);
+    let admin = std::fs::read_to_string(dir_a.join("admin.token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let b = start(&dir_b, &url, &blobs);
+    let on = |replica: &Replica, method: &str, path: &str, token: Option<&str>, body: &str| {
+        http(&replica.address, method, path, token, body.as_bytes())
+    };
+    let (status, body) = on(
+        &a,
+        "POST",
+        "/api/v1/namespaces",
+        Some(&admin),
+        r#"{"namespace": "vault", "visibility": "private"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let archive = pack(&skill_files("ledger", "Ledger tools", "", &[]))
+        .unwrap()
+        .into_bytes();
+    let (status, body) = http(
+        &a.address,
+        "POST",
+        "/api/v1/skills?namespace=vault&version=1.0.0",
+        Some(&admin),
+        &archive,
+    );
+    assert_eq!(status, 201, "{body}");
+    let member = r#"{"role": "member"}"#;
+    let (status, _) = on(
+        &a,
+        "PUT",
+        "/api/v1/namespaces/vault/-/members/ci",
+        Some(&admin),
+        member,
+    );
+    assert_eq!(status, 200);
+    let read_token = |name: &str| {
+        let request = format!(
+            r#"{{"name": "{name}", "scopes": ["read"], "namespaces": ["vault"], "user": "ci"}}"#
+        );
+        let (status, body) = on(&a, "POST", "/api/v1/tokens", Some(&admin), &request);
+        assert_eq!(status, 201, "{body}");
+        let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+        (
+            created["token"].as_str().unwrap().to_owned(),
+            created["id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (first, _) = read_token("first");
+    let (second, second_id) = read_token("second");
+    let skill = "/api/v1/skills/vault/ledger";
+
+    // Removing the member on one replica: the other refuses the very next read.
+    assert_eq!(on(&b, "GET", skill, Some(&first), "").0, 200);
+    let (status, _) = on(
+        &a,
+        "DELETE",
+        "/api/v1/namespaces/vault/-/members/ci",
+        Some(&admin),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(on(&b, "GET", skill, Some(&first), "").0, 404);
+
+    // Revoking a token on one replica: the other refuses it on the next request.
+    let (status, _) = on(
+        &a,
+        "PUT",
+        "/api/v1/namespaces/vault/-/members/ci",
+        Some(&admin),
+        member,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(on(&b, "GET", skill, Some(&second), "").0, 200);
+    let (status, body) = on(
+        &a,
+        "DELETE",
+        &format!("/api/v1/tokens/{second_id}"),
+        Some(&admin),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(on(&b, "GET", skill, Some(&second), "").0, 401);
+
+    // Opening and closing the namespace on one replica shows on the other at once.
+    let visibility = "/api/v1/namespaces/vault/-/visibility";
+    assert_eq!(on(&b, "GET", skill, None, "").0, 404);
+    let (status, _) = on(
+        &a,
+        "PUT",
+        visibility,
+        Some(&admin),
+        r#"{"visibility": "public"}"#,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(on(&b, "GET", skill, None, "").0, 200);
+    let (status, _) = on(
+        &a,
+        "PUT",
+        visibility,
+        Some(&admin),
+        r#"{"visibility": "private"}"#,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(on(&b, "GET", skill, None, "").0, 404);
+    let (status, body) = on(&b, "GET", "/api/v1/skills?q=ledger", None, "");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"total\":0"), "{body}");
+}
