@@ -18,13 +18,17 @@ pub(crate) fn presented_token(headers: &HeaderMap) -> Option<String> {
     {
         if let Some(basic) = value.strip_prefix("Basic ") {
             use base64::Engine as _;
-            let decoded = base64::engine::general_purpose::STANDARD
+            // Credentials that do not decode are presented all the same, and refused: never
+            // read as an anonymous request.
+            let password = base64::engine::general_purpose::STANDARD
                 .decode(basic.trim())
-                .ok()?;
-            let text = String::from_utf8(decoded).ok()?;
-            return text
-                .split_once(':')
-                .map(|(_, password)| password.trim().to_owned());
+                .ok()
+                .and_then(|decoded| String::from_utf8(decoded).ok())
+                .and_then(|text| {
+                    text.split_once(':')
+                        .map(|(_, password)| password.trim().to_owned())
+                });
+            return Some(password.unwrap_or_default());
         }
         return value
             .strip_prefix("Bearer ")

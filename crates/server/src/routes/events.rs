@@ -51,11 +51,19 @@ pub(super) async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     let start = params.after.or(from_header).unwrap_or(0);
+    // A stream outlives the request that opened it: its token is checked again before each
+    // read, so a revoked or expired token ends the stream.
+    let secret = crate::auth::presented_token(&headers);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(64);
     tokio::spawn(async move {
         let _slots = slots;
         let mut after = start;
         loop {
+            if let Some(secret) = &secret
+                && !matches!(state.registry.authenticate(secret).await, Ok(Some(_)))
+            {
+                return;
+            }
             match state
                 .registry
                 .events_after(reader.actor(), after, 100)

@@ -809,3 +809,76 @@ pub(crate) async fn a_private_skill_leaves_no_trace_for_outsiders(backend: Backe
         }
     }
 }
+
+/// Tokens on the other ways in: Basic credentials carry a token as their password (what
+/// OCI clients send), credentials that do not decode are refused rather than read as
+/// anonymous, and an event stream ends once its token is revoked.
+pub(crate) async fn tokens_hold_on_every_way_in(s: TestServer) {
+    use base64::Engine as _;
+    let cast = cast(&s).await;
+    let member = cast.token(Who::MemberReader).unwrap();
+    let basic = |credentials: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        )
+    };
+    let with = |authorization: String| {
+        Request::get("/v2/vault/tool/tags/list")
+            .header("authorization", authorization)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, body, _) = call(&s.app, with(basic(&format!("anyone:{member}")))).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    for refused in [
+        basic("anyone:skr_not_a_token"),
+        "Basic %%%".to_owned(),
+        basic("no colon"),
+    ] {
+        let (status, _, _) = call(&s.app, with(refused.clone())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+    }
+
+    let watcher = issue_token(
+        s.store.as_ref(),
+        [31; 32],
+        "mia",
+        "watch",
+        vec![TokenScope::Read],
+        vec![NamespacePattern::Any],
+        Timestamp::from_unix_millis(0),
+    )
+    .await;
+    let request = Request::get("/api/v1/events")
+        .header("authorization", format!("Bearer {}", watcher.secret))
+        .body(Body::empty())
+        .unwrap();
+    let response = s.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    s.store
+        .revoke_token(
+            &watcher.record.user,
+            &watcher.record.id,
+            Timestamp::from_unix_millis(1),
+            &AuditEntry {
+                actor: "mia".parse().unwrap(),
+                action: "token.revoke".into(),
+                target: "watch".into(),
+                at: Timestamp::from_unix_millis(1),
+            },
+        )
+        .await
+        .unwrap();
+    let mut body = response.into_body();
+    // A guard against a hang, not a timing assertion: the stream checks its token before
+    // every read of the outbox.
+    let ended = async {
+        while let Some(frame) = body.frame().await {
+            frame.unwrap();
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), ended)
+        .await
+        .expect("the stream of a revoked token ends");
+}

@@ -30,7 +30,7 @@ mod attacks;
 mod connections;
 mod documented;
 mod signed;
-use access::every_surface_decides_who_reads;
+use access::{every_surface_decides_who_reads, tokens_hold_on_every_way_in};
 use attacks::{
     encoded_slashes_do_not_reach_sub_resources, event_streams_are_capped,
     every_error_is_the_envelope, membership_changes_need_the_scope_and_the_namespace,
@@ -1361,7 +1361,8 @@ on_both_stores!(
     every_answer_is_its_documented_type,
     a_missing_archive_is_an_internal_error_without_detail,
     the_oci_read_api_serves_published_versions,
-    every_surface_decides_who_reads
+    every_surface_decides_who_reads,
+    tokens_hold_on_every_way_in
 );
 
 /// Tests that build their own servers, once over SQLite and once over PostgreSQL.
