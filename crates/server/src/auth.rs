@@ -91,7 +91,7 @@ pub(crate) fn token_required() -> ApiError {
 /// The actor the guard authenticated, put in the request's extensions; absent for an
 /// anonymous request.
 #[derive(Debug, Clone)]
-pub(crate) struct Authenticated(pub(crate) Actor);
+pub(crate) struct Authenticated(pub(crate) std::sync::Arc<Actor>);
 
 /// The actor behind a request that needs one: the extractor handlers take.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for RequiredActo
         Ok(parts
             .extensions
             .get::<Authenticated>()
-            .map(|authenticated| RequiredActor(authenticated.0.clone())))
+            .map(|authenticated| RequiredActor(Actor::clone(&authenticated.0))))
     }
 }
 
@@ -121,7 +121,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequiredActor {
         parts
             .extensions
             .get::<Authenticated>()
-            .map(|authenticated| RequiredActor(authenticated.0.clone()))
+            .map(|authenticated| RequiredActor(Actor::clone(&authenticated.0)))
             .ok_or_else(token_required)
     }
 }
@@ -129,12 +129,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequiredActor {
 /// Who reads: the actor the guard authenticated, or `None` for an anonymous request. Every
 /// read handler takes it and hands it to the use case, which decides what it may see.
 #[derive(Debug, Clone)]
-pub(crate) struct Reader(pub(crate) Option<Actor>);
+pub(crate) struct Reader(Option<std::sync::Arc<Actor>>);
 
 impl Reader {
     /// The actor, if any.
     pub(crate) fn actor(&self) -> Option<&Actor> {
-        self.0.as_ref()
+        self.0.as_deref()
     }
 }
 
@@ -149,7 +149,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
             parts
                 .extensions
                 .get::<Authenticated>()
-                .map(|authenticated| authenticated.0.clone()),
+                .map(|authenticated| std::sync::Arc::clone(&authenticated.0)),
         ))
     }
 }

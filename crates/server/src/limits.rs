@@ -274,7 +274,9 @@ pub(crate) async fn guard(
             }
             Ok(Presented::Valid(actor)) => {
                 let key = is_write.then(|| format!("user:{}", actor.user()));
-                request.extensions_mut().insert(Authenticated(actor));
+                request
+                    .extensions_mut()
+                    .insert(Authenticated(std::sync::Arc::new(actor)));
                 key
             }
             Ok(Presented::Anonymous) => is_write.then(|| format!("client:{}", client(&request))),

@@ -78,14 +78,12 @@ impl Actor {
     }
 
     /// The actor a (live) token stands for.
-    pub fn from_token(token: &TokenRecord) -> Self {
+    pub fn from_token(token: TokenRecord) -> Self {
         Actor {
+            user: token.user,
+            scopes: token.scopes,
+            namespaces: token.namespaces,
             expires_at: token.expires_at,
-            ..Actor::new(
-                token.user.clone(),
-                token.scopes.clone(),
-                token.namespaces.clone(),
-            )
         }
     }
 

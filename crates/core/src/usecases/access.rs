@@ -122,10 +122,10 @@ impl Registry {
         namespace: &Namespace,
         requested: Option<Visibility>,
     ) -> Result<Visibility, RegistryError> {
-        let above = match self.closest_ancestor(namespace).await? {
-            Some(record) => Some(record.visibility),
-            None => None,
-        };
+        let above = self
+            .closest_ancestor(namespace)
+            .await?
+            .map(|record| record.visibility);
         Ok(Visibility::for_new(
             requested,
             above,

@@ -227,7 +227,7 @@ impl Registry {
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Actor>, RegistryError> {
         let digest = crate::digest::Digest::of(secret.as_bytes());
         Ok(match self.store.token_by_secret(&digest).await? {
-            Some(token) if token.is_live(self.clock.now()) => Some(Actor::from_token(&token)),
+            Some(token) if token.is_live(self.clock.now()) => Some(Actor::from_token(token)),
             _ => None,
         })
     }
