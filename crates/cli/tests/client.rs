@@ -1366,3 +1366,109 @@ fn private_skills_are_read_with_a_read_token() {
     ]);
     assert_ne!(publish.code, 0, "a read token publishes nothing");
 }
+
+/// The skopeo binary `scripts/test` installs.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests read the tool's path from the environment"
+)]
+fn skopeo() -> String {
+    std::env::var("SKILLREG_SKOPEO").unwrap_or_else(|_| "skopeo".to_owned())
+}
+
+/// A real OCI client (skopeo, containers/image) against a registry with a private
+/// namespace: public skills without credentials, private ones only with a token as the
+/// password of the `Basic` challenge, a wrong token refused.
+#[test]
+fn an_oci_client_reads_private_skills_with_a_token() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let notes = write_skill(skills.path(), "notes", "1.0.0", "echo notes\n");
+    admin
+        .run(&["publish", notes.to_str().unwrap(), "--namespace", "open"])
+        .ok();
+    admin
+        .run(&["namespace", "create", "vault", "--visibility", "private"])
+        .ok();
+    let ledger = write_skill(skills.path(), "ledger", "1.0.0", "echo ledger\n");
+    admin
+        .run(&["publish", ledger.to_str().unwrap(), "--namespace", "vault"])
+        .ok();
+    admin
+        .run(&["namespace", "add-member", "vault", "ci", "--role", "member"])
+        .ok();
+    let created = admin
+        .run(&[
+            "--json",
+            "token",
+            "create",
+            "ci-read",
+            "--scope",
+            "read",
+            "--namespace",
+            "vault",
+            "--user",
+            "ci",
+        ])
+        .ok()
+        .json();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let address = server.url.strip_prefix("http://").unwrap().to_owned();
+    let home = tempfile::tempdir().unwrap();
+    let skopeo = |args: &[&str]| -> Run {
+        Command::new(skopeo())
+            .args(args)
+            .env("HOME", home.path())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run skopeo ({e}); run scripts/test, which installs it")
+            })
+            .into()
+    };
+    let inspect = |reference: &str, creds: Option<&str>| {
+        let image = format!("docker://{address}/{reference}");
+        let mut args = vec!["inspect", "--raw", "--tls-verify=false"];
+        if let Some(creds) = creds {
+            args.extend(["--creds", creds]);
+        }
+        args.push(&image);
+        skopeo(&args)
+    };
+    let public = inspect("open/notes:1.0.0", None).ok();
+    assert!(
+        public.stdout.contains("dev.toolhive.skills.v1"),
+        "{}",
+        public.stdout
+    );
+    let refused = inspect("vault/ledger:1.0.0", None);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
+    assert!(
+        refused.stderr.to_lowercase().contains("unauthorized")
+            || refused
+                .stderr
+                .to_lowercase()
+                .contains("authentication required"),
+        "{}",
+        refused.stderr
+    );
+    let creds = format!("ci:{token}");
+    let private = inspect("vault/ledger:1.0.0", Some(&creds)).ok();
+    assert!(
+        private.stdout.contains("dev.toolhive.skills.v1"),
+        "{}",
+        private.stdout
+    );
+    let tags = skopeo(&[
+        "list-tags",
+        "--tls-verify=false",
+        "--creds",
+        &creds,
+        &format!("docker://{address}/vault/ledger"),
+    ])
+    .ok()
+    .json();
+    assert_eq!(tags["Tags"], serde_json::json!(["1.0.0"]));
+    let wrong = inspect("vault/ledger:1.0.0", Some("ci:skr_not_the_token"));
+    assert_ne!(wrong.code, 0, "{}", wrong.stdout);
+}

@@ -19,7 +19,8 @@ pub(crate) fn presented_token(headers: &HeaderMap) -> Option<String> {
         if let Some(basic) = value.strip_prefix("Basic ") {
             use base64::Engine as _;
             // Credentials that do not decode are presented all the same, and refused: never
-            // read as an anonymous request.
+            // read as an anonymous request. An empty password is no credential at all (what
+            // an OCI client with none sends after a `Basic` challenge).
             let password = base64::engine::general_purpose::STANDARD
                 .decode(basic.trim())
                 .ok()
@@ -28,7 +29,11 @@ pub(crate) fn presented_token(headers: &HeaderMap) -> Option<String> {
                     text.split_once(':')
                         .map(|(_, password)| password.trim().to_owned())
                 });
-            return Some(password.unwrap_or_default());
+            return match password {
+                Some(password) if password.is_empty() => None,
+                Some(password) => Some(password),
+                None => Some(String::new()),
+            };
         }
         return value
             .strip_prefix("Bearer ")
@@ -145,11 +150,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Reader(
-            parts
-                .extensions
-                .get::<Authenticated>()
-                .map(|authenticated| std::sync::Arc::clone(&authenticated.0)),
-        ))
+        Ok(Reader(parts.extensions.get::<Authenticated>().map(
+            |authenticated| std::sync::Arc::clone(&authenticated.0),
+        )))
     }
 }

@@ -392,6 +392,20 @@ impl NamespaceStore for CachingStore {
             .await
     }
 
+    async fn visibility(&self, namespace: &Namespace) -> Result<Option<Visibility>, StoreError> {
+        // From a kept record when there is one, without copying it; else as its record.
+        if self.mode == CacheMode::Exclusive {
+            let key = namespace.key();
+            if let Some(kept) = lock(&self.cached).namespaces.get(key.as_str()) {
+                return Ok(kept.as_ref().map(|record| record.visibility));
+            }
+        }
+        Ok(self
+            .namespace(namespace)
+            .await?
+            .map(|record| record.visibility))
+    }
+
     async fn create_namespace(
         &self,
         namespace: &Namespace,

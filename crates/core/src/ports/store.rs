@@ -339,6 +339,18 @@ pub trait NamespaceStore: Send + Sync + std::fmt::Debug {
     async fn namespace(&self, namespace: &Namespace)
     -> Result<Option<NamespaceRecord>, StoreError>;
 
+    /// The visibility of the namespace with this lookup key, if it exists: what every read
+    /// asks first, so a store may answer it without reading the members.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn visibility(&self, namespace: &Namespace) -> Result<Option<Visibility>, StoreError> {
+        Ok(self
+            .namespace(namespace)
+            .await?
+            .map(|record| record.visibility))
+    }
+
     /// Creates a namespace with `owner` as its owner and the given visibility, recording
     /// `audit` with it.
     ///

@@ -51,6 +51,18 @@ impl Registry {
         if reader.is_some_and(Actor::is_admin) {
             return Ok(true);
         }
+        // Most reads are of public namespaces, where no role matters: their visibility alone
+        // decides, without reading the members.
+        let visibility = self.store.visibility(namespace).await?;
+        if visibility == Some(Visibility::Public) {
+            return Ok(may_read(
+                reader,
+                namespace,
+                Visibility::Public,
+                None,
+                self.config.sign_in_required,
+            ));
+        }
         let record = self.store.namespace(namespace).await?;
         Ok(self.may_read_record(reader, namespace, record.as_ref()))
     }
@@ -114,6 +126,23 @@ impl Registry {
             })
             .map(|entry| entry.namespace)
             .collect())
+    }
+
+    /// Whether an OCI version check should ask `reader` for credentials: an anonymous
+    /// reader of a registry that requires signing in or has a namespace that is not public
+    /// (OCI clients learn from the version check whether, and how, to send them).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn asks_for_credentials(
+        &self,
+        reader: Option<&Actor>,
+    ) -> Result<bool, RegistryError> {
+        if reader.is_some() {
+            return Ok(false);
+        }
+        Ok(self.config.sign_in_required
+            || !self.store.restricted_namespaces(None).await?.is_empty())
     }
 
     /// The visibility a namespace about to be created gets (see [`Visibility::for_new`]).

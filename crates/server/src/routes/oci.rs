@@ -53,10 +53,24 @@ fn internal() -> Response {
     )
 }
 
-/// The OCI distribution version check.
+/// The OCI distribution version check. Once the registry has a namespace that is not
+/// public, it asks anonymous callers for credentials (`401` with a `Basic` challenge), which
+/// is how OCI clients learn to send their token; they read public skills without one all the
+/// same.
 #[utoipa::path(get, path = "/v2/", tag = "oci",
-    responses((status = 200, description = "This registry speaks the OCI distribution read API", body = VersionCheck)))]
-pub(super) async fn version_check() -> Response {
+    responses(
+        (status = 200, description = "This registry speaks the OCI distribution read API", body = VersionCheck),
+        (status = 401, description = "`UNAUTHORIZED`: send a token as the Basic password", body = OciErrors),
+    ))]
+pub(super) async fn version_check(State(state): State<Shared>, reader: Reader) -> Response {
+    match state.registry.asks_for_credentials(reader.actor()).await {
+        Ok(false) => {}
+        Ok(true) => return challenge(),
+        Err(error) => {
+            tracing::error!(%error, "serving the OCI version check");
+            return internal();
+        }
+    }
     (
         [(API_VERSION, HeaderValue::from_static("registry/2.0"))],
         axum::Json(VersionCheck {}),

@@ -839,6 +839,32 @@ pub(crate) async fn tokens_hold_on_every_way_in(s: TestServer) {
         let (status, _, _) = call(&s.app, with(refused.clone())).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
     }
+    // An empty password is no credential: what a client without one sends after the
+    // challenge reads public skills, and is challenged for the rest.
+    let empty = |uri: &str| {
+        Request::get(uri)
+            .header("authorization", basic("anyone:"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        call(&s.app, empty("/v2/open/tool/tags/list")).await.0,
+        StatusCode::OK
+    );
+    let (status, _, headers) = call(&s.app, empty("/v2/vault/tool/tags/list")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.contains_key("www-authenticate"));
+    // The version check asks anonymous callers for credentials once a namespace is not
+    // public: that is how OCI clients learn to send them.
+    let anonymous = Request::get("/v2/").body(Body::empty()).unwrap();
+    let (status, _, headers) = call(&s.app, anonymous).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.contains_key("www-authenticate"));
+    let signed_in = Request::get("/v2/")
+        .header("authorization", basic(&format!("anyone:{member}")))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&s.app, signed_in).await.0, StatusCode::OK);
 
     let watcher = issue_token(
         s.store.as_ref(),

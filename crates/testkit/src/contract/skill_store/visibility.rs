@@ -32,6 +32,14 @@ pub async fn visibility_is_kept_and_audited(store: &dyn SkillStore) {
     let read = store.namespace(&secret).await.unwrap().unwrap();
     assert_eq!(read.visibility, Visibility::Private);
     assert_eq!(
+        store.visibility(&secret).await.unwrap(),
+        Some(Visibility::Private)
+    );
+    assert_eq!(
+        store.visibility(&"nowhere".parse().unwrap()).await.unwrap(),
+        None
+    );
+    assert_eq!(
         store.namespace(&open).await.unwrap().unwrap().visibility,
         Visibility::Public
     );
@@ -79,6 +87,10 @@ pub async fn visibility_is_kept_and_audited(store: &dyn SkillStore) {
     assert_eq!(
         store.namespace(&open).await.unwrap().unwrap().visibility,
         Visibility::Private
+    );
+    assert_eq!(
+        store.visibility(&open).await.unwrap(),
+        Some(Visibility::Private)
     );
     let log = store.audit_log(100).await.unwrap();
     assert_eq!(log.len(), before + 1);
