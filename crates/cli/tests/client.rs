@@ -1277,18 +1277,15 @@ fn the_local_store_comes_first_and_needs_no_registry() {
     );
 }
 
-/// A private namespace through the client: an outsider's install and search find nothing
-/// and are told a token may be needed; a member's read token installs, pulls over OCI and
-/// publishes nothing.
-#[test]
-fn private_skills_are_read_with_a_read_token() {
-    let server = serve();
+/// A private namespace `vault` made by the admin, holding `ledger` 1.0.0 (written in
+/// `skills`), with `ci` a member holding a read token for it: the skill's folder and the
+/// token.
+fn private_vault(server: &Server, skills: &Path) -> (PathBuf, String) {
     let admin = User::new(&server.url, Some(server.admin_token()));
     admin
         .run(&["namespace", "create", "vault", "--visibility", "private"])
         .ok();
-    let skills = tempfile::tempdir().unwrap();
-    let dir = write_skill(skills.path(), "ledger", "1.0.0", "echo ledger\n");
+    let dir = write_skill(skills, "ledger", "1.0.0", "echo ledger\n");
     admin
         .run(&["publish", dir.to_str().unwrap(), "--namespace", "vault"])
         .ok();
@@ -1310,10 +1307,21 @@ fn private_skills_are_read_with_a_read_token() {
         ])
         .ok()
         .json();
-    let secret = created["token"]
+    let token = created["token"]
         .as_str()
         .unwrap_or_else(|| panic!("{created}"))
         .to_owned();
+    (dir, token)
+}
+
+/// A private namespace through the client: an outsider's install and search find nothing
+/// and are told a token may be needed; a member's read token installs, pulls over OCI and
+/// publishes nothing.
+#[test]
+fn private_skills_are_read_with_a_read_token() {
+    let server = serve();
+    let skills = tempfile::tempdir().unwrap();
+    let (dir, secret) = private_vault(&server, skills.path());
     let address = server.url.strip_prefix("http://").unwrap().to_owned();
     let oci = format!("oci://{address}/vault/ledger:1.0.0");
 
@@ -1388,32 +1396,7 @@ fn an_oci_client_reads_private_skills_with_a_token() {
     admin
         .run(&["publish", notes.to_str().unwrap(), "--namespace", "open"])
         .ok();
-    admin
-        .run(&["namespace", "create", "vault", "--visibility", "private"])
-        .ok();
-    let ledger = write_skill(skills.path(), "ledger", "1.0.0", "echo ledger\n");
-    admin
-        .run(&["publish", ledger.to_str().unwrap(), "--namespace", "vault"])
-        .ok();
-    admin
-        .run(&["namespace", "add-member", "vault", "ci", "--role", "member"])
-        .ok();
-    let created = admin
-        .run(&[
-            "--json",
-            "token",
-            "create",
-            "ci-read",
-            "--scope",
-            "read",
-            "--namespace",
-            "vault",
-            "--user",
-            "ci",
-        ])
-        .ok()
-        .json();
-    let token = created["token"].as_str().unwrap().to_owned();
+    let (_, token) = private_vault(&server, skills.path());
     let address = server.url.strip_prefix("http://").unwrap().to_owned();
     let home = tempfile::tempdir().unwrap();
     let skopeo = |args: &[&str]| -> Run {

@@ -96,8 +96,9 @@ fn admin_url() -> String {
     })
 }
 
-#[test]
-fn two_replicas_share_one_database_and_one_blob_folder() {
+/// Two replicas on a fresh database and one blob folder (kept while the folder lives), and
+/// the first admin token.
+fn two_replicas() -> (tempfile::TempDir, Replica, Replica, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -111,11 +112,17 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
     let blobs = shared.path().join("blobs");
     let (dir_a, dir_b) = (shared.path().join("a"), shared.path().join("b"));
     let a = start(&dir_a, &url, &blobs);
-    let token = std::fs::read_to_string(dir_a.join("admin.token"))
+    let admin = std::fs::read_to_string(dir_a.join("admin.token"))
         .unwrap()
         .trim()
         .to_owned();
     let b = start(&dir_b, &url, &blobs);
+    (shared, a, b, admin)
+}
+
+#[test]
+fn two_replicas_share_one_database_and_one_blob_folder() {
+    let (_shared, a, b, token) = two_replicas();
 
     // A publish through one is resolvable through the other at once.
     let archive = pack(&skill_files("pdf", "PDF tools", "", &[]))
@@ -231,24 +238,7 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
 /// no grant.
 #[test]
 fn read_grants_end_on_every_replica_at_once() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let url = runtime
-        .block_on(skillreg_adapters::postgres::testing::fresh_database(
-            &admin_url(),
-        ))
-        .unwrap();
-    let shared = tempfile::tempdir().unwrap();
-    let blobs = shared.path().join("blobs");
-    let (dir_a, dir_b) = (shared.path().join("a"), shared.path().join("b"));
-    let a = start(&dir_a, &url, &blobs);
-    let admin = std::fs::read_to_string(dir_a.join("admin.token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let b = start(&dir_b, &url, &blobs);
+    let (_shared, a, b, admin) = two_replicas();
     let on = |replica: &Replica, method: &str, path: &str, token: Option<&str>, body: &str| {
         http(&replica.address, method, path, token, body.as_bytes())
     };

@@ -303,6 +303,20 @@ impl Registry {
             return Err(RegistryError::NamespaceTaken(namespace.clone()));
         }
         self.authorize_namespace(actor, namespace).await?;
+        self.store_namespace(actor, namespace, visibility).await
+    }
+
+    /// Stores a new namespace owned by the actor, with the visibility asked for or the one
+    /// it inherits ([`Visibility::for_new`]), and its audit entry.
+    ///
+    /// # Errors
+    /// [`RegistryError::NamespaceTaken`] when it exists by now, or a store failure.
+    pub(super) async fn store_namespace(
+        &self,
+        actor: &Actor,
+        namespace: &Namespace,
+        visibility: Option<Visibility>,
+    ) -> Result<NamespaceRecord, RegistryError> {
         let visibility = self.visibility_for_new(namespace, visibility).await?;
         let audit = self.audit(
             actor,

@@ -355,27 +355,13 @@ impl Registry {
                 let namespace = record.id.namespace();
                 match self.store.namespace(namespace).await? {
                     Some(now) => check_publish_namespace(actor, namespace, Some(&now), None)?,
-                    None => {
-                        let audit = self.audit(actor, "namespace.create", namespace.to_string());
-                        let visibility = self.visibility_for_new(namespace, None).await?;
-                        match self
-                            .store
-                            .create_namespace(
-                                namespace,
-                                actor.user(),
-                                visibility,
-                                self.clock.now(),
-                                &audit,
-                            )
-                            .await
-                        {
-                            Ok(_) => {}
-                            Err(StoreError::NamespaceExists(_)) => {
-                                self.authorize_namespace(actor, namespace).await?;
-                            }
-                            Err(other) => return Err(other.into()),
+                    None => match self.store_namespace(actor, namespace, None).await {
+                        Ok(_) => {}
+                        Err(RegistryError::NamespaceTaken(_)) => {
+                            self.authorize_namespace(actor, namespace).await?;
                         }
-                    }
+                        Err(other) => return Err(other),
+                    },
                 }
                 record.clone()
             }

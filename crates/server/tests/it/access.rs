@@ -17,7 +17,7 @@ use skillreg_core::usecases::RegistryConfig;
 use skillreg_testkit::issue_token;
 use tower::ServiceExt;
 
-use super::{Backend, TestServer, archive_named, call, server_with};
+use super::{Backend, TestServer, archive_named, call, events_until, server_with};
 
 /// A reader of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,6 +180,21 @@ async fn token(
     .secret
 }
 
+/// Revokes a token straight in the store.
+async fn revoke(s: &TestServer, token: &skillreg_core::usecases::IssuedToken) {
+    let at = Timestamp::from_unix_millis(1);
+    let audit = AuditEntry {
+        actor: token.record.user.clone(),
+        action: "token.revoke".into(),
+        target: token.record.name.clone(),
+        at,
+    };
+    s.store
+        .revoke_token(&token.record.user, &token.record.id, at, &audit)
+        .await
+        .unwrap();
+}
+
 async fn ask(
     s: &TestServer,
     token: Option<&str>,
@@ -271,20 +286,7 @@ async fn cast(s: &TestServer) -> Cast {
         Timestamp::from_unix_millis(0),
     )
     .await;
-    s.store
-        .revoke_token(
-            &revoked.record.user,
-            &revoked.record.id,
-            Timestamp::from_unix_millis(1),
-            &AuditEntry {
-                actor: "mia".parse().unwrap(),
-                action: "token.revoke".into(),
-                target: "gone".into(),
-                at: Timestamp::from_unix_millis(1),
-            },
-        )
-        .await
-        .unwrap();
+    revoke(s, &revoked).await;
     tokens.insert(Who::Revoked, revoked.secret);
     let mut packages = BTreeMap::new();
     let mut layers = BTreeMap::new();
@@ -436,44 +438,22 @@ fn listed(path: &str, body: &Value) -> BTreeSet<String> {
 }
 
 /// The skills the event stream shows `token`'s reader, read up to the marker.
-async fn streamed(s: &TestServer, token: Option<&str>) -> Option<BTreeSet<String>> {
+async fn streamed(s: &TestServer, token: Option<&str>) -> BTreeSet<String> {
     let mut request = Request::get("/api/v1/events");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let response = s
-        .app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    if response.status() != StatusCode::OK {
-        return None;
-    }
-    let mut body = response.into_body();
-    let mut text = String::new();
-    // A guard against a hang, not a timing assertion: stored events arrive at once.
-    let read = async {
-        while !text.contains("\"skill\":\"open/marker\"") {
-            let Some(frame) = body.frame().await else {
-                break;
-            };
-            if let Ok(data) = frame.unwrap().into_data() {
-                text.push_str(&String::from_utf8_lossy(&data));
-            }
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(30), read)
-        .await
-        .unwrap();
-    Some(
-        text.lines()
-            .filter_map(|line| line.strip_prefix("data: "))
-            .filter_map(|data| serde_json::from_str::<Value>(data).ok())
-            .filter_map(|event| event["skill"].as_str().map(str::to_owned))
-            .filter(|id| id.ends_with("/tool"))
-            .collect(),
-    )
+    let request = request.body(Body::empty()).unwrap();
+    let text = events_until(&s.app, request, |text| {
+        text.contains("\"skill\":\"open/marker\"")
+    })
+    .await;
+    text.lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+        .filter_map(|event| event["skill"].as_str().map(str::to_owned))
+        .filter(|id| id.ends_with("/tool"))
+        .collect()
 }
 
 /// The matrix: every reader, every visibility, every operation.
@@ -601,7 +581,7 @@ pub(crate) async fn every_surface_decides_who_reads(s: TestServer) {
                     }
                     Surface::List => {
                         let seen = if path == "/api/v1/events" {
-                            streamed(&s, token).await.unwrap()
+                            streamed(&s, token).await
                         } else {
                             let uri = match path.as_str() {
                                 "/api/v1/skills" => "/api/v1/skills?q=tool&limit=50",
@@ -882,20 +862,7 @@ pub(crate) async fn tokens_hold_on_every_way_in(s: TestServer) {
         .unwrap();
     let response = s.app.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    s.store
-        .revoke_token(
-            &watcher.record.user,
-            &watcher.record.id,
-            Timestamp::from_unix_millis(1),
-            &AuditEntry {
-                actor: "mia".parse().unwrap(),
-                action: "token.revoke".into(),
-                target: "watch".into(),
-                at: Timestamp::from_unix_millis(1),
-            },
-        )
-        .await
-        .unwrap();
+    revoke(&s, &watcher).await;
     let mut body = response.into_body();
     // A guard against a hang, not a timing assertion: the stream checks its token before
     // every read of the outbox.

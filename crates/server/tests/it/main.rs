@@ -1131,13 +1131,25 @@ async fn too_many_writes_or_failed_logins_get_429_with_retry_after(s: TestServer
 }
 
 async fn first_events(app: &axum::Router, request: Request<Body>, wanted: usize) -> String {
+    events_until(app, request, |text| {
+        text.matches("event: ").count() >= wanted
+    })
+    .await
+}
+
+/// The text of an event stream, read until `done` says it holds enough.
+async fn events_until(
+    app: &axum::Router,
+    request: Request<Body>,
+    done: impl Fn(&str) -> bool,
+) -> String {
     let response = app.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body();
     let mut text = String::new();
     // A guard against a hang, not a timing assertion: events already stored arrive at once.
     let read = async {
-        while text.matches("event: ").count() < wanted {
+        while !done(&text) {
             let Some(frame) = body.frame().await else {
                 break;
             };
