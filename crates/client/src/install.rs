@@ -11,7 +11,10 @@ use std::sync::Arc;
 use skillreg_core::bundle::BundleLimits;
 use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope, folders_for};
 use skillreg_core::conflict::FolderPolicy;
-use skillreg_core::install::{Drift, FolderPlan, InstallRunError, drift, install as install_skill};
+use skillreg_core::conflict::FolderState;
+use skillreg_core::install::{
+    Drift, FolderPlan, InstallRunError, decide_uninstall, drift, install as install_skill,
+};
 use skillreg_core::ports::{InstallError, InstallFolder, InstallMarker, InstallTarget, Verifier};
 use skillreg_core::resolve::{
     FetchError, FetchPolicy, FetchedSkill, Resolution, ResolveError, Resolver,
@@ -62,6 +65,15 @@ pub enum InstallFailure {
     /// A folder could not be looked at.
     #[error(transparent)]
     Folder(#[from] InstallError),
+}
+
+/// What uninstalling a reference takes away ([`Installer::plan_uninstall`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uninstall {
+    /// The skill, when the lock or the reference names one.
+    pub id: Option<SkillId>,
+    /// The folders to remove.
+    pub folders: Vec<InstallFolder>,
 }
 
 /// One skill installed: its new lock entry and what happened in each folder.
@@ -296,6 +308,59 @@ impl Installer {
             }
         }
         Ok(comparison)
+    }
+
+    /// What uninstalling `reference` removes: the id it names (from the lock, else the
+    /// reference itself when it has a namespace) and every folder of the scope that skillreg
+    /// manages under its name and that holds that skill (any skill, with no id to go by).
+    /// Reads only; nothing is removed if one folder refuses.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Install`] with the refusal of a folder holding another skill
+    /// (unless `force`), [`InstallFailure::Folder`] when a folder cannot be read.
+    pub async fn plan_uninstall(
+        &self,
+        lock: &Lock,
+        reference: &SkillRef,
+        force: bool,
+    ) -> Result<Uninstall, InstallFailure> {
+        let id = lock
+            .for_reference(reference)
+            .map(|e| e.id.clone())
+            .or_else(|| {
+                reference
+                    .namespace()
+                    .map(|ns| SkillId::new(ns.clone(), reference.name().clone()))
+            });
+        let mut folders = Vec::new();
+        for dir in skill_dirs(self.scope) {
+            let folder = InstallFolder {
+                skills_dir: dir.to_owned(),
+                name: reference.name().clone(),
+            };
+            let state = self.target.inspect(&folder).await?;
+            let FolderState::Managed { id: installed, .. } = &state else {
+                continue;
+            };
+            let wanted = id.clone().unwrap_or_else(|| installed.clone());
+            match decide_uninstall(&wanted, &state, force) {
+                Ok(true) => folders.push(folder),
+                Ok(false) => {}
+                Err(refusal) => return Err(InstallRunError::Refused { folder, refusal }.into()),
+            }
+        }
+        Ok(Uninstall { id, folders })
+    }
+
+    /// Removes the folders of a planned uninstall, in order.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Folder`]: the folders before the one that failed are gone.
+    pub async fn uninstall(&self, plan: &Uninstall) -> Result<(), InstallFailure> {
+        for folder in &plan.folders {
+            self.target.remove(folder).await?;
+        }
+        Ok(())
     }
 
     /// Puts back exactly what `entry` locks, for `clients`: the locked version fetched again,

@@ -10,7 +10,7 @@ pub mod sources;
 
 pub use checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_signer, signer_text};
 pub use install::{
-    Comparison, InstallFailure, Installed, Installer, Notes, Trust, folders, skill_dirs,
+    Comparison, InstallFailure, Installed, Installer, Notes, Trust, Uninstall, folders, skill_dirs,
 };
 pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
 pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};

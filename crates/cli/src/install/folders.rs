@@ -2,7 +2,7 @@
 //! (drift from the lock: check, prune extra folders, or adopt them into the lock).
 
 use serde_json::json;
-use skillreg_core::{SkillId, SkillRef};
+use skillreg_core::SkillRef;
 
 use super::*;
 
@@ -51,7 +51,6 @@ pub(crate) async fn list(ctx: &Context, args: &ScopeArgs) -> Result<(), Failure>
 
 pub(crate) async fn uninstall(ctx: &Context, args: UninstallArgs) -> Result<(), Failure> {
     let project = project(ctx, &args.scope)?;
-    let target = FsInstallTarget::new(&project.root);
     let reference: SkillRef = args.reference.parse().map_err(|e| {
         Failure::new(format!(
             "`{}` is not a skill reference: {e}",
@@ -61,59 +60,35 @@ pub(crate) async fn uninstall(ctx: &Context, args: UninstallArgs) -> Result<(), 
     })?;
     let mut lock = project.lock()?;
     let mut manifest = project.manifest()?;
-    // The folders to look at: the lock's clients, else every client folder.
-    let id: Option<SkillId> = lock
-        .for_reference(&reference)
-        .map(|e| e.id.clone())
-        .or_else(|| {
-            reference
-                .namespace()
-                .map(|ns| SkillId::new(ns.clone(), reference.name().clone()))
-        });
-    let dirs: Vec<&'static str> = skillreg_client::skill_dirs(project.scope);
-    let mut removed = Vec::new();
-    let mut plan = Vec::new();
-    for dir in dirs {
-        let folder = InstallFolder {
-            skills_dir: dir.to_owned(),
-            name: reference.name().clone(),
-        };
-        let state = target
-            .inspect(&folder)
-            .await
-            .map_err(|e| Failure::new(e.to_string()))?;
-        let installed_id = match &state {
-            FolderState::Managed { id, .. } => id.clone(),
-            FolderState::Absent => continue,
-            FolderState::Unmanaged => continue,
-        };
-        let wanted = id.clone().unwrap_or_else(|| installed_id.clone());
-        match decide_uninstall(&wanted, &state, args.force) {
-            Ok(true) => plan.push(folder),
-            Ok(false) => {}
-            Err(refusal) => {
-                let error = InstallRunError::Refused { folder, refusal };
-                return Err(Failure::new(format!("{error}; nothing was removed"))
+    let installer = Installer::new(ctx, project.clone(), FolderPolicy::Fail, false);
+    let plan = installer
+        .core
+        .plan_uninstall(&lock, &reference, args.force)
+        .await
+        .map_err(|error| match error {
+            InstallFailure::Install(error @ InstallRunError::Refused { .. }) => {
+                Failure::new(format!("{error}; nothing was removed"))
                     .hint("pass --force to remove it anyway")
-                    .code(Code::Policy));
+                    .code(Code::Policy)
             }
-        }
-    }
-    if plan.is_empty() && id.as_ref().and_then(|id| lock.get(id)).is_none() {
+            other => failure(other),
+        })?;
+    let id = plan.id.clone();
+    if plan.folders.is_empty() && id.as_ref().and_then(|id| lock.get(id)).is_none() {
         return Err(Failure::new(format!(
             "`{reference}` is not installed ({} scope)",
             project.scope
         ))
         .hint("see what is with `skillreg list`"));
     }
-    for folder in &plan {
-        target
-            .remove(folder)
-            .await
-            .map_err(|e| Failure::new(e.to_string()))?;
-        removed.push(format!("{}/{}", folder.skills_dir, folder.name));
-        ctx.out
-            .line(format!("  removed {}/{}", folder.skills_dir, folder.name));
+    installer.core.uninstall(&plan).await.map_err(failure)?;
+    let removed: Vec<String> = plan
+        .folders
+        .iter()
+        .map(|folder| format!("{}/{}", folder.skills_dir, folder.name))
+        .collect();
+    for path in &removed {
+        ctx.out.line(format!("  removed {path}"));
     }
     if let Some(id) = &id {
         lock.remove(id);

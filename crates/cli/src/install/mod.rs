@@ -18,13 +18,13 @@ use skillreg_adapters::oci::OciReference;
 use skillreg_core::bundle::BundleLimits;
 use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope};
 use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
-use skillreg_core::install::{Drift, FolderPlan, InstallRunError, decide_uninstall};
-use skillreg_core::ports::{InstallFolder, InstallTarget as _};
+use skillreg_core::install::{Drift, FolderPlan, InstallRunError};
+use skillreg_core::ports::InstallTarget as _;
 use skillreg_core::resolve::{FetchPolicy, FetchedSkill, Resolver};
 use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};
 
 use skillreg_client::sources::lookups;
-use skillreg_client::{Lock, LockEntry, Project, Source, Trust, signer_text};
+use skillreg_client::{InstallFailure, Lock, LockEntry, Project, Source, Trust, signer_text};
 
 use crate::context::Context;
 use crate::output::{Code, Failure};

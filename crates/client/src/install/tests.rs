@@ -290,3 +290,90 @@ async fn a_comparison_finds_edited_missing_and_extra_folders() {
         .collect();
     assert_eq!(extras, ["acme/mail"]);
 }
+
+/// Uninstalling plans before it removes: the locked skill's folders; a folder edited by hand
+/// only when forced, and one holding another skill of the same name never (nothing is
+/// removed then); a skill not installed plans nothing.
+#[tokio::test]
+async fn an_uninstall_removes_the_skills_folders_and_refuses_another_skills() {
+    let target = Arc::new(MemoryInstallTarget::default());
+    let sources = sources(vec![registry().with_bundle(
+        "other/pdf",
+        "1.0.0",
+        &skill_files("pdf", "Other PDFs", "", &[]),
+    )]);
+    let installer = installer(&target);
+    let mut lock = Lock::default();
+    let pdf = installer
+        .install(
+            &sources,
+            &"acme/pdf".parse().unwrap(),
+            &VersionReq::Latest,
+            &[client("cursor"), client("claude-code")],
+            &lock,
+            &Kept::default(),
+        )
+        .await
+        .unwrap();
+    lock.upsert(pdf.entry.clone());
+    let both = folders(
+        &[client("cursor"), client("claude-code")],
+        InstallScope::Project,
+        &pdf.entry.id,
+    );
+    let plan = installer
+        .plan_uninstall(&lock, &"pdf".parse().unwrap(), false)
+        .await
+        .unwrap();
+    assert_eq!(plan.id, Some(pdf.entry.id.clone()));
+    assert_eq!(plan.folders.len(), 2, "{plan:?}");
+    // Edited by hand: refused as a whole unless forced, and nothing is removed.
+    target.edit(&both[0], skill_files("pdf", "Changed by hand", "", &[]));
+    let refused = installer
+        .plan_uninstall(&lock, &"acme/pdf".parse().unwrap(), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            InstallFailure::Install(InstallRunError::Refused { .. })
+        ),
+        "{refused}"
+    );
+    assert!(both.iter().all(|folder| target.marker(folder).is_some()));
+    let forced = installer
+        .plan_uninstall(&lock, &"acme/pdf".parse().unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(forced.folders.len(), 2);
+    installer.uninstall(&forced).await.unwrap();
+    assert!(both.iter().all(|folder| target.marker(folder).is_none()));
+    // Another skill of the same name where the locked one was: never removed for it.
+    installer
+        .install(
+            &sources,
+            &"other/pdf".parse().unwrap(),
+            &VersionReq::Latest,
+            &[client("cursor")],
+            &Lock::default(),
+            &Kept::default(),
+        )
+        .await
+        .unwrap();
+    let other = installer
+        .plan_uninstall(&lock, &"acme/pdf".parse().unwrap(), true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            other,
+            InstallFailure::Install(InstallRunError::Refused { .. })
+        ),
+        "{other}"
+    );
+    let nothing = installer
+        .plan_uninstall(&Lock::default(), &"acme/nothing".parse().unwrap(), false)
+        .await
+        .unwrap();
+    assert!(nothing.folders.is_empty());
+}
