@@ -1,10 +1,13 @@
 //! The skillreg client's application logic, apart from its command line: the project's
 //! files as types ([`project`]), the ordered list of sources and the keys that check a
-//! resolution's signatures ([`sources`]), and the checks between fetching and writing
-//! ([`checks`]). The CLI parses arguments, builds adapters, calls these and prints.
+//! resolution's signatures ([`sources`]), the checks between fetching and writing
+//! ([`checks`]), installing and uninstalling one skill ([`install`]) and which locked skills
+//! are behind ([`outdated`]). The CLI parses arguments, builds adapters, calls these and
+//! prints.
 
 pub mod checks;
 pub mod install;
+pub mod outdated;
 pub mod project;
 pub mod sources;
 
@@ -12,5 +15,6 @@ pub use checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_sign
 pub use install::{
     Comparison, InstallFailure, Installed, Installer, Notes, Trust, Uninstall, folders, skill_dirs,
 };
+pub use outdated::{Outdated, outdated};
 pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
 pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};

@@ -208,52 +208,29 @@ pub(crate) async fn outdated(ctx: &Context, args: &ScopeArgs) -> Result<(), Fail
     let project = project(ctx, args)?;
     let manifest = project.manifest()?;
     let lock = project.lock()?;
-    let resolver = Resolver::new(lookups(&sources(ctx)?));
-    let mut rows = Vec::new();
-    for (text, request_text) in &manifest.skills {
-        if text.starts_with("oci://") {
-            continue;
-        }
-        let Some(entry) = text
-            .parse::<SkillRef>()
-            .ok()
-            .and_then(|r| lock.for_reference(&r))
-        else {
-            continue;
-        };
-        let id = SkillRef::qualified(entry.id.clone());
-        let request: VersionReq = request_text.parse().unwrap_or_default();
-        let wanted = resolver
-            .resolve(&id, &request)
-            .await
-            .map_err(|e| resolve_failure(&e))?;
-        let latest = resolver
-            .resolve(&id, &VersionReq::Latest)
-            .await
-            .map_err(|e| resolve_failure(&e))?;
-        let (wanted, latest) = (
-            wanted.version.version.to_string(),
-            latest.version.version.to_string(),
-        );
-        let current = entry.version.to_string();
-        if wanted != current || latest != current {
-            rows.push(json!({ "id": entry.id.to_string(), "current": current, "wanted": wanted, "latest": latest }));
-        }
-    }
+    let found = skillreg_client::outdated(&sources(ctx)?, &manifest, &lock)
+        .await
+        .map_err(|e| resolve_failure(&e))?;
+    let rows: Vec<_> = found
+        .iter()
+        .map(|o| {
+            json!({
+                "id": o.id.to_string(), "current": o.current.to_string(),
+                "wanted": o.wanted.to_string(), "latest": o.latest.to_string(),
+            })
+        })
+        .collect();
     ctx.out.json(&json!({ "outdated": rows }));
-    if rows.is_empty() {
+    if found.is_empty() {
         ctx.out.result("everything is up to date");
     }
-    for row in &rows {
+    for o in &found {
         ctx.out.result(format!(
             "{}  {} → {} (latest {})",
-            row["id"].as_str().unwrap_or_default(),
-            row["current"].as_str().unwrap_or_default(),
-            row["wanted"].as_str().unwrap_or_default(),
-            row["latest"].as_str().unwrap_or_default()
+            o.id, o.current, o.wanted, o.latest
         ));
     }
-    if !rows.is_empty() {
+    if !found.is_empty() {
         ctx.out
             .line("run `skillreg update` to install the wanted versions");
     }

@@ -20,10 +20,9 @@ use skillreg_core::clients::{AgentClient, CLIENTS, InstallScope};
 use skillreg_core::conflict::{FolderPolicy, FolderState, InstallDecision};
 use skillreg_core::install::{Drift, FolderPlan, InstallRunError};
 use skillreg_core::ports::InstallTarget as _;
-use skillreg_core::resolve::{FetchPolicy, FetchedSkill, Resolver};
+use skillreg_core::resolve::{FetchPolicy, FetchedSkill};
 use skillreg_core::{Digest, SkillId, SkillRef, VersionReq};
 
-use skillreg_client::sources::lookups;
 use skillreg_client::{InstallFailure, Lock, LockEntry, Project, Source, Trust, signer_text};
 
 use crate::context::Context;
