@@ -2,7 +2,7 @@
 //! files as types ([`project`]), the ordered list of sources and the keys that check a
 //! resolution's signatures ([`sources`]), the checks between fetching and writing
 //! ([`checks`]), installing and uninstalling one skill ([`install`]) and which locked skills
-//! are behind ([`outdated`]). The CLI parses arguments, builds adapters, calls these and
+//! are behind ([`mod@outdated`]). The CLI parses arguments, builds adapters, calls these and
 //! prints.
 
 pub mod checks;
