@@ -81,23 +81,13 @@ macro_rules! sql_credentials {
                 at: skillreg_core::model::Timestamp,
                 audit: &skillreg_core::model::AuditEntry,
             ) -> Result<bool, skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                let done = sqlx::query(
+                let revoke = sqlx::query(
                     "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
                 )
                 .bind(at.unix_millis())
                 .bind(id.as_str())
-                .bind(user.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let revoked = done.rows_affected() == 1;
-                if revoked {
-                    Self::insert_audit(&mut tx, audit).await?;
-                }
-                tx.commit().await.map_err(unavailable)?;
-                Ok(revoked)
+                .bind(user.as_str());
+                self.update_audited(revoke, audit).await
             }
 
             async fn add_publisher_key(
@@ -139,22 +129,12 @@ macro_rules! sql_credentials {
                 at: skillreg_core::model::Timestamp,
                 audit: &skillreg_core::model::AuditEntry,
             ) -> Result<bool, skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                let done = sqlx::query(
+                let revoke = sqlx::query(
                     "UPDATE publisher_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL",
                 )
                 .bind(at.unix_millis())
-                .bind(key_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let revoked = done.rows_affected() == 1;
-                if revoked {
-                    Self::insert_audit(&mut tx, audit).await?;
-                }
-                tx.commit().await.map_err(unavailable)?;
-                Ok(revoked)
+                .bind(key_id);
+                self.update_audited(revoke, audit).await
             }
 
             async fn publisher_key(

@@ -205,6 +205,24 @@ macro_rules! sql_inherent {
                 }
             }
 
+            /// Runs `change` (an `UPDATE`) in a transaction of its own, with `audit` recorded
+            /// only when it changed a row; returns whether it did.
+            async fn update_audited<'q>(
+                &self,
+                change: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                audit: &skillreg_core::model::AuditEntry,
+            ) -> Result<bool, skillreg_core::ports::StoreError> {
+                use $crate::sql::unavailable;
+                let mut tx = self.writer.begin().await.map_err(unavailable)?;
+                let done = change.execute(&mut *tx).await.map_err(unavailable)?;
+                let changed = done.rows_affected() > 0;
+                if changed {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(changed)
+            }
+
             async fn insert_audit(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 audit: &skillreg_core::model::AuditEntry,

@@ -168,19 +168,15 @@ macro_rules! sql_namespaces {
                 visibility: skillreg_core::auth::Visibility,
                 audit: &skillreg_core::model::AuditEntry,
             ) -> Result<(), skillreg_core::ports::StoreError> {
-                use $crate::sql::unavailable;
-                let mut tx = self.writer.begin().await.map_err(unavailable)?;
-                let done = sqlx::query("UPDATE namespaces SET visibility = $1 WHERE key = $2")
+                let key = namespace.key();
+                let set = sqlx::query("UPDATE namespaces SET visibility = $1 WHERE key = $2")
                     .bind(visibility.as_str())
-                    .bind(namespace.key().as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                if done.rows_affected() == 0 {
-                    return Err(skillreg_core::ports::StoreError::Missing(format!("namespace `{namespace}`")));
+                    .bind(key.as_str());
+                if self.update_audited(set, audit).await? {
+                    Ok(())
+                } else {
+                    Err(skillreg_core::ports::StoreError::Missing(format!("namespace `{namespace}`")))
                 }
-                Self::insert_audit(&mut tx, audit).await?;
-                tx.commit().await.map_err(unavailable)
             }
 
             async fn restricted_namespaces(
