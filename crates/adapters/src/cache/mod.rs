@@ -21,8 +21,10 @@
 //! only if no write happened since the read began (a generation number).
 
 mod blobs;
+mod kept;
 
 pub use blobs::CachingBlobs;
+use kept::{Cached, Changes, SkillEntry};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,34 +60,6 @@ const MAX_SKILLS: usize = 16_384;
 const MAX_SEARCHES: usize = 1_024;
 /// Most namespaces, readers' restricted lists and tokens kept, each.
 const MAX_ACCESS: usize = 4_096;
-
-type SkillEntry = Option<(SkillRecord, Vec<VersionRecord>)>;
-
-#[derive(Debug, Default)]
-struct Cached {
-    /// Bumped by every write.
-    generation: u64,
-    skills: BTreeMap<String, SkillEntry>,
-    searches: BTreeMap<String, SearchPage>,
-    namespaces: BTreeMap<String, Option<NamespaceRecord>>,
-    /// By user (empty: anonymous).
-    restricted: BTreeMap<String, Vec<RestrictedNamespace>>,
-    /// Live tokens by secret digest (unknown secrets are not kept).
-    tokens: BTreeMap<String, Option<TokenRecord>>,
-}
-
-/// What a write may change, beyond search pages (which every write drops).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Changes {
-    /// Counters only.
-    Counters,
-    /// Skills and versions.
-    Skills,
-    /// Namespaces: members, visibility.
-    Namespaces,
-    /// Tokens.
-    Tokens,
-}
 
 #[derive(Debug, Default)]
 struct Pending {
@@ -247,18 +221,7 @@ fn invalidate(cached: &Mutex<Cached>, mode: CacheMode, changes: Changes) {
     if mode == CacheMode::Shared {
         return;
     }
-    let mut cached = lock(cached);
-    cached.generation += 1;
-    match changes {
-        Changes::Counters => {}
-        Changes::Skills => cached.skills.clear(),
-        Changes::Namespaces => {
-            cached.namespaces.clear();
-            cached.restricted.clear();
-        }
-        Changes::Tokens => cached.tokens.clear(),
-    }
-    cached.searches.clear();
+    lock(cached).drop_changed(changes);
 }
 
 /// Drops the caches a write may change when it goes out of scope: after the write, and
