@@ -12,17 +12,113 @@ use std::time::Duration;
 
 use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder, Transaction};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::{Arguments as _, Postgres};
 
-use crate::sql::{SearchFields, push_filters, query_terms, sql_skill_store, unavailable};
+use crate::sql::query::{self, Arg, On, SqlRow};
+use crate::sql::rows::HitRow;
+use crate::sql::{
+    Dialect, PointReads, SearchFields, Sql, SqlStore, Tx, push_filters, query_terms, unavailable,
+};
 
 /// The PostgreSQL store. Clones share one pool.
-#[derive(Debug, Clone)]
-pub struct PostgresStore {
-    reader: PgPool,
-    writer: PgPool,
+pub type PostgresStore = SqlStore<PostgresDialect>;
+
+/// What PostgreSQL does its own way: row locks, array parameters, its search index.
+#[derive(Debug, Clone, Copy)]
+pub struct PostgresDialect;
+
+/// Arrays bound as PostgreSQL arrays.
+fn arrays(out: &mut PgArguments, arg: Arg) -> Result<(), BoxDynError> {
+    match arg {
+        Arg::Ints(values) => out.add(values),
+        Arg::Texts(values) => out.add(values),
+        other => Err(format!("{other:?} is not an array").into()),
+    }
 }
+
+/// The statement's text and its parameters, bound for PostgreSQL.
+fn for_postgres(sql: Sql) -> Result<(String, PgArguments, bool), sqlx::Error> {
+    let (text, args, persistent) = sql.into_parts();
+    Ok((
+        text,
+        query::arguments::<Postgres>(args, arrays)?,
+        persistent,
+    ))
+}
+
+impl Dialect for PostgresDialect {
+    type Db = Postgres;
+
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+    /// Shared row locks: writes that check a namespace's members run together, and a
+    /// member change (`FOR UPDATE`) waits for them, and they for it.
+    const FOR_SHARE: &'static str = " FOR SHARE";
+    /// Search selectivity varies from query to query, so a generic plan cached for one
+    /// would be wrong for the next: searches go as unnamed statements, planned for their
+    /// own values each time. Point reads keep their cached plans.
+    const PLAN_EACH_SEARCH: bool = true;
+
+    async fn fetch_all<'a, R: SqlRow>(
+        on: On<'a, Postgres>,
+        sql: Sql,
+    ) -> Result<Vec<R>, sqlx::Error> {
+        let (text, args, persistent) = for_postgres(sql)?;
+        query::fetch_all(on, &text, args, persistent).await
+    }
+
+    async fn execute<'a>(on: On<'a, Postgres>, sql: Sql) -> Result<u64, sqlx::Error> {
+        let (text, args, persistent) = for_postgres(sql)?;
+        query::execute(on, &text, args, persistent).await
+    }
+
+    /// Keeps the skill's words in step: `search_blocks` and `search_vector`.
+    async fn index_search<'a>(
+        tx: &'a mut Tx<Self>,
+        seq: i64,
+        name: &'a str,
+        fields: &'a SearchFields,
+    ) -> Result<(), StoreError> {
+        PostgresStore::write_words(tx, seq, name, fields).await
+    }
+
+    /// The shared filters and the tsvector match, when there is text.
+    fn push_matches(sql: &mut Sql, query: &SearchQuery, bound: Option<i64>) {
+        push_filters(sql, query, bound);
+        let terms = query_terms(query.text.as_deref().unwrap_or_default());
+        if !terms.is_empty() {
+            sql.push(" AND s.search_vector @@ CAST(")
+                .push_bind(search::ts_query(&terms))
+                .push(" AS tsquery)");
+        }
+    }
+
+    async fn ranked_page<'a>(
+        store: &'a PostgresStore,
+        query: &'a SearchQuery,
+        terms: &'a [String],
+        bound: Option<i64>,
+        offset: u64,
+        skills: i64,
+    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+        store.ranked_page(query, terms, bound, offset, skills).await
+    }
+
+    /// Ordered in SQL.
+    async fn search_page<'a>(
+        store: &'a PostgresStore,
+        query: &'a SearchQuery,
+        bound: Option<i64>,
+        offset: u64,
+        _skills: i64,
+    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+        store.ordered_page(query, bound, offset, "").await
+    }
+}
+
+/// PostgreSQL is a socket away either way: every point read goes through the pool.
+impl PointReads for PostgresDialect {}
 
 /// Pool settings.
 #[derive(Debug, Clone, Copy)]
@@ -43,22 +139,6 @@ impl Default for PostgresConfig {
 }
 
 impl PostgresStore {
-    const FOR_UPDATE: &'static str = " FOR UPDATE";
-    /// Shared row locks: writes that check a namespace's members run together, and a
-    /// member change (`FOR UPDATE`) waits for them, and they for it.
-    const FOR_SHARE: &'static str = " FOR SHARE";
-
-    /// Search selectivity varies from query to query, so a generic plan cached for one
-    /// would be wrong for the next: searches go as unnamed statements, planned for their
-    /// own values each time. Point reads keep their cached plans.
-    const PLAN_EACH_SEARCH: bool = true;
-
-    /// PostgreSQL is a socket away either way: every read goes through the pool.
-    #[expect(clippy::unused_self, reason = "the shared store code asks every store")]
-    fn direct(&self) -> Option<&crate::sqlite::DirectReads> {
-        None
-    }
-
     /// Connects to `url` (`postgres://…`) and brings the schema up to date.
     ///
     /// # Errors
@@ -83,9 +163,10 @@ impl PostgresStore {
             .map_err(|e| {
                 StoreError::Unavailable(format!("migrating the PostgreSQL database failed: {e}"))
             })?;
-        let store = PostgresStore {
+        let store = SqlStore {
             reader: pool.clone(),
             writer: pool,
+            dialect: PostgresDialect,
         };
         store.backfill_package_ids().await?;
         store.backfill_words().await?;
@@ -96,45 +177,4 @@ impl PostgresStore {
     pub async fn close(&self) {
         self.writer.close().await;
     }
-
-    /// Keeps the skill's words in step: `search_blocks` and `search_vector`.
-    async fn index_search(
-        tx: &mut Transaction<'_, Postgres>,
-        seq: i64,
-        name: &str,
-        fields: &SearchFields,
-    ) -> Result<(), StoreError> {
-        Self::write_words(tx, seq, name, fields).await
-    }
-
-    /// Pushes what a search filters on: the shared filters and the tsvector match, when
-    /// there is text.
-    fn push_matches(
-        builder: &mut QueryBuilder<'_, Postgres>,
-        query: &SearchQuery,
-        bound: Option<i64>,
-    ) {
-        push_filters(builder, query, bound);
-        let terms = query_terms(query.text.as_deref().unwrap_or_default());
-        if !terms.is_empty() {
-            builder
-                .push(" AND s.search_vector @@ CAST(")
-                .push_bind(search::ts_query(&terms))
-                .push(" AS tsquery)");
-        }
-    }
-
-    /// One page of a search other than relevance with text (`search.rs` ranks those), and
-    /// its total, ordered in SQL.
-    async fn search_page(
-        &self,
-        query: &SearchQuery,
-        bound: Option<i64>,
-        offset: u64,
-        _skills: i64,
-    ) -> Result<(Vec<crate::sql::rows::HitRow>, u64), StoreError> {
-        self.ordered_page(query, bound, offset, "").await
-    }
 }
-
-sql_skill_store!(PostgresStore, Postgres);

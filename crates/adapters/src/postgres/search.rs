@@ -18,16 +18,16 @@ use std::collections::BTreeMap;
 
 use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
-use sqlx::{Postgres, QueryBuilder, Transaction};
+use sqlx::{Postgres, Transaction};
 
-use super::PostgresStore;
+use super::{PostgresDialect, PostgresStore};
 use crate::sql::ranking::{
     FIELD_COLUMNS, FIELDS_LIMIT, FieldRow, Ranked, field_words, indexed_word, lists_from_fields,
     page_slices, prefix_end, rank_fields, walk_downloads,
 };
 use crate::sql::rows::HitRow;
 use crate::sql::{
-    HIT_COLUMNS, SearchFields, folded_query, push_filters, push_hit_source, unavailable,
+    HIT_COLUMNS, SearchFields, Sql, Tx, folded_query, push_filters, push_hit_source, unavailable,
 };
 
 /// How many low bits of a skill's number its position in a block takes: a block holds
@@ -161,7 +161,7 @@ impl PostgresStore {
     /// Writes a skill's words to `search_blocks` and `search_vector`, replacing what was
     /// there, inside the caller's transaction (which holds the skill's row).
     pub(super) async fn write_words(
-        tx: &mut Transaction<'_, Postgres>,
+        tx: &mut Tx<PostgresDialect>,
         seq: i64,
         name: &str,
         fields: &SearchFields,
@@ -178,12 +178,12 @@ impl PostgresStore {
         )
         .bind(vector)
         .bind(seq)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx.inner)
         .await
         .map_err(unavailable)?;
         let old: Vec<(String, i16)> = old.iter().filter_map(|held| old_word(held)).collect();
         let (changed, entries) = block_changes(seq, &words, &old);
-        Self::write_blocks(tx, seq >> BLOCK_BITS, &[seq], &changed, &entries).await
+        Self::write_blocks(&mut tx.inner, seq >> BLOCK_BITS, &[seq], &changed, &entries).await
     }
 
     /// Rewrites the rows of `block` for `words` (sorted), each paired with an entry of one
@@ -352,19 +352,15 @@ impl PostgresStore {
         if page.is_empty() {
             return Ok((Vec::new(), total));
         }
-        let mut select = QueryBuilder::<Postgres>::new(HIT_COLUMNS);
+        let mut select = Sql::new(HIT_COLUMNS);
         push_hit_source(&mut select, query);
         select
             .push(" WHERE s.seq = ANY(")
-            .push_bind(&page)
+            .push_bind(page.as_slice())
             .push(") ORDER BY array_position(")
-            .push_bind(&page)
+            .push_bind(page.as_slice())
             .push(", s.seq)");
-        let hits: Vec<HitRow> = select
-            .build_query_as()
-            .fetch_all(&self.reader)
-            .await
-            .map_err(unavailable)?;
+        let hits: Vec<HitRow> = self.all(select).await?;
         Ok((hits, total))
     }
 
@@ -458,7 +454,7 @@ impl PostgresStore {
         let Some(ts_query) = self.spelled_query(terms).await? else {
             return Ok(Some(Ranked::default()));
         };
-        let mut select = QueryBuilder::<Postgres>::new(FIELD_COLUMNS);
+        let mut select = Sql::new(FIELD_COLUMNS);
         push_filters(&mut select, query, bound);
         select
             .push(" AND s.search_vector @@ CAST(")
@@ -467,12 +463,7 @@ impl PostgresStore {
         if let Some(limit) = limit {
             select.push(format!(" LIMIT {}", limit + 1));
         }
-        let rows: Vec<FieldRow> = select
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(unavailable)?;
+        let rows: Vec<FieldRow> = self.all(select.plan_each_time(true)).await?;
         if limit.is_some_and(|limit| rows.len() > limit) {
             return Ok(None);
         }

@@ -1,12 +1,17 @@
-//! What the SQLite and PostgreSQL stores share: row types, error mapping, and the body of
-//! their [`SkillStore`](skillreg_core::ports::SkillStore) implementation, written once as
-//! SQL both dialects accept (numbered `$n` parameters in ascending order, `ON CONFLICT`,
-//! `RETURNING`). Each store supplies the dialect-specific parts: row locking, keeping its
-//! full-text index in step, and search.
+//! What the SQLite and PostgreSQL stores share: [`SqlStore`], which implements every port
+//! of [`SkillStore`](skillreg_core::ports::SkillStore) once, in SQL both databases accept
+//! (numbered `$n` parameters, `ON CONFLICT`, `RETURNING`), for any [`Dialect`]: what each
+//! database supplies (how a statement runs, row locks, keeping its full-text index in step,
+//! search). Also the row types, error mapping and the search's shared clauses.
 
+pub(crate) mod dialect;
+pub(crate) mod query;
 pub(crate) mod ranking;
 pub(crate) mod rows;
 pub(crate) mod store;
+
+pub(crate) use dialect::{Dialect, PointReads, SqlStore, Tx};
+pub(crate) use query::Sql;
 
 use skillreg_core::Namespace;
 use skillreg_core::model::{SearchQuery, SearchSort};
@@ -42,7 +47,7 @@ pub(crate) struct VersionSummaryRow {
 
 /// The search columns of a skill after a change to its versions.
 #[derive(Debug)]
-pub(crate) struct SearchFields {
+pub struct SearchFields {
     pub(crate) latest_version: Option<String>,
     pub(crate) description: String,
     pub(crate) tags: String,
@@ -110,30 +115,13 @@ pub(crate) fn folded_query(text: &str) -> String {
     query_terms(text).join("-")
 }
 
-/// Implements `SkillStore` for a store with `reader` and `writer` pools of `$db`, and the
-/// dialect's inherent `FOR_UPDATE`, `index_search`, `push_matches`, `ranked_page` (a
-/// relevance search with text, ranked by the shared rule of [`ranking`] from the store's own
-/// indexes) and `search_page` (any other search, through the shared `ordered_page`).
-macro_rules! sql_skill_store {
-    ($store:ty, $db:ty) => {
-        $crate::sql::store::inherent::sql_inherent!($store, $db);
-        $crate::sql::store::catalog::sql_catalog!($store, $db);
-        $crate::sql::store::namespaces::sql_namespaces!($store, $db);
-        $crate::sql::store::credentials::sql_credentials!($store, $db);
-        $crate::sql::store::stats::sql_stats!($store, $db);
-        $crate::sql::store::search::sql_search!($store, $db);
-        $crate::sql::store::events::sql_events!($store, $db);
-    };
-}
-pub(crate) use sql_skill_store;
-
 /// Opens the capped count of a search: `push_count_end` closes it. Counting stops one past
 /// [`skillreg_core::model::MAX_COUNTED_HITS`], so a broad query costs no more than a narrow
 /// one.
 pub(crate) const COUNT_START: &str = "SELECT COUNT(*) FROM (SELECT 1";
 
 /// Closes what [`COUNT_START`] opened.
-pub(crate) fn push_count_end<DB: sqlx::Database>(builder: &mut sqlx::QueryBuilder<'_, DB>) {
+pub(crate) fn push_count_end(builder: &mut Sql) {
     builder.push(format!(
         " LIMIT {}) AS counted",
         skillreg_core::model::MAX_COUNTED_HITS + 1
@@ -144,16 +132,7 @@ pub(crate) fn push_count_end<DB: sqlx::Database>(builder: &mut sqlx::QueryBuilde
 /// tags are the search's only filter: a skill has tag rows only while it has a latest
 /// version, so the tags' index answers without a lookup in `skills` per match. Returns
 /// whether it did.
-pub(crate) fn push_tag_count<'a, DB>(
-    builder: &mut sqlx::QueryBuilder<'a, DB>,
-    query: &SearchQuery,
-    bound: Option<i64>,
-) -> bool
-where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+pub(crate) fn push_tag_count(builder: &mut Sql, query: &SearchQuery, bound: Option<i64>) -> bool {
     let only_tags = bound.is_none()
         && query.namespace.is_none()
         && query.hidden.is_empty()
@@ -163,11 +142,9 @@ where
     if !only_tags || tags.is_empty() {
         return false;
     }
-    builder.push(" FROM skill_tags WHERE tag IN (");
-    let mut separated = builder.separated(", ");
-    for tag in &tags {
-        separated.push_bind((*tag).clone());
-    }
+    builder
+        .push(" FROM skill_tags WHERE tag IN (")
+        .push_list(tags.iter().map(|tag| tag.as_str()));
     builder
         .push(") GROUP BY skill_uid HAVING COUNT(*) = ")
         .push_bind(i64::try_from(tags.len()).unwrap_or(i64::MAX));
@@ -182,11 +159,7 @@ pub(crate) const HIT_COLUMNS: &str = "SELECT s.uid, s.namespace, s.name, s.creat
 /// candidate's downloads in the window: they come from one aggregate over the window's
 /// buckets (bounded by recent activity, not by the number of skills). Other sorts read
 /// `recent` for the page's hits only, afterwards ([`recent_downloads_sql`]).
-pub(crate) fn push_hit_source<'a, DB>(builder: &mut sqlx::QueryBuilder<'a, DB>, query: &SearchQuery)
-where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+pub(crate) fn push_hit_source(builder: &mut Sql, query: &SearchQuery) {
     if query.sort == SearchSort::Trending {
         builder.push("COALESCE(r.recent, 0) AS recent FROM skills s LEFT JOIN (SELECT skill_uid, ");
         builder.push("CAST(SUM(count) AS BIGINT) AS recent FROM downloads WHERE day >= ");
@@ -199,39 +172,21 @@ where
 }
 
 /// Reads the window's downloads of the given skills: `(uid, downloads)` rows.
-pub(crate) fn recent_downloads_sql<'a, DB>(
-    uids: &'a [String],
-    since_day: i64,
-) -> sqlx::QueryBuilder<'a, DB>
-where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    let mut builder = sqlx::QueryBuilder::new(
-        "SELECT skill_uid, CAST(SUM(count) AS BIGINT) FROM downloads WHERE day >= ",
-    );
-    builder.push_bind(since_day).push(" AND skill_uid IN (");
-    let mut separated = builder.separated(", ");
-    for uid in uids {
-        separated.push_bind(uid.as_str());
-    }
-    builder.push(") GROUP BY skill_uid");
+pub(crate) fn recent_downloads_sql(uids: &[String], since_day: i64) -> Sql {
+    let mut builder =
+        Sql::new("SELECT skill_uid, CAST(SUM(count) AS BIGINT) FROM downloads WHERE day >= ");
+    builder
+        .push_bind(since_day)
+        .push(" AND skill_uid IN (")
+        .push_list(uids)
+        .push(") GROUP BY skill_uid");
     builder
 }
 
 /// Pushes the filters every search shares: only skills with a latest version, recorded at
 /// or before `bound` (when paging with a cursor), in the namespace (or under it), with
 /// every tag, rated at least the minimum.
-pub(crate) fn push_filters<'a, DB>(
-    builder: &mut sqlx::QueryBuilder<'a, DB>,
-    query: &SearchQuery,
-    bound: Option<i64>,
-) where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+pub(crate) fn push_filters(builder: &mut Sql, query: &SearchQuery, bound: Option<i64>) {
     builder.push(" WHERE s.latest_version IS NOT NULL");
     if let Some(bound) = bound {
         builder.push(" AND s.seq <= ").push_bind(bound);
@@ -269,33 +224,24 @@ pub(crate) fn push_filters<'a, DB>(
 
 /// Pushes `AND s.namespace_key NOT IN (…)` for namespaces hidden from the reader (nothing
 /// when none is).
-pub(crate) fn push_hidden<'a, DB>(builder: &mut sqlx::QueryBuilder<'a, DB>, hidden: &[Namespace])
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+pub(crate) fn push_hidden(builder: &mut Sql, hidden: &[Namespace]) {
     if hidden.is_empty() {
         return;
     }
-    builder.push(" AND s.namespace_key NOT IN (");
-    let mut separated = builder.separated(", ");
-    for namespace in hidden {
-        separated.push_bind(namespace.key().as_str().to_owned());
-    }
-    builder.push(")");
+    builder
+        .push(" AND s.namespace_key NOT IN (")
+        .push_list(
+            hidden
+                .iter()
+                .map(|namespace| namespace.key().as_str().to_owned()),
+        )
+        .push(")");
 }
 
 /// Pushes `ORDER BY` for the query's sort (ties by id key) and the page bounds. Relevance
 /// without text orders by downloads; with text, each store ranks it outside SQL
 /// ([`ranking`]) and never asks for it here.
-pub(crate) fn push_order<'a, DB>(
-    builder: &mut sqlx::QueryBuilder<'a, DB>,
-    query: &SearchQuery,
-    offset: u64,
-) where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+pub(crate) fn push_order(builder: &mut Sql, query: &SearchQuery, offset: u64) {
     builder.push(" ORDER BY ");
     match query.sort {
         SearchSort::Relevance | SearchSort::Downloads => {

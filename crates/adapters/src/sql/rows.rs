@@ -35,7 +35,7 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
 }
 
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct SkillRow {
+pub struct SkillRow {
     pub(crate) uid: String,
     pub(crate) namespace: String,
     pub(crate) name: String,
@@ -100,7 +100,7 @@ fn signatures_from_json(text: &str) -> Result<Vec<Signature>, StoreError> {
 }
 
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct VersionRow {
+pub struct VersionRow {
     pub(crate) skill_uid: String,
     pub(crate) version_text: String,
     pub(crate) archive_digest: String,
@@ -128,7 +128,7 @@ pub(crate) const VERSION_COLUMNS_QUALIFIED: &str = "v.skill_uid, v.version_text,
 
 /// A skill and one of its versions, from a join.
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct SkillVersionRow {
+pub struct SkillVersionRow {
     #[sqlx(flatten)]
     pub(crate) skill: SkillRow,
     #[sqlx(flatten)]
@@ -334,7 +334,7 @@ impl AuditRow {
 
 /// One search hit as both stores select it.
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct HitRow {
+pub struct HitRow {
     pub(crate) uid: String,
     pub(crate) namespace: String,
     pub(crate) name: String,

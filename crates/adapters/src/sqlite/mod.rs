@@ -15,32 +15,192 @@ use std::time::Duration;
 use skillreg_core::model::{SearchQuery, SearchSort};
 use skillreg_core::ports::StoreError;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{Sqlite, error::BoxDynError};
 
-use crate::sql::rows::HitRow;
-use crate::sql::{SearchFields, push_filters, query_terms, sql_skill_store, unavailable};
+use crate::sql::query::{self, Arg, On, SqlRow};
+use crate::sql::rows::{HitRow, SkillRow, SkillVersionRow, VersionRow};
+use crate::sql::store::catalog;
+use crate::sql::{
+    Dialect, PointReads, SearchFields, Sql, SqlStore, Tx, push_filters, query_terms, unavailable,
+};
 pub(crate) use direct::DirectReads;
 
 /// The SQLite store.
+pub type SqliteStore = SqlStore<SqliteDialect>;
+
+/// What SQLite does its own way: no row locks (its one writer connection serializes
+/// writes), an FTS5 index, and point reads of a file database on the calling thread.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
-    reader: SqlitePool,
-    writer: SqlitePool,
+pub struct SqliteDialect {
     /// Point reads on the calling thread; `None` for an in-memory database.
     direct: Option<Arc<DirectReads>>,
 }
 
-impl SqliteStore {
-    /// SQLite has no row locks; the single writer connection serializes writes instead.
-    const FOR_UPDATE: &'static str = "";
-    /// SQLite's one writer serializes write transactions: no row locks to take.
-    const FOR_SHARE: &'static str = "";
+/// SQLite binds no arrays.
+fn no_arrays(_: &mut SqliteArguments<'_>, _: Arg) -> Result<(), BoxDynError> {
+    Err("SQLite takes no array parameters".into())
+}
 
+/// The statement's text and its parameters, bound for SQLite.
+fn for_sqlite(sql: Sql) -> Result<(String, SqliteArguments<'static>, bool), sqlx::Error> {
+    let (text, args, persistent) = sql.into_parts();
+    Ok((
+        text,
+        query::arguments::<Sqlite>(args, no_arrays)?,
+        persistent,
+    ))
+}
+
+impl Dialect for SqliteDialect {
+    type Db = Sqlite;
+
+    const FOR_UPDATE: &'static str = "";
+    const FOR_SHARE: &'static str = "";
     /// SQLite plans a statement when it is prepared and sees little gain in planning again.
     const PLAN_EACH_SEARCH: bool = false;
 
+    async fn fetch_all<'a, R: SqlRow>(on: On<'a, Sqlite>, sql: Sql) -> Result<Vec<R>, sqlx::Error> {
+        let (text, args, persistent) = for_sqlite(sql)?;
+        query::fetch_all(on, &text, args, persistent).await
+    }
+
+    async fn execute<'a>(on: On<'a, Sqlite>, sql: Sql) -> Result<u64, sqlx::Error> {
+        let (text, args, persistent) = for_sqlite(sql)?;
+        query::execute(on, &text, args, persistent).await
+    }
+
+    /// Replaces the skill's FTS5 row (none while it has no latest version).
+    async fn index_search<'a>(
+        tx: &'a mut Tx<Self>,
+        seq: i64,
+        name: &'a str,
+        fields: &'a SearchFields,
+    ) -> Result<(), StoreError> {
+        tx.execute(Sql::new("DELETE FROM skills_fts WHERE rowid = $1").bind(seq))
+            .await?;
+        if fields.latest_version.is_some() {
+            tx.execute(
+                Sql::new(
+                    "INSERT INTO skills_fts (rowid, name, tags, description) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(seq)
+                .bind(name)
+                .bind(&fields.tags)
+                .bind(&fields.description),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The FTS5 match, when there is text, and the shared filters.
+    fn push_matches(sql: &mut Sql, query: &SearchQuery, bound: Option<i64>) {
+        let terms = query_terms(query.text.as_deref().unwrap_or_default());
+        if !terms.is_empty() {
+            sql.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
+            sql.push_bind(search::match_expression(&terms));
+        }
+        push_filters(sql, query, bound);
+    }
+
+    async fn ranked_page<'a>(
+        store: &'a SqliteStore,
+        query: &'a SearchQuery,
+        terms: &'a [String],
+        bound: Option<i64>,
+        offset: u64,
+        skills: i64,
+    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+        store.ranked_page(query, terms, bound, offset, skills).await
+    }
+
+    /// Ordered in SQL, reading a common tag's skills in download order.
+    async fn search_page<'a>(
+        store: &'a SqliteStore,
+        query: &'a SearchQuery,
+        bound: Option<i64>,
+        offset: u64,
+        skills: i64,
+    ) -> Result<(Vec<HitRow>, u64), StoreError> {
+        let text = query_terms(query.text.as_deref().unwrap_or_default());
+        let hint = match query.tags.first() {
+            Some(tag) if text.is_empty() && query.sort == SearchSort::Downloads => {
+                store
+                    .tag_hint(tag, offset + u64::from(query.limit) + 1, skills)
+                    .await?
+            }
+            _ => "",
+        };
+        store.ordered_page(query, bound, offset, hint).await
+    }
+}
+
+/// A file database answers point reads on the calling thread (`direct.rs`); anything it
+/// cannot answer goes through the pool.
+impl PointReads for SqliteDialect {
+    async fn skill_row<'a>(
+        store: &'a SqliteStore,
+        namespace_key: &'a str,
+        name_key: &'a str,
+    ) -> Result<Option<SkillRow>, StoreError> {
+        match store
+            .direct()
+            .and_then(|d| d.skill(namespace_key, name_key))
+        {
+            Some(row) => Ok(row),
+            None => catalog::skill_row(store, namespace_key, name_key).await,
+        }
+    }
+
+    async fn skill_row_by_uid<'a>(
+        store: &'a SqliteStore,
+        uid: &'a str,
+    ) -> Result<Option<SkillRow>, StoreError> {
+        match store.direct().and_then(|d| d.skill_by_uid(uid)) {
+            Some(row) => Ok(row),
+            None => catalog::skill_row_by_uid(store, uid).await,
+        }
+    }
+
+    async fn skill_version_rows<'a>(
+        store: &'a SqliteStore,
+        namespace_key: &'a str,
+        name_key: &'a str,
+    ) -> Result<Vec<SkillVersionRow>, StoreError> {
+        match store
+            .direct()
+            .and_then(|d| d.skill_with_versions(namespace_key, name_key))
+        {
+            Some(rows) => Ok(rows),
+            None => catalog::skill_version_rows(store, namespace_key, name_key).await,
+        }
+    }
+
+    async fn version_rows<'a>(
+        store: &'a SqliteStore,
+        uid: &'a str,
+    ) -> Result<Vec<VersionRow>, StoreError> {
+        match store.direct().and_then(|d| d.versions(uid)) {
+            Some(rows) => Ok(rows),
+            None => catalog::version_rows(store, uid).await,
+        }
+    }
+
+    async fn version_row<'a>(
+        store: &'a SqliteStore,
+        uid: &'a str,
+        version: &'a str,
+    ) -> Result<Option<VersionRow>, StoreError> {
+        match store.direct().and_then(|d| d.version(uid, version)) {
+            Some(row) => Ok(row),
+            None => catalog::version_row(store, uid, version).await,
+        }
+    }
+}
+
+impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and brings its schema up to
     /// date.
     ///
@@ -95,10 +255,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        let store = SqliteStore {
+        let store = SqlStore {
             reader,
             writer,
-            direct,
+            dialect: SqliteDialect { direct },
         };
         store.backfill_package_ids().await?;
         Ok(store)
@@ -106,78 +266,15 @@ impl SqliteStore {
 
     /// The direct point reads, when the database is a file.
     fn direct(&self) -> Option<&DirectReads> {
-        self.direct.as_deref()
+        self.dialect.direct.as_deref()
     }
 
     /// Closes both pools, waiting for connections in use, and the direct readers.
     pub async fn close(&self) {
-        if let Some(direct) = &self.direct {
+        if let Some(direct) = &self.dialect.direct {
             direct.close();
         }
         self.reader.close().await;
         self.writer.close().await;
     }
-
-    async fn index_search(
-        tx: &mut Transaction<'_, Sqlite>,
-        seq: i64,
-        name: &str,
-        fields: &SearchFields,
-    ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM skills_fts WHERE rowid = $1")
-            .bind(seq)
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
-        if fields.latest_version.is_some() {
-            sqlx::query(
-                "INSERT INTO skills_fts (rowid, name, tags, description) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(seq)
-            .bind(name)
-            .bind(&fields.tags)
-            .bind(&fields.description)
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
-        }
-        Ok(())
-    }
-
-    /// Pushes what a search reads from and filters on: the FTS5 match, when there is text,
-    /// and the shared filters.
-    fn push_matches(
-        builder: &mut QueryBuilder<'_, Sqlite>,
-        query: &SearchQuery,
-        bound: Option<i64>,
-    ) {
-        let terms = query_terms(query.text.as_deref().unwrap_or_default());
-        if !terms.is_empty() {
-            builder.push(" JOIN skills_fts ON skills_fts.rowid = s.seq AND skills_fts MATCH ");
-            builder.push_bind(search::match_expression(&terms));
-        }
-        push_filters(builder, query, bound);
-    }
-
-    /// One page of a search other than relevance with text (`search.rs` ranks those), and
-    /// its total, ordered in SQL.
-    async fn search_page(
-        &self,
-        query: &SearchQuery,
-        bound: Option<i64>,
-        offset: u64,
-        skills: i64,
-    ) -> Result<(Vec<HitRow>, u64), StoreError> {
-        let text = query_terms(query.text.as_deref().unwrap_or_default());
-        let hint = match query.tags.first() {
-            Some(tag) if text.is_empty() && query.sort == SearchSort::Downloads => {
-                self.tag_hint(tag, offset + u64::from(query.limit) + 1, skills)
-                    .await?
-            }
-            _ => "",
-        };
-        self.ordered_page(query, bound, offset, hint).await
-    }
 }
-
-sql_skill_store!(SqliteStore, Sqlite);

@@ -12,15 +12,15 @@
 
 use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
-use super::SqliteStore;
+use super::{SqliteStore, for_sqlite};
 use crate::sql::ranking::{
     FIELD_COLUMNS, FIELDS_LIMIT, FieldRow, Ranked, json_rows, page_slices, parse_rows, rank_fields,
     walk_downloads,
 };
 use crate::sql::rows::HitRow;
-use crate::sql::{HIT_COLUMNS, folded_query, push_filters, push_hit_source, unavailable};
+use crate::sql::{HIT_COLUMNS, Sql, folded_query, push_filters, push_hit_source, unavailable};
 
 /// The FTS5 columns, in [`crate::sql::ranking::FIELD_WEIGHTS`] order.
 const COLUMNS: [&str; 3] = ["name", "tags", "description"];
@@ -42,13 +42,14 @@ impl SqliteStore {
         let ranked = if terms.len() == 1 && !filtered {
             self.ranked_by_lists(query, terms, bound).await?
         } else {
-            let matched: Option<String> = sqlx::query_scalar(
-                "SELECT group_concat(rowid) FROM skills_fts WHERE skills_fts MATCH $1",
-            )
-            .bind(match_expression(terms))
-            .fetch_one(&self.reader)
-            .await
-            .map_err(unavailable)?;
+            let (matched,): (Option<String>,) = self
+                .one(
+                    Sql::new(
+                        "SELECT group_concat(rowid) FROM skills_fts WHERE skills_fts MATCH $1",
+                    )
+                    .bind(match_expression(terms)),
+                )
+                .await?;
             let mut matched = parse_rows(matched.as_deref())?;
             if let Some(bound) = bound {
                 matched.retain(|row| *row <= bound);
@@ -63,7 +64,7 @@ impl SqliteStore {
         let mut hits = Vec::new();
         for (index, skip, take) in page_slices(&ranked, offset, u64::from(query.limit) + 1) {
             let group = &ranked.groups[index];
-            let mut select = QueryBuilder::<Sqlite>::new(HIT_COLUMNS);
+            let mut select = Sql::new(HIT_COLUMNS);
             push_hit_source(&mut select, query);
             if walk_downloads(group.len(), skip + take, skills) {
                 select.push(" INDEXED BY skills_by_downloads");
@@ -75,11 +76,7 @@ impl SqliteStore {
                 .push_bind(i64::try_from(take).unwrap_or(i64::MAX))
                 .push(" OFFSET ")
                 .push_bind(i64::try_from(skip).unwrap_or(i64::MAX));
-            let rows: Vec<HitRow> = select
-                .build_query_as()
-                .fetch_all(&self.reader)
-                .await
-                .map_err(unavailable)?;
+            let rows: Vec<HitRow> = self.all(select).await?;
             hits.extend(rows);
         }
         Ok((hits, total))
@@ -94,11 +91,9 @@ impl SqliteStore {
         needed: u64,
         skills: i64,
     ) -> Result<&'static str, StoreError> {
-        let (tagged,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM skill_tags WHERE tag = $1")
-            .bind(tag)
-            .fetch_one(&self.reader)
-            .await
-            .map_err(unavailable)?;
+        let (tagged,): (i64,) = self
+            .one(Sql::new("SELECT COUNT(*) FROM skill_tags WHERE tag = $1").bind(tag))
+            .await?;
         let tagged = usize::try_from(tagged).unwrap_or(0);
         Ok(if walk_downloads(tagged, needed, skills) {
             " INDEXED BY skills_by_downloads"
@@ -116,7 +111,7 @@ impl SqliteStore {
         terms: &[String],
         matched: &[i64],
     ) -> Result<Ranked, StoreError> {
-        let mut select = QueryBuilder::<Sqlite>::new(FIELD_COLUMNS);
+        let mut select = Sql::new(FIELD_COLUMNS);
         push_filters(&mut select, query, None);
         // A unary `+` keeps SQLite from driving the read from the list of matches.
         let driver = if query.namespace.is_some() { "+" } else { "" };
@@ -126,11 +121,7 @@ impl SqliteStore {
             ))
             .push_bind(json_rows(matched))
             .push("))");
-        let rows: Vec<FieldRow> = select
-            .build_query_as()
-            .fetch_all(&self.reader)
-            .await
-            .map_err(unavailable)?;
+        let rows: Vec<FieldRow> = self.all(select).await?;
         let text = query.text.as_deref().unwrap_or_default();
         Ok(rank_fields(text, terms, &rows))
     }
@@ -144,7 +135,7 @@ impl SqliteStore {
         terms: &[String],
         bound: Option<i64>,
     ) -> Result<Ranked, StoreError> {
-        let mut lists = QueryBuilder::<Sqlite>::new("SELECT ");
+        let mut lists = Sql::new("SELECT ");
         for term in terms {
             for column in COLUMNS {
                 // Terms hold letters and digits only, so quoting them is enough for FTS5.
@@ -158,8 +149,9 @@ impl SqliteStore {
             .push("(SELECT group_concat(seq) FROM skills WHERE name_key = ")
             .push_bind(folded_query(query.text.as_deref().unwrap_or_default()))
             .push(")");
-        let row = lists
-            .build()
+        // As many columns as terms and fields: read by position, not as a row type.
+        let (text, args, _) = for_sqlite(lists).map_err(unavailable)?;
+        let row = sqlx::query_with(&text, args)
             .fetch_one(&self.reader)
             .await
             .map_err(unavailable)?;

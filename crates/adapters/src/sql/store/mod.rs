@@ -1,11 +1,10 @@
-//! The `SkillStore` the SQLite and PostgreSQL stores share, one file per port of the store
-//! (and one for the store's own helpers), each a macro instantiated for a store type and its
-//! database by [`sql_skill_store`](crate::sql::sql_skill_store).
+//! The ports of [`SqlStore`](crate::sql::dialect::SqlStore), one file per port, and one for
+//! the store's own helpers. Each is written once, for any [`Dialect`](crate::sql::Dialect).
 
 pub(crate) mod catalog;
-pub(crate) mod credentials;
-pub(crate) mod events;
-pub(crate) mod inherent;
-pub(crate) mod namespaces;
-pub(crate) mod search;
-pub(crate) mod stats;
+mod credentials;
+mod events;
+mod inherent;
+mod namespaces;
+mod search;
+mod stats;
