@@ -2,7 +2,7 @@
 //! files as types ([`project`]), the ordered list of sources and the keys that check a
 //! resolution's signatures ([`sources`]), the checks between fetching and writing
 //! ([`checks`]), installing and uninstalling one skill ([`install`]) and which locked skills
-//! are behind ([`mod@outdated`]). The CLI parses arguments, builds adapters, calls these and
+//! are behind ([`mod@outdated`]), and what following the lock does, skill by skill ([`sync`]). The CLI parses arguments, builds adapters, calls these and
 //! prints.
 
 pub mod checks;
@@ -10,6 +10,7 @@ pub mod install;
 pub mod outdated;
 pub mod project;
 pub mod sources;
+pub mod sync;
 
 pub use checks::{ArchiveChanged, SignerChanged, check_locked_archive, check_signer, signer_text};
 pub use install::{
@@ -18,3 +19,4 @@ pub use install::{
 pub use outdated::{Outdated, outdated};
 pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
 pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};
+pub use sync::{InstallStep, SyncError, UpdateStep, Wanted, plan_install, plan_update};
