@@ -195,7 +195,8 @@ async fn report(
             // The same reads through the caching layer `serve` puts in front of its
             // embedded store: the first pass fills it, the second is what repeat reads of
             // the same skills cost.
-            let cached = CachingStore::new(Arc::clone(&store), CacheMode::Exclusive);
+            let cached =
+                Arc::new(CachingStore::new(Arc::clone(&store), CacheMode::Exclusive)).stores();
             resolve_latest(&cached, size).await;
             let (p50, p99) = resolve_latest(&cached, size).await;
             println!(

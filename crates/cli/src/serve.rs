@@ -227,7 +227,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         BLOB_CACHE_BYTES,
     ));
     let registry = Registry::new(
-        Arc::clone(&store) as Arc<dyn SkillStore>,
+        store.stores(),
         blobs,
         Arc::new(SystemClock),
         Arc::new(RandomIds),

@@ -1,5 +1,7 @@
-//! [`CachingStore`]: a [`SkillStore`] in front of another that keeps the hot paths of a
-//! registry off the database.
+//! [`CachingStore`]: a layer in front of a [`SkillStore`] that keeps the hot paths of a
+//! registry off the database. It serves the five ports it caches, buffers or must see the
+//! writes of (catalog, namespaces, credentials, stats, search); [`CachingStore::stores`]
+//! puts it in front of those and the store itself behind the sixth (events and audit).
 //!
 //! - **Download counters are buffered** in memory and written in one batch (every second
 //!   from [`CachingStore::spawn_flusher`], before any read that depends on them, and on
@@ -40,8 +42,9 @@ use skillreg_core::model::{
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
-    RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError, VersionWrite, WriteRight,
+    CatalogStore, CredentialStore, DownloadCount, MemberChange, NamespaceStore,
+    RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError, Stores, VersionWrite,
+    WriteRight,
 };
 use skillreg_core::{Digest, Version};
 
@@ -69,7 +72,7 @@ struct Pending {
     known: BTreeSet<SkillUid>,
 }
 
-/// A caching, counter-buffering [`SkillStore`] in front of another.
+/// A caching, counter-buffering layer in front of a [`SkillStore`].
 #[derive(Debug)]
 pub struct CachingStore {
     inner: Arc<dyn SkillStore>,
@@ -90,6 +93,19 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl CachingStore {
+    /// The store's ports with this layer in front of the five it serves and `inner` behind
+    /// the event outbox and audit log, which it neither caches nor changes.
+    pub fn stores(self: &Arc<Self>) -> Stores {
+        Stores {
+            catalog: self.clone(),
+            namespaces: self.clone(),
+            credentials: self.clone(),
+            stats: self.clone(),
+            search: self.clone(),
+            events: self.inner.clone(),
+        }
+    }
+
     /// Wraps `inner`.
     pub fn new(inner: Arc<dyn SkillStore>, mode: CacheMode) -> Self {
         CachingStore {
@@ -546,20 +562,5 @@ impl SearchStore for CachingStore {
         let read = self.inner.search(query);
         self.read_through(|c| &mut c.searches, MAX_SEARCHES, key, |_| true, read)
             .await
-    }
-}
-
-#[async_trait]
-impl EventStore for CachingStore {
-    async fn events_after(
-        &self,
-        after: i64,
-        limit: u32,
-    ) -> Result<Vec<skillreg_core::model::EventRecord>, StoreError> {
-        self.inner.events_after(after, limit).await
-    }
-
-    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit_log(limit).await
     }
 }

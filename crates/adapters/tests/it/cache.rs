@@ -4,23 +4,34 @@
 use skillreg_core::ports::CatalogStore as _;
 use skillreg_core::ports::SearchStore as _;
 use skillreg_core::ports::StatsStore as _;
+use skillreg_core::ports::{SkillStore, Stores};
 use std::sync::Arc;
 
 use skillreg_adapters::cache::{CacheMode, CachingStore};
 use skillreg_testkit::contract::skill_store::{T0, create_skill, new_version};
 use skillreg_testkit::fakes::MemoryStore;
 
-/// A caching store over a SQLite file in a folder that lives as long as it does.
+/// A caching layer over a SQLite file in a folder that lives as long as it does, as the
+/// store `serve` puts together: the cache in front of what it serves, the file behind the
+/// rest.
 pub(crate) struct TempCached {
-    store: CachingStore,
+    store: Stores,
     _dir: tempfile::TempDir,
 }
 
 impl std::ops::Deref for TempCached {
-    type Target = CachingStore;
-    fn deref(&self) -> &CachingStore {
+    type Target = Stores;
+    fn deref(&self) -> &Stores {
         &self.store
     }
+}
+
+/// A caching layer in front of `inner` (held to flush it), and the store put together with
+/// it.
+fn cached(inner: Arc<dyn SkillStore>, mode: CacheMode) -> (Arc<CachingStore>, Stores) {
+    let cache = Arc::new(CachingStore::new(inner, mode));
+    let stores = cache.stores();
+    (cache, stores)
 }
 
 pub(crate) async fn exclusive_sqlite() -> TempCached {
@@ -29,7 +40,7 @@ pub(crate) async fn exclusive_sqlite() -> TempCached {
         .await
         .unwrap();
     TempCached {
-        store: CachingStore::new(Arc::new(inner), CacheMode::Exclusive),
+        store: cached(Arc::new(inner), CacheMode::Exclusive).1,
         _dir: dir,
     }
 }
@@ -40,17 +51,17 @@ mod exclusive {
 
 mod shared {
     skillreg_testkit::skill_store_contract!(async {
-        std::sync::Arc::new(skillreg_adapters::cache::CachingStore::new(
-            std::sync::Arc::new(skillreg_testkit::fakes::MemoryStore::new()),
-            skillreg_adapters::cache::CacheMode::Shared,
-        ))
+        let inner = std::sync::Arc::new(skillreg_testkit::fakes::MemoryStore::new());
+        std::sync::Arc::new(
+            crate::cache::cached(inner, skillreg_adapters::cache::CacheMode::Shared).1,
+        )
     });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn downloads_are_buffered_until_a_flush_or_a_read_that_needs_them() {
     let inner = Arc::new(MemoryStore::new());
-    let store = CachingStore::new(inner.clone(), CacheMode::Exclusive);
+    let (cache, store) = cached(inner.clone(), CacheMode::Exclusive);
     let version = new_version("1.0.0", "files", "pdf tools", &[], T0);
     let skill = create_skill(&store, "acme/pdf", version.clone()).await;
     let at = skillreg_core::model::Timestamp::from_unix_millis(T0);
@@ -65,7 +76,7 @@ async fn downloads_are_buffered_until_a_flush_or_a_read_that_needs_them() {
         0,
         "buffered"
     );
-    store.flush().await.unwrap();
+    cache.flush().await.unwrap();
     assert_eq!(inner.download_count(&skill.uid).await.unwrap(), 5);
     store
         .record_download(&skill.uid, &version.version, at)
@@ -74,7 +85,7 @@ async fn downloads_are_buffered_until_a_flush_or_a_read_that_needs_them() {
     // A read of the counters writes what is buffered first.
     assert_eq!(store.download_count(&skill.uid).await.unwrap(), 6);
     assert_eq!(inner.download_count(&skill.uid).await.unwrap(), 6);
-    store.flush().await.unwrap();
+    cache.flush().await.unwrap();
     assert_eq!(
         inner.download_count(&skill.uid).await.unwrap(),
         6,
@@ -85,7 +96,7 @@ async fn downloads_are_buffered_until_a_flush_or_a_read_that_needs_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_skill_is_dropped_by_a_write_made_through_the_store() {
     let inner = Arc::new(MemoryStore::new());
-    let store = CachingStore::new(inner.clone(), CacheMode::Exclusive);
+    let (_cache, store) = cached(inner.clone(), CacheMode::Exclusive);
     let id: skillreg_core::SkillId = "acme/pdf".parse().unwrap();
     assert!(store.skill_with_versions(&id).await.unwrap().is_none());
     let skill = create_skill(
@@ -116,7 +127,7 @@ async fn a_cached_skill_is_dropped_by_a_write_made_through_the_store() {
     .unwrap();
     let (_, versions) = store.skill_with_versions(&id).await.unwrap().unwrap();
     assert_eq!(versions.len(), 2);
-    let shared = CachingStore::new(inner, CacheMode::Shared);
+    let (_shared, shared) = cached(inner, CacheMode::Shared);
     let (_, versions) = shared.skill_with_versions(&id).await.unwrap().unwrap();
     assert_eq!(versions.len(), 3);
 }
@@ -125,7 +136,7 @@ async fn a_cached_skill_is_dropped_by_a_write_made_through_the_store() {
 async fn search_pages_are_cached_across_times_of_one_day_and_dropped_by_writes() {
     use skillreg_core::model::{PageStart, SearchQuery, SearchSort, Timestamp};
     let inner = Arc::new(MemoryStore::new());
-    let store = CachingStore::new(inner.clone(), CacheMode::Exclusive);
+    let (_cache, store) = cached(inner.clone(), CacheMode::Exclusive);
     create_skill(
         &store,
         "acme/pdf",

@@ -15,6 +15,7 @@ pub mod install;
 pub mod lookup;
 pub mod signing;
 pub mod store;
+pub mod stores;
 pub mod system;
 
 pub use blobs::*;
@@ -22,4 +23,5 @@ pub use install::*;
 pub use lookup::*;
 pub use signing::*;
 pub use store::*;
+pub use stores::Stores;
 pub use system::*;

@@ -53,7 +53,7 @@ impl Registry {
         }
         // Most reads are of public namespaces, where no role matters: their visibility alone
         // decides, without reading the members.
-        let visibility = self.store.visibility(namespace).await?;
+        let visibility = self.stores.namespaces.visibility(namespace).await?;
         if visibility == Some(Visibility::Public) {
             return Ok(may_read(
                 reader,
@@ -63,7 +63,7 @@ impl Registry {
                 self.config.sign_in_required,
             ));
         }
-        let record = self.store.namespace(namespace).await?;
+        let record = self.stores.namespaces.namespace(namespace).await?;
         Ok(self.may_read_record(reader, namespace, record.as_ref()))
     }
 
@@ -92,7 +92,7 @@ impl Registry {
         reader: Option<&Actor>,
         id: &SkillId,
     ) -> Result<(SkillRecord, Vec<VersionRecord>), RegistryError> {
-        let found = self.store.skill_with_versions(id).await?;
+        let found = self.stores.catalog.skill_with_versions(id).await?;
         self.visible(reader, id, found).await
     }
 
@@ -110,7 +110,8 @@ impl Registry {
             return Ok(Vec::new());
         }
         let restricted = self
-            .store
+            .stores
+            .namespaces
             .restricted_namespaces(reader.map(Actor::user))
             .await?;
         Ok(restricted
@@ -142,7 +143,12 @@ impl Registry {
             return Ok(false);
         }
         Ok(self.config.sign_in_required
-            || !self.store.restricted_namespaces(None).await?.is_empty())
+            || !self
+                .stores
+                .namespaces
+                .restricted_namespaces(None)
+                .await?
+                .is_empty())
     }
 
     /// The visibility a namespace about to be created gets (see [`Visibility::for_new`]).

@@ -165,7 +165,7 @@ impl Registry {
             target: format!("{}:{}", record.user, record.id),
             at: record.created_at,
         };
-        match self.store.insert_token(&record, &audit).await {
+        match self.stores.credentials.insert_token(&record, &audit).await {
             Ok(()) => Ok(Some(IssuedToken { record, secret })),
             Err(StoreError::Duplicate(_)) => Ok(None),
             Err(other) => Err(other.into()),
@@ -215,7 +215,7 @@ impl Registry {
             "token.create",
             format!("{}:{}", token.user, token.id),
         );
-        self.store.insert_token(&token, &audit).await?;
+        self.stores.credentials.insert_token(&token, &audit).await?;
         Ok(token)
     }
 
@@ -226,10 +226,12 @@ impl Registry {
     /// A store failure.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Actor>, RegistryError> {
         let digest = crate::digest::Digest::of(secret.as_bytes());
-        Ok(match self.store.token_by_secret(&digest).await? {
-            Some(token) if token.is_live(self.clock.now()) => Some(Actor::from_token(token)),
-            _ => None,
-        })
+        Ok(
+            match self.stores.credentials.token_by_secret(&digest).await? {
+                Some(token) if token.is_live(self.clock.now()) => Some(Actor::from_token(token)),
+                _ => None,
+            },
+        )
     }
 
     /// The actor's tokens it may manage: with the `tokens` scope, those granting no more
@@ -239,7 +241,7 @@ impl Registry {
     /// [`RegistryError::Access`] without the `tokens` scope; a store failure.
     pub async fn tokens(&self, actor: &Actor) -> Result<Vec<TokenRecord>, RegistryError> {
         require_scope(actor, TokenScope::Tokens)?;
-        let mut tokens = self.store.tokens_of(actor.user()).await?;
+        let mut tokens = self.stores.credentials.tokens_of(actor.user()).await?;
         tokens.retain(|token| may_manage_token(actor, token));
         Ok(tokens)
     }
@@ -252,7 +254,7 @@ impl Registry {
     /// [`RegistryError::Access`] without the `tokens` scope; a store failure.
     pub async fn revoke_token(&self, actor: &Actor, id: &TokenId) -> Result<bool, RegistryError> {
         require_scope(actor, TokenScope::Tokens)?;
-        let Some(token) = self.store.token(id).await? else {
+        let Some(token) = self.stores.credentials.token(id).await? else {
             return Ok(false);
         };
         let own = &token.user == actor.user();
@@ -265,7 +267,8 @@ impl Registry {
             format!("{}:{}", token.user, token.id),
         );
         Ok(self
-            .store
+            .stores
+            .credentials
             .revoke_token(&token.user, id, self.clock.now(), &audit)
             .await?)
     }
@@ -281,7 +284,7 @@ impl Registry {
         namespace: &Namespace,
     ) -> Result<NamespaceRecord, RegistryError> {
         self.admit(reader)?;
-        match self.store.namespace(namespace).await? {
+        match self.stores.namespaces.namespace(namespace).await? {
             Some(record) if self.may_read_record(reader, namespace, Some(&record)) => Ok(record),
             _ => Err(RegistryError::NamespaceNotFound(namespace.clone())),
         }
@@ -299,7 +302,7 @@ impl Registry {
         visibility: Option<Visibility>,
     ) -> Result<NamespaceRecord, RegistryError> {
         check_create_namespace(actor)?;
-        if self.store.namespace(namespace).await?.is_some() {
+        if self.stores.namespaces.namespace(namespace).await?.is_some() {
             return Err(RegistryError::NamespaceTaken(namespace.clone()));
         }
         self.authorize_namespace(actor, namespace).await?;
@@ -324,7 +327,8 @@ impl Registry {
             format!("{namespace}:{visibility}"),
         );
         match self
-            .store
+            .stores
+            .namespaces
             .create_namespace(
                 namespace,
                 actor.user(),
@@ -369,7 +373,7 @@ impl Registry {
             by_owner: (!actor.is_admin()).then(|| actor.user().clone()),
             audit: self.audit(actor, action, format!("{namespace}:{user}")),
         };
-        match self.store.set_member(&change).await {
+        match self.stores.namespaces.set_member(&change).await {
             Ok(()) => {}
             Err(StoreError::LastOwner(_)) => {
                 return Err(RegistryError::Invalid(format!(
@@ -407,7 +411,8 @@ impl Registry {
             format!("{namespace}:{visibility}"),
         );
         match self
-            .store
+            .stores
+            .namespaces
             .set_visibility(&record.namespace, visibility, &audit)
             .await
         {

@@ -101,9 +101,9 @@ impl Registry {
                 renamed(&request.files, &name, &self.config.limits)?
             };
             let id = SkillId::new(request.namespace.clone(), name);
-            let occupant = self.store.skill(&id).await?;
+            let occupant = self.stores.catalog.skill(&id).await?;
             let versions = match &occupant {
-                Some(skill) => self.store.versions(&skill.uid).await?,
+                Some(skill) => self.stores.catalog.versions(&skill.uid).await?,
                 None => Vec::new(),
             };
             let latest = versions.iter().max_by(|a, b| a.version().cmp(b.version()));

@@ -65,7 +65,10 @@ impl Registry {
             revoked_at: None,
         };
         let audit = self.audit(actor, "key.register", key.key_id.clone());
-        self.store.add_publisher_key(&key, &audit).await?;
+        self.stores
+            .credentials
+            .add_publisher_key(&key, &audit)
+            .await?;
         // Idempotent: the stored record (with its first registration time) is the answer.
         self.publisher_key(&key.key_id).await
     }
@@ -75,7 +78,8 @@ impl Registry {
     /// # Errors
     /// [`RegistryError::KeyNotFound`], or a store failure.
     pub async fn publisher_key(&self, key_id: &str) -> Result<PublisherKey, RegistryError> {
-        self.store
+        self.stores
+            .credentials
             .publisher_key(key_id)
             .await?
             .ok_or_else(|| RegistryError::KeyNotFound(crate::text::sanitize_remote(key_id)))
@@ -105,7 +109,8 @@ impl Registry {
             }
         }
         let audit = self.audit(actor, "key.revoke", key.key_id.clone());
-        self.store
+        self.stores
+            .credentials
             .revoke_publisher_key(&key.key_id, self.clock.now(), &audit)
             .await?;
         self.publisher_key(&key.key_id).await

@@ -8,15 +8,15 @@ use async_trait::async_trait;
 use crate::identity::SkillRef;
 use crate::model::SkillRecord;
 use crate::ports::{
-    BlobStore, LookupError, SkillLookup, SkillStore, SourceSkill, SourceVersion, StoreError,
+    BlobStore, CatalogStore, LookupError, SkillLookup, SourceSkill, SourceVersion, StoreError,
 };
 use crate::version::VersionReq;
 
-/// A [`SkillStore`] and [`BlobStore`] seen as a source.
+/// A store's catalog and its [`BlobStore`] seen as a source.
 #[derive(Debug, Clone)]
 pub struct StoreLookup {
     name: String,
-    store: Arc<dyn SkillStore>,
+    store: Arc<dyn CatalogStore>,
     blobs: Arc<dyn BlobStore>,
 }
 
@@ -24,7 +24,7 @@ impl StoreLookup {
     /// A source called `name` over a store and its blobs.
     pub fn new(
         name: impl Into<String>,
-        store: Arc<dyn SkillStore>,
+        store: Arc<dyn CatalogStore>,
         blobs: Arc<dyn BlobStore>,
     ) -> Self {
         StoreLookup {

@@ -38,7 +38,7 @@ use crate::model::{
     SearchSort, SkillRecord, Stars, TokenScope, TrendingEntry, VersionRecord,
 };
 use crate::ports::{
-    BlobError, BlobStore, Clock, IdSource, KeyVerifier, SkillStore, StoreError, WriteRight,
+    BlobError, BlobStore, Clock, IdSource, KeyVerifier, StoreError, Stores, WriteRight,
 };
 use crate::version::{Candidate, Version, VersionReq, select};
 
@@ -92,7 +92,7 @@ impl Default for RegistryConfig {
 /// What the registry's use cases run against.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    store: Arc<dyn SkillStore>,
+    stores: Stores,
     blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
@@ -210,16 +210,17 @@ pub struct SearchRequest {
 }
 
 impl Registry {
-    /// Assembles a registry over its ports.
+    /// Assembles a registry over its ports: one store behind all the store's ports (an
+    /// `Arc` of it), or [`Stores`] with each port its own object.
     pub fn new(
-        store: Arc<dyn SkillStore>,
+        stores: impl Into<Stores>,
         blobs: Arc<dyn BlobStore>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
         config: RegistryConfig,
     ) -> Self {
         Registry {
-            store,
+            stores: stores.into(),
             blobs,
             clock,
             ids,
@@ -251,7 +252,7 @@ impl Registry {
         reader: Option<&Actor>,
         id: &SkillId,
     ) -> Result<SkillRecord, RegistryError> {
-        let found = self.store.skill(id).await?;
+        let found = self.stores.catalog.skill(id).await?;
         self.visible(reader, id, found).await
     }
 
@@ -339,7 +340,8 @@ impl Registry {
             trending_since: self.clock.now().minus_days(self.config.trending_days),
             hidden: self.hidden_from(reader).await?,
         };
-        self.store
+        self.stores
+            .search
             .search(&query)
             .await
             .map_err(|error| match error {
@@ -368,7 +370,7 @@ impl Registry {
         }
         let since = self.clock.now().minus_days(self.config.trending_days);
         let hidden = self.hidden_from(reader).await?;
-        Ok(self.store.trending(since, limit, &hidden).await?)
+        Ok(self.stores.stats.trending(since, limit, &hidden).await?)
     }
 
     /// Rates a skill (rating again replaces the previous rating) and returns the new summary.
@@ -403,8 +405,8 @@ impl Registry {
             review,
             rated_at: self.clock.now(),
         };
-        self.store.put_rating(&skill.uid, &rating).await?;
-        Ok(self.store.rating_summary(&skill.uid).await?)
+        self.stores.stats.put_rating(&skill.uid, &rating).await?;
+        Ok(self.stores.stats.rating_summary(&skill.uid).await?)
     }
 
     /// Yanks or unyanks a version. Returns whether anything changed.
@@ -420,11 +422,16 @@ impl Registry {
         yanked: bool,
     ) -> Result<bool, RegistryError> {
         let skill = self.skill(Some(actor), id).await?;
-        let namespace = self.store.namespace(skill.id.namespace()).await?;
+        let namespace = self
+            .stores
+            .namespaces
+            .namespace(skill.id.namespace())
+            .await?;
         check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
         let action = if yanked { "yank" } else { "unyank" };
         let audit = self.audit(actor, action, format!("{}@{version}", skill.id));
-        self.store
+        self.stores
+            .catalog
             .set_yanked(
                 &skill.uid,
                 version,
@@ -459,7 +466,11 @@ impl Registry {
             )));
         }
         let skill = self.skill(Some(actor), id).await?;
-        let namespace = self.store.namespace(skill.id.namespace()).await?;
+        let namespace = self
+            .stores
+            .namespaces
+            .namespace(skill.id.namespace())
+            .await?;
         check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
         let message = message.map(str::trim).filter(|m| !m.is_empty());
         if message.is_some_and(|m| m.chars().count() > self.config.max_message_len) {
@@ -474,7 +485,8 @@ impl Registry {
             "undeprecate"
         };
         let audit = self.audit(actor, action, skill.id.to_string());
-        self.store
+        self.stores
+            .catalog
             .set_deprecation(
                 &skill.uid,
                 message,
@@ -495,7 +507,8 @@ impl Registry {
         version: &Version,
     ) -> Result<(), RegistryError> {
         Ok(self
-            .store
+            .stores
+            .stats
             .record_download(&skill.uid, version, self.clock.now())
             .await?)
     }

@@ -176,7 +176,7 @@ impl Registry {
             .await?;
 
         for _ in 0..MAX_RACE_RETRIES {
-            let existing = self.store.skill(&id).await?;
+            let existing = self.stores.catalog.skill(&id).await?;
             let (target, event) = match &existing {
                 Some(skill) => {
                     check_change_skill(
@@ -185,7 +185,7 @@ impl Registry {
                         skill,
                         namespace.as_ref(),
                     )?;
-                    let stored = self.store.version(&skill.uid, &version).await?;
+                    let stored = self.stores.catalog.version(&skill.uid, &version).await?;
                     match decide_publish(stored.as_ref(), &prepared.archive_digest) {
                         PublishDecision::Create => {}
                         PublishDecision::Unchanged => {
@@ -270,7 +270,11 @@ impl Registry {
         version: &Version,
         archive_digest: &Digest,
     ) -> Result<Option<Published>, RegistryError> {
-        let stored = self.store.versions_with_archive(archive_digest, 64).await?;
+        let stored = self
+            .stores
+            .catalog
+            .versions_with_archive(archive_digest, 64)
+            .await?;
         let Some((skill, record)) = stored.into_iter().find(|(skill, record)| {
             skill.id.namespace().key() == namespace.key() && record.version() == version
         }) else {
@@ -311,7 +315,7 @@ impl Registry {
         actor: &Actor,
         namespace: &Namespace,
     ) -> Result<Option<NamespaceRecord>, RegistryError> {
-        let existing = self.store.namespace(namespace).await?;
+        let existing = self.stores.namespaces.namespace(namespace).await?;
         let ancestor = match existing {
             Some(_) => None,
             None => self.closest_ancestor(namespace).await?,
@@ -330,7 +334,7 @@ impl Registry {
             let prefix: Namespace = segments[..len].join("/").parse().map_err(|_| {
                 RegistryError::Invalid(format!("namespace `{namespace}` has an invalid parent"))
             })?;
-            if let Some(record) = self.store.namespace(&prefix).await? {
+            if let Some(record) = self.stores.namespaces.namespace(&prefix).await? {
                 return Ok(Some(record));
             }
         }
@@ -353,7 +357,7 @@ impl Registry {
                 // The namespace as it is now, not as it was when the publish began: another
                 // user may have created it meanwhile, and then owns it.
                 let namespace = record.id.namespace();
-                match self.store.namespace(namespace).await? {
+                match self.stores.namespaces.namespace(namespace).await? {
                     Some(now) => check_publish_namespace(actor, namespace, Some(&now), None)?,
                     None => match self.store_namespace(actor, namespace, None).await {
                         Ok(_) => {}
@@ -366,7 +370,8 @@ impl Registry {
                 record.clone()
             }
             SkillTarget::Existing { uid, .. } => self
-                .store
+                .stores
+                .catalog
                 .skill_by_uid(uid)
                 .await?
                 .ok_or(RegistryError::Store(StoreError::SkillGone))?,
@@ -384,7 +389,8 @@ impl Registry {
             audit,
             right,
         };
-        self.store
+        self.stores
+            .catalog
             .write_version(&write)
             .await
             .map_err(|error| Self::changed(actor, &skill, error))?;

@@ -99,8 +99,8 @@ impl Registry {
         let (skill, latest) = self
             .resolve_version(reader, id, &VersionReq::Latest)
             .await?;
-        let rating = self.store.rating_summary(&skill.uid).await?;
-        let downloads = self.store.download_count(&skill.uid).await?;
+        let rating = self.stores.stats.rating_summary(&skill.uid).await?;
+        let downloads = self.stores.stats.download_count(&skill.uid).await?;
         Ok(SkillOverview {
             skill,
             latest,
@@ -137,7 +137,8 @@ impl Registry {
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
         let skill = self.skill(reader, id).await?;
         let record = self
-            .store
+            .stores
+            .catalog
             .version(&skill.uid, version)
             .await?
             .ok_or_else(|| RegistryError::VersionNotFound {
@@ -157,8 +158,12 @@ impl Registry {
         id: &SkillId,
     ) -> Result<Reviews, RegistryError> {
         let skill = self.skill(reader, id).await?;
-        let recent = self.store.ratings(&skill.uid, RECENT_REVIEWS).await?;
-        let summary = self.store.rating_summary(&skill.uid).await?;
+        let recent = self
+            .stores
+            .stats
+            .ratings(&skill.uid, RECENT_REVIEWS)
+            .await?;
+        let summary = self.stores.stats.rating_summary(&skill.uid).await?;
         Ok(Reviews {
             skill,
             summary,
@@ -208,7 +213,7 @@ impl Registry {
         id: &PackageId,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
         self.admit(reader)?;
-        match self.store.version_by_package_id(id).await? {
+        match self.stores.catalog.version_by_package_id(id).await? {
             Some(found) if self.may_read_in(reader, found.0.id.namespace()).await? => Ok(found),
             _ => Err(RegistryError::PackageNotFound(id.clone())),
         }
@@ -241,7 +246,7 @@ impl Registry {
             .iter()
             .filter_map(|hit| Some((hit.skill.uid.clone(), hit.latest.clone()?)))
             .collect();
-        let mut found = self.store.versions_of(&wanted).await?;
+        let mut found = self.stores.catalog.versions_of(&wanted).await?;
         let mut latest = Vec::with_capacity(wanted.len());
         for hit in page.hits {
             let Some(at) = found.iter().position(|version| {
@@ -269,7 +274,7 @@ impl Registry {
         limit: u32,
     ) -> Result<Events, RegistryError> {
         self.admit(reader)?;
-        let read = self.store.events_after(after, limit).await?;
+        let read = self.stores.events.events_after(after, limit).await?;
         let read_to = read.last().map_or(after, |event| event.sequence);
         let mut decided: BTreeMap<LookupKey, bool> = BTreeMap::new();
         let mut visible = Vec::with_capacity(read.len());
@@ -295,7 +300,7 @@ impl Registry {
     /// # Errors
     /// The store's failure.
     pub async fn ready(&self) -> Result<(), RegistryError> {
-        self.store.events_after(i64::MAX, 1).await?;
+        self.stores.events.events_after(i64::MAX, 1).await?;
         Ok(())
     }
 }
