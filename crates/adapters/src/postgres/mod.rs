@@ -16,7 +16,7 @@ use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Arguments as _, Postgres};
 
-use crate::sql::query::{self, Arg, On, SqlRow};
+use crate::sql::query::{self, Arg, Arrays, On, SqlRow};
 use crate::sql::rows::HitRow;
 use crate::sql::{
     Dialect, PointReads, SearchFields, Sql, SqlStore, Tx, push_filters, query_terms, unavailable,
@@ -30,22 +30,14 @@ pub type PostgresStore = SqlStore<PostgresDialect>;
 pub struct PostgresDialect;
 
 /// Arrays bound as PostgreSQL arrays.
-fn arrays(out: &mut PgArguments, arg: Arg) -> Result<(), BoxDynError> {
-    match arg {
-        Arg::Ints(values) => out.add(values),
-        Arg::Texts(values) => out.add(values),
-        other => Err(format!("{other:?} is not an array").into()),
+impl Arrays for Postgres {
+    fn add_array(out: &mut PgArguments, array: Arg) -> Result<(), BoxDynError> {
+        match array {
+            Arg::Ints(values) => out.add(values),
+            Arg::Texts(values) => out.add(values),
+            other => Err(format!("{other:?} is not an array").into()),
+        }
     }
-}
-
-/// The statement's text and its parameters, bound for PostgreSQL.
-fn for_postgres(sql: Sql) -> Result<(String, PgArguments, bool), sqlx::Error> {
-    let (text, args, persistent) = sql.into_parts();
-    Ok((
-        text,
-        query::arguments::<Postgres>(args, arrays)?,
-        persistent,
-    ))
 }
 
 impl Dialect for PostgresDialect {
@@ -64,13 +56,11 @@ impl Dialect for PostgresDialect {
         on: On<'a, Postgres>,
         sql: Sql,
     ) -> Result<Vec<R>, sqlx::Error> {
-        let (text, args, persistent) = for_postgres(sql)?;
-        query::fetch_all(on, &text, args, persistent).await
+        query::fetch_all(on, sql).await
     }
 
     async fn execute<'a>(on: On<'a, Postgres>, sql: Sql) -> Result<u64, sqlx::Error> {
-        let (text, args, persistent) = for_postgres(sql)?;
-        query::execute(on, &text, args, persistent).await
+        query::execute(on, sql).await
     }
 
     /// Keeps the skill's words in step: `search_blocks` and `search_vector`.

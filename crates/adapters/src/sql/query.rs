@@ -200,14 +200,17 @@ pub enum On<'a, DB: Database> {
     Tx(&'a mut Transaction<'static, DB>),
 }
 
+/// How a database binds array parameters (one without them refuses).
+pub(crate) trait Arrays: Database {
+    /// Adds `array` ([`Arg::Ints`] or [`Arg::Texts`]) to `out`.
+    fn add_array(out: &mut Self::Arguments<'_>, array: Arg) -> Result<(), BoxDynError>;
+}
+
 /// The parameters as `DB` binds them: the scalar kinds both databases take, and arrays
-/// through `array` (a database without them refuses).
-pub(crate) fn arguments<'q, DB>(
-    args: Vec<Arg>,
-    array: impl Fn(&mut DB::Arguments<'q>, Arg) -> Result<(), BoxDynError>,
-) -> Result<DB::Arguments<'q>, sqlx::Error>
+/// as [`Arrays`] says.
+pub(crate) fn arguments<'q, DB>(args: Vec<Arg>) -> Result<DB::Arguments<'q>, sqlx::Error>
 where
-    DB: Database,
+    DB: Arrays,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -222,47 +225,50 @@ where
             Arg::Text(value) => out.add(value),
             Arg::Bool(value) => out.add(value),
             Arg::Bytes(value) => out.add(value),
-            other @ (Arg::Ints(_) | Arg::Texts(_)) => array(&mut out, other),
+            other @ (Arg::Ints(_) | Arg::Texts(_)) => DB::add_array(&mut out, other),
         }
         .map_err(sqlx::Error::Encode)?;
     }
     Ok(out)
 }
 
-/// Runs a query for its rows.
-pub(crate) async fn fetch_all<'q, DB, R>(
-    on: On<'_, DB>,
-    text: &'q str,
-    args: DB::Arguments<'q>,
-    persistent: bool,
-) -> Result<Vec<R>, sqlx::Error>
+/// Runs `sql` on `DB` for its rows.
+pub(crate) async fn fetch_all<DB, R>(on: On<'_, DB>, sql: Sql) -> Result<Vec<R>, sqlx::Error>
 where
-    DB: Database + HasStatementCache,
+    DB: Arrays + HasStatementCache,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
 {
-    let query = sqlx::query_as_with::<DB, R, _>(text, args).persistent(persistent);
+    let (text, args, persistent) = sql.into_parts();
+    let query =
+        sqlx::query_as_with::<DB, R, _>(&text, arguments::<DB>(args)?).persistent(persistent);
     match on {
         On::Pool(pool) => query.fetch_all(pool).await,
         On::Tx(tx) => query.fetch_all(&mut **tx).await,
     }
 }
 
-/// Runs a statement for its effect: the number of rows it changed.
-pub(crate) async fn execute<'q, DB>(
-    on: On<'_, DB>,
-    text: &'q str,
-    args: DB::Arguments<'q>,
-    persistent: bool,
-) -> Result<u64, sqlx::Error>
+/// Runs `sql` on `DB` for its effect: the number of rows it changed.
+pub(crate) async fn execute<DB>(on: On<'_, DB>, sql: Sql) -> Result<u64, sqlx::Error>
 where
-    DB: Database + HasStatementCache,
+    DB: Arrays + HasStatementCache,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     DB::QueryResult: RowsAffected,
 {
-    let query = sqlx::query_with::<DB, _>(text, args).persistent(persistent);
+    let (text, args, persistent) = sql.into_parts();
+    let query = sqlx::query_with::<DB, _>(&text, arguments::<DB>(args)?).persistent(persistent);
     let done = match on {
         On::Pool(pool) => query.execute(pool).await?,
         On::Tx(tx) => query.execute(&mut **tx).await?,

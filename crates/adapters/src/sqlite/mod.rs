@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, error::BoxDynError};
 
-use crate::sql::query::{self, Arg, On, SqlRow};
+use crate::sql::query::{self, Arg, Arrays, On, SqlRow};
 use crate::sql::rows::{HitRow, SkillRow, SkillVersionRow, VersionRow};
 use crate::sql::store::catalog;
 use crate::sql::{
@@ -39,18 +39,10 @@ pub struct SqliteDialect {
 }
 
 /// SQLite binds no arrays.
-fn no_arrays(_: &mut SqliteArguments<'_>, _: Arg) -> Result<(), BoxDynError> {
-    Err("SQLite takes no array parameters".into())
-}
-
-/// The statement's text and its parameters, bound for SQLite.
-fn for_sqlite(sql: Sql) -> Result<(String, SqliteArguments<'static>, bool), sqlx::Error> {
-    let (text, args, persistent) = sql.into_parts();
-    Ok((
-        text,
-        query::arguments::<Sqlite>(args, no_arrays)?,
-        persistent,
-    ))
+impl Arrays for Sqlite {
+    fn add_array(_: &mut SqliteArguments<'_>, _: Arg) -> Result<(), BoxDynError> {
+        Err("SQLite takes no array parameters".into())
+    }
 }
 
 impl Dialect for SqliteDialect {
@@ -62,13 +54,11 @@ impl Dialect for SqliteDialect {
     const PLAN_EACH_SEARCH: bool = false;
 
     async fn fetch_all<'a, R: SqlRow>(on: On<'a, Sqlite>, sql: Sql) -> Result<Vec<R>, sqlx::Error> {
-        let (text, args, persistent) = for_sqlite(sql)?;
-        query::fetch_all(on, &text, args, persistent).await
+        query::fetch_all(on, sql).await
     }
 
     async fn execute<'a>(on: On<'a, Sqlite>, sql: Sql) -> Result<u64, sqlx::Error> {
-        let (text, args, persistent) = for_sqlite(sql)?;
-        query::execute(on, &text, args, persistent).await
+        query::execute(on, sql).await
     }
 
     /// Replaces the skill's FTS5 row (none while it has no latest version).

@@ -14,13 +14,15 @@ use skillreg_core::model::SearchQuery;
 use skillreg_core::ports::StoreError;
 use sqlx::Row;
 
-use super::{SqliteStore, for_sqlite};
+use super::SqliteStore;
+use crate::sql::query::arguments;
 use crate::sql::ranking::{
     FIELD_COLUMNS, FIELDS_LIMIT, FieldRow, Ranked, json_rows, page_slices, parse_rows, rank_fields,
     walk_downloads,
 };
 use crate::sql::rows::HitRow;
 use crate::sql::{HIT_COLUMNS, Sql, folded_query, push_filters, push_hit_source, unavailable};
+use sqlx::Sqlite;
 
 /// The FTS5 columns, in [`crate::sql::ranking::FIELD_WEIGHTS`] order.
 const COLUMNS: [&str; 3] = ["name", "tags", "description"];
@@ -150,8 +152,8 @@ impl SqliteStore {
             .push_bind(folded_query(query.text.as_deref().unwrap_or_default()))
             .push(")");
         // As many columns as terms and fields: read by position, not as a row type.
-        let (text, args, _) = for_sqlite(lists).map_err(unavailable)?;
-        let row = sqlx::query_with(&text, args)
+        let (text, args, _) = lists.into_parts();
+        let row = sqlx::query_with(&text, arguments::<Sqlite>(args).map_err(unavailable)?)
             .fetch_one(&self.reader)
             .await
             .map_err(unavailable)?;
