@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use skillreg_adapters::PostgresStore;
 use skillreg_adapters::postgres::PostgresConfig;
-use skillreg_core::conflict::{PublishDecision, decide_publish};
 use skillreg_core::model::EventKind;
 use skillreg_core::ports::{SkillTarget, StoreError, VersionWrite};
 use skillreg_testkit::contract::skill_store::{new_version, skill_record};
@@ -80,84 +79,21 @@ where
     results
 }
 
-/// 16 tasks, each with its own connection pool (as separate replicas would have), publish
-/// one (skill, version): exactly one creates; same-digest callers see unchanged,
-/// other-digest callers see conflict; no duplicate rows.
+/// 16 publishes of one version through the use case, each over its own connection pool
+/// (as separate replicas would have), released together and deciding on the same state:
+/// exactly one creates; every other loses its write in the database and reads again;
+/// same bytes are told unchanged, other bytes a conflict; one version, one event.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_publishes_of_one_version_create_once() {
     let url = support::fresh_database().await;
     let stores = sixteen_stores(&url).await;
-    let outcomes = all_at_once(&stores, |i, store| async move {
-        let content = if i % 4 == 0 { "other" } else { "same" };
-        let mut write = write_new("acme/pdf", content);
-        // Each task gets its own uid, as each replica would.
-        if let SkillTarget::New(record) = &mut write.target {
-            record.uid = format!("uid-{i}").parse().unwrap();
-        }
-        let result = store.write_version(&write).await;
-        // What the use case does next: read back and let core decide.
-        match result {
-            Ok(()) => "created",
-            Err(StoreError::SkillExists { .. } | StoreError::VersionExists { .. }) => {
-                let skill = store
-                    .skill(&"acme/pdf".parse().unwrap())
-                    .await
-                    .unwrap()
-                    .unwrap();
-                let stored = store
-                    .version(&skill.uid, &"1.0.0".parse().unwrap())
-                    .await
-                    .unwrap();
-                match decide_publish(stored.as_ref(), &write.version.archive_digest) {
-                    PublishDecision::Unchanged => "unchanged",
-                    PublishDecision::Conflict { .. } => "conflict",
-                    PublishDecision::Create => "create after a refusal",
-                }
-            }
-            Err(other) => panic!("unexpected error: {other}"),
-        }
-    })
+    skillreg_testkit::race::one_version_is_created_once(
+        stores
+            .into_iter()
+            .map(|store| store as Arc<dyn skillreg_core::ports::SkillStore>)
+            .collect(),
+    )
     .await;
-    assert_eq!(
-        outcomes.iter().filter(|o| **o == "created").count(),
-        1,
-        "{outcomes:?}"
-    );
-    assert!(
-        !outcomes.contains(&"create after a refusal"),
-        "{outcomes:?}"
-    );
-    let store = &stores[0];
-    let skill = store
-        .skill(&"acme/pdf".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let winner_content = if skill
-        .uid
-        .as_str()
-        .trim_start_matches("uid-")
-        .parse::<usize>()
-        .unwrap()
-        % 4
-        == 0
-    {
-        "other"
-    } else {
-        "same"
-    };
-    for (i, outcome) in outcomes.iter().enumerate() {
-        if *outcome == "created" {
-            continue;
-        }
-        let content = if i % 4 == 0 { "other" } else { "same" };
-        let expected = if content == winner_content {
-            "unchanged"
-        } else {
-            "conflict"
-        };
-        assert_eq!(*outcome, expected, "task {i}");
-    }
     let (skills, versions, events): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM skills), (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM events)",
     )

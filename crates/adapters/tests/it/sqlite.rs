@@ -44,6 +44,20 @@ async fn data_survives_a_reopen() {
     assert_eq!(page.hits.len(), 1, "the full-text index is on disk too");
 }
 
+/// 16 publishes of one version through the use case over one SQLite file, released
+/// together and deciding on the same state: one creates, the rest lose their write and
+/// read again, each told unchanged or conflict by the bytes it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_publishes_of_one_version_create_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: std::sync::Arc<dyn skillreg_core::ports::SkillStore> = std::sync::Arc::new(
+        skillreg_adapters::SqliteStore::open(&dir.path().join("skillreg.db"))
+            .await
+            .unwrap(),
+    );
+    skillreg_testkit::race::one_version_is_created_once(vec![store; 16]).await;
+}
+
 #[tokio::test]
 async fn concurrent_writers_do_not_fail_with_busy() {
     let store = support::sqlite().await;

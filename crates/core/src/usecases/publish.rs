@@ -164,7 +164,7 @@ impl Registry {
             )
         })?;
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
-        let namespace = self.authorize_namespace(actor, id.namespace()).await?;
+        let mut namespace = self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
         let statement = VersionStatement {
             id: id.clone(),
@@ -175,7 +175,12 @@ impl Registry {
         self.check_signatures(actor, &statement, &request.signatures)
             .await?;
 
-        for _ in 0..MAX_RACE_RETRIES {
+        for attempt in 0..MAX_RACE_RETRIES {
+            if attempt > 0 {
+                // Whoever wrote first may have created the namespace too: decide on it as
+                // it is now.
+                namespace = self.authorize_namespace(actor, id.namespace()).await?;
+            }
             let existing = self.stores.catalog.skill(&id).await?;
             let (target, event) = match &existing {
                 Some(skill) => {

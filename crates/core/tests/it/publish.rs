@@ -255,37 +255,14 @@ async fn publishing_needs_scopes_and_membership() {
     assert_eq!(t.store_events().await.len(), 1);
 }
 
-#[tokio::test]
+/// Sixteen publishes of one version, released together on a multi-thread runtime, each
+/// deciding on the same state (a gate holds their first read): one creates, every other
+/// loses its write in the store and reads again; each outcome follows the bytes it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_publishes_of_one_version_create_once() {
-    let t = TestRegistry::new();
-    let alice = actor("alice");
-    let same = skill_files("pdf", "PDF tools", "", &[("a.txt", "same")]);
-    let other = skill_files("pdf", "PDF tools", "", &[("a.txt", "other")]);
-    let mut tasks = Vec::new();
-    for i in 0..16 {
-        let registry = t.registry.clone();
-        let alice = alice.clone();
-        let files = if i % 4 == 3 {
-            other.clone()
-        } else {
-            same.clone()
-        };
-        tasks.push(tokio::spawn(async move {
-            registry
-                .publish(&alice, request("acme", files, Some("1.0.0")))
-                .await
-        }));
-    }
-    let mut created = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(PublishOutcome::Created { .. }) => created += 1,
-            Ok(PublishOutcome::Unchanged(_)) | Err(RegistryError::VersionConflict { .. }) => {}
-            Err(other) => panic!("{other}"),
-        }
-    }
-    assert_eq!(created, 1);
-    assert_eq!(t.store_events().await.len(), 1);
+    let store: std::sync::Arc<dyn skillreg_core::ports::SkillStore> =
+        std::sync::Arc::new(skillreg_testkit::fakes::MemoryStore::new());
+    skillreg_testkit::race::one_version_is_created_once(vec![store; 16]).await;
 }
 
 /// Finding 7 of the adversarial review: re-publishing an unchanged version cost a full
