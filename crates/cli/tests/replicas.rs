@@ -169,41 +169,51 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
     ))
     .unwrap()
     .into_bytes();
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
+    // Each publisher's answer, with the bytes it sent.
+    let answers: Vec<(bool, u16, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..32)
             .map(|i| {
                 let address = if i % 2 == 0 { &a.address } else { &b.address };
-                let bytes = if i % 4 == 3 { &other } else { &same };
+                let sent_other = i % 4 == 3;
+                let bytes = if sent_other { &other } else { &same };
                 let token = &token;
                 scope.spawn(move || {
-                    http(
+                    let (status, body) = http(
                         address,
                         "POST",
                         "/api/v1/skills?namespace=acme&version=1.0.0",
                         Some(token),
                         bytes,
-                    )
-                    .0
+                    );
+                    (sent_other, status, body)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| [200, 201, 409].contains(s)),
-        "{statuses:?}"
-    );
+    let winners: Vec<bool> = answers
+        .iter()
+        .filter(|(_, status, _)| *status == 201)
+        .map(|(sent_other, _, _)| *sent_other)
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    for (sent_other, status, body) in &answers {
+        if *status == 201 {
+            continue;
+        }
+        // The winner's bytes again are the same version; other bytes are a conflict.
+        let expected = if *sent_other == winners[0] { 200 } else { 409 };
+        assert_eq!(*status, expected, "{body}");
+        if expected == 409 {
+            assert!(body.contains("\"ConflictError\""), "{body}");
+        }
+    }
 
     // The same user's ratings through both replicas are one rating.
     let five = br#"{"stars": 5}"#;
     let two = br#"{"stars": 2}"#;
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
             http(
                 &a.address,
                 "POST",
@@ -212,7 +222,7 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
                 five,
             )
         });
-        scope.spawn(|| {
+        let second = scope.spawn(|| {
             http(
                 &b.address,
                 "POST",
@@ -221,7 +231,10 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
                 two,
             )
         });
+        (first.join().unwrap(), second.join().unwrap())
     });
+    assert_eq!(first.0, 200, "{}", first.1);
+    assert_eq!(second.0, 200, "{}", second.1);
     let (status, body) = http(
         &b.address,
         "GET",
