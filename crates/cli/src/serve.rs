@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use skillreg_adapters::cache::{CacheMode, CachingBlobs, CachingStore};
+use skillreg_adapters::cache::{CacheMode, Layered};
 use skillreg_adapters::postgres::PostgresConfig;
 use skillreg_adapters::{FsBlobStore, PostgresStore, RandomIds, SqliteStore, SystemClock};
-use skillreg_core::ports::{BlobStore, SkillStore};
+use skillreg_core::ports::SkillStore;
 use skillreg_core::usecases::{Registry, RegistryConfig};
 
 /// The address `serve` listens on when nothing says otherwise.
@@ -219,16 +219,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 (Arc::new(store), CacheMode::Exclusive, Some(lock))
             }
         };
-    let store = Arc::new(CachingStore::new(store, mode));
-    let flusher = store.spawn_flusher(std::time::Duration::from_secs(1));
     let blob_dir = args.blob_dir.unwrap_or_else(|| data_dir.join("blobs"));
-    let blobs: Arc<dyn BlobStore> = Arc::new(CachingBlobs::new(
+    let layered = Layered::new(
+        store,
+        mode,
         Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?),
-        BLOB_CACHE_BYTES,
-    ));
+    );
+    let store = Arc::clone(&layered.cache);
+    let flusher = store.spawn_flusher(std::time::Duration::from_secs(1));
     let registry = Registry::new(
-        store.stores(),
-        blobs,
+        layered.stores,
+        layered.blobs,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
         RegistryConfig {
@@ -285,9 +286,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
-
-/// Memory for recently downloaded archives.
-const BLOB_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Takes the data folder's lock for as long as the returned file is open.
 fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {

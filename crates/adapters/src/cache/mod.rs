@@ -17,16 +17,19 @@
 //!   database ([`CacheMode::Shared`]) nothing is cached, since another replica's write
 //!   would go unseen.
 //!
-//! [`CachingBlobs`] keeps recently downloaded small archives in memory.
+//! [`CachingBlobs`] keeps recently downloaded small archives in memory. [`Layered`] puts
+//! both in front of a store and a blob store, as `serve` runs them.
 //!
 //! A read that started before a write finished never fills the cache: each entry is put
 //! only if no write happened since the read began (a generation number).
 
 mod blobs;
 mod kept;
+mod layered;
 
 pub use blobs::CachingBlobs;
 use kept::{Cached, Changes, SkillEntry};
+pub use layered::{BLOB_CACHE_BYTES, Layered};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};

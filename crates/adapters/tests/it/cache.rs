@@ -34,21 +34,43 @@ fn cached(inner: Arc<dyn SkillStore>, mode: CacheMode) -> (Arc<CachingStore>, St
     (cache, stores)
 }
 
-pub(crate) async fn exclusive_sqlite() -> TempCached {
+/// A caching layer in `mode` over a fresh SQLite file.
+pub(crate) async fn sqlite(mode: CacheMode) -> TempCached {
     let dir = tempfile::tempdir().unwrap();
     let inner = skillreg_adapters::SqliteStore::open(&dir.path().join("skillreg.db"))
         .await
         .unwrap();
     TempCached {
-        store: cached(Arc::new(inner), CacheMode::Exclusive).1,
+        store: cached(Arc::new(inner), mode).1,
         _dir: dir,
     }
 }
 
+/// As `serve` runs on its embedded default: reads cached.
 mod exclusive {
-    skillreg_testkit::skill_store_contract!(crate::cache::exclusive_sqlite());
+    skillreg_testkit::skill_store_contract!(crate::cache::sqlite(
+        skillreg_adapters::cache::CacheMode::Exclusive
+    ));
 }
 
+/// As `serve` runs on a SQLite database named by URL: nothing cached, counters buffered.
+mod shared_sqlite {
+    skillreg_testkit::skill_store_contract!(crate::cache::sqlite(
+        skillreg_adapters::cache::CacheMode::Shared
+    ));
+}
+
+/// As `serve` runs on PostgreSQL: nothing cached, counters buffered.
+mod shared_postgres {
+    skillreg_testkit::skill_store_contract!(async {
+        let inner = std::sync::Arc::new(crate::support::postgres().await);
+        std::sync::Arc::new(
+            crate::cache::cached(inner, skillreg_adapters::cache::CacheMode::Shared).1,
+        )
+    });
+}
+
+/// Over the in-memory reference store.
 mod shared {
     skillreg_testkit::skill_store_contract!(async {
         let inner = std::sync::Arc::new(skillreg_testkit::fakes::MemoryStore::new());

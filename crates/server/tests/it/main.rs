@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use skillreg_adapters::cache::{CacheMode, Layered};
 use skillreg_adapters::{FsBlobStore, RandomIds, SqliteStore, SystemClock};
 use skillreg_core::Digest;
 use skillreg_core::auth::NamespacePattern;
@@ -47,9 +48,10 @@ use signed::{
 struct TestServer {
     app: axum::Router,
     state: AppState,
-    /// The store and blob folder under the registry, for what only a test does to them.
+    /// The store and blob store under the registry, with the caching layers `serve` puts in
+    /// front of them, for what only a test does to them.
     store: Arc<dyn skillreg_core::ports::SkillStore>,
-    blobs: Arc<FsBlobStore>,
+    blobs: Arc<dyn skillreg_core::ports::BlobStore>,
     token: String,
     reader_token: String,
     _dir: tempfile::TempDir,
@@ -93,27 +95,41 @@ async fn server_with(
     config: RegistryConfig,
 ) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn skillreg_core::ports::SkillStore> = match backend {
-        Backend::Sqlite => Arc::new(
-            SqliteStore::open(&dir.path().join("db.sqlite"))
-                .await
-                .unwrap(),
+    let (store, mode): (Arc<dyn skillreg_core::ports::SkillStore>, CacheMode) = match backend {
+        Backend::Sqlite => (
+            Arc::new(
+                SqliteStore::open(&dir.path().join("db.sqlite"))
+                    .await
+                    .unwrap(),
+            ),
+            CacheMode::Exclusive,
         ),
         Backend::Postgres => {
             let url = skillreg_adapters::postgres::testing::fresh_database(&database_url())
                 .await
                 .unwrap();
-            Arc::new(
-                skillreg_adapters::PostgresStore::connect(
-                    &url,
-                    skillreg_adapters::postgres::PostgresConfig::default(),
-                )
-                .await
-                .unwrap(),
+            (
+                Arc::new(
+                    skillreg_adapters::PostgresStore::connect(
+                        &url,
+                        skillreg_adapters::postgres::PostgresConfig::default(),
+                    )
+                    .await
+                    .unwrap(),
+                ),
+                CacheMode::Shared,
             )
         }
     };
-    let blobs = Arc::new(FsBlobStore::open(&dir.path().join("blobs")).unwrap());
+    // As `serve` runs them: the caching layers in front of the store and the blobs (the
+    // embedded SQLite store's reads cached, PostgreSQL's not).
+    let layered = Layered::new(
+        store,
+        mode,
+        Arc::new(FsBlobStore::open(&dir.path().join("blobs")).unwrap()),
+    );
+    let store: Arc<dyn skillreg_core::ports::SkillStore> = Arc::new(layered.stores.clone());
+    let blobs = layered.blobs;
     let now = Timestamp::from_unix_millis(0);
     let token = issue_token(
         store.as_ref(),
@@ -143,14 +159,8 @@ async fn server_with(
     )
     .await
     .secret;
-    let registry = Registry::new(
-        Arc::clone(&store),
-        Arc::clone(&blobs) as Arc<dyn skillreg_core::ports::BlobStore>,
-        clock,
-        ids,
-        config,
-    )
-    .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
+    let registry = Registry::new(layered.stores, Arc::clone(&blobs), clock, ids, config)
+        .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
     let state = AppState::new(registry);
     TestServer {
         app: router(state.clone()),
