@@ -15,3 +15,4 @@ mod postgres;
 mod sqlite;
 mod support;
 mod usecases;
+mod vectors;

@@ -15,6 +15,7 @@ mod reads;
 mod registry_ops;
 mod resolve;
 mod tokens;
+mod vectors;
 mod visibility;
 
 use skillreg_core::auth::Actor;
