@@ -100,3 +100,49 @@ fn the_package_id_is_the_sha1_of_the_canonical_document() {
         text(&v["package"]["package_id"])
     );
 }
+
+#[test]
+fn the_oci_artifact_is_toolhive_s_layout_byte_for_byte() {
+    let v = vectors();
+    let oci = &v["oci"];
+    let folder = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/vectors/oci-skill"
+    );
+    let files = skillreg_testkit::fixtures::load_folder(std::path::Path::new(folder));
+    // The layer is the archive of the folder, pinned: the documents below are computed
+    // from these bytes.
+    let archive = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/vectors/oci-skill.tar.gz"
+    ))
+    .unwrap();
+    assert_eq!(
+        skillreg_core::bundle::pack(&files).unwrap().bytes(),
+        &archive[..]
+    );
+    let manifest = skillreg_core::manifest::parse_skill_md(files.skill_md().contents(), None)
+        .unwrap()
+        .manifest;
+    let artifact =
+        skillreg_core::oci::build_artifact(&files, &manifest, &"1.2.3".parse().unwrap()).unwrap();
+    let document = |blob: &skillreg_core::oci::Blob, expected: &Value| {
+        assert_eq!(
+            String::from_utf8(blob.bytes.clone()).unwrap(),
+            text(&expected["bytes"])
+        );
+        assert_eq!(blob.digest.to_string(), text(&expected["digest"]));
+    };
+    document(&artifact.index, &oci["index"]);
+    assert_eq!(artifact.manifests.len(), 2);
+    for (i, blob) in artifact.manifests.iter().enumerate() {
+        document(blob, &oci["manifests"][i]);
+    }
+    for (i, blob) in artifact.configs.iter().enumerate() {
+        document(blob, &oci["configs"][i]);
+    }
+    assert_eq!(
+        artifact.layer.digest.to_string(),
+        text(&oci["layer_digest"])
+    );
+}
