@@ -127,3 +127,44 @@ fn parse_path(path: &str) -> skillreg_core::bundle::BundlePath {
     path.parse()
         .unwrap_or_else(|e| panic!("bad path {path}: {e}"))
 }
+
+/// One raw tar header: `name`, entry `kind` (`0` file, `2` symlink), `size` bytes of data.
+fn tar_header(name: &[u8], kind: u8, size: usize, link: &[u8]) -> [u8; 512] {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name);
+    header[100..108].copy_from_slice(b"0000644\0");
+    header[108..116].copy_from_slice(b"0000000\0");
+    header[116..124].copy_from_slice(b"0000000\0");
+    header[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    header[136..148].copy_from_slice(b"00000000000\0");
+    header[156] = kind;
+    header[157..157 + link.len()].copy_from_slice(link);
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    header
+}
+
+/// A gzipped tar holding a valid SKILL.md and then one hostile entry (written raw: the tar
+/// crate refuses to write such names), so that only the hostile entry can be the reason it
+/// is refused.
+pub fn hostile_archive(name: &[u8], kind: u8) -> Vec<u8> {
+    let skill_md = b"---\nname: pdf\ndescription: PDF tools\n---\n# pdf\n";
+    let mut tar = tar_header(b"SKILL.md", b'0', skill_md.len(), b"").to_vec();
+    tar.extend_from_slice(skill_md);
+    tar.resize(tar.len().div_ceil(512) * 512, 0);
+    let (data, link): (&[u8], &[u8]) = if kind == b'2' {
+        (b"", b"/etc/passwd")
+    } else {
+        (b"echo pwned\n", b"")
+    };
+    tar.extend_from_slice(&tar_header(name, kind, data.len(), link));
+    tar.extend_from_slice(data);
+    tar.resize(tar.len().div_ceil(512) * 512, 0);
+    tar.extend_from_slice(&[0u8; 1024]);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &tar).unwrap();
+    encoder.finish().unwrap()
+}

@@ -145,50 +145,78 @@ async fn the_command_line_version_wins_and_one_is_required() {
     );
 }
 
+/// Each hostile archive, published to a registry of its own, is refused for its own reason
+/// and leaves no blob, no skill and no event behind.
 #[tokio::test]
 async fn hostile_archives_are_refused_and_leave_nothing() {
-    let t = TestRegistry::with_config(skillreg_core::usecases::RegistryConfig {
-        limits: BundleLimits {
-            max_archive_size: 64,
-            ..BundleLimits::default()
-        },
-        ..Default::default()
-    });
+    use skillreg_core::bundle::BundleError;
     let files = skill_files("pdf", "PDF tools", "", &[("big.txt", &"x".repeat(10_000))]);
-    let archive = pack(&files).unwrap();
-    let mut bytes = archive.bytes().to_vec();
-    let error = t
-        .registry
-        .publish(
-            &actor("alice"),
-            PublishRequest {
-                namespace: "acme".parse().unwrap(),
-                bundle: BundleInput::Archive(bytes.clone()),
-                version: Some("1.0.0".parse().unwrap()),
-                signatures: Vec::new(),
+    let whole = pack(&files).unwrap().into_bytes();
+    type Expected = fn(&BundleError) -> bool;
+    let cases: Vec<(&str, Vec<u8>, u64, Expected)> = vec![
+        ("over the archive limit", whole.clone(), 64, |e| {
+            matches!(e, BundleError::ArchiveTooLarge { .. })
+        }),
+        (
+            "truncated",
+            whole[..whole.len() / 2].to_vec(),
+            u64::MAX,
+            |e| matches!(e, BundleError::CorruptArchive(_)),
+        ),
+        (
+            "a `..` path",
+            skillreg_testkit::fixtures::hostile_archive(b"../evil.sh", b'0'),
+            u64::MAX,
+            |e| matches!(e, BundleError::ParentComponent(p) if p == "../evil.sh"),
+        ),
+        (
+            "a symlink",
+            skillreg_testkit::fixtures::hostile_archive(b"link", b'2'),
+            u64::MAX,
+            |e| matches!(e, BundleError::Symlink(p) if p == "link"),
+        ),
+    ];
+    for (what, bytes, max_archive_size, expected) in cases {
+        let t = TestRegistry::with_config(skillreg_core::usecases::RegistryConfig {
+            limits: BundleLimits {
+                max_archive_size: max_archive_size.min(BundleLimits::default().max_archive_size),
+                ..BundleLimits::default()
             },
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(error, RegistryError::Bundle(_)), "{error}");
-    bytes.truncate(bytes.len() / 2);
-    let t = TestRegistry::new();
-    let error = t
-        .registry
-        .publish(
-            &actor("alice"),
-            PublishRequest {
-                namespace: "acme".parse().unwrap(),
-                bundle: BundleInput::Archive(bytes),
-                version: Some("1.0.0".parse().unwrap()),
-                signatures: Vec::new(),
-            },
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(error, RegistryError::Bundle(_)), "{error}");
-    assert!(t.blob_digests().await.is_empty());
-    assert!(t.store_events().await.is_empty());
+            ..Default::default()
+        });
+        let error = t
+            .registry
+            .publish(
+                &actor("alice"),
+                PublishRequest {
+                    namespace: "acme".parse().unwrap(),
+                    bundle: BundleInput::Archive(bytes),
+                    version: Some("1.0.0".parse().unwrap()),
+                    signatures: Vec::new(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, RegistryError::Bundle(e) if expected(e)),
+            "{what}: {error}"
+        );
+        assert!(t.blob_digests().await.is_empty(), "{what}: a blob was kept");
+        assert!(
+            t.store_events().await.is_empty(),
+            "{what}: an event was kept"
+        );
+        assert!(
+            skillreg_core::ports::CatalogStore::skill(
+                t.store.as_ref(),
+                &"acme/pdf".parse().unwrap()
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{what}: a skill was kept"
+        );
+    }
 }
 
 #[tokio::test]

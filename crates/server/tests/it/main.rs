@@ -1209,26 +1209,24 @@ async fn events_stream_and_resume(s: TestServer) {
     );
 }
 
-/// Raw tar bytes with one hostile entry, gzipped.
-fn hostile_archive(name: &[u8], kind: u8) -> Vec<u8> {
-    let mut header = [0u8; 512];
-    header[..name.len()].copy_from_slice(name);
-    header[100..108].copy_from_slice(b"0000644\0");
-    header[108..116].copy_from_slice(b"0000000\0");
-    header[116..124].copy_from_slice(b"0000000\0");
-    header[124..136].copy_from_slice(b"00000000000\0");
-    header[136..148].copy_from_slice(b"00000000000\0");
-    header[156] = kind;
-    header[257..263].copy_from_slice(b"ustar\0");
-    header[263..265].copy_from_slice(b"00");
-    header[148..156].copy_from_slice(b"        ");
-    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
-    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    let mut tar = header.to_vec();
-    tar.extend_from_slice(&[0u8; 1024]);
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut encoder, &tar).unwrap();
-    encoder.finish().unwrap()
+/// The files under `folder`, recursively (empty when it does not exist).
+fn files_under(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
 }
 
 /// Hostile requests get a 4xx in the envelope: never a 5xx, never a hang.
@@ -1266,22 +1264,83 @@ async fn hostile_requests_get_4xx(s: TestServer) {
         let whole = archive_of("pdf tools", &[("big.txt", &"x".repeat(50_000))]);
         whole[..whole.len() / 2].to_vec()
     };
-    let bodies: Vec<(&str, Vec<u8>)> = vec![
-        ("truncated gzip", truncated),
-        ("dot-dot", hostile_archive(b"../evil.sh", b'0')),
-        ("symlink", hostile_archive(b"link", b'2')),
-        ("too many files", many_files),
-        ("garbage", b"not an archive".to_vec()),
-        ("empty", Vec::new()),
-        ("oversize", vec![0u8; 21 * 1024 * 1024]),
+    // Each refused for its own reason, with that reason said, and nothing stored.
+    let bodies: Vec<(&str, Vec<u8>, StatusCode, &str, &str)> = vec![
+        (
+            "truncated gzip",
+            truncated,
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "damaged or truncated",
+        ),
+        (
+            "dot-dot",
+            skillreg_testkit::fixtures::hostile_archive(b"../evil.sh", b'0'),
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "path `../evil.sh` contains `..`",
+        ),
+        (
+            "symlink",
+            skillreg_testkit::fixtures::hostile_archive(b"link", b'2'),
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "`link` is a symbolic link",
+        ),
+        (
+            "too many files",
+            many_files,
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "more than 1000 files",
+        ),
+        (
+            "garbage",
+            b"not an archive".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "invalid gzip header",
+        ),
+        (
+            "empty",
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "unexpected end of file",
+        ),
+        (
+            "oversize",
+            vec![0u8; 21 * 1024 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeError",
+            "larger than 20971520 bytes",
+        ),
     ];
-    for (what, body) in bodies {
+    for (what, body, expected_status, expected_type, reason) in bodies {
         for uri in [publish_uri, "/api/v1/import?namespace=acme"] {
             let (status, body) = send(&s.app, "POST", uri, &s.token, body.clone()).await;
-            assert!(status.is_client_error(), "{what} to {uri}: {status} {body}");
-            assert!(body["error"]["type"].is_string(), "{what}: {body}");
+            assert_eq!(status, expected_status, "{what} to {uri}: {body}");
+            assert_eq!(body["error"]["type"], expected_type, "{what}: {body}");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(reason), "{what} to {uri}: {message}");
         }
     }
+    assert!(
+        files_under(&s._dir.path().join("blobs")).is_empty(),
+        "no blob was stored"
+    );
+    assert!(
+        s.store.events_after(0, 10).await.unwrap().is_empty(),
+        "no event"
+    );
+    assert!(
+        s.store
+            .skill(&"acme/pdf".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none(),
+        "no skill"
+    );
     let gets = [
         "/api/v1/resolve?name=UPPER/Case",
         "/api/v1/resolve?name=acme/pdf&version=%3E%3E%3E",
