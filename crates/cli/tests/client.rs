@@ -1455,3 +1455,69 @@ fn an_oci_client_reads_private_skills_with_a_token() {
     let wrong = inspect("vault/ledger:1.0.0", Some("ci:skr_not_the_token"));
     assert_ne!(wrong.code, 0, "{}", wrong.stdout);
 }
+
+/// A registry serves an archive with a `..` entry (or a symlink) whose digest and size it
+/// announces truthfully: the install refuses it for what it holds and writes nothing, in the
+/// client folders or anywhere else in the home or the project.
+#[test]
+fn a_hostile_archive_with_a_true_digest_is_refused_and_writes_nothing() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "pdf", "1.0.0", "echo pdf\n");
+    admin
+        .run(&["publish", dir.to_str().unwrap(), "--namespace", "acme"])
+        .ok();
+    let versions = String::from_utf8(get(&format!(
+        "{}/api/v1/skills/acme/pdf/-/versions",
+        server.url
+    )))
+    .unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&versions).unwrap();
+    let digest = parsed["versions"][0]["archive_digest"].as_str().unwrap();
+    let size = parsed["versions"][0]["size"].as_u64().unwrap();
+    for (entry, kind, reason) in [
+        (&b"../evil.sh"[..], b'0', "contains `..`"),
+        (&b"link"[..], b'2', "is a symbolic link"),
+    ] {
+        let hostile = skillreg_testkit::fixtures::hostile_archive(entry, kind);
+        let announced = versions
+            .replace(digest, &skillreg_core::Digest::of(&hostile).to_string())
+            .replace(
+                &format!("\"size\":{size}"),
+                &format!("\"size\":{}", hostile.len()),
+            )
+            .into_bytes();
+        let url = canned(vec![
+            (
+                "/api/v1/skills/acme/pdf/-/versions".into(),
+                200,
+                vec![("Content-Type".into(), "application/json".into())],
+                announced,
+            ),
+            (
+                "/api/v1/skills/acme/pdf/-/download".into(),
+                200,
+                Vec::new(),
+                hostile,
+            ),
+        ]);
+        let user = User::new(&url, None);
+        let before = (tree(user.home.path()), tree(user.project.path()));
+        let refused = user.run(&["install", "acme/pdf", "--client", "cursor"]);
+        assert_ne!(refused.code, 0, "{}", refused.stderr);
+        assert!(refused.stderr.contains(reason), "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("nothing was written"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(
+            (tree(user.home.path()), tree(user.project.path())),
+            before,
+            "the install wrote files"
+        );
+        assert!(!user.home.path().join(".cursor/skills").exists());
+        assert!(!user.home.path().join("evil.sh").exists());
+    }
+}
