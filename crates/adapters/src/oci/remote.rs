@@ -7,6 +7,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 use reqwest::header::HeaderValue;
 use skillreg_core::oci::{Artifact, INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, check_repository_name};
+use skillreg_core::text::sanitize_remote;
 
 use super::{Document, OciError, SkillLabels, check_digest, labels_of};
 
@@ -188,6 +189,31 @@ impl RemoteRegistry {
         OciError::registry(&reference.registry, error)
     }
 
+    /// A failure while reading the blob `digest`: bytes that do not match it (the client
+    /// library checks them as they stream, against the digest asked for and the one the
+    /// registry's header names) are a [`OciError::DigestMismatch`] like any other.
+    fn read_failure(
+        reference: &OciReference,
+        what: &str,
+        digest: &str,
+        error: std::io::Error,
+    ) -> OciError {
+        match error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<oci_client::errors::DigestError>())
+        {
+            Some(oci_client::errors::DigestError::VerificationError { actual, .. }) => {
+                OciError::DigestMismatch {
+                    what: what.to_owned(),
+                    reference: sanitize_remote(&reference.to_string()),
+                    expected: sanitize_remote(digest),
+                    actual: sanitize_remote(actual),
+                }
+            }
+            _ => Self::fail(reference, error),
+        }
+    }
+
     /// Pushes an artifact: blobs, each manifest by digest, then the index under the tag.
     /// Returns the index digest.
     ///
@@ -291,7 +317,7 @@ impl RemoteRegistry {
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = stream.stream.next().await {
-            let chunk = chunk.map_err(|e| Self::fail(from, e))?;
+            let chunk = chunk.map_err(|e| Self::read_failure(from, what, digest, e))?;
             if (bytes.len() + chunk.len()) as u64 > limit {
                 return Err(OciError::TooLarge {
                     reference: from.to_string(),

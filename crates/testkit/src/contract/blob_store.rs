@@ -65,7 +65,7 @@ pub async fn concurrent_puts_of_one_blob_agree(store: &dyn BlobStore) {
         .filter(|r| matches!(r, Ok(PutOutcome::Stored)))
         .count();
     assert!(put_results.iter().all(Result::is_ok), "{put_results:?}");
-    assert!(stored <= 1, "at most one put may store, {stored} did");
+    assert_eq!(stored, 1, "exactly one put stores the blob, {stored} did");
     for got in get_results {
         match got.unwrap() {
             None => {}
