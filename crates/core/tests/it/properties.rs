@@ -43,8 +43,69 @@ fn oracle(request: &VersionReq, registry: &[(Version, bool)]) -> Option<Version>
             };
             pick(&|v| v.semver().pre.is_empty() && *v >= low && *v < high)
         }
-        VersionReq::Cargo(req) => pick(&|v| req.matches(v.semver())),
+        VersionReq::Cargo(req) => {
+            let text = req.to_string();
+            pick(&|v| cargo_matches(&text, v.semver()))
+        }
     }
+}
+
+/// Cargo's request rules read from the request's text, without the semver crate's
+/// matching: each comparator (`^`, `~`, `>=`, `>`, `<=`, `<`, `=`, or none for `^`) is a
+/// range of versions, a version must be in all of them, and a pre-release only matches
+/// when a comparator names its `major.minor.patch` with a pre-release of its own.
+fn cargo_matches(text: &str, v: &semver::Version) -> bool {
+    if text == "*" {
+        return v.pre.is_empty();
+    }
+    let at = |major: u64, minor: u64, patch: u64| semver::Version::new(major, minor, patch);
+    let mut names_this_pre_release = false;
+    let all = text.split(',').map(str::trim).all(|comparator| {
+        let (op, rest) = ["^", "~", ">=", "<=", ">", "<", "="]
+            .iter()
+            .find_map(|op| comparator.strip_prefix(op).map(|rest| (*op, rest)))
+            .unwrap_or(("^", comparator));
+        let (numbers, pre) = rest.split_once('-').unwrap_or((rest, ""));
+        let parts: Vec<u64> = numbers.split('.').map(|n| n.parse().unwrap()).collect();
+        let (major, minor, patch) = (parts[0], parts.get(1).copied(), parts.get(2).copied());
+        let mut low = at(major, minor.unwrap_or(0), patch.unwrap_or(0));
+        if !pre.is_empty() {
+            low.pre = semver::Prerelease::new(pre).unwrap();
+            if patch.is_some()
+                && (v.major, v.minor, v.patch) == (major, minor.unwrap_or(0), patch.unwrap_or(0))
+            {
+                names_this_pre_release = true;
+            }
+        }
+        // The first version past the comparator's range, for the ops that have one.
+        let caret_end = match (major, minor, patch) {
+            (0, Some(0), Some(p)) => at(0, 0, p + 1),
+            (0, Some(m), _) => at(0, m + 1, 0),
+            (0, None, _) => at(1, 0, 0),
+            (x, _, _) => at(x + 1, 0, 0),
+        };
+        let tilde_end = match minor {
+            Some(m) => at(major, m + 1, 0),
+            None => at(major + 1, 0, 0),
+        };
+        let partial_end = match (minor, patch) {
+            (None, _) => at(major + 1, 0, 0),
+            (Some(m), None) => at(major, m + 1, 0),
+            (Some(m), Some(p)) => at(major, m, p + 1),
+        };
+        let plain = semver::Version::new(v.major, v.minor, v.patch);
+        let v_cmp = if v.pre.is_empty() { plain } else { v.clone() };
+        match op {
+            "^" => v_cmp >= low && v_cmp < caret_end,
+            "~" => v_cmp >= low && v_cmp < tilde_end,
+            ">=" => v_cmp >= low,
+            ">" => v_cmp >= partial_end || (patch.is_some() && v_cmp > low),
+            "<=" => v_cmp < partial_end,
+            "<" => v_cmp < low,
+            _ => v_cmp >= low && v_cmp < partial_end,
+        }
+    });
+    all && (v.pre.is_empty() || names_this_pre_release)
 }
 
 fn record(creator: &str) -> SkillRecord {
@@ -223,9 +284,32 @@ proptest! {
                 } else {
                     // Everyone else is a member, so only creatorship decides overwrites (the
                     // creator owns the namespace and stays its owner).
-                    let _ = skillreg_testkit::set_role(t.store.as_ref(), "shared", who.as_str(), Some(skillreg_core::model::Role::Member)).await;
+                    let creator = first.as_ref().map(|f| f.created_by.clone());
+                    if creator.as_ref() != Some(&who) {
+                        skillreg_testkit::set_role(t.store.as_ref(), "shared", who.as_str(), Some(skillreg_core::model::Role::Member)).await.unwrap();
+                    }
                 }
-                let _ = t.registry.import(&actor, request).await;
+                let result = t.registry.import(&actor, request).await;
+                // Each answer is one the policy allows for who asked.
+                use skillreg_core::usecases::ImportOutcome;
+                let creator = first.as_ref().map(|f| f.created_by.clone());
+                let is_creator = creator.as_ref().is_none_or(|c| c == &who);
+                match (&result, policy) {
+                    (Ok(ImportOutcome::Created { renamed: false, .. }), _) => {
+                        prop_assert!(first.is_none(), "created twice: {result:?}");
+                    }
+                    (Ok(ImportOutcome::Created { renamed: true, .. }), ConflictPolicy::Rename)
+                    | (Ok(ImportOutcome::Unchanged { .. }), _)
+                    | (Ok(ImportOutcome::Skipped(_)), ConflictPolicy::Skip)
+                    | (Ok(ImportOutcome::Conflict(_)), ConflictPolicy::Fail) => {}
+                    (Ok(ImportOutcome::Overwritten { .. }), ConflictPolicy::Overwrite) => {
+                        prop_assert!(is_creator, "{who} overwrote another's skill");
+                    }
+                    (Ok(ImportOutcome::Conflict(conflict)), ConflictPolicy::Overwrite) => {
+                        prop_assert!(!is_creator && !conflict.can_overwrite, "the creator was refused: {result:?}");
+                    }
+                    (other, policy) => prop_assert!(false, "{policy:?} for {who}: {other:?}"),
+                }
                 let now = t.store.skill(&"shared/pdf".parse().unwrap()).await.unwrap();
                 match (&first, now) {
                     (None, now) => first = now,
@@ -244,6 +328,7 @@ proptest! {
                     (Some(_), None) => panic!("the skill vanished"),
                 }
             }
-        });
+            Ok(())
+        })?;
     }
 }
