@@ -112,9 +112,8 @@ impl Limiter {
         Duration::from_secs_f64((1.0 - bucket.tokens) / per_second)
     }
 
-    /// Runs `f` on `key`'s bucket, refilled to now; a key not seen lately starts full.
-    fn with_bucket<T>(&self, key: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
-        let now = Self::now();
+    /// Runs `f` on `key`'s bucket, refilled to `now`; a key not seen lately starts full.
+    fn with_bucket<T>(&self, key: &str, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let index = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
         let mut shard = self.shards[index]
             .lock()
@@ -142,7 +141,12 @@ impl Limiter {
 
     /// Takes one token for `key`; when none is left, says how long until one is.
     pub(crate) fn take(&self, key: &str) -> Result<(), Duration> {
-        self.with_bucket(key, |bucket| {
+        self.take_at(key, Self::now())
+    }
+
+    /// [`Limiter::take`] at the time `now`.
+    fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        self.with_bucket(key, now, |bucket| {
             if bucket.tokens >= 1.0 {
                 bucket.tokens -= 1.0;
                 Ok(())
@@ -315,15 +319,23 @@ mod tests {
             burst: 2,
             per_minute: 60,
         });
-        assert!(limiter.take("a").is_ok());
-        assert!(limiter.take("a").is_ok());
-        let wait = limiter.take("a").unwrap_err();
+        // Time is given, not read: a slow machine cannot refill the bucket mid-test.
+        let t0 = Limiter::now();
+        assert!(limiter.take_at("a", t0).is_ok());
+        assert!(limiter.take_at("a", t0).is_ok());
+        let wait = limiter.take_at("a", t0).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(1));
+        assert!(limiter.take_at("b", t0).is_ok(), "keys are separate");
         assert!(
-            wait <= Duration::from_secs(1) && wait > Duration::ZERO,
-            "{wait:?}"
+            limiter
+                .take_at("a", t0 + Duration::from_millis(500))
+                .is_err()
         );
-        assert!(limiter.take("b").is_ok(), "keys are separate");
-        assert!(limiter.take("a").is_err());
+        assert!(
+            limiter.take_at("a", t0 + Duration::from_secs(1)).is_ok(),
+            "one token a second"
+        );
+        assert!(limiter.take_at("a", t0 + Duration::from_secs(1)).is_err());
     }
 
     #[test]
@@ -332,13 +344,14 @@ mod tests {
             burst: 1,
             per_minute: 1,
         });
-        assert!(limiter.take("kept").is_ok());
-        assert!(limiter.take("kept").is_err());
+        let t0 = Limiter::now();
+        assert!(limiter.take_at("kept", t0).is_ok());
+        assert!(limiter.take_at("kept", t0).is_err());
         for i in 0..(3 * MAX_KEYS) {
-            let _ = limiter.take(&format!("random-{i}"));
+            let _ = limiter.take_at(&format!("random-{i}"), t0);
             if i % 1000 == 0 {
                 // A key in use stays remembered however many others pass.
-                assert!(limiter.take("kept").is_err(), "after {i} keys");
+                assert!(limiter.take_at("kept", t0).is_err(), "after {i} keys");
             }
         }
         assert!(limiter.len() <= MAX_KEYS, "{} keys", limiter.len());

@@ -138,15 +138,25 @@ async fn installs_inspects_and_lists() {
     assert_eq!(listed[0].1.version, "1.0.0".parse().unwrap());
 
     // An edit shows as a different actual digest; so does an added symlink.
+    let state = || async { target.inspect(&folders()[0]).await.unwrap() };
+    let digests = |state: FolderState| match state {
+        FolderState::Managed {
+            recorded, actual, ..
+        } => (recorded, actual),
+        other => panic!("{other:?}"),
+    };
     let run = target.path_of(&folders()[0]).join("scripts/run.py");
     std::fs::write(&run, "print(2)").unwrap();
-    let FolderState::Managed {
-        recorded, actual, ..
-    } = target.inspect(&folders()[0]).await.unwrap()
-    else {
-        panic!()
-    };
+    let (recorded, actual) = digests(state().await);
     assert_ne!(recorded, actual);
+    std::fs::write(&run, "print(1)").unwrap();
+    let (recorded, actual) = digests(state().await);
+    assert_eq!(recorded, actual, "undone, the folder matches again");
+    let link = target.path_of(&folders()[0]).join("scripts/passwd");
+    std::os::unix::fs::symlink("/etc/passwd", &link).unwrap();
+    let (recorded, actual) = digests(state().await);
+    assert_ne!(recorded, actual, "an added symlink is a change");
+    std::fs::remove_file(&link).unwrap();
 
     // A folder without a marker is not skillreg's.
     let other = home.path().join(".claude/skills/mine");
