@@ -122,8 +122,10 @@ async fn an_interrupted_publish_leaves_nothing() {
         let store = store.clone();
         async move { store.write_version(&write_new("acme/pdf", "a")).await }
     });
-    // Wait until the publish is blocked inside its transaction, then cut its connection.
-    let pid = loop {
+    // Wait until the publish is blocked inside its transaction (ten seconds at most), then
+    // cut its connection.
+    let mut pid = None;
+    for _ in 0..500 {
         let waiting: Option<(i32,)> = sqlx::query_as(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' \
              AND query LIKE 'INSERT INTO events%'",
@@ -131,11 +133,13 @@ async fn an_interrupted_publish_leaves_nothing() {
         .fetch_optional(&admin)
         .await
         .unwrap();
-        if let Some((pid,)) = waiting {
-            break pid;
+        if let Some((found,)) = waiting {
+            pid = Some(found);
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    }
+    let pid = pid.expect("the publish never waited for the events lock");
     let (killed,): (bool,) = sqlx::query_as("SELECT pg_terminate_backend($1)")
         .bind(pid)
         .fetch_one(&admin)
