@@ -66,6 +66,10 @@ pub(crate) struct ServeArgs {
     /// of its own: public, internal or private [default: public]
     #[arg(long, env = "SKILLREG_DEFAULT_VISIBILITY")]
     default_visibility: Option<skillreg_core::auth::Visibility>,
+    /// How often download counts kept in memory are written to the store, in seconds
+    /// (they are also written before any read that needs them and at shutdown) [default: 1]
+    #[arg(long, env = "SKILLREG_COUNTER_FLUSH_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    counter_flush_seconds: Option<u64>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -83,6 +87,7 @@ struct FileSettings {
     #[serde(default)]
     private: bool,
     default_visibility: Option<String>,
+    counter_flush_seconds: Option<u64>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -98,6 +103,7 @@ struct Settings {
     admin_token: Option<String>,
     private: bool,
     default_visibility: skillreg_core::auth::Visibility,
+    counter_flush: std::time::Duration,
 }
 
 impl ServeArgs {
@@ -141,6 +147,15 @@ impl ServeArgs {
                 })?,
                 (None, None) => skillreg_core::auth::Visibility::default(),
             },
+            counter_flush: std::time::Duration::from_secs(
+                match self.counter_flush_seconds.or(file.counter_flush_seconds) {
+                    Some(seconds @ 1..=3600) => seconds,
+                    Some(other) => anyhow::bail!(
+                        "`counter_flush_seconds` in the config file is {other}; use 1 to 3600"
+                    ),
+                    None => 1,
+                },
+            ),
         })
     }
 }
@@ -226,7 +241,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?),
     );
     let store = Arc::clone(&layered.cache);
-    let flusher = store.spawn_flusher(std::time::Duration::from_secs(1));
+    let flusher = store.spawn_flusher(args.counter_flush);
     let registry = Registry::new(
         layered.stores,
         layered.blobs,

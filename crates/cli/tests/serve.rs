@@ -119,9 +119,14 @@ fn admin_token(dir: &std::path::Path) -> String {
 }
 
 fn start(dir: &std::path::Path) -> (std::process::Child, String) {
+    start_with(dir, &[])
+}
+
+fn start_with(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .env("SKILLREG_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -294,10 +299,12 @@ fn a_second_serve_on_one_data_folder_is_refused_with_a_clear_error() {
     sigterm(&mut again);
 }
 
+/// With the background writer an hour away, only the write at shutdown can save the
+/// counts.
 #[test]
 fn download_counts_buffered_in_memory_are_written_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, address) = start(dir.path());
+    let (mut child, address) = start_with(dir.path(), &["--counter-flush-seconds", "3600"]);
     let token = admin_token(dir.path());
     let files = skillreg_testkit::fixtures::skill_files("pdf", "PDF tools", "", &[]);
     let archive = skillreg_core::bundle::pack(&files).unwrap().into_bytes();
