@@ -247,8 +247,14 @@ async fn fixtures_publish_resolve_and_download_with_matching_digests(s: TestServ
         let (status, bytes, headers) =
             call(&s.app, Request::get(url).body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::OK);
+        // The bytes are the ones uploaded, and the registry says so.
+        assert_eq!(bytes, archive.bytes(), "{name}");
         let advertised = resolved["archive_digest"].as_str().unwrap();
-        assert_eq!(Digest::of(&bytes).to_string(), advertised, "{name}");
+        assert_eq!(
+            advertised,
+            Digest::of(archive.bytes()).to_string(),
+            "{name}"
+        );
         assert_eq!(
             headers["etag"].to_str().unwrap(),
             format!("\"{advertised}\"")
@@ -715,7 +721,7 @@ async fn ratings_yank_deprecation_and_trending(s: TestServer) {
     let rate = |stars: f64| {
         serde_json::to_vec(&serde_json::json!({ "stars": stars, "review": "ok" })).unwrap()
     };
-    send(
+    let (status, body) = send(
         &s.app,
         "POST",
         "/api/v1/skills/acme/pdf/-/ratings",
@@ -723,6 +729,11 @@ async fn ratings_yank_deprecation_and_trending(s: TestServer) {
         rate(2.0),
     )
     .await;
+    assert_eq!(
+        (status, body["count"].as_u64(), body["average"].as_f64()),
+        (StatusCode::OK, Some(1), Some(2.0)),
+        "{body}"
+    );
     let (status, body) = send(
         &s.app,
         "POST",
@@ -828,6 +839,22 @@ async fn ratings_yank_deprecation_and_trending(s: TestServer) {
     assert_eq!(status, StatusCode::OK);
     let (_, details) = get(&s.app, "/api/v1/skills/acme/pdf").await;
     assert_eq!(details["deprecated"], "use acme/pdf2");
+    // Taken back: the answer and the skill say it is not deprecated any more.
+    let (status, body) = send(
+        &s.app,
+        "PUT",
+        "/api/v1/skills/acme/pdf/-/deprecation",
+        &s.token,
+        serde_json::to_vec(&serde_json::json!({ "message": null })).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["message"]),
+        (StatusCode::OK, &Value::Null),
+        "{body}"
+    );
+    let (_, details) = get(&s.app, "/api/v1/skills/acme/pdf").await;
+    assert!(details["deprecated"].is_null(), "{details}");
 
     let (status, _, _) = call(
         &s.app,
