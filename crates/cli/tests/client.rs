@@ -922,17 +922,35 @@ fn every_other_command_against_the_server() {
     assert_eq!(rated["count"], 1);
     let ratings = admin.run(&["--json", "ratings", "acme/notes"]).ok().json();
     assert_eq!(ratings["recent"][0]["review"], "handy");
-    admin.run(&["--json", "trending"]).ok();
+    // Nothing installed yet, nothing trends; one install later, it does.
+    let trending = admin.run(&["--json", "trending"]).ok().json();
+    assert_eq!(trending["skills"], serde_json::json!([]), "{trending}");
+    admin
+        .run(&["install", "acme/notes", "--client", "cursor"])
+        .ok();
+    let trending = admin.run(&["--json", "trending"]).ok().json();
+    assert_eq!(
+        (
+            &trending["skills"][0]["id"],
+            &trending["skills"][0]["installs"]
+        ),
+        (&serde_json::json!("acme/notes"), &serde_json::json!(1)),
+        "{trending}"
+    );
     admin.run(&["yank", "acme/notes@1.0.0"]).ok();
     let versions = admin.run(&["--json", "versions", "acme/notes"]).ok().json();
     assert_eq!(versions[0]["yanked"], true);
     admin.run(&["unyank", "acme/notes@1.0.0"]).ok();
+    let versions = admin.run(&["--json", "versions", "acme/notes"]).ok().json();
+    assert_eq!(versions[0]["yanked"], false, "{versions}");
     admin
         .run(&["deprecate", "acme/notes", "use acme/notebook"])
         .ok();
     let info = admin.run(&["--json", "info", "acme/notes"]).ok().json();
     assert_eq!(info["deprecated"], "use acme/notebook");
     admin.run(&["deprecate", "acme/notes", "--clear"]).ok();
+    let info = admin.run(&["--json", "info", "acme/notes"]).ok().json();
+    assert!(info["deprecated"].is_null(), "{info}");
     let made = admin
         .run(&["--json", "token", "create", "tmp", "--scope", "rate"])
         .ok()
@@ -947,6 +965,24 @@ fn every_other_command_against_the_server() {
             .any(|t| t["id"] == id.as_str())
     );
     admin.run(&["token", "revoke", &id]).ok();
+    let listed = admin.run(&["--json", "token", "list"]).ok().json();
+    let revoked = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap();
+    assert!(revoked["revoked_at_ms"].is_i64(), "{revoked}");
+    let with_it = User::new(
+        &server.url,
+        Some(made["token"].as_str().unwrap().to_owned()),
+    );
+    let refused = with_it.run(&["rate", "acme/notes", "3"]);
+    assert_ne!(
+        refused.code, 0,
+        "a revoked token still rates: {}",
+        refused.stdout
+    );
     let namespace = admin
         .run(&["--json", "namespace", "show", "acme"])
         .ok()
