@@ -164,6 +164,23 @@ fn write_skill(parent: &Path, name: &str, version: &str, script: &str) -> PathBu
     dir
 }
 
+/// Each file under `root` with its inode and when it was last written: a file written
+/// again (even with the same bytes, through a temporary file and a rename) changes both.
+fn written(root: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut out: Vec<_> = tree(root)
+        .into_iter()
+        .filter(|(path, _)| !path.ends_with('/'))
+        .map(|(path, _)| {
+            let full = root.join(&path);
+            let metadata = std::fs::metadata(&full).unwrap();
+            (full, metadata.ino(), metadata.modified().unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -267,8 +284,10 @@ fn the_tour() {
     );
     assert!(user.path("skills.toml").is_file());
 
-    // Installing again changes nothing, and so does installing from the lock.
+    // Installing again changes nothing, and so does installing from the lock: no file is
+    // written again, not even with the same bytes.
     let before = tree(user.project.path());
+    let times = written(user.project.path());
     let again = user.run(&["install", "pdf-tools"]).ok();
     assert!(
         again.stdout.contains("already installed"),
@@ -282,6 +301,11 @@ fn the_tour() {
         from_lock.stdout
     );
     assert_eq!(tree(user.project.path()), before);
+    assert_eq!(
+        written(user.project.path()),
+        times,
+        "a file was rewritten"
+    );
 
     // A new version: outdated sees it, update installs it.
     std::fs::write(

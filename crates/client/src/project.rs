@@ -314,7 +314,7 @@ impl Project {
         }
     }
 
-    /// Writes `skills.toml`.
+    /// Writes `skills.toml`, unless it holds exactly that already.
     ///
     /// # Errors
     /// [`ProjectError::Unwritable`].
@@ -323,26 +323,28 @@ impl Project {
             path: self.manifest_path.clone(),
             reason: e.to_string(),
         })?;
-        write_atomically(&self.manifest_path, text.as_bytes()).map_err(|e| {
-            ProjectError::Unwritable {
-                path: self.manifest_path.clone(),
-                reason: e.to_string(),
-            }
-        })
+        write_if_changed(&self.manifest_path, text.as_bytes())
     }
 
-    /// Writes `skills.lock`.
+    /// Writes `skills.lock`, unless it holds exactly that already.
     ///
     /// # Errors
     /// [`ProjectError::Unwritable`].
     pub fn save_lock(&self, lock: &Lock) -> Result<(), ProjectError> {
-        write_atomically(&self.lock_path, lock.render().as_bytes()).map_err(|e| {
-            ProjectError::Unwritable {
-                path: self.lock_path.clone(),
-                reason: e.to_string(),
-            }
-        })
+        write_if_changed(&self.lock_path, lock.render().as_bytes())
     }
+}
+
+/// Writes `bytes` to `path` atomically, unless the file holds exactly them already (so a
+/// command that changes nothing leaves the file, and its modification time, alone).
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
+    if std::fs::read(path).is_ok_and(|current| current == bytes) {
+        return Ok(());
+    }
+    write_atomically(path, bytes).map_err(|e| ProjectError::Unwritable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 fn read(path: &Path) -> Result<Option<String>, ProjectError> {

@@ -137,3 +137,27 @@ fn project_files_are_empty_until_written_and_written_whole() {
         Err(ProjectError::Invalid { .. })
     ));
 }
+
+#[test]
+fn saving_what_a_file_holds_already_leaves_it_alone() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let project = Project::new(InstallScope::Project, dir.path(), dir.path(), dir.path());
+    let inode = |path: &Path| std::fs::metadata(path).unwrap().ino();
+    let mut lock = Lock::parse(LOCK, Path::new("skills.lock")).unwrap();
+    project.save_lock(&lock).unwrap();
+    let mut manifest = ProjectManifest::default();
+    manifest.skills.insert("acme/pdf-tools".into(), "^1".into());
+    project.save_manifest(&manifest).unwrap();
+    let (lock_file, manifest_file) = (inode(&project.lock_path), inode(&project.manifest_path));
+    // The same content again: not written (a write goes through a new file and a rename).
+    project.save_lock(&lock).unwrap();
+    project.save_manifest(&manifest).unwrap();
+    assert_eq!(inode(&project.lock_path), lock_file);
+    assert_eq!(inode(&project.manifest_path), manifest_file);
+    // Other content: written.
+    lock.skills.pop();
+    project.save_lock(&lock).unwrap();
+    assert_ne!(inode(&project.lock_path), lock_file);
+    assert_eq!(project.lock().unwrap(), lock);
+}
