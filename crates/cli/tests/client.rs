@@ -301,11 +301,7 @@ fn the_tour() {
         from_lock.stdout
     );
     assert_eq!(tree(user.project.path()), before);
-    assert_eq!(
-        written(user.project.path()),
-        times,
-        "a file was rewritten"
-    );
+    assert_eq!(written(user.project.path()), times, "a file was rewritten");
 
     // A new version: outdated sees it, update installs it.
     std::fs::write(
