@@ -4,6 +4,7 @@
 //! This crate does no I/O: no files, no network, no clock, no randomness. Time and ids come
 //! through ports ([`ports::Clock`], [`ports::IdSource`]); bytes come in as slices.
 
+pub mod audit;
 pub mod auth;
 pub mod bundle;
 pub mod clients;

@@ -6,6 +6,7 @@
     reason = "in tests an unwrap is an assertion with a location"
 )]
 
+mod audit;
 mod fixtures;
 mod import;
 mod install;
