@@ -40,6 +40,10 @@ pub enum ErrorType {
     /// 413.
     #[serde(rename = "PayloadTooLargeError")]
     PayloadTooLarge,
+    /// 422: the audit found what the registry refuses; `details` lists the findings
+    /// ([`crate::AuditBlocked`]).
+    #[serde(rename = "AuditBlockedError")]
+    AuditBlocked,
     /// 429, with `Retry-After`.
     #[serde(rename = "RateLimitedError")]
     RateLimited,
@@ -53,7 +57,7 @@ pub enum ErrorType {
 
 impl ErrorType {
     /// Every type.
-    pub const ALL: [ErrorType; 14] = [
+    pub const ALL: [ErrorType; 15] = [
         ErrorType::Validation,
         ErrorType::InvalidPackageId,
         ErrorType::InvalidPackageReference,
@@ -65,6 +69,7 @@ impl ErrorType {
         ErrorType::RequestTimeout,
         ErrorType::Conflict,
         ErrorType::PayloadTooLarge,
+        ErrorType::AuditBlocked,
         ErrorType::RateLimited,
         ErrorType::Internal,
         ErrorType::Unavailable,
@@ -84,6 +89,7 @@ impl ErrorType {
             ErrorType::RequestTimeout => "RequestTimeoutError",
             ErrorType::Conflict => "ConflictError",
             ErrorType::PayloadTooLarge => "PayloadTooLargeError",
+            ErrorType::AuditBlocked => "AuditBlockedError",
             ErrorType::RateLimited => "RateLimitedError",
             ErrorType::Internal => "InternalError",
             ErrorType::Unavailable => "UnavailableError",
@@ -110,6 +116,7 @@ impl ErrorType {
             ErrorType::RequestTimeout => 408,
             ErrorType::Conflict => 409,
             ErrorType::PayloadTooLarge => 413,
+            ErrorType::AuditBlocked => 422,
             ErrorType::RateLimited => 429,
             ErrorType::Internal => 500,
             ErrorType::Unavailable => 503,

@@ -10,6 +10,7 @@
 //! The Package Registry Standard documents ([`prs`]) are read from other registries too, so
 //! the fields the standard does not require default when a document leaves them out.
 
+pub mod audit;
 pub mod error;
 pub mod events;
 pub mod keys;
@@ -19,6 +20,7 @@ pub mod prs;
 pub mod skills;
 pub mod tokens;
 
+pub use audit::{AuditBlocked, AuditFinding};
 pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};

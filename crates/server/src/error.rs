@@ -98,6 +98,18 @@ impl From<RegistryError> for ApiError {
                     ))
                     .unwrap_or_default(),
                 ),
+            RegistryError::AuditBlocked {
+                id,
+                version,
+                findings,
+            } => ApiError::new(ErrorType::AuditBlocked, message).with_details(
+                serde_json::to_value(skillreg_api::AuditBlocked {
+                    id: id.to_string(),
+                    version: version.to_string(),
+                    findings: findings.iter().map(Into::into).collect(),
+                })
+                .unwrap_or_default(),
+            ),
             RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
                 ApiError::new(ErrorType::Conflict, message)
             }

@@ -9,6 +9,7 @@
 //! runs nothing); instructions aimed at the agent count in Markdown prose; secrets and
 //! hidden characters count everywhere.
 
+mod policy;
 mod rules;
 
 use std::sync::OnceLock;
@@ -19,6 +20,7 @@ use sha2::{Digest as _, Sha256};
 use crate::bundle::FileSet;
 use crate::digest::hex;
 
+pub use policy::{Allow, Level, Policy, UnknownCode};
 pub use rules::{RULES_VERSION, codes};
 
 /// How much a finding weighs.

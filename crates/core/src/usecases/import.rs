@@ -150,6 +150,7 @@ impl Registry {
                         deprecation: None,
                     };
                     let prepared = Prepared::new(&files, &manifest.manifest)?;
+                    self.audited(&id, &version, &files)?;
                     let new_version = prepared.new_version(
                         version,
                         actor.user().clone(),
@@ -191,6 +192,7 @@ impl Registry {
                         None => latest.map_or(FIRST_IMPORT_VERSION, |v| v.version().next_patch()),
                     };
                     let prepared = Prepared::new(&files, &manifest.manifest)?;
+                    self.audited(&skill.id, &version, &files)?;
                     if let Some(stored) = versions.iter().find(|v| v.version() == &version) {
                         if stored.published.archive_digest == prepared.archive_digest {
                             return Ok(ImportOutcome::Unchanged { skill });

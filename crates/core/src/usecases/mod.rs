@@ -70,6 +70,8 @@ pub struct RegistryConfig {
     pub default_visibility: crate::auth::Visibility,
     /// Whether every read needs a token (`serve --private`): nothing is read anonymously.
     pub sign_in_required: bool,
+    /// What the audit's findings count as, and which are let through.
+    pub audit: crate::audit::Policy,
 }
 
 impl Default for RegistryConfig {
@@ -85,6 +87,7 @@ impl Default for RegistryConfig {
             max_trending: 100,
             default_visibility: crate::auth::Visibility::Public,
             sign_in_required: false,
+            audit: crate::audit::Policy::default(),
         }
     }
 }
@@ -99,6 +102,16 @@ pub struct Registry {
     config: RegistryConfig,
     keys: Option<Arc<dyn KeyVerifier>>,
     artifacts: Arc<oci::ArtifactCache>,
+}
+
+/// The blocking findings in a line: each code at its file and line.
+fn describe_blocking(findings: &[crate::audit::Finding]) -> String {
+    let blocking: Vec<String> = findings
+        .iter()
+        .filter(|f| f.severity == crate::audit::Severity::Block)
+        .map(|f| format!("{} at {}:{}", f.code, f.path, f.line))
+        .collect();
+    blocking.join(", ")
 }
 
 /// Why a use case failed. Each variant maps onto one envelope type at the HTTP edge.
@@ -151,6 +164,16 @@ pub enum RegistryError {
     /// A skill holds the name (publish into a name another skill folds to).
     #[error("the name is taken by `{}`", .0.existing_skill_id)]
     NameTaken(SkillConflict),
+    /// The audit found what the registry's policy refuses.
+    #[error("the audit refused {id} {version}: {}", describe_blocking(findings))]
+    AuditBlocked {
+        /// The skill.
+        id: SkillId,
+        /// The version.
+        version: Version,
+        /// Every finding, the blocking ones among them.
+        findings: Vec<crate::audit::Finding>,
+    },
     /// The skill an import targeted vanished or changed owner while importing.
     #[error("`{id}` changed while importing ({reason}); nothing was written")]
     TargetChanged {

@@ -166,6 +166,7 @@ impl Registry {
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
         let mut namespace = self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
+        self.audited(&id, &version, &files)?;
         let statement = VersionStatement {
             id: id.clone(),
             version: version.clone(),
@@ -327,6 +328,31 @@ impl Registry {
         };
         check_publish_namespace(actor, namespace, existing.as_ref(), ancestor.as_ref())?;
         Ok(existing)
+    }
+
+    /// The audit of `files`, about to be written as `id` `version`, under the registry's
+    /// policy.
+    ///
+    /// # Errors
+    /// [`RegistryError::AuditBlocked`] when a finding blocks.
+    pub(super) fn audited(
+        &self,
+        id: &SkillId,
+        version: &Version,
+        files: &FileSet,
+    ) -> Result<Vec<crate::audit::Finding>, RegistryError> {
+        let findings = self
+            .config
+            .audit
+            .apply(id.namespace(), crate::audit::audit(files));
+        if crate::audit::verdict(&findings) == crate::audit::Verdict::Block {
+            return Err(RegistryError::AuditBlocked {
+                id: id.clone(),
+                version: version.clone(),
+                findings,
+            });
+        }
+        Ok(findings)
     }
 
     /// The nearest existing namespace above `namespace`, if any.

@@ -47,6 +47,7 @@ const MAX_SIGNATURES: usize = 8;
         (status = 403, description = "Missing scope or namespace", body = ErrorEnvelope),
         (status = 409, description = "The version exists with other content", body = ErrorEnvelope),
         (status = 413, description = "The archive is too large", body = ErrorEnvelope),
+        (status = 422, description = "The audit refused the version; details list its findings (AuditBlocked)", body = ErrorEnvelope),
         (status = 429, description = "Too many writes", body = ErrorEnvelope),
     ))]
 pub(super) async fn publish(
@@ -259,6 +260,7 @@ pub(super) fn parse_signature(text: &str) -> Result<Signature, ApiError> {
         (status = 403, description = "Not allowed (an overwrite by someone who does not maintain the skill)", body = ErrorEnvelope),
         (status = 409, description = "The name is taken (`fail`); details carry the conflict", body = ErrorEnvelope),
         (status = 413, description = "The archive is too large", body = ErrorEnvelope),
+        (status = 422, description = "The audit refused the version; details list its findings (AuditBlocked)", body = ErrorEnvelope),
     ))]
 pub(super) async fn import(
     State(state): State<Shared>,
