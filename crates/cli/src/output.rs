@@ -93,7 +93,9 @@ impl From<ClientError> for Failure {
             failure.details = api.details.clone();
             if matches!(
                 api.kind,
-                skillreg_api::ErrorType::Conflict | skillreg_api::ErrorType::AccessDenied
+                skillreg_api::ErrorType::Conflict
+                    | skillreg_api::ErrorType::AccessDenied
+                    | skillreg_api::ErrorType::AuditBlocked
             ) {
                 failure.code = Code::Policy;
             }

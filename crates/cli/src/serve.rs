@@ -70,6 +70,11 @@ pub(crate) struct ServeArgs {
     /// (they are also written before any read that needs them and at shutdown) [default: 1]
     #[arg(long, env = "SKILLREG_COUNTER_FLUSH_SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     counter_flush_seconds: Option<u64>,
+    /// A TOML file of the audit policy: `[levels]` (rule code = "off", "info", "warn" or
+    /// "block") and `[[allow]]` entries (namespace, code, path, fingerprint, reason); see
+    /// docs/audit-rules.md
+    #[arg(long, env = "SKILLREG_AUDIT_POLICY")]
+    audit_policy: Option<PathBuf>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -88,6 +93,7 @@ struct FileSettings {
     private: bool,
     default_visibility: Option<String>,
     counter_flush_seconds: Option<u64>,
+    audit_policy: Option<PathBuf>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -104,6 +110,7 @@ struct Settings {
     private: bool,
     default_visibility: skillreg_core::auth::Visibility,
     counter_flush: std::time::Duration,
+    audit: skillreg_core::audit::Policy,
 }
 
 impl ServeArgs {
@@ -156,8 +163,24 @@ impl ServeArgs {
                     None => 1,
                 },
             ),
+            audit: match self.audit_policy.or(file.audit_policy) {
+                Some(path) => read_audit_policy(&path)?,
+                None => skillreg_core::audit::Policy::default(),
+            },
         })
     }
+}
+
+/// The audit policy in the TOML file at `path`, every code it names checked.
+fn read_audit_policy(path: &std::path::Path) -> anyhow::Result<skillreg_core::audit::Policy> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the audit policy {}", path.display()))?;
+    let policy: skillreg_core::audit::Policy = toml::from_str(&text)
+        .with_context(|| format!("the audit policy {} is not valid", path.display()))?;
+    policy
+        .check()
+        .with_context(|| format!("the audit policy {}", path.display()))?;
+    Ok(policy)
 }
 
 #[expect(
@@ -250,6 +273,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         RegistryConfig {
             sign_in_required: args.private,
             default_visibility: args.default_visibility,
+            audit: args.audit,
             ..RegistryConfig::default()
         },
     )

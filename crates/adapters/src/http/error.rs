@@ -101,6 +101,10 @@ impl ClientError {
                     "wait {} s and try again",
                     failure.retry_after.unwrap_or(1)
                 )),
+                ErrorType::AuditBlocked => Some(
+                    "fix each finding (`--json` shows every finding with its fix; the rules are in docs/audit-rules.md), or ask the registry's admin to allow one by its fingerprint"
+                        .to_owned(),
+                ),
                 _ => None,
             },
             ClientError::Protocol { .. } => None,
