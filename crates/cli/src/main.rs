@@ -1,6 +1,7 @@
 //! `skillreg`: the registry's command-line tool. `main` only wires: parse arguments, load
 //! settings, build adapters, hand them to the use cases or to the server.
 
+mod audit;
 mod author;
 mod config;
 mod context;
@@ -50,6 +51,8 @@ enum Command {
     Validate(author::DirArgs),
     /// Pack a skill folder into its deterministic archive.
     Pack(author::PackArgs),
+    /// Audit a skill folder as a registry will when it is published (text, --json, --sarif).
+    Audit(audit::AuditArgs),
     /// Publish a skill folder (or archive) to a registry.
     Publish(author::PublishArgs),
     /// Import a skill folder into a namespace, with a conflict strategy.
@@ -142,6 +145,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Init(args) => author::init(&ctx, &args),
             Command::Validate(args) => author::validate(&ctx, &args),
             Command::Pack(args) => author::pack(&ctx, &args),
+            Command::Audit(args) => audit::run(&ctx, &args),
             Command::Publish(args) => author::publish(&ctx, args).await,
             Command::Import(args) => author::import(&ctx, args).await,
             Command::Keygen(args) => author::keygen(&ctx, args).await,
