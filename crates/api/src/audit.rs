@@ -36,6 +36,29 @@ impl From<&skillreg_core::audit::Finding> for AuditFinding {
     }
 }
 
+/// A version's audit: the verdict of its findings and the findings, under the registry's
+/// policy when it was published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditBody {
+    /// `pass`, `review` (notes only), `warn` (for a reviewer) or `block`.
+    pub verdict: String,
+    /// The rules' version that audited it.
+    pub rules_version: u32,
+    /// Every finding.
+    pub findings: Vec<AuditFinding>,
+}
+
+impl From<&skillreg_core::audit::Audited> for AuditBody {
+    fn from(audited: &skillreg_core::audit::Audited) -> Self {
+        AuditBody {
+            verdict: audited.verdict().as_str().to_owned(),
+            rules_version: audited.rules_version,
+            findings: audited.findings.iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// The `details` of an `AuditBlockedError`: the version refused and every finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

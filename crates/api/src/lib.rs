@@ -20,7 +20,7 @@ pub mod prs;
 pub mod skills;
 pub mod tokens;
 
-pub use audit::{AuditBlocked, AuditFinding};
+pub use audit::{AuditBlocked, AuditBody, AuditFinding};
 pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};

@@ -152,6 +152,9 @@ pub struct VersionBody {
     pub published_at_ms: i64,
     /// Its signatures.
     pub signatures: Vec<SignatureBody>,
+    /// The audit at publish; `null` for a version published before the audit existed.
+    #[serde(default)]
+    pub audit: Option<crate::AuditBody>,
 }
 
 impl From<&VersionRecord> for VersionBody {
@@ -169,6 +172,7 @@ impl From<&VersionRecord> for VersionBody {
             published_by: v.published_by.to_string(),
             published_at_ms: v.published_at.unix_millis(),
             signatures: v.signatures.iter().map(SignatureBody::from).collect(),
+            audit: v.audit.as_ref().map(crate::AuditBody::from),
         }
     }
 }

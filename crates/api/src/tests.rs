@@ -45,6 +45,19 @@ fn version() -> (VersionBody, serde_json::Value) {
             published_by: "alice".into(),
             published_at_ms: 1_700_000_000_000,
             signatures: vec![sig],
+            audit: Some(AuditBody {
+                verdict: "review".into(),
+                rules_version: 1,
+                findings: vec![AuditFinding {
+                    code: "danger.sudo".into(),
+                    severity: "info".into(),
+                    path: "run.sh".into(),
+                    line: 3,
+                    message: "runs a command as root".into(),
+                    remediation: "say why".into(),
+                    fingerprint: "f00d".into(),
+                }],
+            }),
         },
         json!({
             "version": "1.2.0", "archive_digest": format!("sha256:{}", "a".repeat(64)),
@@ -52,6 +65,10 @@ fn version() -> (VersionBody, serde_json::Value) {
             "yanked": false, "description": "Fills PDF forms", "license": "MIT",
             "files": ["SKILL.md"], "published_by": "alice", "published_at_ms": 1_700_000_000_000_i64,
             "signatures": [sig_json],
+            "audit": {"verdict": "review", "rules_version": 1, "findings": [{
+                "code": "danger.sudo", "severity": "info", "path": "run.sh", "line": 3,
+                "message": "runs a command as root", "remediation": "say why", "fingerprint": "f00d",
+            }]},
         }),
     )
 }

@@ -2,6 +2,7 @@
 //! hold domain values in their text forms (ids, digests, versions) and lists as JSON.
 
 use serde::{Deserialize, Serialize};
+use skillreg_core::audit::Audited;
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::hex;
 use skillreg_core::model::{
@@ -26,6 +27,66 @@ where
 
 fn json<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+/// A stored finding as its column holds it: the rule's text comes from the rule table.
+#[derive(Serialize, Deserialize)]
+struct StoredFinding {
+    code: String,
+    severity: String,
+    path: String,
+    line: u32,
+    fingerprint: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredAudit {
+    rules_version: u32,
+    findings: Vec<StoredFinding>,
+}
+
+/// The `audit` column of a version: empty when it was not audited.
+pub(crate) fn audit_json(audit: Option<&Audited>) -> String {
+    audit.map_or_else(String::new, |audit| {
+        to_json(&StoredAudit {
+            rules_version: audit.rules_version,
+            findings: audit
+                .findings
+                .iter()
+                .map(|f| StoredFinding {
+                    code: f.code.to_owned(),
+                    severity: f.severity.as_str().to_owned(),
+                    path: f.path.clone(),
+                    line: f.line,
+                    fingerprint: f.fingerprint.clone(),
+                })
+                .collect(),
+        })
+    })
+}
+
+/// The audit a version's `audit` column holds. A finding of a rule that no longer exists is
+/// left out (the rules' version says the audit is stale).
+fn audit_from_json(text: &str) -> Result<Option<Audited>, StoreError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let stored: StoredAudit = json("audit", text)?;
+    let mut findings = Vec::with_capacity(stored.findings.len());
+    for f in stored.findings {
+        let severity = parse("finding severity", &f.severity)?;
+        findings.extend(skillreg_core::audit::stored_finding(
+            &f.code,
+            severity,
+            f.path,
+            f.line,
+            f.fingerprint,
+        ));
+    }
+    Ok(Some(Audited {
+        rules_version: stored.rules_version,
+        findings,
+    }))
 }
 
 /// Serializes a list for a JSON column.
@@ -115,16 +176,17 @@ pub struct VersionRow {
     pub(crate) yanked: bool,
     pub(crate) published_by: String,
     pub(crate) published_at: i64,
+    pub(crate) audit: String,
 }
 
 /// The columns of `versions` a [`VersionRow`] reads.
 pub(crate) const VERSION_COLUMNS: &str = "skill_uid, version_text, archive_digest, content_digest, size, description, \
-     license, allowed_tools, tags, files, signatures, yanked, published_by, published_at";
+     license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, audit";
 
 /// [`VERSION_COLUMNS`] for a query where `versions` is `v`.
 pub(crate) const VERSION_COLUMNS_QUALIFIED: &str = "v.skill_uid, v.version_text, v.archive_digest, \
      v.content_digest, v.size, v.description, v.license, v.allowed_tools, v.tags, v.files, v.signatures, v.yanked, \
-     v.published_by, v.published_at";
+     v.published_by, v.published_at, v.audit";
 
 /// A skill and one of its versions, from a join.
 #[derive(Debug, sqlx::FromRow)]
@@ -185,6 +247,7 @@ impl VersionRow {
                 published_by: parse("publisher", &self.published_by)?,
                 published_at: Timestamp::from_unix_millis(self.published_at),
                 signatures: signatures_from_json(&self.signatures)?,
+                audit: audit_from_json(&self.audit)?,
             },
         })
     }

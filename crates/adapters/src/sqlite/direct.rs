@@ -214,6 +214,7 @@ fn version_row(row: &Row<'_>, at: usize) -> rusqlite::Result<VersionRow> {
         yanked: row.get(at + 11)?,
         published_by: row.get(at + 12)?,
         published_at: row.get(at + 13)?,
+        audit: row.get(at + 14)?,
     })
 }
 
@@ -229,9 +230,12 @@ mod tests {
         connection
             .execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
             .unwrap();
-        connection
-            .execute_batch(include_str!("../../migrations/sqlite/0002_package_ids.sql"))
-            .unwrap();
+        for migration in [
+            include_str!("../../migrations/sqlite/0002_package_ids.sql"),
+            include_str!("../../migrations/sqlite/0005_audit.sql"),
+        ] {
+            connection.execute_batch(migration).unwrap();
+        }
         connection
             .execute_batch(
                 "INSERT INTO skills (uid, namespace, name, namespace_key, name_key, id_key, created_by, created_at, updated_at) \
@@ -242,7 +246,7 @@ mod tests {
             connection
                 .execute(
                     &format!(
-                        "INSERT INTO versions (skill_uid, version, {}) VALUES ('u1', ?1, ?1, 'sha256:a', 'sha256:c', 10, 'd', NULL, '[]', '[]', '[]', '[]', 0, 'ann', 7)",
+                        "INSERT INTO versions (skill_uid, version, {}) VALUES ('u1', ?1, ?1, 'sha256:a', 'sha256:c', 10, 'd', NULL, '[]', '[]', '[]', '[]', 0, 'ann', 7, '')",
                         VERSION_COLUMNS.replacen("skill_uid, ", "", 1)
                     ),
                     params![version],
@@ -314,7 +318,7 @@ mod tests {
     #[test]
     fn the_row_readers_cover_the_shared_column_lists() {
         assert_eq!(SKILL_COLUMNS.split(',').count(), SKILL_WIDTH);
-        assert_eq!(VERSION_COLUMNS.split(',').count(), 14);
-        assert_eq!(VERSION_COLUMNS_QUALIFIED.split(',').count(), 14);
+        assert_eq!(VERSION_COLUMNS.split(',').count(), 15);
+        assert_eq!(VERSION_COLUMNS_QUALIFIED.split(',').count(), 15);
     }
 }

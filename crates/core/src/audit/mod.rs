@@ -45,6 +45,57 @@ impl Severity {
     }
 }
 
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "info" => Ok(Severity::Info),
+            "warn" => Ok(Severity::Warn),
+            "block" => Ok(Severity::Block),
+            other => Err(format!("`{other}` is not a severity")),
+        }
+    }
+}
+
+/// A version's audit as stored with it: the rules' version and what they found (under the
+/// registry's policy at the time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audited {
+    /// [`RULES_VERSION`] when it was audited.
+    pub rules_version: u32,
+    /// The findings.
+    pub findings: Vec<Finding>,
+}
+
+impl Audited {
+    /// The verdict of the findings.
+    pub fn verdict(&self) -> Verdict {
+        verdict(&self.findings)
+    }
+}
+
+/// A stored finding made whole again from the rule table: `None` when no rule has the code
+/// any more.
+pub fn stored_finding(
+    code: &str,
+    severity: Severity,
+    path: String,
+    line: u32,
+    fingerprint: String,
+) -> Option<Finding> {
+    let (code, message, remediation) = rules::describe(code)?;
+    Some(Finding {
+        code,
+        severity,
+        path,
+        line,
+        message,
+        remediation,
+        fingerprint,
+    })
+}
+
 /// What the findings of a version add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {

@@ -293,6 +293,19 @@ pub(super) fn mentioned(skill_md: &str, path: &str) -> bool {
     skill_md.contains(path) || skill_md.contains(name)
 }
 
+/// The code, message and fix of the rule with this code.
+pub(super) fn describe(code: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    RULES
+        .iter()
+        .map(|r| (r.code, r.message, r.remediation))
+        .chain(
+            FILE_RULES
+                .iter()
+                .map(|r| (r.code, r.message, r.remediation)),
+        )
+        .find(|(c, _, _)| *c == code)
+}
+
 /// Every code, pattern rules first, for the docs test.
 pub fn codes() -> Vec<&'static str> {
     RULES

@@ -193,6 +193,8 @@ pub struct NewVersion {
     pub published_at: Timestamp,
     /// Publisher signatures over the version statement.
     pub signatures: Vec<Signature>,
+    /// The audit at publish; `None` for a version published before the audit existed.
+    pub audit: Option<crate::audit::Audited>,
 }
 
 /// A stored version.

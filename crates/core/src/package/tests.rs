@@ -17,6 +17,7 @@ fn version(v: &str, at: i64, description: &str) -> NewVersion {
         published_by: "alice".parse::<UserId>().unwrap(),
         published_at: Timestamp::from_unix_millis(at),
         signatures: Vec::new(),
+        audit: None,
     }
 }
 

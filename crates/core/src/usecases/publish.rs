@@ -114,6 +114,7 @@ impl Prepared {
         published_by: UserId,
         published_at: crate::model::Timestamp,
         signatures: Vec<Signature>,
+        findings: Vec<crate::audit::Finding>,
     ) -> NewVersion {
         NewVersion {
             version,
@@ -124,6 +125,10 @@ impl Prepared {
             published_by,
             published_at,
             signatures,
+            audit: Some(crate::audit::Audited {
+                rules_version: crate::audit::RULES_VERSION,
+                findings,
+            }),
         }
     }
 }
@@ -166,7 +171,7 @@ impl Registry {
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
         let mut namespace = self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
-        self.audited(&id, &version, &files)?;
+        let findings = self.audited(&id, &version, &files)?;
         let statement = VersionStatement {
             id: id.clone(),
             version: version.clone(),
@@ -236,6 +241,7 @@ impl Registry {
                 actor.user().clone(),
                 self.clock.now(),
                 request.signatures.clone(),
+                findings.clone(),
             );
             match self
                 .record(actor, &prepared, target, new_version, event, "publish")

@@ -130,6 +130,7 @@ fn stored(digest: Digest) -> VersionRecord {
             published_by: "alice".parse().unwrap(),
             published_at: Timestamp::default(),
             signatures: Vec::new(),
+            audit: None,
         },
         yanked: false,
     }

@@ -87,6 +87,7 @@ fn the_package_id_is_the_sha1_of_the_canonical_document() {
         },
         published_by: "alice".parse().unwrap(),
         signatures: Vec::new(),
+        audit: None,
     };
     let id = format!(
         "{}/{}",

@@ -261,8 +261,8 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
         let insert = Sql::new(
             "INSERT INTO versions (skill_uid, version, version_text, archive_digest, content_digest, size, \
              description, license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, \
-             package_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             package_id, audit) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(skill.uid.as_str())
         .bind(v.version.canonical())
@@ -279,7 +279,8 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
         .bind(false)
         .bind(v.published_by.as_str())
         .bind(v.published_at.unix_millis())
-        .bind(write.package_id.as_str());
+        .bind(write.package_id.as_str())
+        .bind(rows::audit_json(v.audit.as_ref()));
         if tx.insert_unique(insert).await?.is_none() {
             drop(tx);
             let stored = self.version(&skill.uid, &v.version).await?.ok_or_else(|| {

@@ -75,6 +75,19 @@ pub fn new_version(
         published_by: user("alice"),
         published_at: at(published_at),
         signatures: Vec::new(),
+        // Every store keeps the audit with the version, finding by finding.
+        audit: Some(skillreg_core::audit::Audited {
+            rules_version: skillreg_core::audit::RULES_VERSION,
+            findings: skillreg_core::audit::stored_finding(
+                "danger.sudo",
+                skillreg_core::audit::Severity::Info,
+                "scripts/run.sh".to_owned(),
+                3,
+                format!("fingerprint-{content}"),
+            )
+            .into_iter()
+            .collect(),
+        }),
     }
 }
 
