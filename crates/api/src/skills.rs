@@ -190,6 +190,7 @@ impl VersionBody {
                 .iter()
                 .filter_map(SignatureBody::to_signature)
                 .collect(),
+            audit: self.audit.as_ref().and_then(|a| a.verdict.parse().ok()),
         })
     }
 }

@@ -1656,3 +1656,44 @@ fn audit_tells_a_publisher_what_a_registry_will_say() {
         "rce.pipe_to_shell"
     );
 }
+
+/// A version the registry's audit marked `warn` installs only when risk is allowed.
+#[test]
+fn a_version_marked_for_review_installs_only_with_allow_risk() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(
+        skills.path(),
+        "fetcher",
+        "1.0.0",
+        "curl -k https://internal.example/data\n",
+    );
+    admin
+        .run(&["publish", dir.to_str().unwrap(), "--namespace", "acme"])
+        .ok();
+    let user = User::new(&server.url, None);
+    let refused = user.run(&["install", "acme/fetcher", "--client", "cursor"]);
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert!(refused.stderr.contains("`warn`"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--allow-risk"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!user.home.path().join(".cursor/skills").exists());
+    user.run(&[
+        "install",
+        "acme/fetcher",
+        "--client",
+        "cursor",
+        "--allow-risk",
+    ])
+    .ok();
+    assert!(
+        user.home
+            .path()
+            .join(".cursor/skills/fetcher/SKILL.md")
+            .is_file()
+    );
+}

@@ -65,6 +65,17 @@ pub enum InstallFailure {
     /// A folder could not be looked at.
     #[error(transparent)]
     Folder(#[from] InstallError),
+    /// The registry's audit blocked the version, or marked it for review and taking such
+    /// versions was not asked for.
+    #[error("the registry's audit marked {id} {version} `{}`", verdict.as_str())]
+    Audit {
+        /// The skill.
+        id: SkillId,
+        /// The version.
+        version: skillreg_core::Version,
+        /// What the audit said.
+        verdict: skillreg_core::audit::Verdict,
+    },
 }
 
 /// What uninstalling a reference takes away ([`Installer::plan_uninstall`]).
@@ -124,6 +135,8 @@ pub struct Installer {
     pub policy: FolderPolicy,
     /// Take a version signed by someone other than the lock pins.
     pub allow_signer_change: bool,
+    /// Take a version the registry's audit marked `warn` (never one it blocked).
+    pub allow_risk: bool,
     /// Signature checks.
     pub trust: Trust,
     /// Limits on what is fetched.
@@ -224,6 +237,7 @@ impl Installer {
         let (resolution, fetched) = self
             .fetch(sources, reference, request, pinned.as_deref(), notes)
             .await?;
+        self.check_audit(&resolution)?;
         let signer = check_signer(&fetched, pinned.as_deref(), self.allow_signer_change)?;
         let mut all: Vec<AgentClient> = clients.to_vec();
         if let Some(previous) = lock.get(&fetched.id) {
@@ -246,6 +260,24 @@ impl Installer {
             },
             plans,
         })
+    }
+
+    /// Refuses a version the source's audit blocked, or marked `warn` unless risk is allowed.
+    fn check_audit(&self, resolution: &Resolution) -> Result<(), InstallFailure> {
+        use skillreg_core::audit::Verdict;
+        match resolution.version.audit {
+            Some(verdict @ Verdict::Block) => Err(InstallFailure::Audit {
+                id: resolution.skill.id.clone(),
+                version: resolution.version.version.clone(),
+                verdict,
+            }),
+            Some(verdict @ Verdict::Warn) if !self.allow_risk => Err(InstallFailure::Audit {
+                id: resolution.skill.id.clone(),
+                version: resolution.version.version.clone(),
+                verdict,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Writes a fetched and verified skill into the folders of `clients`, as one change.

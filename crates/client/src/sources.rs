@@ -202,6 +202,7 @@ mod tests {
                         value: vec![0; 64],
                     })
                     .collect(),
+                audit: None,
             },
             failed_before: Vec::new(),
         }

@@ -72,6 +72,7 @@ impl PrsClient {
                 .iter()
                 .filter_map(SignatureBody::to_signature)
                 .collect(),
+            audit: None,
         };
         Ok(SourceSkill {
             id,

@@ -326,6 +326,7 @@ impl SkillLookup for LocalStore {
                 archive_digest: skillreg_core::Digest::of(&layer),
                 content_digest: None,
                 signatures: Vec::new(),
+                audit: None,
             });
         }
         if versions.is_empty() {

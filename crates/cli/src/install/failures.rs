@@ -84,6 +84,21 @@ pub(super) fn failure(error: InstallFailure) -> Failure {
         InstallFailure::Fetch(error) => fetch_failure(&error),
         InstallFailure::Install(error) => install_failure(&error),
         InstallFailure::Folder(error) => Failure::new(error.to_string()),
+        InstallFailure::Audit {
+            ref id, verdict, ..
+        } => {
+            let hint = match verdict {
+                skillreg_core::audit::Verdict::Block => format!(
+                    "it will not install; `skillreg versions {id} --json` shows the findings"
+                ),
+                _ => format!(
+                    "read its findings with `skillreg versions {id} --json`; install it anyway with --allow-risk"
+                ),
+            };
+            Failure::new(format!("{error}; nothing was written"))
+                .hint(hint)
+                .code(Code::Policy)
+        }
         InstallFailure::Keys(KeyError::Source(error)) => Failure::from(error),
         InstallFailure::Keys(error @ KeyError::WrongKey { .. }) => {
             Failure::new(sanitize_remote(&error.to_string())).code(Code::Policy)

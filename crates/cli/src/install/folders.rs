@@ -60,7 +60,7 @@ pub(crate) async fn uninstall(ctx: &Context, args: UninstallArgs) -> Result<(), 
     })?;
     let mut lock = project.lock()?;
     let mut manifest = project.manifest()?;
-    let installer = Installer::new(ctx, project.clone(), FolderPolicy::Fail, false);
+    let installer = Installer::new(ctx, project.clone(), FolderPolicy::Fail, false, false);
     let plan = installer
         .core
         .plan_uninstall(&lock, &reference, args.force)
@@ -108,7 +108,7 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
     let project = project(ctx, &args.scope)?;
     let target = FsInstallTarget::new(&project.root);
     let mut lock = project.lock()?;
-    let installer = Installer::new(ctx, project.clone(), FolderPolicy::Fail, false);
+    let installer = Installer::new(ctx, project.clone(), FolderPolicy::Fail, false, false);
     let comparison = installer.core.compare(&lock).await.map_err(failure)?;
     let mut problems = Vec::new();
     for (id, folder, drift) in &comparison.drift {

@@ -141,6 +141,7 @@ pub(crate) async fn update(ctx: &Context, args: UpdateArgs) -> Result<(), Failur
         project.clone(),
         FolderPolicy::Fail,
         args.allow_signer_change,
+        args.allow_risk,
     );
     let sources = sources(ctx)?;
     let mut report = Vec::new();

@@ -60,6 +60,9 @@ pub(crate) struct InstallArgs {
     /// Accept a version signed by another key than the lock pins.
     #[arg(long)]
     pub(super) allow_signer_change: bool,
+    /// Install a version the registry's audit marked `warn` (one it blocked, never).
+    #[arg(long)]
+    pub(super) allow_risk: bool,
     /// Talk plain HTTP to `oci://` registries on this machine.
     #[arg(long)]
     pub(super) plain_http: bool,
@@ -85,6 +88,9 @@ pub(crate) struct UpdateArgs {
     /// Accept a version signed by another key than the lock pins.
     #[arg(long)]
     pub(super) allow_signer_change: bool,
+    /// Install a version the registry's audit marked `warn` (one it blocked, never).
+    #[arg(long)]
+    pub(super) allow_risk: bool,
     /// Talk plain HTTP to `oci://` registries on this machine.
     #[arg(long)]
     pub(super) plain_http: bool,
@@ -253,12 +259,14 @@ impl<'a> Installer<'a> {
         project: Project,
         policy: FolderPolicy,
         allow_signer_change: bool,
+        allow_risk: bool,
     ) -> Self {
         let core = skillreg_client::Installer {
             target: Arc::new(FsInstallTarget::new(&project.root)),
             scope: project.scope,
             policy,
             allow_signer_change,
+            allow_risk,
             trust: Trust {
                 verify_signatures: ctx.settings.trust.verify_signatures,
                 hmac_secrets: ctx.settings.trust.hmac_secrets.clone(),
@@ -324,6 +332,7 @@ impl<'a> Installer<'a> {
             archive_digest: Digest::of(&pulled.layer),
             content_digest: None,
             signatures: Vec::new(),
+            audit: None,
         };
         let limits = BundleLimits::default();
         let fetched = skillreg_core::resolve::verify_bundle(
@@ -411,7 +420,13 @@ pub(super) fn is_path(text: &str) -> bool {
 pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Failure> {
     let project = project(ctx, &args.scope)?;
     let policy = folder_policy(&args.on_conflict)?;
-    let installer = Installer::new(ctx, project, policy, args.allow_signer_change);
+    let installer = Installer::new(
+        ctx,
+        project,
+        policy,
+        args.allow_signer_change,
+        args.allow_risk,
+    );
     if args.references.is_empty() {
         return install_locked(&installer, &args).await;
     }
@@ -486,7 +501,7 @@ pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failu
         scope: None,
         project: PathBuf::from("."),
     };
-    let installer = Installer::new(ctx, project(ctx, &here)?, FolderPolicy::Fail, false);
+    let installer = Installer::new(ctx, project(ctx, &here)?, FolderPolicy::Fail, false, false);
     let fetched = installer
         .core
         .verify(&sources, &reference, &request, &Warnings(ctx.out))

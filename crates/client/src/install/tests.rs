@@ -38,6 +38,7 @@ fn installer(target: &Arc<MemoryInstallTarget>) -> Installer {
         scope: InstallScope::Project,
         policy: FolderPolicy::Fail,
         allow_signer_change: false,
+        allow_risk: false,
         trust: Trust::default(),
         limits: BundleLimits::default(),
     }
@@ -376,4 +377,43 @@ async fn an_uninstall_removes_the_skills_folders_and_refuses_another_skills() {
         .await
         .unwrap();
     assert!(nothing.folders.is_empty());
+}
+
+#[tokio::test]
+async fn a_version_the_audit_marked_needs_risk_allowed_and_a_blocked_one_never_installs() {
+    use skillreg_core::audit::Verdict;
+    for (verdict, allow_risk, installs) in [
+        (Verdict::Warn, false, false),
+        (Verdict::Warn, true, true),
+        (Verdict::Block, true, false),
+        (Verdict::Review, false, true),
+    ] {
+        let target = Arc::new(MemoryInstallTarget::default());
+        let mut installer = installer(&target);
+        installer.allow_risk = allow_risk;
+        let sources = sources(vec![registry().with_audit("acme/pdf", "1.0.0", verdict)]);
+        let result = installer
+            .install(
+                &sources,
+                &"acme/pdf".parse().unwrap(),
+                &"=1.0.0".parse().unwrap(),
+                &[client("claude-code")],
+                &Lock::default(),
+                &Kept::default(),
+            )
+            .await;
+        match (installs, result) {
+            (true, Ok(_)) => {}
+            (false, Err(InstallFailure::Audit { verdict: said, .. })) => {
+                assert_eq!(said, verdict);
+                let folder = &folders(
+                    &[client("claude-code")],
+                    InstallScope::Project,
+                    &"acme/pdf".parse().unwrap(),
+                )[0];
+                assert!(target.marker(folder).is_none(), "nothing written");
+            }
+            (_, other) => panic!("{verdict:?} allow_risk={allow_risk}: {other:?}"),
+        }
+    }
 }

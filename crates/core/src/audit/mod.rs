@@ -121,6 +121,20 @@ impl Verdict {
     }
 }
 
+impl std::str::FromStr for Verdict {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "pass" => Ok(Verdict::Pass),
+            "review" => Ok(Verdict::Review),
+            "warn" => Ok(Verdict::Warn),
+            "block" => Ok(Verdict::Block),
+            other => Err(format!("`{other}` is not a verdict")),
+        }
+    }
+}
+
 /// One thing a rule found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

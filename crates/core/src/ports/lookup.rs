@@ -20,6 +20,8 @@ pub struct SourceVersion {
     pub content_digest: Option<Digest>,
     /// Signatures the source serves for it.
     pub signatures: Vec<Signature>,
+    /// The verdict of the source's audit, when it says (docs/audit-rules.md).
+    pub audit: Option<crate::audit::Verdict>,
 }
 
 /// A skill a source offers, with the versions it offers (all, or only those matching the

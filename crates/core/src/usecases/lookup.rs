@@ -54,6 +54,11 @@ impl StoreLookup {
                     yanked: v.yanked,
                     archive_digest: v.published.archive_digest,
                     content_digest: Some(v.published.content_digest),
+                    audit: v
+                        .published
+                        .audit
+                        .as_ref()
+                        .map(crate::audit::Audited::verdict),
                     signatures: v.published.signatures,
                     version: v.published.version,
                 })

@@ -30,6 +30,29 @@ pub struct FakeLookup {
 }
 
 impl FakeLookup {
+    /// Says the source's audit gave `verdict` to `id` at `version` (both must be served).
+    ///
+    /// # Panics
+    /// When the version is not served.
+    #[must_use]
+    pub fn with_audit(
+        mut self,
+        id: &str,
+        version: &str,
+        verdict: skillreg_core::audit::Verdict,
+    ) -> Self {
+        let version: skillreg_core::Version = version.parse().expect("a valid version");
+        let served = self
+            .skills
+            .iter_mut()
+            .filter(|s| s.id.to_string() == id)
+            .flat_map(|s| s.versions.iter_mut())
+            .find(|v| v.version == version)
+            .expect("the version is served");
+        served.audit = Some(verdict);
+        self
+    }
+
     /// An empty source called `name`.
     pub fn new(name: &str) -> Self {
         FakeLookup {
@@ -87,6 +110,7 @@ impl FakeLookup {
             archive_digest: *archive.digest(),
             content_digest: Some(files.content_digest()),
             signatures,
+            audit: None,
         };
         match self.skills.iter_mut().find(|s| s.id == id) {
             Some(skill) => skill.versions.push(source_version),
