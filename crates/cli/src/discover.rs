@@ -157,8 +157,17 @@ pub(crate) async fn versions(ctx: &Context, args: &IdArgs) -> Result<(), Failure
     let versions = ctx.client()?.versions(&id).await?;
     ctx.out.json(&versions);
     for version in &versions {
+        // The audit's verdict, when the registry audited it: `audit: warn (2 findings)`.
+        let audit = version.audit.as_ref().map_or_else(String::new, |a| {
+            format!(
+                "  audit: {} ({} finding{})",
+                sanitize_remote(&a.verdict),
+                a.findings.len(),
+                if a.findings.len() == 1 { "" } else { "s" }
+            )
+        });
         ctx.out.result(format!(
-            "{}  {}{}{}",
+            "{}  {}{}{}{audit}",
             sanitize_remote(&version.version),
             sanitize_remote(&version.archive_digest),
             if version.yanked { "  (yanked)" } else { "" },

@@ -1682,6 +1682,12 @@ fn a_version_marked_for_review_installs_only_with_allow_risk() {
         refused.stderr
     );
     assert!(!user.home.path().join(".cursor/skills").exists());
+    let versions = user.run(&["versions", "acme/fetcher"]).ok();
+    assert!(
+        versions.stdout.contains("audit: warn (1 finding)"),
+        "{}",
+        versions.stdout
+    );
     user.run(&[
         "install",
         "acme/fetcher",
