@@ -257,27 +257,51 @@ fn fingerprint(code: &str, path: &str, line: &str) -> String {
     hex(&hasher.finalize()[..12])
 }
 
+/// Most findings one rule reports in one file, and most matches it looks at there: a file
+/// written to repeat a pattern costs a bounded amount of work and output.
+const MAX_FINDINGS_PER_RULE: usize = 50;
+const MAX_MATCHES_PER_RULE: usize = 500;
+
+/// How much of a match's line, on each side of it, the harmless check and the fingerprint
+/// read: a line may be megabytes long.
+const LINE_WINDOW: usize = 512;
+
 /// The findings of the rules of `scope` in `text` (one view of the file at `path`).
 fn scan(scope: Scope, path: &str, text: &str, findings: &mut Vec<Finding>) {
     let bytes = text.as_bytes();
     for (rule, regex) in &compiled(scope).rules {
-        for found in regex.find_iter(bytes) {
-            let start = bytes[..found.start()]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1);
-            let end = bytes[found.end()..]
+        // Lines are counted as the matches come, in order: each byte is counted once.
+        let (mut counted_to, mut line, mut line_start) = (0, 1usize, 0);
+        let mut reported = 0;
+        for found in regex.find_iter(bytes).take(MAX_MATCHES_PER_RULE) {
+            // A match that begins with the line break before it (a rule that wants a
+            // separator there) belongs to the line after the break.
+            let at = found.start()
+                + found
+                    .as_bytes()
+                    .iter()
+                    .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .count();
+            for (offset, byte) in bytes[counted_to..at].iter().enumerate() {
+                if *byte == b'\n' {
+                    line += 1;
+                    line_start = counted_to + offset + 1;
+                }
+            }
+            counted_to = at;
+            let start = line_start.max(at.saturating_sub(LINE_WINDOW));
+            let limit = bytes.len().min(found.end().saturating_add(LINE_WINDOW));
+            let end = bytes[found.end()..limit]
                 .iter()
                 .position(|b| *b == b'\n')
-                .map_or(bytes.len(), |i| found.end() + i);
+                .map_or(limit, |i| found.end() + i);
             // Matches start and end on character boundaries of valid text, except where an
-            // ASCII pattern ends inside a character: take the lossy view then.
+            // ASCII pattern or the window ends inside a character: the lossy view then.
             let line_text = String::from_utf8_lossy(&bytes[start..end]);
             let matched = String::from_utf8_lossy(found.as_bytes());
             if (rule.harmless)(&matched, &line_text) {
                 continue;
             }
-            let line = bytecount_newlines(&bytes[..found.start()]) + 1;
             findings.push(Finding {
                 code: rule.code,
                 severity: rule.severity,
@@ -287,12 +311,12 @@ fn scan(scope: Scope, path: &str, text: &str, findings: &mut Vec<Finding>) {
                 remediation: rule.remediation,
                 fingerprint: fingerprint(rule.code, path, &line_text),
             });
+            reported += 1;
+            if reported == MAX_FINDINGS_PER_RULE {
+                break;
+            }
         }
     }
-}
-
-fn bytecount_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 /// Audits a version's files.

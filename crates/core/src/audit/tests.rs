@@ -340,3 +340,23 @@ fn every_pattern_compiles_and_every_code_is_unique() {
     all.dedup();
     assert_eq!(all.len(), count);
 }
+
+#[test]
+fn a_file_that_repeats_a_pattern_costs_bounded_work_and_output() {
+    // A hundred thousand findings' worth on one line and on many lines.
+    let one_line = "sudo x; ".repeat(100_000);
+    let many_lines = "sudo x\n".repeat(100_000);
+    // One finding per rule and line; at most fifty lines reported per rule and file.
+    for (text, expected) in [(one_line, 1), (many_lines, 50)] {
+        let findings = audit(&bundle(&[("run.sh", &text, false)]));
+        let sudo = findings.iter().filter(|f| f.code == "danger.sudo").count();
+        assert_eq!(sudo, expected);
+    }
+    // Line numbers still count every line before a match.
+    let text = format!("{}sudo x\n", "echo\n".repeat(1000));
+    let found = audit(&bundle(&[("run.sh", &text, false)]));
+    assert_eq!(
+        found.iter().find(|f| f.code == "danger.sudo").unwrap().line,
+        1001
+    );
+}
