@@ -266,16 +266,15 @@ impl Installer {
     fn check_audit(&self, resolution: &Resolution) -> Result<(), InstallFailure> {
         use skillreg_core::audit::Verdict;
         match resolution.version.audit {
-            Some(verdict @ Verdict::Block) => Err(InstallFailure::Audit {
-                id: resolution.skill.id.clone(),
-                version: resolution.version.version.clone(),
-                verdict,
-            }),
-            Some(verdict @ Verdict::Warn) if !self.allow_risk => Err(InstallFailure::Audit {
-                id: resolution.skill.id.clone(),
-                version: resolution.version.version.clone(),
-                verdict,
-            }),
+            Some(verdict @ (Verdict::Block | Verdict::Warn))
+                if verdict == Verdict::Block || !self.allow_risk =>
+            {
+                Err(InstallFailure::Audit {
+                    id: resolution.skill.id.clone(),
+                    version: resolution.version.version.clone(),
+                    verdict,
+                })
+            }
             _ => Ok(()),
         }
     }

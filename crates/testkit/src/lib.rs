@@ -20,6 +20,7 @@ pub mod mocks;
 pub mod oci_registry;
 pub mod race;
 pub mod strategies;
+pub mod vectors;
 
 use std::sync::Arc;
 

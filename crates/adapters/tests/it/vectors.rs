@@ -6,19 +6,7 @@ use serde_json::Value;
 use skillreg_adapters::signing::{Ed25519KeyPair, HmacSigner, TrustedKeys};
 use skillreg_core::digest::hex;
 use skillreg_core::ports::{Signer as _, Verifier as _};
-use skillreg_core::signature::VersionStatement;
-
-fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/vectors/vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap()
-}
+use skillreg_testkit::vectors::{load as vectors, statement, text};
 
 fn bytes<const N: usize>(value: &Value) -> [u8; N] {
     let text = text(value);
@@ -27,16 +15,6 @@ fn bytes<const N: usize>(value: &Value) -> [u8; N] {
         *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap();
     }
     out
-}
-
-fn statement(v: &Value) -> VersionStatement {
-    let s = &v["statement"];
-    VersionStatement {
-        id: text(&s["id"]).parse().unwrap(),
-        version: text(&s["version"]).parse().unwrap(),
-        archive_digest: text(&s["archive_digest"]).parse().unwrap(),
-        content_digest: text(&s["content_digest"]).parse().unwrap(),
-    }
 }
 
 #[test]

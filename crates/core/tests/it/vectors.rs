@@ -5,29 +5,8 @@
 use serde_json::Value;
 use skillreg_core::model::{NewVersion, Timestamp, VersionMeta};
 use skillreg_core::package::package_id;
-use skillreg_core::signature::{VersionStatement, key_registration_message};
-
-pub(crate) fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/vectors/vectors.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap()
-}
-
-fn statement(v: &Value) -> VersionStatement {
-    let s = &v["statement"];
-    VersionStatement {
-        id: text(&s["id"]).parse().unwrap(),
-        version: text(&s["version"]).parse().unwrap(),
-        archive_digest: text(&s["archive_digest"]).parse().unwrap(),
-        content_digest: text(&s["content_digest"]).parse().unwrap(),
-    }
-}
+use skillreg_core::signature::key_registration_message;
+use skillreg_testkit::vectors::{load as vectors, statement, text};
 
 #[test]
 fn the_signed_statement_is_byte_for_byte_the_documented_text() {
