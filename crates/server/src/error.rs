@@ -110,6 +110,19 @@ impl From<RegistryError> for ApiError {
                 })
                 .unwrap_or_default(),
             ),
+            RegistryError::FindingNotFound {
+                id,
+                version,
+                fingerprint,
+            } => ApiError::new(ErrorType::PackageNotFound, message).with_details(json!({
+                "id": id.to_string(),
+                "version": version.to_string(),
+                "fingerprint": fingerprint,
+            })),
+            RegistryError::NotAudited { id, version } => {
+                ApiError::new(ErrorType::PackageNotFound, message)
+                    .with_details(json!({ "id": id.to_string(), "version": version.to_string() }))
+            }
             RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
                 ApiError::new(ErrorType::Conflict, message)
             }

@@ -14,7 +14,8 @@ use skillreg_core::bundle::FileSet;
 use skillreg_core::model::{AuditEntry, SkillRecord, SkillUid, VersionRecord};
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    CatalogStore, SkillStore, StoreError, Stores, VersionWrite, WriteRight,
+    AuditWrite, CatalogStore, SkillStore, StoreError, Stores, VersionCursor, VersionWrite,
+    WriteRight,
 };
 use skillreg_core::usecases::{
     BundleInput, PublishOutcome, PublishRequest, Registry, RegistryConfig, RegistryError,
@@ -163,6 +164,19 @@ impl CatalogStore for Gated {
         self.inner
             .set_deprecation(skill, message, audit, right)
             .await
+    }
+
+    async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
+        self.inner.write_audit(write).await
+    }
+
+    async fn stale_audits(
+        &self,
+        stamp: &str,
+        after: Option<&VersionCursor>,
+        limit: u32,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        self.inner.stale_audits(stamp, after, limit).await
     }
 }
 

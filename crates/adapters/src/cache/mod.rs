@@ -45,9 +45,9 @@ use skillreg_core::model::{
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    CatalogStore, CredentialStore, DownloadCount, MemberChange, NamespaceStore,
-    RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError, Stores, VersionWrite,
-    WriteRight,
+    AuditWrite, CatalogStore, CredentialStore, DownloadCount, MemberChange, NamespaceStore,
+    RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError, Stores, VersionCursor,
+    VersionWrite, WriteRight,
 };
 use skillreg_core::{Digest, Version};
 
@@ -359,6 +359,20 @@ impl CatalogStore for CachingStore {
         self.inner
             .set_deprecation(skill, message, audit, right)
             .await
+    }
+
+    async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
+        let _invalidate = self.invalidate_after(Changes::Skills);
+        self.inner.write_audit(write).await
+    }
+
+    async fn stale_audits(
+        &self,
+        stamp: &str,
+        after: Option<&VersionCursor>,
+        limit: u32,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        self.inner.stale_audits(stamp, after, limit).await
     }
 }
 

@@ -290,6 +290,7 @@ impl PostgresStore {
                 latest_version,
                 description,
                 tags,
+                verdict: String::new(),
                 updated_at: 0,
             };
             let (words, vector) = skill_words(&name, &fields);
@@ -522,6 +523,7 @@ mod tests {
             latest_version: Some("1.0.0".into()),
             description: "Fill PDF forms".into(),
             tags: "pdf".into(),
+            verdict: String::new(),
             updated_at: 0,
         };
         let (words, vector) = skill_words("pdf-tools", &fields);

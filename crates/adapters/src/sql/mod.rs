@@ -42,6 +42,7 @@ pub(crate) struct VersionSummaryRow {
     pub(crate) yanked: bool,
     pub(crate) description: String,
     pub(crate) tags: String,
+    pub(crate) verdict: String,
     pub(crate) published_at: i64,
 }
 
@@ -51,6 +52,7 @@ pub struct SearchFields {
     pub(crate) latest_version: Option<String>,
     pub(crate) description: String,
     pub(crate) tags: String,
+    pub(crate) verdict: String,
     pub(crate) updated_at: i64,
 }
 
@@ -88,6 +90,7 @@ pub(crate) fn search_fields(
                     latest_version: Some(version.to_string()),
                     description: row.description.clone(),
                     tags: tags.join(" "),
+                    verdict: row.verdict.clone(),
                     updated_at,
                 }
             }
@@ -95,6 +98,7 @@ pub(crate) fn search_fields(
                 latest_version: None,
                 description: String::new(),
                 tags: String::new(),
+                verdict: String::new(),
                 updated_at,
             },
         },
@@ -153,7 +157,7 @@ pub(crate) fn push_tag_count(builder: &mut Sql, query: &SearchQuery, bound: Opti
 
 /// The columns a search hit selects, up to the dialect's `recent` download subquery.
 pub(crate) const HIT_COLUMNS: &str = "SELECT s.uid, s.namespace, s.name, s.created_by, s.created_at, s.deprecation, \
-     s.latest_version, s.description, s.tags, s.updated_at, s.downloads, s.rating_count, s.rating_sum, ";
+     s.latest_version, s.description, s.tags, s.verdict, s.updated_at, s.downloads, s.rating_count, s.rating_sum, ";
 
 /// Pushes the `recent` column and `FROM skills s`. Sorting by trending needs every
 /// candidate's downloads in the window: they come from one aggregate over the window's

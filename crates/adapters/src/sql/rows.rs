@@ -2,7 +2,7 @@
 //! hold domain values in their text forms (ids, digests, versions) and lists as JSON.
 
 use serde::{Deserialize, Serialize};
-use skillreg_core::audit::Audited;
+use skillreg_core::audit::{Audited, FalsePositive, Override};
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::hex;
 use skillreg_core::model::{
@@ -39,10 +39,35 @@ struct StoredFinding {
     fingerprint: String,
 }
 
+/// An owner's false-positive mark as its column holds it.
+#[derive(Serialize, Deserialize)]
+struct StoredMark {
+    fingerprint: String,
+    note: String,
+    by: String,
+    at_ms: i64,
+}
+
+/// An admin's verdict as its column holds it.
+#[derive(Serialize, Deserialize)]
+struct StoredOverride {
+    verdict: String,
+    note: String,
+    by: String,
+    at_ms: i64,
+}
+
 #[derive(Serialize, Deserialize)]
 struct StoredAudit {
     rules_version: u32,
+    /// Empty for audits stored before policies were stamped.
+    #[serde(default)]
+    policy: String,
     findings: Vec<StoredFinding>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    false_positives: Vec<StoredMark>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    overridden: Option<StoredOverride>,
 }
 
 /// The `audit` column of a version: empty when it was not audited.
@@ -50,6 +75,7 @@ pub(crate) fn audit_json(audit: Option<&Audited>) -> String {
     audit.map_or_else(String::new, |audit| {
         to_json(&StoredAudit {
             rules_version: audit.rules_version,
+            policy: audit.policy.clone(),
             findings: audit
                 .findings
                 .iter()
@@ -61,13 +87,37 @@ pub(crate) fn audit_json(audit: Option<&Audited>) -> String {
                     fingerprint: f.fingerprint.clone(),
                 })
                 .collect(),
+            false_positives: audit
+                .false_positives
+                .iter()
+                .map(|m| StoredMark {
+                    fingerprint: m.fingerprint.clone(),
+                    note: m.note.clone(),
+                    by: m.by.to_string(),
+                    at_ms: m.at.unix_millis(),
+                })
+                .collect(),
+            overridden: audit.overridden.as_ref().map(|o| StoredOverride {
+                verdict: o.verdict.as_str().to_owned(),
+                note: o.note.clone(),
+                by: o.by.to_string(),
+                at_ms: o.at.unix_millis(),
+            }),
         })
     })
 }
 
-/// The audit a version's `audit` column holds. A finding of a rule that no longer exists is
-/// left out (the rules' version says the audit is stale).
-fn audit_from_json(text: &str) -> Result<Option<Audited>, StoreError> {
+/// The columns kept beside a version's audit: its stamp (what audited it) and the verdict
+/// that counts, both empty when it was not audited.
+pub(crate) fn audit_columns(audit: Option<&Audited>) -> (String, String) {
+    audit.map_or_else(Default::default, |audit| {
+        (audit.stamp(), audit.verdict().as_str().to_owned())
+    })
+}
+
+/// The audit a version's `audit` column holds, at the stored revision. A finding of a rule
+/// that no longer exists is left out (the rules' version says the audit is stale).
+fn audit_from_json(text: &str, revision: i64) -> Result<Option<Audited>, StoreError> {
     if text.is_empty() {
         return Ok(None);
     }
@@ -83,9 +133,36 @@ fn audit_from_json(text: &str) -> Result<Option<Audited>, StoreError> {
             f.fingerprint,
         ));
     }
+    let false_positives = stored
+        .false_positives
+        .into_iter()
+        .map(|m| {
+            Ok(FalsePositive {
+                fingerprint: m.fingerprint,
+                note: m.note,
+                by: parse("false positive's author", &m.by)?,
+                at: Timestamp::from_unix_millis(m.at_ms),
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let overridden = stored
+        .overridden
+        .map(|o| {
+            Ok::<_, StoreError>(Override {
+                verdict: parse("overridden verdict", &o.verdict)?,
+                note: o.note,
+                by: parse("override's author", &o.by)?,
+                at: Timestamp::from_unix_millis(o.at_ms),
+            })
+        })
+        .transpose()?;
     Ok(Some(Audited {
         rules_version: stored.rules_version,
+        policy: stored.policy,
         findings,
+        false_positives,
+        overridden,
+        revision: u64::try_from(revision).map_err(|e| corrupt("audit revision", e))?,
     }))
 }
 
@@ -177,16 +254,17 @@ pub struct VersionRow {
     pub(crate) published_by: String,
     pub(crate) published_at: i64,
     pub(crate) audit: String,
+    pub(crate) audit_revision: i64,
 }
 
 /// The columns of `versions` a [`VersionRow`] reads.
 pub(crate) const VERSION_COLUMNS: &str = "skill_uid, version_text, archive_digest, content_digest, size, description, \
-     license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, audit";
+     license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, audit, audit_revision";
 
 /// [`VERSION_COLUMNS`] for a query where `versions` is `v`.
 pub(crate) const VERSION_COLUMNS_QUALIFIED: &str = "v.skill_uid, v.version_text, v.archive_digest, \
      v.content_digest, v.size, v.description, v.license, v.allowed_tools, v.tags, v.files, v.signatures, v.yanked, \
-     v.published_by, v.published_at, v.audit";
+     v.published_by, v.published_at, v.audit, v.audit_revision";
 
 /// A skill and one of its versions, from a join.
 #[derive(Debug, sqlx::FromRow)]
@@ -247,7 +325,7 @@ impl VersionRow {
                 published_by: parse("publisher", &self.published_by)?,
                 published_at: Timestamp::from_unix_millis(self.published_at),
                 signatures: signatures_from_json(&self.signatures)?,
-                audit: audit_from_json(&self.audit)?,
+                audit: audit_from_json(&self.audit, self.audit_revision)?,
             },
         })
     }
@@ -358,14 +436,10 @@ pub(crate) struct EventRow {
 
 impl EventRow {
     pub(crate) fn into_record(self) -> Result<EventRecord, StoreError> {
-        let kind = [
-            EventKind::SkillCreated,
-            EventKind::SkillUpdated,
-            EventKind::SkillYanked,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == self.kind)
-        .ok_or_else(|| corrupt("event kind", &self.kind))?;
+        let kind = EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == self.kind)
+            .ok_or_else(|| corrupt("event kind", &self.kind))?;
         Ok(EventRecord {
             sequence: self.seq,
             kind,
@@ -407,6 +481,7 @@ pub struct HitRow {
     pub(crate) latest_version: Option<String>,
     pub(crate) description: String,
     pub(crate) tags: String,
+    pub(crate) verdict: String,
     pub(crate) updated_at: i64,
     pub(crate) downloads: i64,
     pub(crate) recent: i64,
@@ -435,6 +510,9 @@ impl HitRow {
                 .transpose()?,
             description: self.description,
             tags: self.tags.split_whitespace().map(str::to_owned).collect(),
+            verdict: (!self.verdict.is_empty())
+                .then(|| parse("verdict", &self.verdict))
+                .transpose()?,
             downloads: count(self.downloads)?,
             recent_downloads: count(self.recent)?,
             rating: skillreg_core::model::RatingSummary {

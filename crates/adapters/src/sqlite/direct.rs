@@ -215,6 +215,7 @@ fn version_row(row: &Row<'_>, at: usize) -> rusqlite::Result<VersionRow> {
         published_by: row.get(at + 12)?,
         published_at: row.get(at + 13)?,
         audit: row.get(at + 14)?,
+        audit_revision: row.get(at + 15)?,
     })
 }
 
@@ -233,6 +234,7 @@ mod tests {
         for migration in [
             include_str!("../../migrations/sqlite/0002_package_ids.sql"),
             include_str!("../../migrations/sqlite/0005_audit.sql"),
+            include_str!("../../migrations/sqlite/0006_audit_changes.sql"),
         ] {
             connection.execute_batch(migration).unwrap();
         }
@@ -246,7 +248,7 @@ mod tests {
             connection
                 .execute(
                     &format!(
-                        "INSERT INTO versions (skill_uid, version, {}) VALUES ('u1', ?1, ?1, 'sha256:a', 'sha256:c', 10, 'd', NULL, '[]', '[]', '[]', '[]', 0, 'ann', 7, '')",
+                        "INSERT INTO versions (skill_uid, version, {}) VALUES ('u1', ?1, ?1, 'sha256:a', 'sha256:c', 10, 'd', NULL, '[]', '[]', '[]', '[]', 0, 'ann', 7, '', 0)",
                         VERSION_COLUMNS.replacen("skill_uid, ", "", 1)
                     ),
                     params![version],

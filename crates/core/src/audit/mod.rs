@@ -9,6 +9,7 @@
 //! runs nothing); instructions aimed at the agent count in Markdown prose; secrets and
 //! hidden characters count everywhere.
 
+mod audited;
 mod policy;
 mod rules;
 
@@ -20,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 use crate::bundle::FileSet;
 use crate::digest::hex;
 
+pub use audited::{Audited, FalsePositive, Override, stamp, stored_finding};
 pub use policy::{Allow, Level, Policy, UnknownCode};
 pub use rules::{RULES_VERSION, codes};
 
@@ -56,44 +58,6 @@ impl std::str::FromStr for Severity {
             other => Err(format!("`{other}` is not a severity")),
         }
     }
-}
-
-/// A version's audit as stored with it: the rules' version and what they found (under the
-/// registry's policy at the time).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audited {
-    /// [`RULES_VERSION`] when it was audited.
-    pub rules_version: u32,
-    /// The findings.
-    pub findings: Vec<Finding>,
-}
-
-impl Audited {
-    /// The verdict of the findings.
-    pub fn verdict(&self) -> Verdict {
-        verdict(&self.findings)
-    }
-}
-
-/// A stored finding made whole again from the rule table: `None` when no rule has the code
-/// any more.
-pub fn stored_finding(
-    code: &str,
-    severity: Severity,
-    path: String,
-    line: u32,
-    fingerprint: String,
-) -> Option<Finding> {
-    let (code, message, remediation) = rules::describe(code)?;
-    Some(Finding {
-        code,
-        severity,
-        path,
-        line,
-        message,
-        remediation,
-        fingerprint,
-    })
 }
 
 /// What the findings of a version add up to.

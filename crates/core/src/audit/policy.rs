@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 
 use super::{Finding, Severity};
+use crate::digest::hex;
 use crate::identity::Namespace;
 
 /// What a rule's findings count as under a policy.
@@ -76,7 +78,45 @@ pub struct Policy {
 #[error("the audit policy names `{0}`, which is no rule code (see docs/audit-rules.md)")]
 pub struct UnknownCode(pub String);
 
+impl Level {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Block => "block",
+        }
+    }
+}
+
 impl Policy {
+    /// A digest of what the policy decides (levels and allowances; not the reasons),
+    /// stored with each audit: a version audited under another digest is due for a rescan.
+    pub fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (code, level) in &self.levels {
+            hasher.update(format!("level\0{code}\0{}\0", level.as_str()));
+        }
+        for allow in &self.allow {
+            hasher.update("allow\0");
+            for field in [
+                &allow.namespace,
+                &allow.code,
+                &allow.path,
+                &allow.fingerprint,
+            ] {
+                // Absent and empty differ: `\x01` marks a present field.
+                if let Some(value) = field {
+                    hasher.update([1]);
+                    hasher.update(value.as_bytes());
+                }
+                hasher.update([0]);
+            }
+        }
+        hex(&hasher.finalize()[..12])
+    }
+
     /// Checks that every code the policy names is a rule's.
     ///
     /// # Errors

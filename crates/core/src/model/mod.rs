@@ -437,15 +437,26 @@ pub enum EventKind {
     SkillUpdated,
     /// A version was yanked.
     SkillYanked,
+    /// A version's audit verdict changed (a rescan, or an admin's override).
+    VerdictChanged,
 }
 
 impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 4] = [
+        EventKind::SkillCreated,
+        EventKind::SkillUpdated,
+        EventKind::SkillYanked,
+        EventKind::VerdictChanged,
+    ];
+
     /// The wire name (`skill.created`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::SkillCreated => "skill.created",
             EventKind::SkillUpdated => "skill.updated",
             EventKind::SkillYanked => "skill.yanked",
+            EventKind::VerdictChanged => "skill.verdict_changed",
         }
     }
 }

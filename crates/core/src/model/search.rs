@@ -77,6 +77,8 @@ pub struct SearchHit {
     pub description: String,
     /// That version's tags.
     pub tags: Vec<String>,
+    /// That version's audit verdict (`None`: not audited).
+    pub verdict: Option<crate::audit::Verdict>,
     /// All-time downloads.
     pub downloads: u64,
     /// Downloads in the trending window.

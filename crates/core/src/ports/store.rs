@@ -189,6 +189,65 @@ pub struct VersionWrite {
     pub right: WriteRight,
 }
 
+/// A change to a version's audit (see [`CatalogStore::write_audit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditWrite {
+    /// The skill.
+    pub skill: SkillUid,
+    /// The version.
+    pub version: Version,
+    /// The new audit; its `revision` is the stored one it was made from.
+    pub audit: crate::audit::Audited,
+    /// Whether to record `skill.verdict_changed` with it.
+    pub verdict_changed: bool,
+    /// The audit entry to record with it (a person's change; a rescan records none).
+    pub entry: Option<AuditEntry>,
+    /// When (the event's time).
+    pub at: Timestamp,
+    /// The right it relies on, checked in its transaction.
+    pub right: WriteRight,
+}
+
+/// A place in the walk over every version that [`CatalogStore::stale_audits`] makes:
+/// versions are ordered by skill uid, then canonical version, both as bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VersionCursor {
+    /// The skill's uid.
+    pub skill: SkillUid,
+    /// The version, canonical ([`Version::canonical`]).
+    pub version: String,
+}
+
+impl VersionCursor {
+    /// The cursor just after this version.
+    pub fn after(record: &VersionRecord) -> Self {
+        VersionCursor {
+            skill: record.skill.clone(),
+            version: record.version().canonical(),
+        }
+    }
+}
+
+impl std::fmt::Display for VersionCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.skill, self.version)
+    }
+}
+
+impl std::str::FromStr for VersionCursor {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{text}` is not a rescan cursor (one comes from a previous page)");
+        let (skill, version) = text.split_once('/').ok_or_else(bad)?;
+        let version: Version = version.parse().map_err(|_| bad())?;
+        Ok(VersionCursor {
+            skill: skill.parse().map_err(|_| bad())?,
+            version: version.canonical(),
+        })
+    }
+}
+
 /// Skills and their versions: the reads, the publish write, yanks and deprecations.
 #[async_trait]
 pub trait CatalogStore: Send + Sync + std::fmt::Debug {
@@ -316,6 +375,29 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         audit: &AuditEntry,
         right: &WriteRight,
     ) -> Result<(), StoreError>;
+
+    /// Replaces a version's audit, if its stored revision is still `write.audit.revision`,
+    /// with `write.audit` at the next revision, recording `skill.verdict_changed` and the
+    /// entry as asked; the skill's search columns follow (its latest version's verdict).
+    /// Returns `false`, changing nothing, when the stored revision moved on (read again).
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Missing`] if the version does not exist, and
+    /// [`StoreError::RightEnded`], changing nothing, if `write.right` no longer holds.
+    async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError>;
+
+    /// At most `limit` versions, yanked or not, whose audit was not made with `stamp`
+    /// ([`crate::audit::Audited::stamp`]; never audited counts as stale), after `after` in
+    /// [`VersionCursor`] order.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn stale_audits(
+        &self,
+        stamp: &str,
+        after: Option<&VersionCursor>,
+        limit: u32,
+    ) -> Result<Vec<VersionRecord>, StoreError>;
 }
 
 /// A namespace that is not public, as [`NamespaceStore::restricted_namespaces`] lists it.

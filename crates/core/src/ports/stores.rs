@@ -5,8 +5,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::store::{
-    CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
-    RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError, VersionWrite, WriteRight,
+    AuditWrite, CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange,
+    NamespaceStore, RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError,
+    VersionCursor, VersionWrite, WriteRight,
 };
 use crate::auth::Visibility;
 use crate::digest::Digest;
@@ -142,6 +143,19 @@ impl CatalogStore for Stores {
         self.catalog
             .set_deprecation(skill, message, audit, right)
             .await
+    }
+
+    async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
+        self.catalog.write_audit(write).await
+    }
+
+    async fn stale_audits(
+        &self,
+        stamp: &str,
+        after: Option<&VersionCursor>,
+        limit: u32,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        self.catalog.stale_audits(stamp, after, limit).await
     }
 }
 

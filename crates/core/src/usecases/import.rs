@@ -150,13 +150,13 @@ impl Registry {
                         deprecation: None,
                     };
                     let prepared = Prepared::new(&files, &manifest.manifest)?;
-                    let findings = self.audited(&id, &version, &files)?;
+                    let audit = self.audited(&id, &version, &files)?;
                     let new_version = prepared.new_version(
                         version,
                         actor.user().clone(),
                         self.clock.now(),
                         Vec::new(),
-                        findings,
+                        audit,
                     );
                     self.record(
                         actor,
@@ -193,7 +193,7 @@ impl Registry {
                         None => latest.map_or(FIRST_IMPORT_VERSION, |v| v.version().next_patch()),
                     };
                     let prepared = Prepared::new(&files, &manifest.manifest)?;
-                    let findings = self.audited(&skill.id, &version, &files)?;
+                    let audit = self.audited(&skill.id, &version, &files)?;
                     if let Some(stored) = versions.iter().find(|v| v.version() == &version) {
                         if stored.published.archive_digest == prepared.archive_digest {
                             return Ok(ImportOutcome::Unchanged { skill });
@@ -213,7 +213,7 @@ impl Registry {
                         actor.user().clone(),
                         self.clock.now(),
                         Vec::new(),
-                        findings,
+                        audit,
                     );
                     match self
                         .record(

@@ -6,6 +6,7 @@
 
 mod access;
 mod admin;
+mod audits;
 mod import;
 mod keys;
 mod lookup;
@@ -19,6 +20,7 @@ pub use admin::{
     FIRST_ADMIN_TOKEN_ID, IssuedToken, MAX_TOKEN_DAYS, MAX_TOKEN_GRANTS, MAX_TOKEN_NAME_LEN,
     NewToken, TOKEN_PREFIX, is_token_shaped, mint_token,
 };
+pub use audits::{MAX_AUDIT_NOTE_LEN, MAX_RESCAN_BATCH, Rescan, RescanFailure, VerdictChange};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
@@ -173,6 +175,27 @@ pub enum RegistryError {
         version: Version,
         /// Every finding, the blocking ones among them.
         findings: Vec<crate::audit::Finding>,
+    },
+    /// The version has no finding with this fingerprint.
+    #[error("{id} {version} has no finding with fingerprint `{fingerprint}` (see its audit)")]
+    FindingNotFound {
+        /// The skill.
+        id: SkillId,
+        /// The version.
+        version: Version,
+        /// The fingerprint asked for.
+        fingerprint: String,
+    },
+    /// The version was published before the registry audited, and no rescan has audited
+    /// it since.
+    #[error(
+        "{id} {version} has not been audited yet (an admin's `skillreg admin rescan` audits it)"
+    )]
+    NotAudited {
+        /// The skill.
+        id: SkillId,
+        /// The version.
+        version: Version,
     },
     /// The skill an import targeted vanished or changed owner while importing.
     #[error("`{id}` changed while importing ({reason}); nothing was written")]

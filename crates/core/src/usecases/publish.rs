@@ -114,7 +114,7 @@ impl Prepared {
         published_by: UserId,
         published_at: crate::model::Timestamp,
         signatures: Vec<Signature>,
-        findings: Vec<crate::audit::Finding>,
+        audit: crate::audit::Audited,
     ) -> NewVersion {
         NewVersion {
             version,
@@ -125,10 +125,7 @@ impl Prepared {
             published_by,
             published_at,
             signatures,
-            audit: Some(crate::audit::Audited {
-                rules_version: crate::audit::RULES_VERSION,
-                findings,
-            }),
+            audit: Some(audit),
         }
     }
 }
@@ -171,7 +168,7 @@ impl Registry {
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
         let mut namespace = self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
-        let findings = self.audited(&id, &version, &files)?;
+        let audit = self.audited(&id, &version, &files)?;
         let statement = VersionStatement {
             id: id.clone(),
             version: version.clone(),
@@ -241,7 +238,7 @@ impl Registry {
                 actor.user().clone(),
                 self.clock.now(),
                 request.signatures.clone(),
-                findings.clone(),
+                audit.clone(),
             );
             match self
                 .record(actor, &prepared, target, new_version, event, "publish")
@@ -346,7 +343,7 @@ impl Registry {
         id: &SkillId,
         version: &Version,
         files: &FileSet,
-    ) -> Result<Vec<crate::audit::Finding>, RegistryError> {
+    ) -> Result<crate::audit::Audited, RegistryError> {
         let findings = self
             .config
             .audit
@@ -358,7 +355,10 @@ impl Registry {
                 findings,
             });
         }
-        Ok(findings)
+        Ok(crate::audit::Audited::new(
+            self.config.audit.digest(),
+            findings,
+        ))
     }
 
     /// The nearest existing namespace above `namespace`, if any.

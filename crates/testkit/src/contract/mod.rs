@@ -21,7 +21,8 @@ macro_rules! skill_store_contract {
             downloads_and_trending, search_text_relevance_and_filters, search_follows_the_latest_version, search_sorts,
             search_pages_neither_repeat_nor_skip, events_and_audit_follow_writes, skills_named_across_namespaces,
             skill_with_versions_agrees, search_totals_are_capped, versions_are_found_by_package_id, batched_downloads_are_counted, versions_are_read_in_one_batch,
-            visibility_is_kept_and_audited, hidden_namespaces_are_left_out_of_lists);
+            visibility_is_kept_and_audited, hidden_namespaces_are_left_out_of_lists,
+            audit_changes_apply_at_their_revision, stale_audits_are_walked_in_order);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use skillreg_core::model::{AuditEntry, EventKind, SkillRecord, SkillUid, VersionRecord};
 use skillreg_core::package::PackageId;
-use skillreg_core::ports::{CatalogStore, SkillTarget, StoreError, VersionWrite, WriteRight};
+use skillreg_core::ports::{
+    AuditWrite, CatalogStore, SkillTarget, StoreError, VersionCursor, VersionWrite, WriteRight,
+};
 use skillreg_core::{Digest, SkillId, SkillName, Version};
 
 use crate::sql::dialect::{Dialect, PointReads, SqlStore};
@@ -258,11 +260,12 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
             }
         };
         let v = &write.version;
+        let (stamp, verdict) = rows::audit_columns(v.audit.as_ref());
         let insert = Sql::new(
             "INSERT INTO versions (skill_uid, version, version_text, archive_digest, content_digest, size, \
              description, license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, \
-             package_id, audit) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             package_id, audit, audit_stamp, verdict) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(skill.uid.as_str())
         .bind(v.version.canonical())
@@ -280,7 +283,9 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
         .bind(v.published_by.as_str())
         .bind(v.published_at.unix_millis())
         .bind(write.package_id.as_str())
-        .bind(rows::audit_json(v.audit.as_ref()));
+        .bind(rows::audit_json(v.audit.as_ref()))
+        .bind(stamp)
+        .bind(verdict);
         if tx.insert_unique(insert).await?.is_none() {
             drop(tx);
             let stored = self.version(&skill.uid, &v.version).await?.ok_or_else(|| {
@@ -369,5 +374,18 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
         }
         tx.insert_audit(audit).await?;
         tx.commit().await
+    }
+
+    async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
+        self.write_audit_at_revision(write).await
+    }
+
+    async fn stale_audits(
+        &self,
+        stamp: &str,
+        after: Option<&VersionCursor>,
+        limit: u32,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        self.versions_with_stale_audits(stamp, after, limit).await
     }
 }

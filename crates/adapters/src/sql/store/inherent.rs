@@ -223,7 +223,7 @@ impl<D: Dialect> Tx<D> {
         let summaries: Vec<VersionSummaryRow> = self
             .all(
                 Sql::new(
-                    "SELECT version_text, yanked, description, tags, published_at FROM versions \
+                    "SELECT version_text, yanked, description, tags, verdict, published_at FROM versions \
                      WHERE skill_uid = $1",
                 )
                 .bind(uid),
@@ -232,13 +232,14 @@ impl<D: Dialect> Tx<D> {
         let fields = search_fields(&summaries, created_at)?;
         self.execute(
             Sql::new(
-                "UPDATE skills SET latest_version = $1, description = $2, tags = $3, updated_at = $4 \
-                 WHERE uid = $5",
+                "UPDATE skills SET latest_version = $1, description = $2, tags = $3, updated_at = $4, \
+                 verdict = $5 WHERE uid = $6",
             )
             .bind(&fields.latest_version)
             .bind(&fields.description)
             .bind(&fields.tags)
             .bind(fields.updated_at)
+            .bind(&fields.verdict)
             .bind(uid),
         )
         .await?;

@@ -1,6 +1,7 @@
 //! The ports of [`SqlStore`](crate::sql::dialect::SqlStore), one file per port, and one for
 //! the store's own helpers. Each is written once, for any [`Dialect`](crate::sql::Dialect).
 
+mod audits;
 pub(crate) mod catalog;
 mod credentials;
 mod events;

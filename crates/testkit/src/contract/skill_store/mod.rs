@@ -76,9 +76,9 @@ pub fn new_version(
         published_at: at(published_at),
         signatures: Vec::new(),
         // Every store keeps the audit with the version, finding by finding.
-        audit: Some(skillreg_core::audit::Audited {
-            rules_version: skillreg_core::audit::RULES_VERSION,
-            findings: skillreg_core::audit::stored_finding(
+        audit: Some(skillreg_core::audit::Audited::new(
+            "policy-digest".to_owned(),
+            skillreg_core::audit::stored_finding(
                 "danger.sudo",
                 skillreg_core::audit::Severity::Info,
                 "scripts/run.sh".to_owned(),
@@ -87,7 +87,7 @@ pub fn new_version(
             )
             .into_iter()
             .collect(),
-        }),
+        )),
     }
 }
 
@@ -250,6 +250,7 @@ async fn search_corpus(store: &dyn SkillStore) {
     .await;
 }
 
+mod audits;
 mod catalog;
 mod credentials;
 mod events;
@@ -258,6 +259,7 @@ mod search;
 mod stats;
 mod visibility;
 
+pub use audits::*;
 pub use catalog::*;
 pub use credentials::*;
 pub use events::*;

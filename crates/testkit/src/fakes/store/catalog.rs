@@ -230,4 +230,63 @@ impl CatalogStore for MemoryStore {
         state.audit.push(audit.clone());
         Ok(())
     }
+
+    async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        state.check_right(&write.right)?;
+        let id = state
+            .skills
+            .get(&write.skill)
+            .map(|(_, s)| s.id.clone())
+            .ok_or_else(|| missing("skill"))?;
+        let record = state
+            .versions
+            .get_mut(&write.skill)
+            .and_then(|vs| vs.iter_mut().find(|v| v.version() == &write.version))
+            .ok_or_else(|| missing(format!("version {}", write.version)))?;
+        let revision = record.published.audit.as_ref().map_or(0, |a| a.revision);
+        if revision != write.audit.revision {
+            return Ok(false);
+        }
+        record.published.audit = Some(skillreg_core::audit::Audited {
+            revision: revision + 1,
+            ..write.audit.clone()
+        });
+        let stored_version = record.version().clone();
+        if write.verdict_changed {
+            state.push_event(EventKind::VerdictChanged, id, stored_version, write.at);
+        }
+        if let Some(entry) = &write.entry {
+            state.audit.push(entry.clone());
+        }
+        Ok(true)
+    }
+
+    async fn stale_audits(
+        &self,
+        stamp: &str,
+        after: Option<&VersionCursor>,
+        limit: u32,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        let state = self.state();
+        let mut due: Vec<(VersionCursor, &VersionRecord)> = state
+            .versions
+            .values()
+            .flatten()
+            .map(|v| (VersionCursor::after(v), v))
+            .filter(|(at, v)| {
+                after.is_none_or(|after| at > after)
+                    && v.published
+                        .audit
+                        .as_ref()
+                        .is_none_or(|a| a.stamp() != stamp)
+            })
+            .collect();
+        due.sort_by(|(a, _), (b, _)| a.cmp(b));
+        Ok(due
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, v)| v.clone())
+            .collect())
+    }
 }

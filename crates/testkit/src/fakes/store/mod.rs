@@ -18,9 +18,9 @@ use skillreg_core::model::{
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
-    CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange, NamespaceStore,
-    RestrictedNamespace, SearchStore, SkillTarget, StatsStore, StoreError, VersionWrite,
-    WriteRight,
+    AuditWrite, CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange,
+    NamespaceStore, RestrictedNamespace, SearchStore, SkillTarget, StatsStore, StoreError,
+    VersionCursor, VersionWrite, WriteRight,
 };
 use skillreg_core::version::{Candidate, VersionReq, select};
 use skillreg_core::{Digest, Version};

@@ -96,6 +96,11 @@ impl SearchStore for MemoryStore {
                 latest: Some(latest.version().clone()),
                 description: meta.description.clone(),
                 tags: meta.tags.clone(),
+                verdict: latest
+                    .published
+                    .audit
+                    .as_ref()
+                    .map(skillreg_core::audit::Audited::verdict),
                 downloads,
                 recent_downloads,
                 rating,
