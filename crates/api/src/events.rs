@@ -1,6 +1,6 @@
 //! The event stream (`GET /api/v1/events`, server-sent events): each event's `id` is its
-//! sequence number, its `event` the kind (`skill.created`, `skill.updated`, `skill.yanked`)
-//! and its `data` an [`EventBody`].
+//! sequence number, its `event` the kind (`skill.created`, `skill.updated`, `skill.yanked`,
+//! `skill.verdict_changed`) and its `data` an [`EventBody`].
 
 use serde::{Deserialize, Serialize};
 use skillreg_core::model::EventRecord;

@@ -20,7 +20,11 @@ pub mod prs;
 pub mod skills;
 pub mod tokens;
 
-pub use audit::{AuditBlocked, AuditBody, AuditFinding};
+pub use audit::{
+    AuditBlocked, AuditBody, AuditFinding, AuditNote, FalsePositiveRequest, OverrideBody,
+    OverrideRequest, RescanFailureBody, RescanRequest, RescanResponse, VerdictChangeBody,
+    VersionAudit,
+};
 pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};

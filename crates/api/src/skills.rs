@@ -84,6 +84,10 @@ pub struct SkillSummary {
     pub updated_at_ms: i64,
     /// The deprecation message, if the skill is deprecated.
     pub deprecated: Option<String>,
+    /// The latest version's audit verdict (`pass`, `review`, `warn`, `block`); `null` when
+    /// it was not audited.
+    #[serde(default)]
+    pub verdict: Option<String>,
 }
 
 impl From<SearchHit> for SkillSummary {
@@ -97,6 +101,7 @@ impl From<SearchHit> for SkillSummary {
             rating: RatingBody::from(&hit.rating),
             updated_at_ms: hit.updated_at.unix_millis(),
             deprecated: hit.skill.deprecation,
+            verdict: hit.verdict.map(|v| v.as_str().to_owned()),
         }
     }
 }

@@ -56,7 +56,9 @@ fn version() -> (VersionBody, serde_json::Value) {
                     message: "runs a command as root".into(),
                     remediation: "say why".into(),
                     fingerprint: "f00d".into(),
+                    false_positive: None,
                 }],
+                overridden: None,
             }),
         },
         json!({
@@ -123,6 +125,7 @@ fn skill_bodies_round_trip() {
                 rating: rating.clone(),
                 updated_at_ms: 5,
                 deprecated: None,
+                verdict: Some("warn".into()),
             }],
             total: 1,
             total_exact: true,
@@ -130,7 +133,7 @@ fn skill_bodies_round_trip() {
         },
         &json!({"skills": [{"id": "acme/pdf", "description": "d", "latest_version": "1.2.0",
             "tags": ["pdf"], "downloads": 7, "rating": {"average": 4.5, "count": 2},
-            "updated_at_ms": 5, "deprecated": null}], "total": 1, "total_exact": true,
+            "updated_at_ms": 5, "deprecated": null, "verdict": "warn"}], "total": 1, "total_exact": true,
             "next_cursor": "c"}),
     );
     round_trip(
@@ -486,5 +489,63 @@ fn oci_bodies_round_trip() {
             tags: vec!["1.0.0".into(), "latest".into()],
         },
         &json!({"name": "acme/pdf", "tags": ["1.0.0", "latest"]}),
+    );
+}
+
+#[test]
+fn audit_bodies_round_trip() {
+    let note = |text: &str| AuditNote {
+        note: text.into(),
+        by: "alice".into(),
+        at_ms: 9,
+    };
+    round_trip(
+        &VersionAudit {
+            id: "acme/pdf".into(),
+            version: "1.2.0".into(),
+            audit: Some(AuditBody {
+                verdict: "pass".into(),
+                rules_version: 1,
+                findings: vec![AuditFinding {
+                    code: "danger.sudo".into(),
+                    severity: "warn".into(),
+                    path: "run.sh".into(),
+                    line: 3,
+                    message: "m".into(),
+                    remediation: "r".into(),
+                    fingerprint: "f00d".into(),
+                    false_positive: Some(note("runs apt in a container")),
+                }],
+                overridden: Some(OverrideBody {
+                    verdict: "pass".into(),
+                    note: note("checked"),
+                }),
+            }),
+        },
+        &json!({"id": "acme/pdf", "version": "1.2.0", "audit": {"verdict": "pass",
+            "rules_version": 1, "findings": [{"code": "danger.sudo", "severity": "warn",
+            "path": "run.sh", "line": 3, "message": "m", "remediation": "r", "fingerprint": "f00d",
+            "false_positive": {"note": "runs apt in a container", "by": "alice", "at_ms": 9}}],
+            "overridden": {"verdict": "pass", "note": "checked", "by": "alice", "at_ms": 9}}}),
+    );
+    round_trip(
+        &RescanResponse {
+            scanned: 2,
+            changed: vec![VerdictChangeBody {
+                id: "acme/pdf".into(),
+                version: "1.2.0".into(),
+                from: None,
+                to: "warn".into(),
+            }],
+            failed: vec![RescanFailureBody {
+                skill_uid: "u1".into(),
+                version: "1.0.0".into(),
+                reason: "gone".into(),
+            }],
+            next: Some("u1/1.2.0".into()),
+        },
+        &json!({"scanned": 2, "changed": [{"id": "acme/pdf", "version": "1.2.0", "from": null,
+            "to": "warn"}], "failed": [{"skill_uid": "u1", "version": "1.0.0", "reason": "gone"}],
+            "next": "u1/1.2.0"}),
     );
 }

@@ -67,6 +67,21 @@ impl TestRegistry {
 }
 
 impl TestRegistry {
+    /// Another registry over the same store, blobs and clock, with other settings (a
+    /// restart with a new policy, say).
+    pub fn reconfigured(&self, config: RegistryConfig) -> Self {
+        TestRegistry {
+            registry: Registry::new(
+                self.store.clone(),
+                self.blobs.clone(),
+                self.clock.clone(),
+                Arc::new(fakes::SequentialIds::default()),
+                config,
+            ),
+            ..self.clone()
+        }
+    }
+
     /// Every event recorded so far.
     ///
     /// # Panics

@@ -210,3 +210,222 @@ async fn the_policy_turns_rules_down_and_lets_findings_through() {
     };
     assert_eq!(typo.check().unwrap_err().0, "rce.pipe_to_shel");
 }
+
+fn admin() -> skillreg_core::auth::Actor {
+    skillreg_core::auth::Actor::new(
+        "root".parse().unwrap(),
+        vec![skillreg_core::model::TokenScope::Admin],
+        vec!["*".parse().unwrap()],
+    )
+}
+
+/// A registry whose policy counts `curl … | sh` as `warn`, with the dropper published.
+async fn dropper_published_as_warn() -> skillreg_testkit::TestRegistry {
+    use skillreg_core::audit::{Level, Policy};
+    let t = skillreg_testkit::TestRegistry::with_config(skillreg_core::usecases::RegistryConfig {
+        audit: Policy {
+            levels: [("rce.pipe_to_shell".to_owned(), Level::Warn)].into(),
+            allow: Vec::new(),
+        },
+        ..Default::default()
+    });
+    t.registry
+        .publish(&crate::actor("alice"), publish_request(dropper()))
+        .await
+        .unwrap();
+    t
+}
+
+async fn stored_audit(t: &skillreg_testkit::TestRegistry) -> skillreg_core::audit::Audited {
+    let (_, record) = t
+        .registry
+        .version_audit(
+            Some(&crate::actor("alice")),
+            &"acme/setup".parse().unwrap(),
+            &"1.0.0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    record.published.audit.unwrap()
+}
+
+fn kinds(events: &[skillreg_core::model::EventRecord]) -> Vec<&'static str> {
+    events.iter().map(|e| e.kind.as_str()).collect()
+}
+
+/// An owner marks a finding as a false positive with a note: shown, recorded in the audit
+/// log, and the verdict stays. Others may not; an unknown finding or an empty note is
+/// refused and changes nothing.
+#[tokio::test]
+async fn owners_mark_false_positives_without_changing_the_verdict() {
+    use skillreg_core::usecases::RegistryError;
+    let t = dropper_published_as_warn().await;
+    let (id, version) = ("acme/setup".parse().unwrap(), "1.0.0".parse().unwrap());
+    let before = stored_audit(&t).await;
+    assert_eq!(before.verdict(), Verdict::Warn);
+    let fingerprint = before.findings[0].fingerprint.clone();
+
+    let refusals = [
+        (crate::actor("bob"), fingerprint.as_str(), "mine"),
+        (crate::actor("alice"), "0123abcd", "mine"),
+        (crate::actor("alice"), fingerprint.as_str(), "  "),
+    ];
+    for (who, fingerprint, note) in refusals {
+        let error = t
+            .registry
+            .mark_false_positive(&who, &id, &version, fingerprint, note)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                RegistryError::Access(_)
+                    | RegistryError::FindingNotFound { .. }
+                    | RegistryError::Invalid(_)
+            ),
+            "{error}"
+        );
+    }
+    assert_eq!(stored_audit(&t).await, before, "a refusal changes nothing");
+
+    let marked = t
+        .registry
+        .mark_false_positive(
+            &crate::actor("alice"),
+            &id,
+            &version,
+            &fingerprint,
+            "the installer is our own, pinned by digest",
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked.verdict(), Verdict::Warn);
+    let mark = marked.false_positive(&fingerprint).unwrap();
+    assert_eq!(
+        (mark.by.as_str(), mark.note.as_str()),
+        ("alice", "the installer is our own, pinned by digest")
+    );
+    assert_eq!(stored_audit(&t).await, marked);
+    assert_eq!(kinds(&t.store_events().await), ["skill.created"]);
+    let log = skillreg_core::ports::EventStore::audit_log(&*t.store, 10)
+        .await
+        .unwrap();
+    assert_eq!(log[0].action, "audit.false_positive");
+    assert_eq!(log[0].target, format!("acme/setup@1.0.0#{fingerprint}"));
+}
+
+/// An admin sets a verdict and takes it back; each change of verdict is an event, and only
+/// an admin may.
+#[tokio::test]
+async fn admins_override_verdicts_and_each_change_is_an_event() {
+    let t = dropper_published_as_warn().await;
+    let (id, version) = ("acme/setup".parse().unwrap(), "1.0.0".parse().unwrap());
+    let refused = t
+        .registry
+        .override_verdict(
+            &crate::actor("alice"),
+            &id,
+            &version,
+            Some((Verdict::Pass, "mine")),
+        )
+        .await;
+    assert!(refused.is_err());
+    let blocked = t
+        .registry
+        .override_verdict(
+            &admin(),
+            &id,
+            &version,
+            Some((Verdict::Block, "pulled: see incident 12")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(blocked.verdict(), Verdict::Block);
+    assert_eq!(blocked.found(), Verdict::Warn);
+    let cleared = t
+        .registry
+        .override_verdict(&admin(), &id, &version, None)
+        .await
+        .unwrap();
+    assert_eq!(cleared.verdict(), Verdict::Warn);
+    assert_eq!(stored_audit(&t).await, cleared);
+    assert_eq!(
+        kinds(&t.store_events().await),
+        [
+            "skill.created",
+            "skill.verdict_changed",
+            "skill.verdict_changed"
+        ]
+    );
+}
+
+/// After a policy change, a rescan audits every version again in batches, changes the
+/// verdicts the new policy changes (each an event), keeps owners' marks, and then has
+/// nothing left to do. Only an admin may.
+#[tokio::test]
+async fn a_rescan_after_a_policy_change_updates_verdicts_in_batches() {
+    let t = dropper_published_as_warn().await;
+    let fingerprint = stored_audit(&t).await.findings[0].fingerprint.clone();
+    t.registry
+        .mark_false_positive(
+            &crate::actor("alice"),
+            &"acme/setup".parse().unwrap(),
+            &"1.0.0".parse().unwrap(),
+            &fingerprint,
+            "ours",
+        )
+        .await
+        .unwrap();
+    crate::publish_version(&t, "acme", "clean", "1.0.0", "A clean skill.", "").await;
+
+    // The same store under the default policy, where `curl … | sh` blocks.
+    let strict = t.reconfigured(skillreg_core::usecases::RegistryConfig::default());
+    assert!(
+        strict
+            .registry
+            .rescan(&crate::actor("alice"), None, 10)
+            .await
+            .is_err()
+    );
+    let first = strict.registry.rescan(&admin(), None, 1).await.unwrap();
+    assert_eq!(first.scanned, 1);
+    let next = first.next.clone().expect("a second batch");
+    let second = strict
+        .registry
+        .rescan(&admin(), Some(&next), 1)
+        .await
+        .unwrap();
+    let last = strict
+        .registry
+        .rescan(&admin(), second.next.as_ref(), 1)
+        .await
+        .unwrap();
+    assert_eq!(last.scanned, 0);
+    assert_eq!(last.next, None);
+    let changed: Vec<(String, Option<Verdict>, Verdict)> = [first, second]
+        .iter()
+        .flat_map(|b| b.changed.iter())
+        .map(|c| (format!("{}@{}", c.id, c.version), c.from, c.to))
+        .collect();
+    assert_eq!(
+        changed,
+        [(
+            "acme/setup@1.0.0".to_owned(),
+            Some(Verdict::Warn),
+            Verdict::Block
+        )]
+    );
+    let audit = stored_audit(&strict).await;
+    assert_eq!(audit.verdict(), Verdict::Block);
+    assert!(
+        audit.false_positive(&fingerprint).is_some(),
+        "marks survive"
+    );
+    assert_eq!(
+        kinds(&strict.store_events().await),
+        ["skill.created", "skill.created", "skill.verdict_changed"]
+    );
+    // Everything is audited under this policy now: nothing is due.
+    let again = strict.registry.rescan(&admin(), None, 10).await.unwrap();
+    assert_eq!((again.scanned, again.next), (0, None));
+}

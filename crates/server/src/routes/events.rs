@@ -1,5 +1,5 @@
 //! `GET /api/v1/events`: the event outbox as server-sent events (`skill.created`,
-//! `skill.updated`, `skill.yanked`), each with its sequence number as the event id, so a
+//! `skill.updated`, `skill.yanked`, `skill.verdict_changed`), each with its sequence number as the event id, so a
 //! client resumes with `Last-Event-ID` (or `?after=`) without missing one. The stream
 //! reads the store, so every replica serves every replica's events.
 
@@ -18,8 +18,9 @@ use crate::error::ApiError;
 /// How often the stream looks for new events.
 const POLL: Duration = Duration::from_millis(500);
 
-/// The event stream (server-sent events): `skill.created`, `skill.updated` and
-/// `skill.yanked`, each with its sequence number as the event id. Resume with
+/// The event stream (server-sent events): `skill.created`, `skill.updated`,
+/// `skill.yanked` and `skill.verdict_changed` (a rescan or an admin changed a version's
+/// audit verdict; its audit says how), each with its sequence number as the event id. Resume with
 /// `Last-Event-ID` or `?after=`.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(EventParams,

@@ -1,5 +1,6 @@
 //! The routes, by resource: `skills` (reads and writes of one skill, search, resolve,
-//! trending), `uploads` (publish, import), `admin` (tokens, keys, namespaces), `events`,
+//! trending), `uploads` (publish, import), `admin` (tokens, keys, namespaces), `audits` (a
+//! version's audit, false-positive marks, overrides, rescans), `events`,
 //! `prs` (the Package Registry Standard surface), `oci` (`/v2/`) and `openapi`; here the
 //! router, health, readiness and metrics, and the helpers every handler shares. One skill is
 //! `/api/v1/skills/<ns…>/<name>`; its sub-resources follow a `/-/` marker (`…/-/versions`,
@@ -19,6 +20,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorType};
 
 mod admin;
+mod audits;
 mod events;
 mod oci;
 pub(crate) use oci::challenge;
@@ -77,6 +79,7 @@ pub(crate) fn router(state: Shared) -> Router {
             axum::routing::delete(admin::revoke_token),
         )
         .route("/api/v1/whoami", get(admin::whoami))
+        .route("/api/v1/admin/rescan", axum::routing::post(audits::rescan))
         .route("/api/v1/keys", axum::routing::post(admin::register_key))
         .route(
             "/api/v1/keys/{key_id}",

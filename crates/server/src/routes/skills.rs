@@ -1,6 +1,7 @@
 //! Reading and changing one skill: search, resolve, a skill and its sub-resources after the
 //! `/-/` marker (`…/-/versions`, `…/-/versions/<v>`, `…/-/download`, `…/-/ratings`), the
-//! writes to it (ratings, yanks, deprecation) and trending.
+//! writes to it (ratings, yanks, deprecation) and trending; a version's audit is in
+//! `audits.rs`.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -123,6 +124,9 @@ pub(super) async fn skill_resource(
         None => details(&state, &reader, &id).await,
         Some(["versions"]) => list_versions(&state, &reader, &id).await,
         Some(["versions", version]) => one_version(&state, &reader, &id, version).await,
+        Some(["versions", version, "audit"]) => {
+            super::audits::version_audit(&state, &reader, &id, version).await
+        }
         Some(["download"]) => download(&state, &reader, &id, params.version.as_deref()).await,
         Some(["ratings"]) => ratings(&state, &reader, &id).await,
         Some(_) => Err(ApiError::new(
@@ -310,6 +314,15 @@ pub(super) async fn skill_action(
             set_yanked(&state, &actor, &id, version, false).await
         }
         (&Method::PUT, ["deprecation"]) => deprecate(&state, &actor, &id, &body).await,
+        (&Method::POST, ["versions", version, "audit", "false-positives"]) => {
+            super::audits::mark_false_positive(&state, &actor, &id, version, &body).await
+        }
+        (&Method::PUT, ["versions", version, "audit", "override"]) => {
+            super::audits::override_verdict(&state, &actor, &id, version, Some(&body)).await
+        }
+        (&Method::DELETE, ["versions", version, "audit", "override"]) => {
+            super::audits::override_verdict(&state, &actor, &id, version, None).await
+        }
         _ => Err(ApiError::new(
             ErrorType::PackageNotFound,
             format!("no route for {method} `{sub}`"),
