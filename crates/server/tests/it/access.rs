@@ -100,6 +100,7 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
                     "",
                     "/-/versions",
                     "/-/versions/{version}",
+                    "/-/versions/{version}/audit",
                     "/-/download",
                     "/-/ratings",
                 ]
@@ -112,6 +113,12 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         ("post", p) if p == format!("{SKILL}/-/ratings") => SkillWrite,
         ("post" | "delete", p) if p == format!("{SKILL}/-/versions/{{version}}/yank") => SkillWrite,
         ("put", p) if p == format!("{SKILL}/-/deprecation") => SkillWrite,
+        ("post", p) if p == format!("{SKILL}/-/versions/{{version}}/audit/false-positives") => {
+            SkillWrite
+        }
+        ("put" | "delete", p) if p == format!("{SKILL}/-/versions/{{version}}/audit/override") => {
+            SkillWrite
+        }
         ("get", "/api/v1/namespaces/{namespace}") => Namespace,
         ("put" | "delete", "/api/v1/namespaces/{namespace}/-/members/{user}")
         | ("put", "/api/v1/namespaces/{namespace}/-/visibility") => NamespaceWrite,
@@ -121,6 +128,8 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         | ("delete", "/api/v1/tokens/{id}")
         | ("post", "/api/v1/keys" | "/api/v1/namespaces" | "/api/v1/import" | "/api/v1/skills")
         | ("get" | "delete", "/api/v1/keys/{key_id}") => Unscoped,
+        // An admin's: every skill is visible to them.
+        ("post", "/api/v1/admin/rescan") => Unscoped,
         _ => return None,
     })
 }
@@ -464,6 +473,8 @@ pub(crate) async fn every_surface_decides_who_reads(s: TestServer) {
         match (method, path.rsplit('/').next().unwrap_or_default()) {
             ("post", "ratings") => br#"{"stars": 4}"#.to_vec(),
             ("put", "deprecation") => br#"{"message": "old"}"#.to_vec(),
+            ("post", "false-positives") => br#"{"fingerprint": "f", "note": "n"}"#.to_vec(),
+            ("put", "override") => br#"{"verdict": "pass", "note": "n"}"#.to_vec(),
             ("put", "visibility") => br#"{"visibility": "public"}"#.to_vec(),
             ("put", "{user}") => br#"{"role": "member"}"#.to_vec(),
             _ => Vec::new(),

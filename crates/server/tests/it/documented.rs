@@ -79,6 +79,8 @@ fn conforms(schema: &str, body: &[u8]) -> Result<(), String> {
         "OciErrors" => read::<OciErrors>(body),
         "TagList" => read::<TagList>(body),
         "VersionCheck" => read::<VersionCheck>(body),
+        "VersionAudit" => read::<VersionAudit>(body),
+        "RescanResponse" => read::<RescanResponse>(body),
         other => Err(format!("no contract type for the schema `{other}`")),
     }
 }

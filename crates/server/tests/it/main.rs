@@ -28,6 +28,7 @@ use tower::ServiceExt;
 
 mod access;
 mod attacks;
+mod audits;
 mod connections;
 mod documented;
 mod signed;
@@ -38,6 +39,9 @@ use attacks::{
     one_user_creates_a_fresh_namespace, owners_removing_each_other_leave_an_owner,
     repeated_signature_headers_are_kept_once, search_totals_hold_past_the_end,
     stored_text_is_bounded, tokens_see_and_revoke_only_what_they_could_grant,
+};
+use audits::{
+    a_rescan_audits_what_another_policy_audited, a_versions_audit_is_read_marked_and_overridden,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
 use signed::{
@@ -1511,6 +1515,8 @@ on_both_stores!(
     events_stream_and_resume,
     hostile_requests_get_4xx,
     the_audit_refuses_a_dropper_with_its_findings,
+    a_versions_audit_is_read_marked_and_overridden,
+    a_rescan_audits_what_another_policy_audited,
     fixtures_publish_resolve_and_download_with_matching_digests,
     errors_come_in_one_envelope,
     an_oversize_body_is_refused_with_413,
