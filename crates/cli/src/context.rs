@@ -130,3 +130,17 @@ pub(crate) fn parse_id(text: &str) -> Result<SkillId, Failure> {
             .code(Code::Usage)
     })
 }
+
+/// `namespace/name@version`, as written on the command line.
+pub(crate) fn parse_reference(text: &str) -> Result<(SkillId, skillreg_core::Version), Failure> {
+    let (id, version) = text.split_once('@').ok_or_else(|| {
+        Failure::new(format!("`{text}` names no version"))
+            .hint("write namespace/name@version")
+            .code(Code::Usage)
+    })?;
+    let id = parse_id(id)?;
+    let version = version.parse().map_err(|e| {
+        Failure::new(format!("`{version}` is not a version: {e}")).code(Code::Usage)
+    })?;
+    Ok((id, version))
+}

@@ -77,8 +77,15 @@ pub(crate) async fn search(ctx: &Context, args: SearchArgs) -> Result<(), Failur
             || "unrated".to_owned(),
             |a| format!("{a:.1}★ ({})", hit.rating.count),
         );
+        // The audit's verdict when it asks for attention: `audit: warn`.
+        let audit = hit
+            .verdict
+            .as_deref()
+            .filter(|v| matches!(*v, "warn" | "block"))
+            .map(|v| format!(", audit: {}", sanitize_remote(v)))
+            .unwrap_or_default();
         ctx.out.result(format!(
-            "{}@{}  {}  [{} installs, {}]{}",
+            "{}@{}  {}  [{} installs, {}{audit}]{}",
             sanitize_remote(&hit.id),
             sanitize_remote(hit.latest_version.as_deref().unwrap_or("-")),
             sanitize_remote(&hit.description),
@@ -118,6 +125,17 @@ pub(crate) async fn info(ctx: &Context, args: &IdArgs) -> Result<(), Failure> {
     }
     ctx.out
         .result(format!("  license: {}", text(latest.license.as_deref())));
+    match &latest.audit {
+        Some(audit) => ctx.out.result(format!(
+            "  audit: {} ({} finding{}; `skillreg findings {}@{}` lists them)",
+            sanitize_remote(&audit.verdict),
+            audit.findings.len(),
+            if audit.findings.len() == 1 { "" } else { "s" },
+            text(Some(&skill.id)),
+            text(Some(&latest.version)),
+        )),
+        None => ctx.out.result("  audit: not audited"),
+    }
     ctx.out.result(format!(
         "  created by {}; latest published by {}",
         text(Some(&skill.created_by)),

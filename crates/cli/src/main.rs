@@ -6,6 +6,7 @@ mod author;
 mod config;
 mod context;
 mod discover;
+mod findings;
 mod install;
 mod manage;
 mod oci;
@@ -65,6 +66,13 @@ enum Command {
     Info(discover::IdArgs),
     /// Every version of a skill.
     Versions(discover::IdArgs),
+    /// The registry's audit of a version: verdict, findings with their fixes, marks, override.
+    Findings(findings::FindingsArgs),
+    /// Mark a finding of your skill's version as a false positive, with a note.
+    FalsePositive(findings::FalsePositiveArgs),
+    /// An admin's work: rescans, verdict overrides.
+    #[command(subcommand)]
+    Admin(findings::AdminCommand),
     /// A skill's rating and recent reviews.
     Ratings(discover::IdArgs),
     /// The most installed skills of the last days.
@@ -151,6 +159,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Keygen(args) => author::keygen(&ctx, args).await,
             Command::Search(args) => discover::search(&ctx, args).await,
             Command::Info(args) => discover::info(&ctx, &args).await,
+            Command::Findings(args) => findings::findings(&ctx, &args).await,
+            Command::FalsePositive(args) => findings::false_positive(&ctx, &args).await,
+            Command::Admin(command) => findings::admin(&ctx, &command).await,
             Command::Versions(args) => discover::versions(&ctx, &args).await,
             Command::Ratings(args) => discover::ratings(&ctx, &args).await,
             Command::Trending(args) => discover::trending(&ctx, &args).await,

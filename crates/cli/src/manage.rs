@@ -246,15 +246,7 @@ pub(crate) async fn rate(ctx: &Context, args: RateArgs) -> Result<(), Failure> {
 }
 
 pub(crate) async fn yank(ctx: &Context, args: &YankArgs, yanked: bool) -> Result<(), Failure> {
-    let (id, version) = args.reference.split_once('@').ok_or_else(|| {
-        Failure::new(format!("`{}` names no version", args.reference))
-            .hint("write namespace/name@version")
-            .code(Code::Usage)
-    })?;
-    let id = parse_id(id)?;
-    let version: skillreg_core::Version = version.parse().map_err(|e| {
-        Failure::new(format!("`{version}` is not a version: {e}")).code(Code::Usage)
-    })?;
+    let (id, version) = crate::context::parse_reference(&args.reference)?;
     let body = ctx.client()?.set_yanked(&id, &version, yanked).await?;
     ctx.out.json(&body);
     ctx.out.result(format!(

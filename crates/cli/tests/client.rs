@@ -1657,7 +1657,8 @@ fn audit_tells_a_publisher_what_a_registry_will_say() {
     );
 }
 
-/// A version the registry's audit marked `warn` installs only when risk is allowed.
+/// A version the registry's audit marked `warn` installs only when risk is allowed; its
+/// findings are one command away, its owner marks a false positive, an admin sets a verdict.
 #[test]
 fn a_version_marked_for_review_installs_only_with_allow_risk() {
     let server = serve();
@@ -1688,6 +1689,45 @@ fn a_version_marked_for_review_installs_only_with_allow_risk() {
         "{}",
         versions.stdout
     );
+    // The findings, with the fix and the fingerprint an owner marks.
+    let findings = user.run(&["findings", "acme/fetcher@1.0.0"]).ok();
+    assert!(
+        findings
+            .stdout
+            .contains("warn  danger.tls_disabled scripts/run.sh:1"),
+        "{}",
+        findings.stdout
+    );
+    let fingerprint = user
+        .run(&["--json", "findings", "acme/fetcher@1.0.0"])
+        .json()["audit"]["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stranger = user.run(&[
+        "false-positive",
+        "acme/fetcher@1.0.0",
+        &fingerprint,
+        "--note",
+        "mine",
+    ]);
+    assert_ne!(stranger.code, 0, "{}", stranger.stdout);
+    let marked = admin
+        .run(&[
+            "false-positive",
+            "acme/fetcher@1.0.0",
+            &fingerprint,
+            "--note",
+            "an internal host with its own CA",
+        ])
+        .ok();
+    assert!(
+        marked
+            .stdout
+            .contains("false positive, says admin: an internal host with its own CA"),
+        "{}",
+        marked.stdout
+    );
     user.run(&[
         "install",
         "acme/fetcher",
@@ -1702,4 +1742,25 @@ fn a_version_marked_for_review_installs_only_with_allow_risk() {
             .join(".cursor/skills/fetcher/SKILL.md")
             .is_file()
     );
+    // An admin's verdict wins over the findings', and shows wherever the skill is chosen.
+    admin
+        .run(&[
+            "admin",
+            "override",
+            "acme/fetcher@1.0.0",
+            "pass",
+            "--note",
+            "reviewed",
+        ])
+        .ok();
+    let info = user.run(&["info", "acme/fetcher"]).ok();
+    assert!(
+        info.stdout.contains("audit: pass (1 finding"),
+        "{}",
+        info.stdout
+    );
+    let search = user.run(&["--json", "search", "fetcher"]).json();
+    assert_eq!(search["skills"][0]["verdict"], "pass", "{search}");
+    let refused = user.run(&["admin", "override", "acme/fetcher@1.0.0", "--clear"]);
+    assert_ne!(refused.code, 0, "only an admin: {}", refused.stdout);
 }

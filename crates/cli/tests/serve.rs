@@ -401,7 +401,8 @@ fn replicas_on_one_database_make_one_admin_token() {
 }
 
 /// The audit policy file: a rule turned down lets a version through that the default
-/// refuses; a policy naming no rule stops serve with the code it named.
+/// refuses (until a rescan under the default blocks it); a policy naming no rule stops
+/// serve with the code it named.
 #[test]
 fn the_audit_policy_file_sets_what_the_audit_refuses() {
     let files = skillreg_testkit::fixtures::skill_files(
@@ -427,6 +428,68 @@ fn the_audit_policy_file_sets_what_the_audit_refuses() {
     let (mut child, address) =
         start_with(dir.path(), &["--audit-policy", policy.to_str().unwrap()]);
     assert_eq!(http_post(&address, uri, &token, &archive), Some(201));
+    sigterm(&mut child);
+
+    // Back under the default policy, an admin's rescan blocks what the warn policy let in,
+    // and the CLI then refuses to install it.
+    let (mut child, address) = start(dir.path());
+    let cli = |args: &[&str], home: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_skillreg"))
+            .args(args)
+            .current_dir(home)
+            .env("HOME", home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env("REGISTRY_URL", format!("http://{address}"))
+            .env("REGISTRY_TOKEN", &token)
+            .output()
+            .unwrap()
+    };
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".cursor")).unwrap();
+    let rescan = cli(&["admin", "rescan", "--batch", "1"], home.path());
+    let stdout = String::from_utf8_lossy(&rescan.stdout);
+    assert!(rescan.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("acme/setup@1.0.0: warn -> block"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rescanned 1 version: 1 verdict changed"),
+        "{stdout}"
+    );
+    let findings = cli(&["findings", "acme/setup@1.0.0"], home.path());
+    let stdout = String::from_utf8_lossy(&findings.stdout);
+    assert!(
+        stdout.contains("block rce.pipe_to_shell install.sh:1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("acme/setup@1.0.0: block (1 finding"),
+        "{stdout}"
+    );
+    let install = cli(
+        &[
+            "install",
+            "acme/setup",
+            "--client",
+            "cursor",
+            "--scope",
+            "user",
+            "--allow-risk",
+        ],
+        home.path(),
+    );
+    let stderr = String::from_utf8_lossy(&install.stderr);
+    assert_eq!(install.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("skillreg findings acme/setup@1.0.0"),
+        "{stderr}"
+    );
+    assert!(!home.path().join(".cursor/skills/setup").exists());
+    let again = cli(&["--json", "admin", "rescan"], home.path());
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["scanned"], 0, "{report}");
     sigterm(&mut child);
 
     std::fs::write(&policy, "[levels]\n\"rce.pipe_to_shel\" = \"off\"\n").unwrap();

@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use reqwest::Method;
 use skillreg_api::{
     CreateNamespaceBody, CreateTokenBody, CreatedToken, DeprecationBody, DeprecationResponse,
-    ImportParams, ImportResponse, MemberBody, MemberRole, NamespaceBody, NamespaceVisibility,
-    PublishParams, PublishResponse, PublisherKeyBody, RateBody, RatedResponse, RatingsResponse,
-    RegisterKeyBody, RevokedToken, SIGNATURE_HEADER, SearchParams, SearchResponse, SkillDetails,
-    TokenList, TrendingParams, TrendingResponse, VersionBody, VersionList, VisibilityBody,
+    FalsePositiveRequest, ImportParams, ImportResponse, MemberBody, MemberRole, NamespaceBody,
+    NamespaceVisibility, OverrideRequest, PublishParams, PublishResponse, PublisherKeyBody,
+    RateBody, RatedResponse, RatingsResponse, RegisterKeyBody, RescanRequest, RescanResponse,
+    RevokedToken, SIGNATURE_HEADER, SearchParams, SearchResponse, SkillDetails, TokenList,
+    TrendingParams, TrendingResponse, VersionAudit, VersionBody, VersionList, VisibilityBody,
     WhoamiBody, YankResponse,
 };
 use skillreg_core::identity::{Namespace, SkillId, SkillRef};
@@ -218,6 +219,83 @@ impl RegistryClient {
             message: message.map(str::to_owned),
         });
         self.http.json(call).await
+    }
+
+    /// A version's audit: verdict, findings, owners' marks, an admin's override.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn version_audit(
+        &self,
+        id: &SkillId,
+        version: &Version,
+    ) -> Result<VersionAudit, ClientError> {
+        self.http
+            .json(Call::get(&Self::audit_path(id, version, "")))
+            .await
+    }
+
+    /// Marks a finding (by its fingerprint) as a false positive, with a note.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn mark_false_positive(
+        &self,
+        id: &SkillId,
+        version: &Version,
+        fingerprint: &str,
+        note: &str,
+    ) -> Result<VersionAudit, ClientError> {
+        let path = Self::audit_path(id, version, "/false-positives");
+        let call = Call::with(Method::POST, &path).json(&FalsePositiveRequest {
+            fingerprint: fingerprint.to_owned(),
+            note: note.to_owned(),
+        });
+        self.http.json(call).await
+    }
+
+    /// Sets a version's verdict (`Some((verdict, note))`), or clears the override.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn override_verdict(
+        &self,
+        id: &SkillId,
+        version: &Version,
+        verdict: Option<(&str, &str)>,
+    ) -> Result<VersionAudit, ClientError> {
+        let path = Self::audit_path(id, version, "/override");
+        let call = match verdict {
+            Some((verdict, note)) => Call::with(Method::PUT, &path).json(&OverrideRequest {
+                verdict: verdict.to_owned(),
+                note: note.to_owned(),
+            }),
+            None => Call::with(Method::DELETE, &path),
+        };
+        self.http.json(call).await
+    }
+
+    /// One batch of a rescan, after `after` (the previous batch's `next`).
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn rescan(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RescanResponse, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/admin/rescan").json(&RescanRequest {
+            after: after.map(str::to_owned),
+            limit: Some(limit),
+        });
+        self.http.json(call).await
+    }
+
+    fn audit_path(id: &SkillId, version: &Version, rest: &str) -> String {
+        Self::skill_path(
+            id,
+            &format!("/-/versions/{}/audit{rest}", segment(&version.to_string())),
+        )
     }
 
     /// Creates a token; the answer holds its secret, once.

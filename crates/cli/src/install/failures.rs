@@ -85,14 +85,16 @@ pub(super) fn failure(error: InstallFailure) -> Failure {
         InstallFailure::Install(error) => install_failure(&error),
         InstallFailure::Folder(error) => Failure::new(error.to_string()),
         InstallFailure::Audit {
-            ref id, verdict, ..
+            ref id,
+            ref version,
+            verdict,
         } => {
             let hint = match verdict {
-                skillreg_core::audit::Verdict::Block => format!(
-                    "it will not install; `skillreg versions {id} --json` shows the findings"
-                ),
+                skillreg_core::audit::Verdict::Block => {
+                    format!("it will not install; `skillreg findings {id}@{version}` shows why")
+                }
                 _ => format!(
-                    "read its findings with `skillreg versions {id} --json`; install it anyway with --allow-risk"
+                    "read its findings with `skillreg findings {id}@{version}`; install it anyway with --allow-risk"
                 ),
             };
             Failure::new(format!("{error}; nothing was written"))
