@@ -10,6 +10,7 @@
 //! hidden characters count everywhere.
 
 mod audited;
+mod declared;
 mod policy;
 mod rules;
 
@@ -305,6 +306,7 @@ pub fn audit(files: &FileSet) -> Vec<Finding> {
             findings.push(rules::whole_file("bundle.unmentioned_script", &path));
         }
     }
+    declared::check(files, &mut findings);
     findings.sort_by(|a, b| (&a.path, a.line, a.code).cmp(&(&b.path, b.line, b.code)));
     findings.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.code == b.code);
     findings

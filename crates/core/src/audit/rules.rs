@@ -5,7 +5,7 @@
 use super::{Finding, Rule, Scope, Severity, fingerprint};
 
 /// The version of these rules; stored with each verdict, so a re-audit knows what is stale.
-pub const RULES_VERSION: u32 = 1;
+pub const RULES_VERSION: u32 = 2;
 
 fn never(_: &str, _: &str) -> bool {
     false
@@ -247,7 +247,7 @@ pub(crate) static RULES: &[Rule] = &[
     },
 ];
 
-/// A rule about a whole file, not a pattern.
+/// A rule that is not a pattern: about a whole file, or about what SKILL.md declares.
 struct FileRule {
     code: &'static str,
     severity: Severity,
@@ -268,10 +268,33 @@ static FILE_RULES: &[FileRule] = &[
         message: "an executable file that SKILL.md does not mention",
         remediation: "name every script in SKILL.md and say when the agent runs it",
     },
+    FileRule {
+        code: "declared.unrestricted_shell",
+        severity: Severity::Info,
+        message: "`allowed-tools` pre-approves every shell command (`Bash` without a pattern)",
+        remediation: "list the commands the skill runs, e.g. `Bash(python3:*) Bash(git status)`",
+    },
+    FileRule {
+        code: "declared.script_not_allowed",
+        severity: Severity::Info,
+        message: "a script the skill ships, while `allowed-tools` allows no shell command",
+        remediation: "add the `Bash(…)` pattern that runs it to `allowed-tools`, or drop the script",
+    },
+    FileRule {
+        code: "declared.command_not_allowed",
+        severity: Severity::Info,
+        message: "a command SKILL.md runs that `allowed-tools` does not cover",
+        remediation: "add `Bash(<command>:*)` to `allowed-tools`, or say why the agent asks first",
+    },
 ];
 
 /// The finding of the file rule `code` about the file at `path`.
 pub(super) fn whole_file(code: &'static str, path: &str) -> Finding {
+    at_line(code, path, 0, "")
+}
+
+/// The finding of the file rule `code` at `line` (whose text is `text`) of `path`.
+pub(super) fn at_line(code: &'static str, path: &str, line: u32, text: &str) -> Finding {
     let rule = FILE_RULES
         .iter()
         .find(|r| r.code == code)
@@ -280,10 +303,10 @@ pub(super) fn whole_file(code: &'static str, path: &str) -> Finding {
         code: rule.code,
         severity: rule.severity,
         path: path.to_owned(),
-        line: 0,
+        line,
         message: rule.message,
         remediation: rule.remediation,
-        fingerprint: fingerprint(rule.code, path, ""),
+        fingerprint: fingerprint(rule.code, path, text),
     }
 }
 

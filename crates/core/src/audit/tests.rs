@@ -360,3 +360,73 @@ fn a_file_that_repeats_a_pattern_costs_bounded_work_and_output() {
         1001
     );
 }
+
+/// The `declared.*` findings (code, line) of a skill whose frontmatter adds `tools` as
+/// `allowed-tools`, whose SKILL.md body is `body`, shipping `run.sh`.
+fn declared(tools: &str, body: &str) -> Vec<(&'static str, u32)> {
+    let md =
+        format!("---\nname: t\ndescription: A test skill.\n{tools}---\n# t\nRun `run.sh`.\n{body}");
+    audit(&bundle(&[
+        ("SKILL.md", &md, false),
+        ("run.sh", "echo hi\n", true),
+    ]))
+    .into_iter()
+    .filter(|f| f.code.starts_with("declared."))
+    .map(|f| (f.code, f.line))
+    .collect()
+}
+
+#[test]
+fn what_allowed_tools_declares_is_held_against_what_the_skill_runs() {
+    let block = "```bash\npython3 scripts/fill.py \\\n  --out x\ngit status\ncd /tmp\n```\n";
+    // (allowed-tools line, body, expected findings): the careful author first.
+    let cases: &[(&str, &str, &[(&str, u32)])] = &[
+        // Nothing declared: nothing pre-approved, nothing to compare.
+        ("", block, &[]),
+        // Every command it runs is covered (continuation lines and `cd` are not commands).
+        (
+            "allowed-tools: Read Bash(python3:*) Bash(git status) Bash(./run.sh)\n",
+            block,
+            &[],
+        ),
+        // Commands in prose or in a Python block are not shell commands.
+        (
+            "allowed-tools: Bash(python3:*)\n",
+            "Use `git status` first.\n```python\nimport os\n```\n",
+            &[],
+        ),
+        // `git` is not covered; reported once however often it appears.
+        (
+            "allowed-tools: Bash(python3:*)\n",
+            &format!("{block}{block}"),
+            &[("declared.command_not_allowed", 11)],
+        ),
+        // Every shell command pre-approved.
+        (
+            "allowed-tools: Read Bash\n",
+            block,
+            &[("declared.unrestricted_shell", 4)],
+        ),
+        (
+            "allowed-tools: Bash(*)\n",
+            "",
+            &[("declared.unrestricted_shell", 4)],
+        ),
+        // A script shipped, but no shell tool allowed; its commands not covered either.
+        (
+            "allowed-tools: Read Grep\n",
+            "```sh\n$ ./run.sh\n```\n",
+            &[
+                ("declared.command_not_allowed", 9),
+                ("declared.script_not_allowed", 0),
+            ],
+        ),
+    ];
+    for (tools, body, expected) in cases {
+        let mut found = declared(tools, body);
+        found.sort_unstable();
+        let mut expected = expected.to_vec();
+        expected.sort_unstable();
+        assert_eq!(found, expected, "{tools:?} with {body:?}");
+    }
+}
