@@ -376,11 +376,14 @@ fn declared(tools: &str, body: &str) -> Vec<(&'static str, u32)> {
     .collect()
 }
 
+/// (allowed-tools line, SKILL.md body, the `declared.*` findings expected as code and line).
+type DeclaredCase<'a> = (&'a str, &'a str, &'a [(&'a str, u32)]);
+
 #[test]
 fn what_allowed_tools_declares_is_held_against_what_the_skill_runs() {
     let block = "```bash\npython3 scripts/fill.py \\\n  --out x\ngit status\ncd /tmp\n```\n";
     // (allowed-tools line, body, expected findings): the careful author first.
-    let cases: &[(&str, &str, &[(&str, u32)])] = &[
+    let cases: &[DeclaredCase<'_>] = &[
         // Nothing declared: nothing pre-approved, nothing to compare.
         ("", block, &[]),
         // Every command it runs is covered (continuation lines and `cd` are not commands).

@@ -9,7 +9,7 @@ use super::{Registry, RegistryError};
 use crate::audit::{Audited, FalsePositive, Override, Verdict};
 use crate::auth::{Actor, check_change_skill, require_scope};
 use crate::identity::SkillId;
-use crate::model::{SkillRecord, SkillUid, TokenScope, VersionRecord};
+use crate::model::{AuditEntry, SkillRecord, SkillUid, TokenScope, VersionRecord};
 use crate::ports::{AuditWrite, StoreError, VersionCursor, WriteRight};
 use crate::version::{Version, VersionReq};
 
@@ -102,8 +102,7 @@ impl Registry {
             &skill,
             version,
             right,
-            "audit.false_positive",
-            target,
+            self.audit(actor, "audit.false_positive", target),
             |audit| {
                 if !audit.findings.iter().any(|f| f.fingerprint == fingerprint) {
                     return Err(RegistryError::FindingNotFound {
@@ -162,8 +161,7 @@ impl Registry {
             &skill,
             version,
             WriteRight::Admin,
-            action,
-            target,
+            self.audit(actor, action, target),
             |audit| {
                 Ok(Audited {
                     overridden: overridden.clone(),
@@ -280,15 +278,14 @@ impl Registry {
     }
 
     /// Applies `change` to a version's stored audit, again from the stored one until it
-    /// applies, recording `action` in the audit log and a change of verdict as an event.
+    /// applies, recording `entry` in the audit log and a change of verdict as an event.
     async fn change_audit(
         &self,
         actor: &Actor,
         skill: &SkillRecord,
         version: &Version,
         right: WriteRight,
-        action: &str,
-        target: String,
+        entry: AuditEntry,
         change: impl Fn(&Audited) -> Result<Audited, RegistryError>,
     ) -> Result<Audited, RegistryError> {
         for _ in 0..MAX_RACE_RETRIES {
@@ -313,7 +310,7 @@ impl Registry {
                 version: record.published.version.clone(),
                 verdict_changed: next.verdict() != audit.verdict(),
                 audit: next.clone(),
-                entry: Some(self.audit(actor, action, target.clone())),
+                entry: Some(entry.clone()),
                 at: self.clock.now(),
                 right: right.clone(),
             };
