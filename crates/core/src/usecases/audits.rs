@@ -7,7 +7,7 @@
 use super::publish::MAX_RACE_RETRIES;
 use super::{Registry, RegistryError};
 use crate::audit::{Audited, FalsePositive, Override, Verdict};
-use crate::auth::{Actor, check_change_skill, require_scope};
+use crate::auth::{Actor, require_scope};
 use crate::identity::SkillId;
 use crate::model::{AuditEntry, SkillRecord, SkillUid, TokenScope, VersionRecord};
 use crate::ports::{AuditWrite, StoreError, VersionCursor, WriteRight};
@@ -88,13 +88,7 @@ impl Registry {
         note: &str,
     ) -> Result<Audited, RegistryError> {
         let note = checked_note(note)?;
-        let skill = self.skill(Some(actor), id).await?;
-        let namespace = self
-            .stores
-            .namespaces
-            .namespace(skill.id.namespace())
-            .await?;
-        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
+        let skill = self.skill_to_manage(actor, id).await?;
         let right = Self::right_for(actor, &skill, false);
         let target = format!("{}@{version}#{fingerprint}", skill.id);
         self.change_audit(

@@ -467,13 +467,7 @@ impl Registry {
         version: &Version,
         yanked: bool,
     ) -> Result<bool, RegistryError> {
-        let skill = self.skill(Some(actor), id).await?;
-        let namespace = self
-            .stores
-            .namespaces
-            .namespace(skill.id.namespace())
-            .await?;
-        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
+        let skill = self.skill_to_manage(actor, id).await?;
         let action = if yanked { "yank" } else { "unyank" };
         let audit = self.audit(actor, action, format!("{}@{version}", skill.id));
         self.stores
@@ -511,13 +505,7 @@ impl Registry {
                 self.config.max_message_len
             )));
         }
-        let skill = self.skill(Some(actor), id).await?;
-        let namespace = self
-            .stores
-            .namespaces
-            .namespace(skill.id.namespace())
-            .await?;
-        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
+        let skill = self.skill_to_manage(actor, id).await?;
         let message = message.map(str::trim).filter(|m| !m.is_empty());
         if message.is_some_and(|m| m.chars().count() > self.config.max_message_len) {
             return Err(RegistryError::Invalid(format!(
@@ -557,6 +545,23 @@ impl Registry {
             .stats
             .record_download(&skill.uid, version, self.clock.now())
             .await?)
+    }
+
+    /// The skill `id`, which `actor` must manage (yank, deprecate, mark findings): a
+    /// maintainer's call, with the `yank` scope.
+    async fn skill_to_manage(
+        &self,
+        actor: &Actor,
+        id: &SkillId,
+    ) -> Result<SkillRecord, RegistryError> {
+        let skill = self.skill(Some(actor), id).await?;
+        let namespace = self
+            .stores
+            .namespaces
+            .namespace(skill.id.namespace())
+            .await?;
+        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
+        Ok(skill)
     }
 
     /// The right a change of `skill` by `actor` relies on, for the store to check again in

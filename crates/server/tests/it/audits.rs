@@ -5,7 +5,7 @@ use super::*;
 use crate::attacks::token_of;
 
 /// Publishes `acme/setup` 1.0.0 with a script that uses `sudo` (a note: `review`).
-async fn publish_noted(s: &TestServer) {
+pub(crate) async fn publish_noted(s: &TestServer) {
     let noted = archive_named(
         "setup",
         "Sets things up",

@@ -1295,20 +1295,7 @@ async fn the_audit_refuses_a_dropper_with_its_findings(s: TestServer) {
     assert!(files_under(&s._dir.path().join("blobs")).is_empty());
     assert!(s.store.events_after(0, 10).await.unwrap().is_empty());
     // What the audit notes is kept with the version and shown with it.
-    let noted = archive_named(
-        "setup",
-        "Sets things up",
-        &[("install.sh", "sudo apt-get install -y jq\n")],
-    );
-    let (status, body) = send(
-        &s.app,
-        "POST",
-        "/api/v1/skills?namespace=acme&version=1.0.0",
-        &s.token,
-        noted,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    audits::publish_noted(&s).await;
     let (_, versions) = get(&s.app, "/api/v1/skills/acme/setup/-/versions").await;
     let audit = &versions["versions"][0]["audit"];
     assert_eq!(audit["verdict"], "review", "{versions}");
