@@ -185,6 +185,10 @@ impl DirectReads {
 /// How many columns [`SKILL_COLUMNS`] has.
 const SKILL_WIDTH: usize = 6;
 
+/// How many columns [`version_row`] reads.
+#[cfg(test)]
+const VERSION_WIDTH: usize = 16;
+
 /// A [`SkillRow`] from the row's columns starting at `at`, in [`SKILL_COLUMNS`] order.
 fn skill_row(row: &Row<'_>, at: usize) -> rusqlite::Result<SkillRow> {
     Ok(SkillRow {
@@ -320,7 +324,7 @@ mod tests {
     #[test]
     fn the_row_readers_cover_the_shared_column_lists() {
         assert_eq!(SKILL_COLUMNS.split(',').count(), SKILL_WIDTH);
-        assert_eq!(VERSION_COLUMNS.split(',').count(), 15);
-        assert_eq!(VERSION_COLUMNS_QUALIFIED.split(',').count(), 15);
+        assert_eq!(VERSION_COLUMNS.split(',').count(), VERSION_WIDTH);
+        assert_eq!(VERSION_COLUMNS_QUALIFIED.split(',').count(), VERSION_WIDTH);
     }
 }
