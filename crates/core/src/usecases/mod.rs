@@ -11,6 +11,7 @@ mod import;
 mod keys;
 mod lookup;
 mod oci;
+mod pages;
 mod publish;
 mod reads;
 
@@ -24,6 +25,7 @@ pub use audits::{MAX_AUDIT_NOTE_LEN, MAX_RESCAN_BATCH, Rescan, RescanFailure, Ve
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
+pub use pages::{SESSION_HOURS, SESSION_TOKEN_NAME, VersionFiles};
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
 pub use reads::{
     BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
@@ -104,6 +106,7 @@ pub struct Registry {
     config: RegistryConfig,
     keys: Option<Arc<dyn KeyVerifier>>,
     artifacts: Arc<oci::ArtifactCache>,
+    file_sets: Arc<pages::FileSetCache>,
 }
 
 /// The blocking findings in a line: each code at its file and line.
@@ -273,6 +276,7 @@ impl Registry {
             config,
             keys: None,
             artifacts: Arc::default(),
+            file_sets: Arc::default(),
         }
     }
 

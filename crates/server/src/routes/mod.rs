@@ -26,7 +26,7 @@ mod oci;
 pub(crate) use oci::challenge;
 pub(crate) mod openapi;
 mod prs;
-mod skills;
+pub(crate) mod skills;
 mod uploads;
 
 type Shared = Arc<AppState>;
@@ -103,7 +103,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v2/", get(oci::version_check))
         .route("/v2", get(oci::version_check))
         .route("/v2/{*path}", get(oci::resource))
-        .fallback(not_found)
+        .merge(crate::web::routes())
+        .fallback(crate::web::page_fallback)
         // JSON bodies are small; archives (publish, import) are read with their own limit.
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY.min(max_body)))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -150,11 +151,13 @@ async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> ApiError {
+/// The 404 of a path under the API (or OCI, PRS, operations) that no route has.
+pub(crate) fn not_found_response() -> axum::response::Response {
     ApiError::new(
         ErrorType::PackageNotFound,
         "no such route; the API lives under /api/v1",
     )
+    .into_response()
 }
 
 fn invalid(what: &str, error: impl std::fmt::Display) -> ApiError {

@@ -53,7 +53,15 @@ pub(super) async fn search(
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Query(params) = params.map_err(|e| bad_query(&e))?;
-    let request = SearchRequest {
+    let request = search_request(params)?;
+    Ok(Json(
+        state.registry.search(reader.actor(), request).await?.into(),
+    ))
+}
+
+/// A search as its query string asks it (the API's and the search page's).
+pub(crate) fn search_request(params: SearchParams) -> Result<SearchRequest, ApiError> {
+    Ok(SearchRequest {
         text: params.q,
         tags: params
             .tag
@@ -73,10 +81,7 @@ pub(super) async fn search(
         offset: params.offset,
         cursor: params.cursor,
         limit: params.limit,
-    };
-    Ok(Json(
-        state.registry.search(reader.actor(), request).await?.into(),
-    ))
+    })
 }
 
 /// Resolves a name and a version request to one version, with its digests, signatures and

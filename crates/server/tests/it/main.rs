@@ -31,6 +31,7 @@ mod attacks;
 mod audits;
 mod connections;
 mod documented;
+mod pages;
 mod signed;
 use access::{every_surface_decides_who_reads, tokens_hold_on_every_way_in};
 use attacks::{
@@ -44,6 +45,10 @@ use audits::{
     a_rescan_audits_what_another_policy_audited, a_versions_audit_is_read_marked_and_overridden,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
+use pages::{
+    a_hidden_skill_s_page_is_a_missing_one, a_hostile_skill_s_page_runs_nothing,
+    sessions_sign_in_change_and_sign_out, the_pages_show_the_registry,
+};
 use signed::{
     a_revoked_key_signs_nothing_new, keys_and_signed_publishes, package_registry_standard_surface,
     tokens_expire,
@@ -375,7 +380,7 @@ async fn errors_come_in_one_envelope(s: TestServer) {
         (status, error_type(&body)),
         (StatusCode::BAD_REQUEST, "ValidationError")
     );
-    let (status, body) = get(&s.app, "/nowhere").await;
+    let (status, body) = get(&s.app, "/api/v1/nowhere").await;
     assert_eq!(
         (status, error_type(&body)),
         (StatusCode::NOT_FOUND, "PackageNotFoundError")
@@ -563,7 +568,7 @@ async fn health_and_readiness(s: TestServer) {
             .unwrap()
             .starts_with("req-")
     );
-    get(&s.app, "/nowhere").await;
+    get(&s.app, "/api/v1/nowhere").await;
     let (status, body, headers) = call(
         &s.app,
         Request::get("/metrics").body(Body::empty()).unwrap(),
@@ -1503,6 +1508,10 @@ on_both_stores!(
     hostile_requests_get_4xx,
     the_audit_refuses_a_dropper_with_its_findings,
     a_versions_audit_is_read_marked_and_overridden,
+    the_pages_show_the_registry,
+    a_hidden_skill_s_page_is_a_missing_one,
+    a_hostile_skill_s_page_runs_nothing,
+    sessions_sign_in_change_and_sign_out,
     a_rescan_audits_what_another_policy_audited,
     fixtures_publish_resolve_and_download_with_matching_digests,
     errors_come_in_one_envelope,
