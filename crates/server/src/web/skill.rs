@@ -276,9 +276,13 @@ async fn skill_page(state: &AppState, visitor: &Visitor, target: &Target) -> Res
             aside {
                 section.card aria-label="Install" {
                     h2 { "Install" }
+                    p.muted { "Into every agent client on this machine:" }
                     (copy_line("install with skillreg", &format!("skillreg install {id}@{v}")))
-                    @for client in CLIENTS {
-                        (copy_line(&format!("install for {}", client.id()), &format!("skillreg install {id}@{v} --client {}", client.id())))
+                    details {
+                        summary { "Into one client" }
+                        @for client in CLIENTS {
+                            (copy_line(&format!("install for {}", client.id()), &format!("skillreg install {id}@{v} --client {}", client.id())))
+                        }
                     }
                     p { a.button href={ "/api/v1/skills/" (id) "/-/download?version=" (encode(&format!("={v}"))) } { "Download the archive" } }
                 }
