@@ -270,6 +270,11 @@ pub(super) async fn download(
         .await?;
     let digest = download.version.published.archive_digest;
     let public = download.public;
+    let file = format!(
+        "{}-{}.tar.gz",
+        download.skill.id.name(),
+        download.version.version()
+    );
     let bytes = download.archive;
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
@@ -290,6 +295,15 @@ pub(super) async fn download(
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{digest}\"")) {
         headers.insert(header::ETAG, etag);
     }
+    // Saved as a file, never shown: a browser that follows the pages' download link keeps
+    // the archive, and reads nothing in it as a page.
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(response)
 }
 

@@ -90,6 +90,22 @@ pub(crate) async fn the_pages_show_the_registry(s: TestServer) {
     }
     assert_eq!(scripts(&skill).len(), 1, "{:?}", scripts(&skill));
 
+    // The page's download link saves the archive; a browser reads nothing in it.
+    let (status, headers, _) = visit(
+        &s,
+        "GET",
+        "/api/v1/skills/anthropic/brand-guidelines/-/download?version=%3D1.0.0",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"brand-guidelines-1.0.0.tar.gz\""
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+
     let (status, _, file) = visit(
         &s,
         "GET",
