@@ -25,7 +25,7 @@ pub use audits::{MAX_AUDIT_NOTE_LEN, MAX_RESCAN_BATCH, Rescan, RescanFailure, Ve
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
-pub use pages::{SESSION_HOURS, SESSION_TOKEN_NAME, VersionFiles};
+pub use pages::{SESSION_HOURS, SESSION_TOKEN_NAME, SkillPage, VersionFiles};
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
 pub use reads::{
     BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
@@ -237,6 +237,33 @@ impl From<StoreError> for RegistryError {
     }
 }
 
+/// The version of `skill` among `versions` that `request` means.
+///
+/// # Errors
+/// [`RegistryError::VersionNotFound`].
+fn chosen<'a>(
+    skill: &SkillRecord,
+    versions: &'a [VersionRecord],
+    request: &VersionReq,
+) -> Result<&'a VersionRecord, RegistryError> {
+    let missing = || RegistryError::VersionNotFound {
+        id: skill.id.clone(),
+        request: request.clone(),
+    };
+    let version = select(
+        request,
+        versions.iter().map(|v| Candidate {
+            version: v.version(),
+            yanked: v.yanked,
+        }),
+    )
+    .ok_or_else(missing)?;
+    versions
+        .iter()
+        .find(|v| v.version() == version)
+        .ok_or_else(missing)
+}
+
 /// A search as asked (before validation).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchRequest {
@@ -318,25 +345,7 @@ impl Registry {
         request: &VersionReq,
     ) -> Result<(SkillRecord, VersionRecord), RegistryError> {
         let (skill, versions) = self.visible_versions(reader, id).await?;
-        let chosen = select(
-            request,
-            versions.iter().map(|v| Candidate {
-                version: v.version(),
-                yanked: v.yanked,
-            }),
-        )
-        .cloned()
-        .ok_or_else(|| RegistryError::VersionNotFound {
-            id: skill.id.clone(),
-            request: request.clone(),
-        })?;
-        let record = versions
-            .into_iter()
-            .find(|v| v.version() == &chosen)
-            .ok_or_else(|| RegistryError::VersionNotFound {
-                id: skill.id.clone(),
-                request: request.clone(),
-            })?;
+        let record = chosen(&skill, &versions, request)?.clone();
         Ok((skill, record))
     }
 

@@ -10,7 +10,9 @@ use crate::auth::Actor;
 use crate::bundle::{FileSet, read_archive};
 use crate::digest::Digest;
 use crate::identity::SkillId;
-use crate::model::{AuditEntry, SkillRecord, Timestamp, VersionRecord};
+use crate::model::{
+    AuditEntry, RatingRecord, RatingSummary, SkillRecord, Timestamp, VersionRecord,
+};
 use crate::version::VersionReq;
 
 use super::{IssuedToken, Registry, RegistryError, is_token_shaped, mint_token};
@@ -53,6 +55,25 @@ impl FileSetCache {
     }
 }
 
+/// What a skill's page shows.
+#[derive(Debug, Clone)]
+pub struct SkillPage {
+    /// The skill.
+    pub skill: SkillRecord,
+    /// The version shown.
+    pub version: VersionRecord,
+    /// Every version, oldest first.
+    pub versions: Vec<VersionRecord>,
+    /// The shown version's files.
+    pub files: Arc<FileSet>,
+    /// Installs, all time.
+    pub downloads: u64,
+    /// The rating.
+    pub rating: RatingSummary,
+    /// The newest reviews, newest first.
+    pub recent: Vec<RatingRecord>,
+}
+
 /// One version with its files.
 #[derive(Debug, Clone)]
 pub struct VersionFiles {
@@ -78,21 +99,58 @@ impl Registry {
         request: &VersionReq,
     ) -> Result<VersionFiles, RegistryError> {
         let (skill, version) = self.resolve_version(reader, id, request).await?;
-        let digest = version.published.archive_digest;
-        let files = match self.file_sets.get(&digest) {
-            Some(files) => files,
-            None => {
-                let archive = self.archive(&digest).await?;
-                let files = Arc::new(read_archive(&archive, &self.config.limits)?);
-                self.file_sets.put(digest, Arc::clone(&files));
-                files
-            }
-        };
+        let files = self.files_of(&version).await?;
         Ok(VersionFiles {
             skill,
             version,
             files,
         })
+    }
+
+    /// Everything a skill's page shows, read once: the version `request` means with its
+    /// files, every version, installs, the rating and the newest reviews.
+    ///
+    /// # Errors
+    /// [`RegistryError::SkillNotFound`] (also when `reader` may not see it),
+    /// [`RegistryError::VersionNotFound`], [`RegistryError::ArchiveMissing`], a damaged
+    /// archive, or a store failure.
+    pub async fn skill_page(
+        &self,
+        reader: Option<&Actor>,
+        id: &SkillId,
+        request: &VersionReq,
+    ) -> Result<SkillPage, RegistryError> {
+        let (skill, versions) = self.visible_versions(reader, id).await?;
+        let version = super::chosen(&skill, &versions, request)?.clone();
+        let files = self.files_of(&version).await?;
+        let downloads = self.stores.stats.download_count(&skill.uid).await?;
+        let rating = self.stores.stats.rating_summary(&skill.uid).await?;
+        let recent = self
+            .stores
+            .stats
+            .ratings(&skill.uid, super::RECENT_REVIEWS)
+            .await?;
+        Ok(SkillPage {
+            skill,
+            version,
+            versions,
+            files,
+            downloads,
+            rating,
+            recent,
+        })
+    }
+
+    /// A version's files: from the cache, else unpacked from its archive and kept.
+    async fn files_of(&self, version: &VersionRecord) -> Result<Arc<FileSet>, RegistryError> {
+        let digest = version.published.archive_digest;
+        if let Some(files) = self.file_sets.get(&digest) {
+            return Ok(files);
+        }
+        let archive = self.archive(&digest).await?;
+        let files = Arc::new(read_archive(&archive, &self.config.limits)?);
+        self.file_sets.put(digest, Arc::clone(&files));
+        Ok(files)
     }
 
     /// Starts a session with a token's secret: a new token of the same user, scopes and

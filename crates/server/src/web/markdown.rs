@@ -134,19 +134,40 @@ pub(crate) fn body_of(skill_md: &str) -> &str {
     text
 }
 
+/// What a skill's page shows of its SKILL.md, made once per archive.
+#[derive(Debug)]
+pub(crate) struct Document {
+    /// The body rendered and cleaned; `None` when it is too long to render (it is shown as
+    /// text then).
+    pub(crate) html: Option<String>,
+    /// The frontmatter's `compatibility`, if any.
+    pub(crate) compatibility: Option<String>,
+}
+
+impl Document {
+    pub(crate) fn of(skill_md: &str) -> Self {
+        Document {
+            html: (skill_md.len() <= MAX_RENDERED_BYTES).then(|| render(body_of(skill_md))),
+            compatibility: skillreg_core::manifest::parse_skill_md(skill_md.as_bytes(), None)
+                .ok()
+                .and_then(|parsed| parsed.manifest.compatibility().map(str::to_owned)),
+        }
+    }
+}
+
 /// Rendered documents by the digest of the archive they came from.
 #[derive(Debug, Default)]
 pub(crate) struct Rendered {
-    kept: Mutex<BTreeMap<Digest, Arc<String>>>,
+    kept: Mutex<BTreeMap<Digest, Arc<Document>>>,
 }
 
 impl Rendered {
-    /// The rendered body of the SKILL.md of the archive `digest`, made by `make` once.
+    /// The document of the SKILL.md of the archive `digest`, made by `make` once.
     pub(crate) fn get_or_render(
         &self,
         digest: &Digest,
-        make: impl FnOnce() -> String,
-    ) -> Arc<String> {
+        make: impl FnOnce() -> Document,
+    ) -> Arc<Document> {
         if let Some(found) = self
             .kept
             .lock()

@@ -262,11 +262,13 @@ pub(crate) fn failed(visitor: &Visitor, error: RegistryError) -> Response {
 
 /// Text from a registry, cleaned of control characters and cut to a length fit for a page.
 pub(crate) fn shown(text: &str, max_chars: usize) -> String {
-    let cleaned: String = text
+    let mut kept = text
         .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .take(max_chars)
-        .collect();
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t');
+    let mut cleaned: String = kept.by_ref().take(max_chars).collect();
+    if kept.next().is_some() {
+        cleaned.push('…');
+    }
     cleaned
 }
 

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use skillreg_core::bundle::FileSet;
 use skillreg_core::clients::CLIENTS;
 use skillreg_core::model::{RatingRecord, Stars, VersionRecord};
-use skillreg_core::usecases::VersionFiles;
+use skillreg_core::usecases::SkillPage;
 use skillreg_core::{SkillId, Version, VersionReq};
 
-use super::markdown::{MAX_RENDERED_BYTES, body_of, render};
+use super::markdown::Document;
 use super::pages::{copy_line, encode};
 use super::session::csrf_holds;
 use super::{
@@ -186,46 +186,29 @@ fn audit_section(version: &VersionRecord) -> Markup {
 }
 
 async fn skill_page(state: &AppState, visitor: &Visitor, target: &Target) -> Response {
-    let reader = visitor.actor();
-    let shown_files = match state
+    let found = match state
         .registry
-        .version_files(reader, &target.id, &request_of(target))
+        .skill_page(visitor.actor(), &target.id, &request_of(target))
         .await
     {
         Ok(found) => found,
         Err(error) => return failed(visitor, error),
     };
-    let VersionFiles {
+    let SkillPage {
         skill,
         version,
+        versions,
         files,
-    } = &shown_files;
-    let (versions, reviews, overview) = (
-        state.registry.versions(reader, &skill.id).await,
-        state.registry.reviews(reader, &skill.id).await,
-        state.registry.overview(reader, &skill.id).await,
-    );
-    let (Ok((_, versions)), Ok(reviews)) = (versions, reviews) else {
-        return error_page(
-            visitor,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the registry failed to answer; try again later",
-        );
-    };
-    let downloads = overview.map(|o| o.downloads).unwrap_or_default();
+        downloads,
+        rating,
+        recent,
+    } = &found;
     let skill_md = String::from_utf8_lossy(files.skill_md().contents());
-    let readme = if skill_md.len() > MAX_RENDERED_BYTES {
-        None
-    } else {
-        Some(
-            state
-                .rendered
-                .get_or_render(&version.published.archive_digest, || {
-                    render(body_of(&skill_md))
-                }),
-        )
-    };
-    let manifest = skillreg_core::manifest::parse_skill_md(files.skill_md().contents(), None).ok();
+    let document = state
+        .rendered
+        .get_or_render(&version.published.archive_digest, || {
+            Document::of(&skill_md)
+        });
     let id = &skill.id;
     let v = version.version();
     let base = format!("/{id}@{v}");
@@ -237,14 +220,14 @@ async fn skill_page(state: &AppState, visitor: &Visitor, target: &Target) -> Res
             @if let Some(audit) = &version.published.audit { a href="#audit" { (verdict_chip(audit.verdict().as_str())) } }
             @if version.yanked { span.chip.yanked { "yanked" } }
             @if !version.published.signatures.is_empty() { span.chip { "signed" } }
-            span.muted { (downloads) " installs · " (reviews.summary.count) " ratings" }
+            span.muted { (downloads) " installs · " (rating.count) " ratings" }
         }
         @if let Some(message) = &skill.deprecation { p.notice.error { "Deprecated: " (shown(message, 1024)) } }
         @if version.yanked { p.notice.error { "This version was yanked: installs choose another unless asked for it exactly." } }
         div.grid {
             div {
                 section.readme aria-label="SKILL.md" {
-                    @match &readme {
+                    @match &document.html {
                         Some(html) => { (trusted(html)) }
                         None => { pre.file { (skill_md) } }
                     }
@@ -253,11 +236,11 @@ async fn skill_page(state: &AppState, visitor: &Visitor, target: &Target) -> Res
                 (file_list(&base, files))
                 (audit_section(version))
                 h2 { "Versions" }
-                (versions_table(id, &versions, v))
+                (versions_table(id, versions, v))
                 h2 { "Ratings" }
-                p { @match reviews.summary.average() { Some(a) => { (format!("{a:.1}")) "★ from " (reviews.summary.count) }, None => { "Not rated yet." } } }
+                p { @match rating.average() { Some(a) => { (format!("{a:.1}")) "★ from " (rating.count) }, None => { "Not rated yet." } } }
                 ul {
-                    @for r in &reviews.recent {
+                    @for r in recent {
                         li { (stars(r)) " " (r.user.as_str()) @if let Some(text) = &r.review { ": " (shown(text, 2000)) } }
                     }
                 }
@@ -289,7 +272,7 @@ async fn skill_page(state: &AppState, visitor: &Visitor, target: &Target) -> Res
                 section.card aria-label="Facts" {
                     dl.facts {
                         dt { "License" } dd { (meta.license.as_deref().unwrap_or("not stated")) }
-                        @if let Some(c) = manifest.as_ref().and_then(|m| m.manifest.compatibility()) { dt { "Needs" } dd { (shown(c, 500)) } }
+                        @if let Some(c) = &document.compatibility { dt { "Needs" } dd { (shown(c, 500)) } }
                         dt { "Allowed tools" } dd { @if meta.allowed_tools.is_empty() { "none pre-approved" } @else { code { (meta.allowed_tools.join(" ")) } } }
                         @if !meta.tags.is_empty() { dt { "Tags" } dd { @for t in &meta.tags { a href={ "/search?tag=" (encode(t)) } { (t) } " " } } }
                         dt { "Namespace" } dd { a href={ "/-/namespaces/" (id.namespace()) } { (id.namespace()) } }
