@@ -202,6 +202,17 @@ async fn text_of(client: &Client, css: &str) -> String {
     panic!("no {css} on {}", path_of(client).await)
 }
 
+/// Clicks what `locator` finds.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client
+        .find(locator)
+        .await
+        .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Waits until the browser shows `expected` (a path with its query).
 async fn arrive(client: &Client, expected: &str) {
     for _ in 0..50 {
@@ -272,21 +283,9 @@ async fn a_visit(client: &Client, server: &Server, token: &str) {
         .await
         .unwrap();
     search.send_keys("brand").await.unwrap();
-    client
-        .find(Locator::Css("main form.search button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("main form.search button")).await;
     arrive(client, "/search?q=brand").await;
-    client
-        .find(Locator::LinkText("anthropic/brand-guidelines"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::LinkText("anthropic/brand-guidelines")).await;
     arrive(client, "/anthropic/brand-guidelines").await;
     assert!(
         text_of(client, "h1")
@@ -314,13 +313,7 @@ async fn a_visit(client: &Client, server: &Server, token: &str) {
             .await
             .starts_with("28 skills")
     );
-    client
-        .find(Locator::Css("a[rel=next]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("a[rel=next]")).await;
     let second = text_of(client, "ul.hits").await;
     assert_ne!(first, second);
     assert!(path_of(client).await.contains("cursor="));
@@ -339,13 +332,7 @@ async fn a_visit(client: &Client, server: &Server, token: &str) {
         .send_keys(token)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("main button[type=submit]")).await;
     arrive(client, "/").await;
     assert!(text_of(client, "header.top").await.contains("admin"));
     client
@@ -367,37 +354,19 @@ async fn a_visit(client: &Client, server: &Server, token: &str) {
             .await
             .contains("4.0★ admin: does what it says")
     );
-    client
-        .find(Locator::Css("form[action$='/-/yank'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form[action$='/-/yank'] button")).await;
     assert!(
         text_of(client, "main")
             .await
             .contains("This version was yanked")
     );
-    client
-        .find(Locator::Css("form[action$='/-/yank'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form[action$='/-/yank'] button")).await;
     assert!(
         !text_of(client, "main")
             .await
             .contains("This version was yanked")
     );
-    client
-        .find(Locator::Css("form[action='/-/sign-out'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form[action='/-/sign-out'] button")).await;
     arrive(client, "/").await;
     assert!(text_of(client, "header.top").await.contains("Sign in"));
 }

@@ -9,7 +9,7 @@ use skillreg_core::ports::StoreError;
 use sqlx::{Pool, Transaction};
 
 use super::query::{On, Sql, SqlRow};
-use super::rows::{HitRow, SkillRow, SkillVersionRow, VersionRow};
+use super::rows::{HitRow, RatingRow, SkillRow, SkillVersionRow, VersionRow};
 use super::store::catalog;
 use super::{SearchFields, unavailable};
 
@@ -216,5 +216,22 @@ pub trait PointReads: Dialect {
         version: &'a str,
     ) -> impl Future<Output = Result<Option<VersionRow>, StoreError>> + Send + 'a {
         catalog::version_row(store, uid, version)
+    }
+
+    /// The counters of the skill with this uid: downloads, ratings, sum of half stars.
+    fn skill_counters<'a>(
+        store: &'a SqlStore<Self>,
+        uid: &'a str,
+    ) -> impl Future<Output = Result<Option<(i64, i64, i64)>, StoreError>> + Send + 'a {
+        crate::sql::store::stats::skill_counters(store, uid)
+    }
+
+    /// The newest `limit` ratings of the skill with this uid.
+    fn rating_rows<'a>(
+        store: &'a SqlStore<Self>,
+        uid: &'a str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<RatingRow>, StoreError>> + Send + 'a {
+        crate::sql::store::stats::rating_rows(store, uid, limit)
     }
 }

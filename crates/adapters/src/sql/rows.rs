@@ -406,7 +406,7 @@ impl KeyRow {
 }
 
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct RatingRow {
+pub struct RatingRow {
     pub(crate) user_id: String,
     pub(crate) half_stars: i32,
     pub(crate) review: Option<String>,

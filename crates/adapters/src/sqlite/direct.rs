@@ -17,8 +17,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use crate::sql::rows::{
-    SKILL_COLUMNS, SkillRow, SkillVersionRow, VERSION_COLUMNS, VERSION_COLUMNS_QUALIFIED,
-    VersionRow,
+    RatingRow, SKILL_COLUMNS, SkillRow, SkillVersionRow, VERSION_COLUMNS,
+    VERSION_COLUMNS_QUALIFIED, VersionRow,
 };
 
 /// Connections kept for reuse; more are opened under load and closed after.
@@ -119,6 +119,40 @@ impl DirectReads {
                 ))?
                 .query_row(params![namespace_key, name_key], |row| skill_row(row, 0))
                 .optional()
+        })
+    }
+
+    /// A skill's counters: downloads, ratings, sum of half stars.
+    pub(crate) fn counters(&self, uid: &str) -> Option<Option<(i64, i64, i64)>> {
+        self.with(|connection| {
+            connection
+                .prepare_cached(
+                    "SELECT downloads, rating_count, rating_sum FROM skills WHERE uid = ?1",
+                )?
+                .query_row(params![uid], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()
+        })
+    }
+
+    /// A skill's newest `limit` ratings.
+    pub(crate) fn ratings(&self, uid: &str, limit: u32) -> Option<Vec<RatingRow>> {
+        self.with(|connection| {
+            connection
+                .prepare_cached(
+                    "SELECT user_id, half_stars, review, rated_at FROM ratings WHERE skill_uid = ?1 \
+                     ORDER BY rated_at DESC, user_id LIMIT ?2",
+                )?
+                .query_map(params![uid, limit], |row| {
+                    Ok(RatingRow {
+                        user_id: row.get(0)?,
+                        half_stars: row.get(1)?,
+                        review: row.get(2)?,
+                        rated_at: row.get(3)?,
+                    })
+                })?
+                .collect()
         })
     }
 

@@ -20,7 +20,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, error::BoxDynError};
 
 use crate::sql::query::{self, Arg, Arrays, On, SqlRow};
-use crate::sql::rows::{HitRow, SkillRow, SkillVersionRow, VersionRow};
+use crate::sql::rows::{HitRow, RatingRow, SkillRow, SkillVersionRow, VersionRow};
 use crate::sql::store::catalog;
 use crate::sql::{
     Dialect, PointReads, SearchFields, Sql, SqlStore, Tx, push_filters, query_terms, unavailable,
@@ -186,6 +186,27 @@ impl PointReads for SqliteDialect {
         match store.direct().and_then(|d| d.version(uid, version)) {
             Some(row) => Ok(row),
             None => catalog::version_row(store, uid, version).await,
+        }
+    }
+
+    async fn skill_counters<'a>(
+        store: &'a SqliteStore,
+        uid: &'a str,
+    ) -> Result<Option<(i64, i64, i64)>, StoreError> {
+        match store.direct().and_then(|d| d.counters(uid)) {
+            Some(row) => Ok(row),
+            None => crate::sql::store::stats::skill_counters(store, uid).await,
+        }
+    }
+
+    async fn rating_rows<'a>(
+        store: &'a SqliteStore,
+        uid: &'a str,
+        limit: u32,
+    ) -> Result<Vec<RatingRow>, StoreError> {
+        match store.direct().and_then(|d| d.ratings(uid, limit)) {
+            Some(rows) => Ok(rows),
+            None => crate::sql::store::stats::rating_rows(store, uid, limit).await,
         }
     }
 }

@@ -8,4 +8,4 @@ mod events;
 mod inherent;
 mod namespaces;
 mod search;
-mod stats;
+pub(crate) mod stats;

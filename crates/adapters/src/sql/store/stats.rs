@@ -5,13 +5,13 @@ use skillreg_core::model::{RatingRecord, RatingSummary, SkillUid, Timestamp, Tre
 use skillreg_core::ports::{DownloadCount, StatsStore, StoreError};
 use skillreg_core::{Namespace, SkillId, Version};
 
-use crate::sql::dialect::{Dialect, SqlStore};
+use crate::sql::dialect::{Dialect, PointReads, SqlStore};
 use crate::sql::push_hidden;
 use crate::sql::query::Sql;
 use crate::sql::rows::{RatingRow, corrupt};
 
 #[async_trait]
-impl<D: Dialect> StatsStore for SqlStore<D> {
+impl<D: PointReads> StatsStore for SqlStore<D> {
     async fn put_rating(&self, skill: &SkillUid, rating: &RatingRecord) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         // Lock the skill row: ratings of one skill are written one at a time, so the
@@ -56,13 +56,7 @@ impl<D: Dialect> StatsStore for SqlStore<D> {
     }
 
     async fn ratings(&self, skill: &SkillUid, limit: u32) -> Result<Vec<RatingRecord>, StoreError> {
-        let sql = Sql::new(
-            "SELECT user_id, half_stars, review, rated_at FROM ratings WHERE skill_uid = $1 \
-             ORDER BY rated_at DESC, user_id LIMIT $2",
-        )
-        .bind(skill.as_str())
-        .bind(i64::from(limit));
-        self.all::<RatingRow>(sql)
+        D::rating_rows(self, skill.as_str(), limit)
             .await?
             .into_iter()
             .map(RatingRow::into_record)
@@ -70,15 +64,11 @@ impl<D: Dialect> StatsStore for SqlStore<D> {
     }
 
     async fn rating_summary(&self, skill: &SkillUid) -> Result<RatingSummary, StoreError> {
-        let (count, sum): (i64, i64) = self
-            .one(
-                Sql::new(
-                    "SELECT COUNT(*), CAST(COALESCE(SUM(half_stars), 0) AS BIGINT) FROM ratings \
-                     WHERE skill_uid = $1",
-                )
-                .bind(skill.as_str()),
-            )
-            .await?;
+        // The skill's row keeps the count and the sum, updated with each rating in its
+        // transaction; a skill that does not exist has no ratings.
+        let (_, count, sum) = D::skill_counters(self, skill.as_str())
+            .await?
+            .unwrap_or_default();
         let counted = |n: i64| u64::try_from(n).map_err(|e| corrupt("rating counts", e));
         Ok(RatingSummary {
             count: counted(count)?,
@@ -112,10 +102,8 @@ impl<D: Dialect> StatsStore for SqlStore<D> {
     }
 
     async fn download_count(&self, skill: &SkillUid) -> Result<u64, StoreError> {
-        let count: Option<(i64,)> = self
-            .optional(Sql::new("SELECT downloads FROM skills WHERE uid = $1").bind(skill.as_str()))
-            .await?;
-        Ok(count.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0)))
+        let counters = D::skill_counters(self, skill.as_str()).await?;
+        Ok(counters.map_or(0, |(n, _, _)| u64::try_from(n).unwrap_or(0)))
     }
 
     async fn trending(
@@ -181,4 +169,35 @@ impl<D: Dialect> crate::sql::dialect::Tx<D> {
         .await?;
         Ok(changed)
     }
+}
+
+/// The counters of a skill, through the pool: downloads, ratings, sum of half stars.
+pub(crate) async fn skill_counters<D: Dialect>(
+    store: &SqlStore<D>,
+    uid: &str,
+) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    store
+        .optional(
+            Sql::new("SELECT downloads, rating_count, rating_sum FROM skills WHERE uid = $1")
+                .bind(uid),
+        )
+        .await
+}
+
+/// The newest ratings of a skill, through the pool.
+pub(crate) async fn rating_rows<D: Dialect>(
+    store: &SqlStore<D>,
+    uid: &str,
+    limit: u32,
+) -> Result<Vec<RatingRow>, StoreError> {
+    store
+        .all(
+            Sql::new(
+                "SELECT user_id, half_stars, review, rated_at FROM ratings WHERE skill_uid = $1 \
+                 ORDER BY rated_at DESC, user_id LIMIT $2",
+            )
+            .bind(uid)
+            .bind(i64::from(limit)),
+        )
+        .await
 }
