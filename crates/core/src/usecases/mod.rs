@@ -7,6 +7,7 @@
 mod access;
 mod admin;
 mod audits;
+mod discovery;
 mod import;
 mod keys;
 mod lookup;
@@ -22,6 +23,7 @@ pub use admin::{
     NewToken, TOKEN_PREFIX, is_token_shaped, mint_token,
 };
 pub use audits::{MAX_AUDIT_NOTE_LEN, MAX_RESCAN_BATCH, Rescan, RescanFailure, VerdictChange};
+pub use discovery::{IndexScope, MAX_INDEXED_SKILLS};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};

@@ -21,6 +21,7 @@ use crate::error::{ApiError, ErrorType};
 
 mod admin;
 mod audits;
+pub(crate) mod discovery;
 mod events;
 mod oci;
 pub(crate) use oci::challenge;
@@ -96,6 +97,9 @@ pub(crate) fn router(state: Shared) -> Router {
                 .delete(admin::namespace_resource),
         )
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
+        .route("/api/search", get(discovery::find))
+        .route("/.well-known/agent-skills/{*rest}", get(discovery_root))
+        .route("/.well-known/skills/{*rest}", get(discovery_root))
         .route("/.well-known/cleverthis-packages", get(prs::metadata))
         .route("/packages/{id}", get(prs::package))
         .route("/skill/{*path}", get(prs::skill_alias))
@@ -149,6 +153,20 @@ async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+}
+
+/// A discovery document of the whole registry.
+async fn discovery_root(
+    State(state): State<Shared>,
+    reader: crate::auth::Reader,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    match discovery::scoped(uri.path()) {
+        Some(scoped) => discovery::answer(&state, &reader, &method, &headers, scoped).await,
+        None => not_found_response(),
+    }
 }
 
 /// The 404 of a path under the API (or OCI, PRS, operations) that no route has.

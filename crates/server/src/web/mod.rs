@@ -29,6 +29,7 @@ use skillreg_core::usecases::RegistryError;
 use crate::AppState;
 
 pub(crate) use markdown::Rendered;
+pub(crate) use pages::origin;
 pub(crate) use session::SESSION_COOKIE;
 
 type Shared = Arc<AppState>;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<Shared> {
 pub(crate) fn is_page(path: &str) -> bool {
     const NOT_PAGES: [&str; 5] = ["/api/", "/v2", "/packages/", "/skill/", "/.well-known/"];
     !(NOT_PAGES.iter().any(|prefix| path.starts_with(prefix))
+        || path.contains("/.well-known/")
         || matches!(path, "/browse" | "/healthz" | "/readyz" | "/metrics"))
 }
 
@@ -60,10 +62,16 @@ pub(crate) fn is_page(path: &str) -> bool {
 pub(crate) async fn page_fallback(
     state: axum::extract::State<Shared>,
     visitor: Visitor,
+    reader: crate::auth::Reader,
     method: axum::http::Method,
+    headers: HeaderMap,
     uri: axum::http::Uri,
     body: axum::body::Bytes,
 ) -> Response {
+    // A namespace's (or one skill's) discovery documents live under its path.
+    if let Some(scoped) = crate::routes::discovery::scoped(uri.path()) {
+        return crate::routes::discovery::answer(&state, &reader, &method, &headers, scoped).await;
+    }
     skill::dispatch(&state, &visitor, &method, &uri, &body).await
 }
 

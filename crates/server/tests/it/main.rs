@@ -30,6 +30,7 @@ mod access;
 mod attacks;
 mod audits;
 mod connections;
+mod discovery;
 mod documented;
 mod pages;
 mod signed;
@@ -43,6 +44,9 @@ use attacks::{
 };
 use audits::{
     a_rescan_audits_what_another_policy_audited, a_versions_audit_is_read_marked_and_overridden,
+};
+use discovery::{
+    discovery_indexes_list_what_installs, discovery_keeps_hidden_and_hostile_text_out,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
 use pages::{
@@ -1509,6 +1513,8 @@ on_both_stores!(
     the_audit_refuses_a_dropper_with_its_findings,
     a_versions_audit_is_read_marked_and_overridden,
     the_pages_show_the_registry,
+    discovery_indexes_list_what_installs,
+    discovery_keeps_hidden_and_hostile_text_out,
     a_hidden_skill_s_page_is_a_missing_one,
     a_hostile_skill_s_page_runs_nothing,
     sessions_sign_in_change_and_sign_out,

@@ -1,0 +1,195 @@
+//! Agent-skills discovery through the router: the v0.2.0 and v0.1.0 indexes, their scopes,
+//! digests that match the bytes served, what is left out, revalidation, and the search
+//! shape `npx skills find` reads. (The real client: `crates/cli/tests/discovery.rs`.)
+
+use super::*;
+
+async fn raw(
+    s: &TestServer,
+    method: &str,
+    uri: &str,
+    etag: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    let (status, body, headers) = call(&s.app, request.body(Body::empty()).unwrap()).await;
+    (status, headers, body)
+}
+
+async fn index(s: &TestServer, uri: &str) -> Value {
+    let (status, headers, body) = raw(s, "GET", uri, None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{uri}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(headers["content-type"], "application/json");
+    serde_json::from_slice(&body).unwrap()
+}
+
+fn names(index: &Value) -> Vec<String> {
+    index["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn put(s: &TestServer, namespace: &str, name: &str, description: &str) {
+    let uri = format!("/api/v1/skills?namespace={namespace}&version=1.0.0");
+    let archive = archive_named(name, description, &[("notes/a.txt", "a")]);
+    let (status, body) = publish(&s.app, Some(&s.token), &uri, archive).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+pub(crate) async fn discovery_indexes_list_what_installs(s: TestServer) {
+    put(&s, "acme", "pdf", "PDF forms").await;
+    put(&s, "acme", "mail", "Mail merge").await;
+    put(&s, "other", "pdf", "Another PDF skill").await;
+    put(&s, "acme/tools", "lint", "Lints").await;
+    put(&s, "acme", "old", "Old one").await;
+    let (status, _) = send(
+        &s.app,
+        "PUT",
+        "/api/v1/skills/acme/old/-/deprecation",
+        &s.token,
+        json_bytes(serde_json::json!({ "message": "use mail" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The root: one entry per name; `pdf` is in two namespaces, so in neither's place here.
+    let (status, headers, body) =
+        raw(&s, "GET", "/.well-known/agent-skills/index.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["skillreg-ambiguous-names"], "pdf");
+    assert_eq!(headers["cache-control"], "no-cache");
+    let root: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        root["$schema"],
+        "https://schemas.agentskills.io/discovery/0.2.0/schema.json"
+    );
+    assert_eq!(
+        names(&root),
+        ["lint", "mail"],
+        "deprecated `old` and ambiguous `pdf` left out"
+    );
+
+    // Every entry's digest is the sha256 of exactly the bytes at its url.
+    for entry in root["skills"].as_array().unwrap() {
+        assert_eq!(entry["type"], "archive");
+        let (status, headers, bytes) = raw(&s, "GET", entry["url"].as_str().unwrap(), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/gzip");
+        assert_eq!(
+            Digest::of(&bytes).to_string(),
+            entry["digest"].as_str().unwrap()
+        );
+    }
+
+    // A namespace's index lists that namespace only; one skill's, that skill.
+    assert_eq!(
+        names(&index(&s, "/acme/.well-known/agent-skills/index.json").await),
+        ["mail", "pdf"]
+    );
+    assert_eq!(
+        names(&index(&s, "/other/.well-known/agent-skills/index.json").await),
+        ["pdf"]
+    );
+    assert_eq!(
+        names(&index(&s, "/acme/tools/.well-known/agent-skills/index.json").await),
+        ["lint"]
+    );
+    let one = index(&s, "/other@pdf/.well-known/agent-skills/index.json").await;
+    assert_eq!(one["skills"][0]["description"], "Another PDF skill");
+    assert!(names(&index(&s, "/nobody/.well-known/agent-skills/index.json").await).is_empty());
+
+    // The legacy index names the files; each is served as it is in the archive.
+    let legacy = index(&s, "/acme/.well-known/skills/index.json").await;
+    assert!(legacy.get("$schema").is_none());
+    assert_eq!(
+        legacy["skills"][0]["files"],
+        serde_json::json!(["SKILL.md", "notes/a.txt"])
+    );
+    let (status, headers, bytes) =
+        raw(&s, "GET", "/acme/.well-known/skills/mail/notes/a.txt", None).await;
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (StatusCode::OK, b"a".as_slice())
+    );
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let (_, headers, bytes) = raw(&s, "GET", "/acme/.well-known/skills/mail/SKILL.md", None).await;
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown")
+    );
+    assert!(String::from_utf8_lossy(&bytes).contains("name: mail"));
+    let (status, _, _) = raw(&s, "GET", "/acme/.well-known/skills/mail/nothing.txt", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // HEAD, and revalidation: the same index again is a 304.
+    let (status, headers, body) = raw(
+        &s,
+        "HEAD",
+        "/acme/.well-known/agent-skills/index.json",
+        None,
+    )
+    .await;
+    assert_eq!((status, body.len()), (StatusCode::OK, 0));
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let (status, _, _) = raw(
+        &s,
+        "GET",
+        "/acme/.well-known/agent-skills/index.json",
+        Some(&etag),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+}
+
+pub(crate) async fn discovery_keeps_hidden_and_hostile_text_out(s: TestServer) {
+    let body = json_bytes(serde_json::json!({ "namespace": "vault", "visibility": "private" }));
+    let (status, _) = send(&s.app, "POST", "/api/v1/namespaces", &s.token, body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    put(&s, "vault", "secret", "Hidden").await;
+    put(&s, "acme", "quote", "Says \"hi\" with a \\ backslash").await;
+    put(&s, "acme", "bidi", "Reads \u{202e}backwards").await;
+    let root = index(&s, "/.well-known/agent-skills/index.json").await;
+    assert_eq!(
+        names(&root),
+        ["quote"],
+        "a private namespace's skill is not listed, nor one the audit marks `warn` (bidi controls)"
+    );
+    let description = root["skills"][0]["description"].as_str().unwrap();
+    assert_eq!(
+        description, "Says \"hi\" with a \\ backslash",
+        "escaped JSON, read back whole"
+    );
+    assert!(names(&index(&s, "/vault/.well-known/agent-skills/index.json").await).is_empty());
+
+    // The search `npx skills find` reads.
+    let (status, found) = get(&s.app, "/api/search?q=quote&limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["skills"][0]["id"], "acme/quote");
+    assert_eq!(found["skills"][0]["name"], "quote");
+    assert!(
+        found["skills"][0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("/acme"),
+        "{found}"
+    );
+    let (_, found) = get(&s.app, "/api/search?q=secret").await;
+    assert_eq!(found["skills"], serde_json::json!([]));
+}
