@@ -23,7 +23,7 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
     /// `writes_per_minute`, `trusted_proxies`, `max_connections`, `private`,
-    /// `default_visibility`.
+    /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`.
     #[arg(long, env = "SKILLREG_CONFIG")]
     config: Option<PathBuf>,
     /// Folder for the SQLite database, the blobs and the admin token [default: the user's
@@ -75,6 +75,12 @@ pub(crate) struct ServeArgs {
     /// docs/audit-rules.md
     #[arg(long, env = "SKILLREG_AUDIT_POLICY")]
     audit_policy: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(long, env = "SKILLREG_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, env = "SKILLREG_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -94,6 +100,8 @@ struct FileSettings {
     default_visibility: Option<String>,
     counter_flush_seconds: Option<u64>,
     audit_policy: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -111,6 +119,8 @@ struct Settings {
     default_visibility: skillreg_core::auth::Visibility,
     counter_flush: std::time::Duration,
     audit: skillreg_core::audit::Policy,
+    /// The certificate and key to serve HTTPS with.
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl ServeArgs {
@@ -166,6 +176,19 @@ impl ServeArgs {
             audit: match self.audit_policy.or(file.audit_policy) {
                 Some(path) => read_audit_policy(&path)?,
                 None => skillreg_core::audit::Policy::default(),
+            },
+            tls: match (
+                self.tls_cert.or(file.tls_cert),
+                self.tls_key.or(file.tls_key),
+            ) {
+                (Some(cert), Some(key)) => Some(
+                    skillreg_server::tls_config(&cert, &key)
+                        .context("the TLS certificate and key do not serve")?,
+                ),
+                (None, None) => None,
+                _ => {
+                    anyhow::bail!("TLS needs both a certificate and a key (--tls-cert, --tls-key)")
+                }
             },
         })
     }
@@ -303,20 +326,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "skillreg listening on http://{address}");
+        let scheme = if args.tls.is_some() { "https" } else { "http" };
+        let _ = writeln!(out, "skillreg listening on {scheme}://{address}");
         let _ = writeln!(out, "data folder: {}", data_dir.display());
         let _ = writeln!(out, "{admin_hint}");
         let _ = out.flush();
     }
-    skillreg_server::run(
-        listener,
-        skillreg_server::AppState::new(registry)
-            .with_limits(limits)
-            .with_connection_limits(connection_limits),
-        shutdown,
-    )
-    .await
-    .context("serving")?;
+    let mut state = skillreg_server::AppState::new(registry)
+        .with_limits(limits)
+        .with_connection_limits(connection_limits);
+    if let Some(tls) = args.tls.clone() {
+        state = state.with_tls(tls);
+    }
+    skillreg_server::run(listener, state, shutdown)
+        .await
+        .context("serving")?;
     flusher.abort();
     store
         .flush()

@@ -3,7 +3,8 @@
 
 #![expect(
     clippy::unwrap_used,
-    reason = "in tests an unwrap is an assertion with a location"
+    clippy::panic,
+    reason = "in tests an unwrap or a panic is an assertion with a location"
 )]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -138,6 +139,7 @@ fn start_with(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, St
         child,
         first
             .strip_prefix("skillreg listening on http://")
+            .or_else(|| first.strip_prefix("skillreg listening on https://"))
             .unwrap()
             .to_owned(),
     )
@@ -522,4 +524,133 @@ fn the_readme_s_audit_policy_is_valid() {
         start_with(dir.path(), &["--audit-policy", policy.to_str().unwrap()]);
     assert!(http_get(&address, "/healthz").starts_with("HTTP/1.1 200"));
     sigterm(&mut child);
+}
+
+/// Runs openssl (Debian's) with these arguments in `dir`.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("openssl makes the test's certificates (Debian's openssl package): {e}")
+        });
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// HTTPS with a certificate from a test CA: the client trusts it through SSL_CERT_FILE and
+/// reads the registry; plain HTTP to the same port gets no answer; a key that is not the
+/// certificate's stops serve with a message naming the file.
+#[test]
+fn serve_speaks_https_with_a_certificate_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path();
+    openssl(
+        at,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=skillreg test CA",
+        ],
+    );
+    openssl(
+        at,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        at.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        at,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let cert = at.join("server.pem");
+    let key = at.join("server.key");
+    let (mut child, address) = start_with(
+        data.path(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let search = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["search", "anything"])
+        .env("HOME", home.path())
+        .env("REGISTRY_URL", format!("https://{address}"))
+        .env("SSL_CERT_FILE", at.join("ca.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        search.status.success(),
+        "{}",
+        String::from_utf8_lossy(&search.stderr)
+    );
+    assert!(String::from_utf8_lossy(&search.stdout).contains("no skills found"));
+    // Plain HTTP to the HTTPS port: no HTTP answer.
+    assert_eq!(http_post(&address, "/api/v1/skills", "x", b""), None);
+    sigterm(&mut child);
+
+    // The CA's key is not the server certificate's.
+    let refused = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .args(["--tls-cert", cert.to_str().unwrap(), "--tls-key"])
+        .arg(at.join("ca.key"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("ca.key"), "{stderr}");
 }

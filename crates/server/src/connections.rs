@@ -154,6 +154,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let total = Arc::new(Semaphore::new(limits.max_connections));
@@ -195,16 +196,45 @@ pub(crate) async fn serve(
                     request.extensions_mut().insert(ConnectInfo(peer));
                     request
                 });
-        let stream = WriteDeadline::new(stream, limits.write_timeout);
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _slots = slots;
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection closed with an error");
+        let service = TowerToHyperService::new(service);
+        match &tls {
+            None => {
+                let stream = WriteDeadline::new(stream, limits.write_timeout);
+                let connection =
+                    graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    let _slots = slots;
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, %peer, "connection closed with an error");
+                    }
+                });
             }
-        });
+            Some(acceptor) => {
+                // The handshake gets the time the headers get; a connection that does not
+                // finish it is closed. Shutdown does not wait for handshakes.
+                let (acceptor, builder, graceful) =
+                    (acceptor.clone(), builder.clone(), graceful.watcher());
+                let (handshake, write_timeout) = (limits.header_timeout, limits.write_timeout);
+                tokio::spawn(async move {
+                    let _slots = slots;
+                    let stream =
+                        match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(error)) => {
+                                tracing::debug!(%error, %peer, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => return,
+                        };
+                    let stream = WriteDeadline::new(stream, write_timeout);
+                    let connection =
+                        graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, %peer, "connection closed with an error");
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())

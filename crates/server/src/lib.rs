@@ -40,6 +40,8 @@ pub struct AppState {
     metrics: Arc<observe::Metrics>,
     /// SKILL.md documents rendered for the pages, by archive digest.
     rendered: Arc<web::Rendered>,
+    /// The certificate and key [`run`] serves HTTPS with; `None` for plain HTTP.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -70,6 +72,7 @@ impl AppState {
             connection_limits: ConnectionLimits::default(),
             metrics: Arc::default(),
             rendered: Arc::default(),
+            tls: None,
         }
     }
 
@@ -84,6 +87,13 @@ impl AppState {
     #[must_use]
     pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
         self.connection_limits = limits;
+        self
+    }
+
+    /// The same state serving HTTPS with this certificate and key (see [`tls_config`]).
+    #[must_use]
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(config);
         self
     }
 
@@ -130,5 +140,52 @@ pub async fn run(
     limits
         .shared_peers
         .extend(state.limits.trusted_proxies().iter().copied());
-    connections::serve(listener, router(state), limits, shutdown).await
+    let tls = state.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    connections::serve(listener, router(state), limits, tls, shutdown).await
+}
+
+/// Why a certificate or key does not serve.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct TlsError {
+    /// The file.
+    pub path: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// A TLS configuration from PEM files: the certificate chain (the server's first) and its
+/// private key (PKCS#8, PKCS#1 or SEC1). HTTP/1.1 only, TLS 1.2 and 1.3.
+///
+/// # Errors
+/// [`TlsError`] naming the file that does not read, holds no certificate or key, or whose
+/// key does not match the certificate.
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let fail = |path: &std::path::Path, reason: String| TlsError {
+        path: path.display().to_string(),
+        reason,
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| fail(cert, format!("cannot read certificates: {e}")))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(cert, format!("not a PEM certificate chain: {e}")))?;
+    if certs.is_empty() {
+        return Err(fail(cert, "holds no certificate".to_owned()));
+    }
+    let private = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| fail(key, format!("no private key in it: {e}")))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| fail(cert, e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, private)
+        .map_err(|e| fail(key, format!("does not serve with the certificate: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
