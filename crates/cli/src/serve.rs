@@ -23,7 +23,8 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
     /// `writes_per_minute`, `trusted_proxies`, `max_connections`, `private`,
-    /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`.
+    /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`,
+    /// `public_url`.
     #[arg(long, env = "SKILLREG_CONFIG")]
     config: Option<PathBuf>,
     /// Folder for the SQLite database, the blobs and the admin token [default: the user's
@@ -81,6 +82,10 @@ pub(crate) struct ServeArgs {
     /// The PEM private key of --tls-cert
     #[arg(long, env = "SKILLREG_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The address clients reach the registry at (behind a proxy), e.g.
+    /// https://skills.example.com: absolute URLs the server writes start with it
+    #[arg(long, env = "SKILLREG_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -102,6 +107,7 @@ struct FileSettings {
     audit_policy: Option<PathBuf>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    public_url: Option<String>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -121,6 +127,7 @@ struct Settings {
     audit: skillreg_core::audit::Policy,
     /// The certificate and key to serve HTTPS with.
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -190,7 +197,30 @@ impl ServeArgs {
                     anyhow::bail!("TLS needs both a certificate and a key (--tls-cert, --tls-key)")
                 }
             },
+            public_url: match self.public_url.or(file.public_url) {
+                Some(url) => Some(checked_public_url(&url)?),
+                None => None,
+            },
         })
+    }
+}
+
+/// A public URL: `http(s)://host[:port][/path]`, nothing after the path.
+fn checked_public_url(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !rest.contains(['?', '#', ' ', '"', '<', '>', '\\']) =>
+        {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => anyhow::bail!(
+            "the public URL `{url}` is not one: write it as https://host[:port][/path]"
+        ),
     }
 }
 
@@ -337,6 +367,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_connection_limits(connection_limits);
     if let Some(tls) = args.tls.clone() {
         state = state.with_tls(tls);
+    }
+    if let Some(url) = &args.public_url {
+        state = state.with_public_url(url);
     }
     skillreg_server::run(listener, state, shutdown)
         .await

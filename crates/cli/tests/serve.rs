@@ -654,3 +654,28 @@ fn serve_speaks_https_with_a_certificate_and_key() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("ca.key"), "{stderr}");
 }
+
+/// A public URL that is not one stops serve before it listens, saying how to write it.
+#[test]
+fn a_public_url_that_is_not_one_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    for bad in [
+        "skills.example.com",
+        "ftp://skills.example.com",
+        "https://",
+        "https://x?y=1",
+    ] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path())
+            .args(["--public-url", bad])
+            .output()
+            .unwrap();
+        assert!(!refused.status.success(), "{bad}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("https://host[:port][/path]"),
+            "{bad}: {stderr}"
+        );
+    }
+}

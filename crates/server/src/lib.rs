@@ -42,6 +42,9 @@ pub struct AppState {
     rendered: Arc<web::Rendered>,
     /// The certificate and key [`run`] serves HTTPS with; `None` for plain HTTP.
     tls: Option<Arc<rustls::ServerConfig>>,
+    /// The address clients reach the registry at, when it is not the one a request names
+    /// (a proxy, a load balancer): every absolute URL the server writes starts with it.
+    public_url: Option<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -73,6 +76,7 @@ impl AppState {
             metrics: Arc::default(),
             rendered: Arc::default(),
             tls: None,
+            public_url: None,
         }
     }
 
@@ -95,6 +99,21 @@ impl AppState {
     pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
         self.tls = Some(config);
         self
+    }
+
+    /// The same state writing absolute URLs from `url` (`https://skills.example.com`).
+    #[must_use]
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Where clients reach the registry: the public URL when one is set, else the scheme and
+    /// host the request came with.
+    pub(crate) fn origin(&self, headers: &axum::http::HeaderMap) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| web::origin(headers))
     }
 
     /// The same state with room for `total` event streams at once, `per_client` from one

@@ -340,7 +340,7 @@ pub(crate) async fn find(
         Ok(page) => page,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let origin = crate::web::origin(&headers);
+    let origin = state.origin(&headers);
     let skills: Vec<FindHit> = page
         .hits
         .into_iter()

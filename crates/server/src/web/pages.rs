@@ -123,7 +123,7 @@ pub(crate) async fn home(
         .collect();
     namespaces.sort();
     namespaces.dedup();
-    let origin = origin(&headers);
+    let origin = state.origin(&headers);
     let host = origin.split_once("://").map_or(origin.as_str(), |(_, h)| h);
     let content = html! {
         h1 { "Skills for your agents" }

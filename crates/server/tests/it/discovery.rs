@@ -193,3 +193,31 @@ pub(crate) async fn discovery_keeps_hidden_and_hostile_text_out(s: TestServer) {
     let (_, found) = get(&s.app, "/api/search?q=secret").await;
     assert_eq!(found["skills"], serde_json::json!([]));
 }
+
+/// Behind a proxy, the registry's public URL is what clients are told, not the Host the
+/// proxy sent.
+pub(crate) async fn the_public_url_is_what_clients_are_told(s: TestServer) {
+    put(&s, "acme", "pdf", "PDF forms").await;
+    let app = router(
+        s.state
+            .clone()
+            .with_public_url("https://skills.example.com/"),
+    );
+    let request = Request::get("/api/search?q=pdf")
+        .header("host", "10.0.0.7:7878")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body, _) = call(&app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let found: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        found["skills"][0]["source"],
+        "https://skills.example.com/acme"
+    );
+    let (_, home, _) = call(&app, Request::get("/").body(Body::empty()).unwrap()).await;
+    let home = String::from_utf8_lossy(&home);
+    assert!(
+        home.contains("skillreg registry add https://skills.example.com"),
+        "{home}"
+    );
+}
