@@ -13,8 +13,16 @@ pub const MAX_SEGMENT_LEN: usize = 64;
 /// Most segments a namespace may have (`a/b/c/d`).
 pub const MAX_SEGMENTS: usize = 4;
 /// Namespaces nobody may publish into: they would shadow routes or impersonate the registry.
-pub const RESERVED_NAMESPACES: &[&str] =
-    &["admin", "api", "www", "static", "skillreg", ".well-known"];
+pub const RESERVED_NAMESPACES: &[&str] = &[
+    "admin",
+    "api",
+    "www",
+    "static",
+    "skillreg",
+    ".well-known",
+    "claude",
+    "search",
+];
 
 /// Why a name, namespace or skill id was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

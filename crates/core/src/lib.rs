@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod model;
 pub mod oci;
 pub mod package;
+pub mod plugin;
 pub mod ports;
 pub mod resolve;
 pub mod signature;

@@ -13,6 +13,7 @@ mod keys;
 mod lookup;
 mod oci;
 mod pages;
+mod plugins;
 mod publish;
 mod reads;
 
@@ -28,6 +29,7 @@ pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
 pub use pages::{SESSION_HOURS, SESSION_TOKEN_NAME, SkillPage, VersionFiles};
+pub use plugins::MarketplaceEntry;
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
 pub use reads::{
     BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
@@ -109,6 +111,7 @@ pub struct Registry {
     keys: Option<Arc<dyn KeyVerifier>>,
     artifacts: Arc<oci::ArtifactCache>,
     file_sets: Arc<pages::FileSetCache>,
+    plugins: Arc<plugins::PluginDigests>,
 }
 
 /// The blocking findings in a line: each code at its file and line.
@@ -306,6 +309,7 @@ impl Registry {
             keys: None,
             artifacts: Arc::default(),
             file_sets: Arc::default(),
+            plugins: Arc::default(),
         }
     }
 

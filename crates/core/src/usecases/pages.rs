@@ -142,7 +142,10 @@ impl Registry {
     }
 
     /// A version's files: from the cache, else unpacked from its archive and kept.
-    async fn files_of(&self, version: &VersionRecord) -> Result<Arc<FileSet>, RegistryError> {
+    pub(super) async fn files_of(
+        &self,
+        version: &VersionRecord,
+    ) -> Result<Arc<FileSet>, RegistryError> {
         let digest = version.published.archive_digest;
         if let Some(files) = self.file_sets.get(&digest) {
             return Ok(files);

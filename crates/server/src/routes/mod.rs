@@ -23,6 +23,7 @@ mod admin;
 mod audits;
 pub(crate) mod discovery;
 mod events;
+mod marketplace;
 mod oci;
 pub(crate) use oci::challenge;
 pub(crate) mod openapi;
@@ -98,6 +99,7 @@ pub(crate) fn router(state: Shared) -> Router {
         )
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/search", get(discovery::find))
+        .route("/claude/{*rest}", get(marketplace::claude))
         .route("/.well-known/agent-skills/{*rest}", get(discovery_root))
         .route("/.well-known/skills/{*rest}", get(discovery_root))
         .route("/.well-known/cleverthis-packages", get(prs::metadata))

@@ -52,7 +52,14 @@ pub(crate) fn routes() -> Router<Shared> {
 
 /// Whether a path belongs to the pages (the API, OCI, PRS and operations routes do not).
 pub(crate) fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 5] = ["/api/", "/v2", "/packages/", "/skill/", "/.well-known/"];
+    const NOT_PAGES: [&str; 6] = [
+        "/api/",
+        "/v2",
+        "/packages/",
+        "/skill/",
+        "/.well-known/",
+        "/claude/",
+    ];
     !(NOT_PAGES.iter().any(|prefix| path.starts_with(prefix))
         || path.contains("/.well-known/")
         || matches!(path, "/browse" | "/healthz" | "/readyz" | "/metrics"))

@@ -221,3 +221,73 @@ pub(crate) async fn the_public_url_is_what_clients_are_told(s: TestServer) {
         "{home}"
     );
 }
+
+/// The Claude Code marketplaces: the registry's and a namespace's, each plugin's zip at its
+/// url with the sha256 the marketplace gives, the same bytes every time; a private
+/// namespace's plugins are as hidden as its skills.
+pub(crate) async fn marketplaces_offer_each_skill_as_a_plugin(s: TestServer) {
+    put(&s, "acme", "pdf", "PDF forms").await;
+    put(&s, "acme", "mail", "Mail merge").await;
+    put(&s, "other", "pdf", "Another PDF skill").await;
+    let body = json_bytes(serde_json::json!({ "namespace": "vault", "visibility": "private" }));
+    let (status, _) = send(&s.app, "POST", "/api/v1/namespaces", &s.token, body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    put(&s, "vault", "secret", "Hidden").await;
+
+    let (status, root) = get(&s.app, "/claude/marketplace.json").await;
+    assert_eq!(status, StatusCode::OK, "{root}");
+    assert_eq!(root["name"], "skillreg");
+    assert_eq!(root["owner"]["name"], "skillreg");
+    let plugin_names = |market: &Value| -> Vec<String> {
+        market["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        plugin_names(&root),
+        ["mail"],
+        "ambiguous `pdf`, hidden `secret` left out"
+    );
+    let (status, acme) = get(&s.app, "/claude/acme/marketplace.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(acme["name"], "skillreg-acme");
+    assert_eq!(plugin_names(&acme), ["mail", "pdf"]);
+
+    let pdf = &acme["plugins"][1];
+    assert_eq!(pdf["source"]["source"], "archive");
+    assert_eq!(pdf["version"], "1.0.0");
+    let url = pdf["source"]["url"].as_str().unwrap();
+    let path = &url[url.find("/claude/plugins/").unwrap()..];
+    assert_eq!(path, "/claude/plugins/acme/pdf/1.0.0.zip");
+    let fetch = |path: String| {
+        let app = s.app.clone();
+        async move { call(&app, Request::get(path).body(Body::empty()).unwrap()).await }
+    };
+    let (status, zip, headers) = fetch(path.to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/zip");
+    assert_eq!(
+        Digest::of(&zip).hex(),
+        pdf["source"]["sha256"].as_str().unwrap()
+    );
+    let (_, again, _) = fetch(path.to_owned()).await;
+    assert_eq!(zip, again, "the same bytes every time");
+    let entry: &[u8] = b"pdf/.claude-plugin/plugin.json";
+    assert!(
+        zip.windows(entry.len()).any(|w| w == entry),
+        "the plugin's manifest"
+    );
+
+    let (status, hidden) = get(&s.app, "/claude/vault/marketplace.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(hidden["plugins"], serde_json::json!([]));
+    let (status, _, _) = fetch("/claude/plugins/vault/secret/1.0.0.zip".to_owned()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = fetch("/claude/plugins/acme/pdf/9.9.9.zip".to_owned()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = fetch("/claude/nothing.json".to_owned()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

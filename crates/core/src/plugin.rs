@@ -1,0 +1,184 @@
+//! A skill version as a Claude Code plugin (docs/FORMATS.md, "Claude Code marketplaces"): a
+//! zip with one top-level folder, the plugin's name, holding `.claude-plugin/plugin.json`
+//! and the skill under `skills/<name>/`. Built from the version's files alone, entries in a
+//! fixed order with fixed times and modes, so the same version gives the same bytes (and
+//! the same sha256) on every replica.
+
+use std::io::Write as _;
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::bundle::FileSet;
+use crate::digest::Digest;
+use crate::identity::SkillId;
+use crate::version::Version;
+
+/// Why a plugin could not be built (only the zip writer can fail, on memory).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("building the plugin archive failed: {0}")]
+pub struct PluginError(String);
+
+/// A built plugin archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginArchive {
+    /// The plugin's name (the skill name's lookup key).
+    pub name: String,
+    /// The zip's bytes.
+    pub bytes: Vec<u8>,
+    /// Their digest.
+    pub digest: Digest,
+}
+
+/// The plugin of `id` at `version`, from its files and its description.
+///
+/// # Errors
+/// [`PluginError`] when the zip writer fails.
+pub fn build_plugin(
+    id: &SkillId,
+    version: &Version,
+    description: &str,
+    license: Option<&str>,
+    files: &FileSet,
+) -> Result<PluginArchive, PluginError> {
+    let name = id.name().key().as_str().to_owned();
+    let manifest = serde_json_like(&name, version, description, license);
+    let fail = |e: &dyn std::fmt::Display| PluginError(e.to_string());
+    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = |executable: bool| {
+        SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(DateTime::default())
+            .unix_permissions(if executable { 0o755 } else { 0o644 })
+    };
+    zip.start_file(format!("{name}/.claude-plugin/plugin.json"), options(false))
+        .map_err(|e| fail(&e))?;
+    zip.write_all(manifest.as_bytes()).map_err(|e| fail(&e))?;
+    for file in files.files() {
+        zip.start_file(
+            format!("{name}/skills/{name}/{}", file.path().as_str()),
+            options(file.executable()),
+        )
+        .map_err(|e| fail(&e))?;
+        zip.write_all(file.contents()).map_err(|e| fail(&e))?;
+    }
+    let bytes = zip.finish().map_err(|e| fail(&e))?.into_inner();
+    Ok(PluginArchive {
+        name,
+        digest: Digest::of(&bytes),
+        bytes,
+    })
+}
+
+/// `plugin.json`, written by hand in a fixed key order (core carries no JSON library): name,
+/// version, description and license, each a JSON string.
+fn serde_json_like(
+    name: &str,
+    version: &Version,
+    description: &str,
+    license: Option<&str>,
+) -> String {
+    let mut fields = vec![
+        ("name", name.to_owned()),
+        ("version", version.to_string()),
+        ("description", description.to_owned()),
+    ];
+    if let Some(license) = license {
+        fields.push(("license", license.to_owned()));
+    }
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(key, value)| format!("  \"{key}\": {}", json_string(value)))
+        .collect();
+    format!("{{\n{}\n}}\n", body.join(",\n"))
+}
+
+/// A JSON string literal of `text`.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{BundleFile, BundleLimits};
+
+    fn files() -> FileSet {
+        FileSet::new(
+            [
+                BundleFile::new(
+                    "SKILL.md".parse().unwrap(),
+                    b"---\nname: pdf\ndescription: d\n---\n".to_vec(),
+                    false,
+                ),
+                BundleFile::new(
+                    "scripts/run.sh".parse().unwrap(),
+                    b"echo hi\n".to_vec(),
+                    true,
+                ),
+            ],
+            &BundleLimits::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_same_version_gives_the_same_bytes() {
+        let id: SkillId = "acme/pdf".parse().unwrap();
+        let version: Version = "1.2.0".parse().unwrap();
+        let one =
+            build_plugin(&id, &version, "Fills \"PDF\" forms", Some("MIT"), &files()).unwrap();
+        let two =
+            build_plugin(&id, &version, "Fills \"PDF\" forms", Some("MIT"), &files()).unwrap();
+        assert_eq!(one, two);
+        assert_eq!(one.name, "pdf");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(one.bytes)).unwrap();
+        let names: Vec<String> = archive
+            .file_names()
+            .map(|name| name.unwrap().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "pdf/.claude-plugin/plugin.json",
+                "pdf/skills/pdf/SKILL.md",
+                "pdf/skills/pdf/scripts/run.sh"
+            ]
+        );
+        let mut manifest = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("pdf/.claude-plugin/plugin.json").unwrap(),
+            &mut manifest,
+        )
+        .unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+        assert_eq!(parsed["description"], "Fills \"PDF\" forms");
+        assert_eq!(parsed["version"], "1.2.0");
+        assert_eq!(
+            archive
+                .by_name("pdf/skills/pdf/scripts/run.sh")
+                .unwrap()
+                .unix_mode(),
+            Some(0o100_755)
+        );
+    }
+
+    #[test]
+    fn json_strings_escape_what_json_needs() {
+        assert_eq!(json_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
+}
