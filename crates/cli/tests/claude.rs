@@ -155,3 +155,257 @@ fn claude_code_adds_the_marketplace_and_validates_its_plugins() {
         assert!(said.contains("Validation passed"), "{name}: {said}");
     }
 }
+
+/// A network namespace of the test's own with a veth pair to it: the registry inside at a
+/// private address (Claude Code fetches archives from no loopback host), removed on drop.
+struct TestHost {
+    namespace: String,
+    link: String,
+    address: String,
+}
+
+impl TestHost {
+    fn new() -> TestHost {
+        let id = std::process::id();
+        let subnet = 16 + id % 200;
+        let host = TestHost {
+            namespace: format!("skr{id}"),
+            link: format!("skr{id}a"),
+            address: format!("10.213.{subnet}.2"),
+        };
+        let peer = format!("skr{id}b");
+        let ip = |args: &[&str]| {
+            let output = Command::new("ip").args(args).output().unwrap();
+            assert!(
+                output.status.success(),
+                "ip {args:?} (the test makes a network namespace: root and iproute2 needed): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        ip(&["netns", "add", &host.namespace]);
+        ip(&[
+            "link", "add", &host.link, "type", "veth", "peer", "name", &peer,
+        ]);
+        ip(&["link", "set", &peer, "netns", &host.namespace]);
+        ip(&[
+            "addr",
+            "add",
+            &format!("10.213.{subnet}.1/30"),
+            "dev",
+            &host.link,
+        ]);
+        ip(&["link", "set", &host.link, "up"]);
+        let inside = |args: &[&str]| {
+            let mut all = vec!["netns", "exec", host.namespace.as_str(), "ip"];
+            all.extend_from_slice(args);
+            ip(&all);
+        };
+        inside(&["addr", "add", &format!("{}/30", host.address), "dev", &peer]);
+        inside(&["link", "set", &peer, "up"]);
+        inside(&["link", "set", "lo", "up"]);
+        host
+    }
+}
+
+impl Drop for TestHost {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.link])
+            .output();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .output();
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Every file under `dir` with its bytes, by relative path.
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// End to end: `serve --tls-cert --tls-key` on a test host (a private address in a network
+/// namespace, a certificate from a test CA given to Claude Code with NODE_EXTRA_CA_CERTS);
+/// Claude Code adds the marketplace and installs a skill's plugin, byte for byte.
+#[test]
+fn claude_code_installs_a_plugin_from_the_registry_over_https() {
+    let host = TestHost::new();
+    let certs = tempfile::tempdir().unwrap();
+    let at = certs.path();
+    openssl(
+        at,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=skillreg test CA",
+        ],
+    );
+    openssl(
+        at,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            &format!("/CN={}", host.address),
+        ],
+    );
+    std::fs::write(
+        at.join("san.ext"),
+        format!(
+            "subjectAltName=IP:{}\nbasicConstraints=CA:FALSE\n",
+            host.address
+        ),
+    )
+    .unwrap();
+    openssl(
+        at,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let listen = format!("{}:8443", host.address);
+    let mut child = Running(
+        Command::new("ip")
+            .args(["netns", "exec", &host.namespace])
+            .arg(env!("CARGO_BIN_EXE_skillreg"))
+            .args(["serve", "--listen", &listen, "--data-dir"])
+            .arg(data.path())
+            .args(["--tls-cert", at.join("server.pem").to_str().unwrap()])
+            .args(["--tls-key", at.join("server.key").to_str().unwrap()])
+            .env("SKILLREG_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        format!("skillreg listening on https://{listen}")
+    );
+    let token = std::fs::read_to_string(data.path().join("admin.token")).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/skills/brand-guidelines");
+    let published = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args([
+            "publish",
+            fixture.to_str().unwrap(),
+            "--namespace",
+            "anthropic",
+            "--version",
+            "1.0.0",
+        ])
+        .env("HOME", data.path())
+        .env("REGISTRY_URL", format!("https://{listen}"))
+        .env("REGISTRY_TOKEN", token.trim())
+        .env("SSL_CERT_FILE", at.join("ca.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        published.status.success(),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = Command::new(claude_binary())
+            .args(args)
+            .env("HOME", home.path())
+            .env("NODE_EXTRA_CA_CERTS", at.join("ca.pem"))
+            .env("DISABLE_TELEMETRY", "1")
+            .env("DISABLE_AUTOUPDATER", "1")
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "claude {args:?}: {said}");
+        said
+    };
+    let marketplace = format!("https://{listen}/claude/marketplace.json");
+    run(&["plugin", "marketplace", "add", &marketplace]);
+    let said = run(&["plugin", "install", "brand-guidelines@skillreg"]);
+    assert!(said.contains("Successfully installed"), "{said}");
+    let installed = home
+        .path()
+        .join(".claude/plugins/cache/skillreg/brand-guidelines/1.0.0/skills/brand-guidelines");
+    assert_eq!(files_under(&installed), files_under(&fixture));
+}
+
+/// A process stopped when the test ends, however it ends (before its test host goes).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

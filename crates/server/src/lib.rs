@@ -108,12 +108,18 @@ impl AppState {
         self
     }
 
-    /// Where clients reach the registry: the public URL when one is set, else the scheme and
-    /// host the request came with.
+    /// Where clients reach the registry: the public URL when one is set, else the host the
+    /// request came with, over HTTPS when this server or the proxy in front of it speaks it.
     pub(crate) fn origin(&self, headers: &axum::http::HeaderMap) -> String {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| web::origin(headers))
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let origin = web::origin(headers);
+        match (&self.tls, origin.strip_prefix("http://")) {
+            // This server speaks HTTPS itself.
+            (Some(_), Some(host)) => format!("https://{host}"),
+            _ => origin,
+        }
     }
 
     /// The same state with room for `total` event streams at once, `per_client` from one
