@@ -83,7 +83,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SKILLREG_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// The address clients reach the registry at (behind a proxy), e.g.
-    /// https://skills.example.com: absolute URLs the server writes start with it
+    /// `https://skills.example.com`: absolute URLs the server writes start with it
     #[arg(long, env = "SKILLREG_PUBLIC_URL")]
     public_url: Option<String>,
 }
