@@ -202,6 +202,27 @@ async fn text_of(client: &Client, css: &str) -> String {
     panic!("no {css} on {}", path_of(client).await)
 }
 
+/// Waits until the text of what `css` finds satisfies `wanted` (the page a click or a
+/// submit leads to may still be loading); fails after five seconds.
+async fn until(client: &Client, css: &str, wanted: impl Fn(&str) -> bool) {
+    let mut last = String::new();
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if wanted(&text) {
+                return;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{css} never showed what was expected on {}: {last}",
+        path_of(client).await
+    );
+}
+
 /// Clicks what `locator` finds.
 async fn click(client: &Client, locator: Locator<'_>) {
     client
@@ -314,11 +335,10 @@ async fn a_visit(client: &Client, server: &Server, token: &str) {
             .starts_with("28 skills")
     );
     click(client, Locator::Css("a[rel=next]")).await;
-    let second = text_of(client, "ul.hits").await;
-    assert_ne!(first, second);
+    until(client, "ul.hits", |t| t != first).await;
     assert!(path_of(client).await.contains("cursor="));
     client.back().await.unwrap();
-    assert_eq!(text_of(client, "ul.hits").await, first);
+    until(client, "ul.hits", |t| t == first).await;
 
     // Signed in: rate, yank and unyank, sign out.
     client
@@ -349,23 +369,14 @@ async fn a_visit(client: &Client, server: &Server, token: &str) {
         .await
         .unwrap();
     rating.submit().await.unwrap();
-    assert!(
-        text_of(client, "main")
-            .await
-            .contains("4.0★ admin: does what it says")
-    );
+    until(client, "main", |t| {
+        t.contains("4.0★ admin: does what it says")
+    })
+    .await;
     click(client, Locator::Css("form[action$='/-/yank'] button")).await;
-    assert!(
-        text_of(client, "main")
-            .await
-            .contains("This version was yanked")
-    );
+    until(client, "main", |t| t.contains("This version was yanked")).await;
     click(client, Locator::Css("form[action$='/-/yank'] button")).await;
-    assert!(
-        !text_of(client, "main")
-            .await
-            .contains("This version was yanked")
-    );
+    until(client, "main", |t| !t.contains("This version was yanked")).await;
     click(client, Locator::Css("form[action='/-/sign-out'] button")).await;
     arrive(client, "/").await;
     assert!(text_of(client, "header.top").await.contains("Sign in"));

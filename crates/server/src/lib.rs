@@ -40,6 +40,8 @@ pub struct AppState {
     metrics: Arc<observe::Metrics>,
     /// SKILL.md documents rendered for the pages, by archive digest.
     rendered: Arc<web::Rendered>,
+    /// The registry's discovery indexes, kept between requests.
+    index_cache: Arc<routes::index_cache::IndexCache>,
     /// The certificate and key [`run`] serves HTTPS with; `None` for plain HTTP.
     tls: Option<Arc<rustls::ServerConfig>>,
     /// The address clients reach the registry at, when it is not the one a request names
@@ -75,6 +77,7 @@ impl AppState {
             connection_limits: ConnectionLimits::default(),
             metrics: Arc::default(),
             rendered: Arc::default(),
+            index_cache: Arc::default(),
             tls: None,
             public_url: None,
         }

@@ -171,6 +171,19 @@ pub(crate) async fn answer(
         )
         .into_response();
     }
+    let rest = scoped.rest.as_str();
+    let is_index = matches!(rest, "agent-skills/index.json" | "skills/index.json");
+    // The registry's own index as anonymous readers see it is kept between requests.
+    if is_index
+        && scoped.scope == IndexScope::default()
+        && reader.actor().is_none()
+        && !state.registry.config().sign_in_required
+    {
+        return match state.index_cache.document(&state.registry, rest).await {
+            Ok(kept) => kept.respond(headers),
+            Err(error) => ApiError::from(error).into_response(),
+        };
+    }
     let listed = match state
         .registry
         .discovery(reader.actor(), &scoped.scope)
@@ -179,13 +192,37 @@ pub(crate) async fn answer(
         Ok(listed) => listed,
         Err(error) => return ApiError::from(error).into_response(),
     };
+    if is_index {
+        let (body, extra) = index_document(listed, rest).unwrap_or_default();
+        return document(headers, body, &extra);
+    }
+    match rest.strip_prefix("skills/").and_then(|r| r.split_once('/')) {
+        Some((name, path)) => {
+            let (listed, _) = unique(listed);
+            legacy_file(state, reader, &listed, name, path).await
+        }
+        None => {
+            ApiError::new(ErrorType::PackageNotFound, "no such discovery document").into_response()
+        }
+    }
+}
+
+/// Headers an answer carries besides the usual ones.
+pub(crate) type Headers = Vec<(&'static str, String)>;
+
+/// The index document `rest` names (`agent-skills/index.json` or `skills/index.json`) of
+/// these skills, with the headers it carries; `None` for another path.
+pub(crate) fn index_document(
+    listed: Vec<(SkillRecord, VersionRecord)>,
+    rest: &str,
+) -> Option<(Vec<u8>, Headers)> {
     let (listed, ambiguous) = unique(listed);
     let extra: Vec<(&'static str, String)> = if ambiguous.is_empty() {
         Vec::new()
     } else {
         vec![("skillreg-ambiguous-names", ambiguous.join(", "))]
     };
-    match scoped.rest.as_str() {
+    let body = match rest {
         "agent-skills/index.json" => {
             let skills: Vec<_> = listed
                 .iter()
@@ -199,12 +236,7 @@ pub(crate) async fn answer(
                     })
                 })
                 .collect();
-            let body = json!({ "$schema": SCHEMA_V2, "skills": skills });
-            document(
-                headers,
-                serde_json::to_vec(&body).unwrap_or_default(),
-                &extra,
-            )
+            json!({ "$schema": SCHEMA_V2, "skills": skills })
         }
         "skills/index.json" => {
             let skills: Vec<_> = listed
@@ -217,19 +249,11 @@ pub(crate) async fn answer(
                     })
                 })
                 .collect();
-            let body = json!({ "skills": skills });
-            document(
-                headers,
-                serde_json::to_vec(&body).unwrap_or_default(),
-                &extra,
-            )
+            json!({ "skills": skills })
         }
-        rest => match rest.strip_prefix("skills/").and_then(|r| r.split_once('/')) {
-            Some((name, path)) => legacy_file(state, reader, &listed, name, path).await,
-            None => ApiError::new(ErrorType::PackageNotFound, "no such discovery document")
-                .into_response(),
-        },
-    }
+        _ => return None,
+    };
+    Some((serde_json::to_vec(&body).unwrap_or_default(), extra))
 }
 
 /// One file of a listed skill, for v0.1 clients.

@@ -23,6 +23,7 @@ mod admin;
 mod audits;
 pub(crate) mod discovery;
 mod events;
+pub(crate) mod index_cache;
 mod marketplace;
 mod oci;
 pub(crate) use oci::challenge;

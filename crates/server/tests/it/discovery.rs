@@ -291,3 +291,41 @@ pub(crate) async fn marketplaces_offer_each_skill_as_a_plugin(s: TestServer) {
     let (status, _, _) = fetch("/claude/nothing.json".to_owned()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The registry's index for anonymous readers is kept and served gzip-compressed to clients
+/// that take it; a publish reaches it within a quarter of a second.
+pub(crate) async fn the_root_index_is_kept_compressed_and_fresh(s: TestServer) {
+    put(&s, "acme", "pdf", "PDF forms").await;
+    let gzip_get = |etag: Option<String>| {
+        let app = s.app.clone();
+        async move {
+            let mut request = Request::get("/.well-known/agent-skills/index.json")
+                .header("accept-encoding", "br, gzip");
+            if let Some(etag) = etag {
+                request = request.header("if-none-match", etag);
+            }
+            call(&app, request.body(Body::empty()).unwrap()).await
+        }
+    };
+    let (status, body, headers) = gzip_get(None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["vary"], "accept-encoding");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain).unwrap();
+    let kept: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(names(&kept), ["pdf"]);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    assert!(etag.ends_with("-gz\""), "{etag}");
+    let (status, _, _) = gzip_get(Some(etag)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    put(&s, "acme", "mail", "Mail merge").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let plain = index(&s, "/.well-known/agent-skills/index.json").await;
+    assert_eq!(
+        names(&plain),
+        ["mail", "pdf"],
+        "the publish reached the kept index"
+    );
+}

@@ -48,6 +48,7 @@ use audits::{
 use discovery::{
     discovery_indexes_list_what_installs, discovery_keeps_hidden_and_hostile_text_out,
     marketplaces_offer_each_skill_as_a_plugin, the_public_url_is_what_clients_are_told,
+    the_root_index_is_kept_compressed_and_fresh,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
 use pages::{
@@ -1518,6 +1519,7 @@ on_both_stores!(
     discovery_keeps_hidden_and_hostile_text_out,
     the_public_url_is_what_clients_are_told,
     marketplaces_offer_each_skill_as_a_plugin,
+    the_root_index_is_kept_compressed_and_fresh,
     a_hidden_skill_s_page_is_a_missing_one,
     a_hostile_skill_s_page_runs_nothing,
     sessions_sign_in_change_and_sign_out,

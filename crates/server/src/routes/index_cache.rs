@@ -1,0 +1,170 @@
+//! The registry's discovery indexes as anonymous readers get them, kept between requests:
+//! built once, gzip-compressed once, served from memory. A kept document is checked at most
+//! every [`CHECK_EVERY`] against the event outbox (a publish, a yank or a change of verdict
+//! is an event) and rebuilt when something happened, so it is fresh within about a quarter
+//! of a second of such a change; changes that make no event (a deprecation, a namespace's
+//! visibility) reach it within [`REBUILD_EVERY`].
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest as _, Sha256};
+use skillreg_core::usecases::{IndexScope, Registry, RegistryError};
+
+/// How often a kept document asks whether something happened.
+const CHECK_EVERY: Duration = Duration::from_millis(250);
+
+/// How long a kept document lives however quiet the outbox is.
+const REBUILD_EVERY: Duration = Duration::from_secs(30);
+
+/// Events read per look at the outbox.
+const EVENTS_PER_READ: u32 = 1000;
+
+/// One kept document.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    body: Bytes,
+    gzip: Bytes,
+    etag: String,
+    extra: super::discovery::Headers,
+    /// The outbox's sequence number when it was built.
+    sequence: i64,
+    built: Instant,
+    checked: Instant,
+}
+
+/// The kept documents, by path.
+#[derive(Debug, Default)]
+pub(crate) struct IndexCache {
+    kept: tokio::sync::Mutex<BTreeMap<String, Arc<Kept>>>,
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the cache measures its documents' age; the answer does not depend on the clock"
+)]
+fn now() -> Instant {
+    Instant::now()
+}
+
+impl IndexCache {
+    /// The document at `rest` (`agent-skills/index.json`, `skills/index.json`) of the whole
+    /// registry, for an anonymous reader: kept, or built now.
+    pub(crate) async fn document(
+        &self,
+        registry: &Registry,
+        rest: &str,
+    ) -> Result<Arc<Kept>, RegistryError> {
+        // One builder at a time: readers arriving meanwhile wait for its document.
+        let mut kept = self.kept.lock().await;
+        let at = now();
+        let mut sequence = 0;
+        if let Some(found) = kept.get(rest) {
+            if at.duration_since(found.checked) < CHECK_EVERY {
+                return Ok(Arc::clone(found));
+            }
+            sequence = found.sequence;
+            let newest = newest_sequence(registry, sequence).await?;
+            if newest == sequence && at.duration_since(found.built) < REBUILD_EVERY {
+                let fresh = Arc::new(Kept {
+                    body: found.body.clone(),
+                    gzip: found.gzip.clone(),
+                    etag: found.etag.clone(),
+                    extra: found.extra.clone(),
+                    sequence,
+                    built: found.built,
+                    checked: at,
+                });
+                kept.insert(rest.to_owned(), Arc::clone(&fresh));
+                return Ok(fresh);
+            }
+        }
+        // Read the outbox's position first: an event after it makes the next look rebuild.
+        let sequence = newest_sequence(registry, sequence).await?;
+        let listed = registry.discovery(None, &IndexScope::default()).await?;
+        let (body, extra) = super::discovery::index_document(listed, rest).unwrap_or_default();
+        let digest = Sha256::digest(&body);
+        let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        let gzip = encoder
+            .write_all(&body)
+            .and_then(|()| encoder.finish())
+            .unwrap_or_default();
+        let fresh = Arc::new(Kept {
+            body: Bytes::from(body),
+            gzip: Bytes::from(gzip),
+            etag,
+            extra,
+            sequence,
+            built: at,
+            checked: at,
+        });
+        kept.insert(rest.to_owned(), Arc::clone(&fresh));
+        Ok(fresh)
+    }
+}
+
+/// The outbox's newest sequence number, read onwards from `after`.
+async fn newest_sequence(registry: &Registry, mut after: i64) -> Result<i64, RegistryError> {
+    loop {
+        let read = registry.events_after(None, after, EVENTS_PER_READ).await?;
+        if read.read_to == after {
+            return Ok(after);
+        }
+        after = read.read_to;
+    }
+}
+
+impl Kept {
+    /// The answer: gzip for a client that takes it, a 304 for one that has it.
+    pub(crate) fn respond(&self, request: &HeaderMap) -> Response {
+        let gzip = request
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        let etag = if gzip {
+            format!("\"{}-gz\"", self.etag)
+        } else {
+            format!("\"{}\"", self.etag)
+        };
+        let fresh = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|sent| sent.split(',').any(|tag| tag.trim() == etag));
+        let mut response = if fresh {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else if gzip {
+            self.gzip.clone().into_response()
+        } else {
+            self.body.clone().into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        if gzip && !fresh {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
+        for (name, value) in &self.extra {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.insert(*name, value);
+            }
+        }
+        response
+    }
+}
