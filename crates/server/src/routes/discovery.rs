@@ -173,13 +173,17 @@ pub(crate) async fn answer(
     }
     let rest = scoped.rest.as_str();
     let is_index = matches!(rest, "agent-skills/index.json" | "skills/index.json");
-    // The registry's own index as anonymous readers see it is kept between requests.
-    if is_index
-        && scoped.scope == IndexScope::default()
-        && reader.actor().is_none()
-        && !state.registry.config().sign_in_required
-    {
-        return match state.index_cache.document(&state.registry, rest).await {
+    // An index as anonymous readers see it is kept between requests.
+    if is_index && reader.actor().is_none() && !state.registry.config().sign_in_required {
+        let key = format!("{}|{rest}", scope_key(&scoped.scope));
+        let kept = state
+            .index_cache
+            .document(&state.registry, key, || async {
+                let listed = state.registry.discovery(None, &scoped.scope).await?;
+                Ok(index_document(listed, rest).unwrap_or_default())
+            })
+            .await;
+        return match kept {
             Ok(kept) => kept.respond(headers),
             Err(error) => ApiError::from(error).into_response(),
         };
@@ -204,6 +208,15 @@ pub(crate) async fn answer(
         None => {
             ApiError::new(ErrorType::PackageNotFound, "no such discovery document").into_response()
         }
+    }
+}
+
+/// A scope as a cache key: `` for the registry, `acme`, `acme@pdf`.
+pub(crate) fn scope_key(scope: &IndexScope) -> String {
+    match (&scope.namespace, &scope.name) {
+        (None, _) => String::new(),
+        (Some(ns), None) => ns.key().as_str().to_owned(),
+        (Some(ns), Some(name)) => format!("{}@{}", ns.key().as_str(), name.key().as_str()),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The registry's discovery indexes as anonymous readers get them, kept between requests:
+//! Discovery indexes and marketplaces as anonymous readers get them, kept between requests:
 //! built once, gzip-compressed once, served from memory. A kept document is checked at most
 //! every [`CHECK_EVERY`] against the event outbox (a publish, a yank or a change of verdict
 //! is an event) and rebuilt when something happened, so it is fresh within about a quarter
@@ -14,13 +14,16 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest as _, Sha256};
-use skillreg_core::usecases::{IndexScope, Registry, RegistryError};
+use skillreg_core::usecases::{Registry, RegistryError};
 
 /// How often a kept document asks whether something happened.
 const CHECK_EVERY: Duration = Duration::from_millis(250);
 
 /// How long a kept document lives however quiet the outbox is.
 const REBUILD_EVERY: Duration = Duration::from_secs(30);
+
+/// Documents kept (the registry's indexes, and each namespace's indexes and marketplace).
+const KEPT_DOCUMENTS: usize = 4096;
 
 /// Events read per look at the outbox.
 const EVENTS_PER_READ: u32 = 1000;
@@ -53,18 +56,25 @@ fn now() -> Instant {
 }
 
 impl IndexCache {
-    /// The document at `rest` (`agent-skills/index.json`, `skills/index.json`) of the whole
-    /// registry, for an anonymous reader: kept, or built now.
-    pub(crate) async fn document(
+    /// The document kept under `key` (a path, with the origin when the document names it),
+    /// for an anonymous reader: kept, or made now by `build`.
+    pub(crate) async fn document<F, Fut>(
         &self,
         registry: &Registry,
-        rest: &str,
-    ) -> Result<Arc<Kept>, RegistryError> {
+        key: String,
+        build: F,
+    ) -> Result<Arc<Kept>, RegistryError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<
+                Output = Result<(Vec<u8>, super::discovery::Headers), RegistryError>,
+            >,
+    {
         // One builder at a time: readers arriving meanwhile wait for its document.
         let mut kept = self.kept.lock().await;
         let at = now();
         let mut sequence = 0;
-        if let Some(found) = kept.get(rest) {
+        if let Some(found) = kept.get(&key) {
             if at.duration_since(found.checked) < CHECK_EVERY {
                 return Ok(Arc::clone(found));
             }
@@ -80,14 +90,13 @@ impl IndexCache {
                     built: found.built,
                     checked: at,
                 });
-                kept.insert(rest.to_owned(), Arc::clone(&fresh));
+                kept.insert(key, Arc::clone(&fresh));
                 return Ok(fresh);
             }
         }
         // Read the outbox's position first: an event after it makes the next look rebuild.
         let sequence = newest_sequence(registry, sequence).await?;
-        let listed = registry.discovery(None, &IndexScope::default()).await?;
-        let (body, extra) = super::discovery::index_document(listed, rest).unwrap_or_default();
+        let (body, extra) = build().await?;
         let digest = Sha256::digest(&body);
         let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
@@ -104,7 +113,10 @@ impl IndexCache {
             built: at,
             checked: at,
         });
-        kept.insert(rest.to_owned(), Arc::clone(&fresh));
+        if kept.len() >= KEPT_DOCUMENTS {
+            kept.pop_first();
+        }
+        kept.insert(key, Arc::clone(&fresh));
         Ok(fresh)
     }
 }

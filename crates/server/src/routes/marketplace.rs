@@ -45,25 +45,58 @@ pub(crate) async fn claude(
             Err(_) => return not_found(),
         },
     };
-    let listed = match state
-        .registry
-        .marketplace(
-            reader.actor(),
-            &IndexScope {
-                namespace: namespace.clone(),
-                name: None,
-            },
-        )
-        .await
-    {
-        Ok(listed) => listed,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
     let origin = state.origin(&headers);
-    // Plugin names are unique in a marketplace: a name several namespaces hold is left
-    // out of the registry's (each is in its namespace's), as in the discovery index.
+    let scope = IndexScope {
+        namespace,
+        name: None,
+    };
+    let build = || async {
+        let listed = state.registry.marketplace(reader.actor(), &scope).await?;
+        Ok((
+            marketplace_document(&origin, scope.namespace.as_ref(), &listed),
+            Vec::new(),
+        ))
+    };
+    // As anonymous readers see it, a marketplace is kept between requests.
+    if reader.actor().is_none() && !state.registry.config().sign_in_required {
+        let key = format!("{origin}|claude|{}", super::discovery::scope_key(&scope));
+        return match state
+            .index_cache
+            .document(&state.registry, key, build)
+            .await
+        {
+            Ok(kept) => kept.respond(&headers),
+            Err(error) => ApiError::from(error).into_response(),
+        };
+    }
+    match build().await {
+        Ok((body, _)) => {
+            let mut response = body.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
+            response
+        }
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+/// A marketplace's JSON: one plugin per listed skill whose name no other listed skill has
+/// (a name several namespaces hold is left out of the registry's marketplace and kept in
+/// each namespace's, as in the discovery index).
+fn marketplace_document(
+    origin: &str,
+    namespace: Option<&Namespace>,
+    listed: &[MarketplaceEntry],
+) -> Vec<u8> {
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
-    for entry in &listed {
+    for entry in listed {
         *counts
             .entry(entry.skill.id.name().key().as_str().to_owned())
             .or_default() += 1;
@@ -71,23 +104,22 @@ pub(crate) async fn claude(
     let plugins: Vec<serde_json::Value> = listed
         .iter()
         .filter(|e| counts[e.skill.id.name().key().as_str()] == 1)
-        .map(|entry| plugin_entry(&origin, entry))
+        .map(|entry| plugin_entry(origin, entry))
         .collect();
-    let name = match &namespace {
+    let name = match namespace {
         None => "skillreg".to_owned(),
         Some(ns) => format!("skillreg-{}", ns.key().as_str().replace('/', "-")),
     };
     let body = json!({
         "name": name,
         "owner": { "name": "skillreg" },
-        "description": format!("Skills of the registry at {origin}{}", namespace.as_ref().map(|n| format!(", namespace {n}")).unwrap_or_default()),
+        "description": format!(
+            "Skills of the registry at {origin}{}",
+            namespace.map(|n| format!(", namespace {n}")).unwrap_or_default()
+        ),
         "plugins": plugins,
     });
-    let mut response = axum::Json(body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
 fn plugin_entry(origin: &str, entry: &MarketplaceEntry) -> serde_json::Value {
