@@ -12,6 +12,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 use crate::bundle::FileSet;
 use crate::digest::Digest;
 use crate::identity::SkillId;
+use crate::package::Json;
 use crate::version::Version;
 
 /// Why a plugin could not be built (only the zip writer can fail, on memory).
@@ -42,7 +43,7 @@ pub fn build_plugin(
     files: &FileSet,
 ) -> Result<PluginArchive, PluginError> {
     let name = id.name().key().as_str().to_owned();
-    let manifest = serde_json_like(&name, version, description, license);
+    let manifest = plugin_json(&name, version, description, license);
     let fail = |e: &dyn std::fmt::Display| PluginError(e.to_string());
     let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = |executable: bool| {
@@ -70,46 +71,18 @@ pub fn build_plugin(
     })
 }
 
-/// `plugin.json`, written by hand in a fixed key order (core carries no JSON library): name,
-/// version, description and license, each a JSON string.
-fn serde_json_like(
-    name: &str,
-    version: &Version,
-    description: &str,
-    license: Option<&str>,
-) -> String {
-    let mut fields = vec![
-        ("name", name.to_owned()),
-        ("version", version.to_string()),
-        ("description", description.to_owned()),
+/// `plugin.json`: name, version, description and license, in the canonical JSON form the
+/// package documents use (keys sorted, so the bytes are fixed).
+fn plugin_json(name: &str, version: &Version, description: &str, license: Option<&str>) -> String {
+    let mut members = vec![
+        ("name".to_owned(), Json::Str(name.to_owned())),
+        ("version".to_owned(), Json::Str(version.to_string())),
+        ("description".to_owned(), Json::Str(description.to_owned())),
     ];
     if let Some(license) = license {
-        fields.push(("license", license.to_owned()));
+        members.push(("license".to_owned(), Json::Str(license.to_owned())));
     }
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(key, value)| format!("  \"{key}\": {}", json_string(value)))
-        .collect();
-    format!("{{\n{}\n}}\n", body.join(",\n"))
-}
-
-/// A JSON string literal of `text`.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    Json::Object(members).canonical()
 }
 
 #[cfg(test)]
@@ -178,7 +151,10 @@ mod tests {
     }
 
     #[test]
-    fn json_strings_escape_what_json_needs() {
-        assert_eq!(json_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    fn plugin_json_escapes_what_json_needs() {
+        let text = plugin_json("pdf", &"1.0.0".parse().unwrap(), "a\"b\\c\nd\u{1}", None);
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["description"], "a\"b\\c\nd\u{1}");
+        assert!(text.contains("\\u0001"), "{text}");
     }
 }
