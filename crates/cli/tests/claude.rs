@@ -8,9 +8,11 @@
     reason = "in tests an unwrap is an assertion; the tool's path comes from the environment"
 )]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+
+use skillreg_testkit::process::{Server, files_under, test_certificates};
 
 fn claude_binary() -> PathBuf {
     let path = std::env::var_os("SKILLREG_CLAUDE").map_or_else(
@@ -29,40 +31,8 @@ fn claude_binary() -> PathBuf {
     path
 }
 
-struct Server {
-    child: Child,
-    address: String,
-    data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .env("SKILLREG_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = first
-        .strip_prefix("skillreg listening on http://")
-        .unwrap()
-        .to_owned();
-    Server {
-        child,
-        address,
-        data,
-    }
+    Server::start(Path::new(env!("CARGO_BIN_EXE_skillreg")), &[])
 }
 
 /// The body of a GET (a plain HTTP/1.1 request; the answer has a Content-Length).
@@ -95,25 +65,12 @@ fn claude(home: &Path, args: &[&str]) -> Output {
 #[test]
 fn claude_code_adds_the_marketplace_and_validates_its_plugins() {
     let server = serve();
-    let token = std::fs::read_to_string(server.data.path().join("admin.token")).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/skills");
     for name in ["brand-guidelines", "internal-comms"] {
-        let output = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-            .args(["publish", fixtures.join(name).to_str().unwrap()])
-            .args(["--namespace", "anthropic", "--version", "1.0.0"])
-            .env("HOME", server.data.path())
-            .env("REGISTRY_URL", format!("http://{}", server.address))
-            .env("REGISTRY_TOKEN", token.trim())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        server.publish(&fixtures.join(name), "anthropic");
     }
     let home = tempfile::tempdir().unwrap();
-    let url = format!("http://{}/claude/marketplace.json", server.address);
+    let url = format!("{}/claude/marketplace.json", server.url);
     let added = claude(home.path(), &["plugin", "marketplace", "add", &url]);
     let said = String::from_utf8_lossy(&added.stdout).into_owned()
         + &String::from_utf8_lossy(&added.stderr);
@@ -124,13 +81,13 @@ fn claude_code_adds_the_marketplace_and_validates_its_plugins() {
     );
 
     let market: serde_json::Value =
-        serde_json::from_slice(&get(&server.address, "/claude/marketplace.json")).unwrap();
+        serde_json::from_slice(&get(server.address(), "/claude/marketplace.json")).unwrap();
     let plugins = market["plugins"].as_array().unwrap();
     assert_eq!(plugins.len(), 2);
     for plugin in plugins {
         let url = plugin["source"]["url"].as_str().unwrap();
         let path = &url[url.find("/claude/").unwrap()..];
-        let zip = get(&server.address, path);
+        let zip = get(server.address(), path);
         assert_eq!(
             skillreg_core::Digest::of(&zip).hex(),
             plugin["source"]["sha256"].as_str().unwrap()
@@ -218,42 +175,6 @@ impl Drop for TestHost {
     }
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Every file under `dir` with its bytes, by relative path.
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(at) = pending.pop() {
-        for entry in std::fs::read_dir(&at).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                found.push((relative, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 /// End to end: `serve --tls-cert --tls-key` on a test host (a private address in a network
 /// namespace, a certificate from a test CA given to Claude Code with NODE_EXTRA_CA_CERTS);
 /// Claude Code adds the marketplace and installs a skill's plugin, byte for byte.
@@ -262,115 +183,35 @@ fn claude_code_installs_a_plugin_from_the_registry_over_https() {
     let host = TestHost::new();
     let certs = tempfile::tempdir().unwrap();
     let at = certs.path();
-    openssl(
-        at,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=skillreg test CA",
-        ],
-    );
-    openssl(
-        at,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            &format!("/CN={}", host.address),
-        ],
-    );
-    std::fs::write(
-        at.join("san.ext"),
-        format!(
-            "subjectAltName=IP:{}\nbasicConstraints=CA:FALSE\n",
-            host.address
-        ),
-    )
-    .unwrap();
-    openssl(
-        at,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ],
-    );
-
-    let data = tempfile::tempdir().unwrap();
+    test_certificates(at, &host.address);
     let listen = format!("{}:8443", host.address);
-    let mut child = Running(
-        Command::new("ip")
-            .args(["netns", "exec", &host.namespace])
-            .arg(env!("CARGO_BIN_EXE_skillreg"))
-            .args(["serve", "--listen", &listen, "--data-dir"])
-            .arg(data.path())
-            .args(["--tls-cert", at.join("server.pem").to_str().unwrap()])
-            .args(["--tls-key", at.join("server.key").to_str().unwrap()])
-            .env("SKILLREG_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let (cert, key) = (at.join("server.pem"), at.join("server.key"));
+    let server = Server::start_in(
+        Path::new(env!("CARGO_BIN_EXE_skillreg")),
+        &["ip", "netns", "exec", &host.namespace],
+        &[
+            "--listen",
+            &listen,
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
     );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    assert_eq!(
-        lines.next().unwrap().unwrap(),
-        format!("skillreg listening on https://{listen}")
-    );
-    let token = std::fs::read_to_string(data.path().join("admin.token")).unwrap();
+    assert_eq!(server.url, format!("https://{listen}"));
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/skills/brand-guidelines");
-    let published = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-        .args([
+    let ca = at.join("ca.pem");
+    server.cli(
+        &[
             "publish",
             fixture.to_str().unwrap(),
             "--namespace",
             "anthropic",
             "--version",
             "1.0.0",
-        ])
-        .env("HOME", data.path())
-        .env("REGISTRY_URL", format!("https://{listen}"))
-        .env("REGISTRY_TOKEN", token.trim())
-        .env("SSL_CERT_FILE", at.join("ca.pem"))
-        .output()
-        .unwrap();
-    assert!(
-        published.status.success(),
-        "{}",
-        String::from_utf8_lossy(&published.stderr)
+        ],
+        &[("SSL_CERT_FILE", &ca)],
     );
 
     let home = tempfile::tempdir().unwrap();
@@ -398,14 +239,4 @@ fn claude_code_installs_a_plugin_from_the_registry_over_https() {
         .path()
         .join(".claude/plugins/cache/skillreg/brand-guidelines/1.0.0/skills/brand-guidelines");
     assert_eq!(files_under(&installed), files_under(&fixture));
-}
-
-/// A process stopped when the test ends, however it ends (before its test host goes).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

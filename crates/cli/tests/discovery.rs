@@ -10,9 +10,10 @@
     reason = "in tests an unwrap or a panic is an assertion; the tools' paths come from the environment"
 )]
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+
+use skillreg_testkit::process::{Server, files_under};
 
 fn tool(variable: &str, fallback: &str) -> PathBuf {
     let path = std::env::var_os(variable).map_or_else(
@@ -32,62 +33,8 @@ fn tool(variable: &str, fallback: &str) -> PathBuf {
     path
 }
 
-struct Server {
-    child: Child,
-    url: String,
-    data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .env("SKILLREG_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .strip_prefix("skillreg listening on ")
-        .unwrap()
-        .to_owned();
-    Server { child, url, data }
-}
-
-impl Server {
-    fn publish(&self, folder: &Path, namespace: &str) {
-        let home = self.data.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let token = std::fs::read_to_string(self.data.path().join("admin.token")).unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-            .args([
-                "publish",
-                folder.to_str().unwrap(),
-                "--namespace",
-                namespace,
-            ])
-            .args(["--version", "1.0.0"])
-            .env("HOME", &home)
-            .env("REGISTRY_URL", &self.url)
-            .env("REGISTRY_TOKEN", token.trim())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    Server::start(Path::new(env!("CARGO_BIN_EXE_skillreg")), &[])
 }
 
 /// Runs `skills <args>` in `project`, with a home of its own and no telemetry.
@@ -114,29 +61,6 @@ fn skills(project: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         command.env(key, value);
     }
     command.output().unwrap()
-}
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(at) = pending.pop() {
-        for entry in std::fs::read_dir(&at).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                found.push((relative, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 fn fixtures() -> PathBuf {

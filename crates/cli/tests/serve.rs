@@ -3,8 +3,7 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::panic,
-    reason = "in tests an unwrap or a panic is an assertion with a location"
+    reason = "in tests an unwrap is an assertion with a location"
 )]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -526,22 +525,6 @@ fn the_readme_s_audit_policy_is_valid() {
     sigterm(&mut child);
 }
 
-/// Runs openssl (Debian's) with these arguments in `dir`.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("openssl makes the test's certificates (Debian's openssl package): {e}")
-        });
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// HTTPS with a certificate from a test CA: the client trusts it through SSL_CERT_FILE and
 /// reads the registry; plain HTTP to the same port gets no answer; a key that is not the
 /// certificate's stops serve with a message naming the file.
@@ -549,68 +532,7 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 fn serve_speaks_https_with_a_certificate_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let at = dir.path();
-    openssl(
-        at,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=skillreg test CA",
-        ],
-    );
-    openssl(
-        at,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    );
-    std::fs::write(
-        at.join("san.ext"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
-        at,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ],
-    );
+    skillreg_testkit::process::test_certificates(at, "127.0.0.1");
 
     let data = tempfile::tempdir().unwrap();
     let cert = at.join("server.pem");

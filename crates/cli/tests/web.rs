@@ -17,13 +17,13 @@
     reason = "in tests an unwrap or a panic is an assertion; the tools' paths come from the environment"
 )]
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use skillreg_testkit::process::Server;
 
 fn tool(variable: &str, fallback: &str) -> PathBuf {
     let path = std::env::var_os(variable).map_or_else(|| PathBuf::from(fallback), PathBuf::from);
@@ -36,85 +36,8 @@ fn tool(variable: &str, fallback: &str) -> PathBuf {
     path
 }
 
-/// A running `skillreg serve` and its data folder.
-struct Server {
-    child: Child,
-    url: String,
-    data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .env("SKILLREG_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = first
-        .strip_prefix("skillreg listening on ")
-        .unwrap()
-        .to_owned();
-    Server {
-        child,
-        url: if address.starts_with("http") {
-            address
-        } else {
-            format!("http://{address}")
-        },
-        data,
-    }
-}
-
-impl Server {
-    fn admin_token(&self) -> String {
-        std::fs::read_to_string(self.data.path().join("admin.token"))
-            .unwrap()
-            .trim()
-            .to_owned()
-    }
-
-    /// Runs the client against this server as the admin.
-    fn cli(&self, args: &[&str]) -> String {
-        let home = self.data.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-            .args(args)
-            .current_dir(&home)
-            .env("HOME", &home)
-            .env("REGISTRY_URL", &self.url)
-            .env("REGISTRY_TOKEN", self.admin_token())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn publish_folder(&self, folder: &Path, namespace: &str) {
-        self.cli(&[
-            "publish",
-            folder.to_str().unwrap(),
-            "--namespace",
-            namespace,
-            "--version",
-            "1.0.0",
-        ]);
-    }
+    Server::start(Path::new(env!("CARGO_BIN_EXE_skillreg")), &[])
 }
 
 /// A running chromedriver.
@@ -276,7 +199,7 @@ fn registry() -> (Server, String) {
     let server = serve();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/skills");
     for entry in std::fs::read_dir(&fixtures).unwrap() {
-        server.publish_folder(&entry.unwrap().path(), "anthropic");
+        server.publish(&entry.unwrap().path(), "anthropic");
     }
     let folders = tempfile::tempdir().unwrap();
     for i in 0..24 {
@@ -285,12 +208,15 @@ fn registry() -> (Server, String) {
             &format!("tool-{i:02}"),
             &format!("Tool number {i}"),
         );
-        server.publish_folder(&folder, "acme");
+        server.publish(&folder, "acme");
     }
-    let created = server.cli(&[
-        "--json", "token", "create", "browser", "--scope", "read", "--scope", "rate", "--scope",
-        "yank", "--scope", "tokens",
-    ]);
+    let created = server.cli(
+        &[
+            "--json", "token", "create", "browser", "--scope", "read", "--scope", "rate",
+            "--scope", "yank", "--scope", "tokens",
+        ],
+        &[],
+    );
     let token: serde_json::Value = serde_json::from_str(&created).unwrap();
     (server, token["token"].as_str().unwrap().to_owned())
 }
@@ -483,7 +409,7 @@ async fn a_hostile_skill_s_page_runs_and_loads_nothing() {
         skillreg_testkit::fixtures::hostile_skill_md(),
     )
     .unwrap();
-    server.publish_folder(&dir, "acme");
+    server.publish(&dir, "acme");
     let driver = chromedriver();
     let client = browser(&driver, true, false).await;
     client

@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod http;
 pub mod mocks;
 pub mod oci_registry;
+pub mod process;
 pub mod race;
 pub mod strategies;
 pub mod vectors;
