@@ -19,7 +19,7 @@ use sha2::{Digest as _, Sha256};
 use skillreg_core::model::TokenId;
 use skillreg_core::usecases::{SESSION_HOURS, SESSION_TOKEN_NAME};
 
-use super::{Shared, Visitor, date, error_page, failed, layout, page};
+use super::{AppState, Shared, Visitor, date, error_page, failed, layout, page};
 
 /// The cookie that holds a session's token secret.
 pub(crate) const SESSION_COOKIE: &str = "skillreg_session";
@@ -63,18 +63,17 @@ pub(crate) fn csrf_holds(visitor: &Visitor, sent: &str) -> bool {
     visitor.csrf.as_deref().is_some_and(|csrf| same(csrf, sent))
 }
 
-/// A cookie header value; `Secure` when the request came through HTTPS.
+/// A cookie header value; `Secure` when clients reach the registry over HTTPS (the server's
+/// own TLS, a public URL, or a proxy's `X-Forwarded-Proto`: [`AppState::origin`]).
 fn set_cookie(
+    state: &AppState,
     headers: &HeaderMap,
     name: &str,
     value: &str,
     max_age_secs: i64,
     same_site: &str,
 ) -> HeaderValue {
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let secure = state.origin(headers).starts_with("https://");
     let text = format!(
         "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{}",
         if secure { "; Secure" } else { "" }
@@ -134,7 +133,11 @@ fn sign_in_page(
 }
 
 /// `GET /-/sign-in`: the form, with a fresh CSRF value in its own cookie.
-pub(crate) async fn sign_in_form(visitor: Visitor, headers: HeaderMap) -> Response {
+pub(crate) async fn sign_in_form(
+    State(state): State<Shared>,
+    visitor: Visitor,
+    headers: HeaderMap,
+) -> Response {
     let Some(csrf) = random_hex() else {
         return error_page(
             &visitor,
@@ -145,7 +148,7 @@ pub(crate) async fn sign_in_form(visitor: Visitor, headers: HeaderMap) -> Respon
     let mut response = sign_in_page(&visitor, &csrf, None, StatusCode::OK);
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(&headers, SIGN_IN_COOKIE, &csrf, 3600, "Strict"),
+        set_cookie(&state, &headers, SIGN_IN_COOKIE, &csrf, 3600, "Strict"),
     );
     response
 }
@@ -198,6 +201,7 @@ pub(crate) async fn sign_in(
             cookies.append(
                 header::SET_COOKIE,
                 set_cookie(
+                    &state,
                     &headers,
                     SESSION_COOKIE,
                     &session.secret,
@@ -207,7 +211,7 @@ pub(crate) async fn sign_in(
             );
             cookies.append(
                 header::SET_COOKIE,
-                set_cookie(&headers, SIGN_IN_COOKIE, "", 0, "Strict"),
+                set_cookie(&state, &headers, SIGN_IN_COOKIE, "", 0, "Strict"),
             );
             response
         }
@@ -241,7 +245,7 @@ pub(crate) async fn sign_out(
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(&headers, SESSION_COOKIE, "", 0, "Lax"),
+        set_cookie(&state, &headers, SESSION_COOKIE, "", 0, "Lax"),
     );
     response
 }

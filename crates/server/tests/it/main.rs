@@ -53,7 +53,8 @@ use discovery::{
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
 use pages::{
     a_hidden_skill_s_page_is_a_missing_one, a_hostile_skill_s_page_runs_nothing,
-    sessions_sign_in_change_and_sign_out, the_pages_show_the_registry,
+    cookies_are_secure_behind_https, sessions_sign_in_change_and_sign_out,
+    the_pages_show_the_registry,
 };
 use signed::{
     a_revoked_key_signs_nothing_new, keys_and_signed_publishes, package_registry_standard_surface,
@@ -1523,6 +1524,7 @@ on_both_stores!(
     a_hidden_skill_s_page_is_a_missing_one,
     a_hostile_skill_s_page_runs_nothing,
     sessions_sign_in_change_and_sign_out,
+    cookies_are_secure_behind_https,
     a_rescan_audits_what_another_policy_audited,
     fixtures_publish_resolve_and_download_with_matching_digests,
     errors_come_in_one_envelope,

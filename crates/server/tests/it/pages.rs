@@ -404,3 +404,19 @@ pub(crate) async fn sessions_sign_in_change_and_sign_out(s: TestServer) {
         "{actions:?}"
     );
 }
+
+/// Clients that reach the registry over HTTPS get Secure cookies.
+pub(crate) async fn cookies_are_secure_behind_https(s: TestServer) {
+    let app = router(
+        s.state
+            .clone()
+            .with_public_url("https://skills.example.com"),
+    );
+    let (_, _, headers) = call(
+        &app,
+        Request::get("/-/sign-in").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
