@@ -50,6 +50,9 @@ pub enum ErrorType {
     /// 500.
     #[serde(rename = "InternalError")]
     Internal,
+    /// 501: a route of another registry's protocol this registry does not serve.
+    #[serde(rename = "NotImplementedError")]
+    NotImplemented,
     /// 503: busy; try again shortly.
     #[serde(rename = "UnavailableError")]
     Unavailable,
@@ -57,7 +60,7 @@ pub enum ErrorType {
 
 impl ErrorType {
     /// Every type.
-    pub const ALL: [ErrorType; 15] = [
+    pub const ALL: [ErrorType; 16] = [
         ErrorType::Validation,
         ErrorType::InvalidPackageId,
         ErrorType::InvalidPackageReference,
@@ -72,6 +75,7 @@ impl ErrorType {
         ErrorType::AuditBlocked,
         ErrorType::RateLimited,
         ErrorType::Internal,
+        ErrorType::NotImplemented,
         ErrorType::Unavailable,
     ];
 
@@ -92,6 +96,7 @@ impl ErrorType {
             ErrorType::AuditBlocked => "AuditBlockedError",
             ErrorType::RateLimited => "RateLimitedError",
             ErrorType::Internal => "InternalError",
+            ErrorType::NotImplemented => "NotImplementedError",
             ErrorType::Unavailable => "UnavailableError",
         }
     }
@@ -119,6 +124,7 @@ impl ErrorType {
             ErrorType::AuditBlocked => 422,
             ErrorType::RateLimited => 429,
             ErrorType::Internal => 500,
+            ErrorType::NotImplemented => 501,
             ErrorType::Unavailable => 503,
         }
     }
@@ -135,6 +141,7 @@ impl ErrorType {
                     .find(|kind| kind.status() == status)
                     .unwrap_or(ErrorType::Validation),
             ),
+            501 => Some(ErrorType::NotImplemented),
             503 => Some(ErrorType::Unavailable),
             500..=599 => Some(ErrorType::Internal),
             _ => None,

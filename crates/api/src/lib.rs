@@ -11,6 +11,7 @@
 //! the fields the standard does not require default when a document leaves them out.
 
 pub mod audit;
+pub mod clawhub;
 pub mod error;
 pub mod events;
 pub mod keys;

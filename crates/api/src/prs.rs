@@ -61,7 +61,8 @@ pub struct PackageBody {
     /// Hidden from every alias but an exact one (skillreg).
     #[serde(default)]
     pub yanked: bool,
-    /// Where the archive downloads (relative to the registry, or absolute).
+    /// Where the archive downloads: absolute (this registry writes its public address), or
+    /// relative to the registry for registries that do.
     pub download_url: String,
     /// The version's signatures (skillreg).
     #[serde(default)]
@@ -73,8 +74,9 @@ fn skill_type() -> String {
 }
 
 impl PackageBody {
-    /// The package of `version` of `skill`.
-    pub fn new(skill: &SkillRecord, version: &VersionRecord) -> Self {
+    /// The package of `version` of `skill`, its download URL under `origin` (the registry's
+    /// public address, `https://skills.example.com`).
+    pub fn new(origin: &str, skill: &SkillRecord, version: &VersionRecord) -> Self {
         let v = &version.published;
         let meta = &v.meta;
         PackageBody {
@@ -94,7 +96,7 @@ impl PackageBody {
             size: v.size,
             skill_id: skill.id.to_string(),
             yanked: version.yanked,
-            download_url: crate::download_url(&skill.id, &v.version),
+            download_url: format!("{origin}{}", crate::download_url(&skill.id, &v.version)),
             signatures: v.signatures.iter().map(SignatureBody::from).collect(),
         }
     }
@@ -164,11 +166,11 @@ pub struct RegistryMetadata {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Endpoints {
-    /// A package by id: `/packages/{id}`.
+    /// A package by id: `<origin>/packages/{id}`.
     pub package: String,
-    /// A skill's alias: `/skill/{namespace}/{name}`.
+    /// A skill's alias: `<origin>/skill/{namespace}/{name}`.
     pub skill: String,
-    /// `/browse`.
+    /// `<origin>/browse`.
     pub browse: String,
     /// The native API's root.
     pub native_api: String,
@@ -187,22 +189,23 @@ pub struct AuthMetadata {
 }
 
 impl RegistryMetadata {
-    /// This registry's metadata.
-    pub fn skillreg() -> Self {
+    /// This registry's metadata, its endpoints under `origin` (the registry's public
+    /// address); `anonymous_read` false when every read needs a token.
+    pub fn skillreg(origin: &str, anonymous_read: bool) -> Self {
         RegistryMetadata {
             standard: "package-registry".to_owned(),
             version: "1.0.0".to_owned(),
             name: "skillreg".to_owned(),
             types: vec!["skill".to_owned()],
             endpoints: Endpoints {
-                package: "/packages/{id}".to_owned(),
-                skill: "/skill/{namespace}/{name}".to_owned(),
-                browse: "/browse".to_owned(),
-                native_api: "/api/v1".to_owned(),
-                openapi: "/api/v1/openapi.json".to_owned(),
+                package: format!("{origin}/packages/{{id}}"),
+                skill: format!("{origin}/skill/{{namespace}}/{{name}}"),
+                browse: format!("{origin}/browse"),
+                native_api: format!("{origin}/api/v1"),
+                openapi: format!("{origin}/api/v1/openapi.json"),
             },
             auth: AuthMetadata {
-                anonymous_read: true,
+                anonymous_read,
                 api_key: true,
             },
         }

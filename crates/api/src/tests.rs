@@ -472,9 +472,16 @@ fn package_documents_round_trip_and_read_the_standard_minimum() {
     .unwrap();
     assert_eq!(minimal.kind, "skill");
     assert!(minimal.signatures.is_empty() && !minimal.yanked);
-    let metadata = serde_json::to_value(RegistryMetadata::skillreg()).unwrap();
+    let metadata = serde_json::to_value(RegistryMetadata::skillreg(
+        "https://skills.example.com",
+        true,
+    ))
+    .unwrap();
     assert_eq!(metadata["standard"], "package-registry");
-    assert_eq!(metadata["endpoints"]["package"], "/packages/{id}");
+    assert_eq!(
+        metadata["endpoints"]["package"],
+        "https://skills.example.com/packages/{id}"
+    );
 }
 
 #[test]

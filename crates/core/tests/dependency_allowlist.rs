@@ -7,6 +7,9 @@ use std::process::Command;
 const ALLOWED: &[&str] = &[
     "async-trait",
     "flate2",
+    // The ClawHub fingerprint sorts paths as JavaScript's `localeCompare` does (ICU
+    // collation, compiled-in data): `clawhub.rs`.
+    "icu_collator",
     // The audit's rules: linear-time matching over untrusted text, one pass per file.
     "regex",
     "semver",

@@ -236,6 +236,19 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
 /// against its user (or, anonymous, its client address), and puts every error response in
 /// the envelope.
 pub(crate) async fn guard(
+    state: State<std::sync::Arc<crate::AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // The ClawHub protocol answers errors in plain text, as its CLI reads them.
+    if crate::routes::clawhub::is_clawhub(request.uri().path()) {
+        let response = checked(state, request, next).await;
+        return crate::routes::clawhub::plain_errors(response).await;
+    }
+    checked(state, request, next).await
+}
+
+async fn checked(
     State(state): State<std::sync::Arc<crate::AppState>>,
     mut request: Request,
     next: Next,
@@ -317,6 +330,7 @@ pub(crate) async fn guard(
         return crate::ApiError::rate_limited("writes", wait).into_response();
     }
     let oci = request.uri().path().starts_with("/v2");
+    let own_errors = oci || crate::routes::clawhub::is_clawhub(request.uri().path());
     // A private registry answers nobody anonymous but its health checks (and, on the
     // pages, the sign-in form and its assets: other pages send a visitor there).
     if state.registry.config().sign_in_required
@@ -342,7 +356,7 @@ pub(crate) async fn guard(
     if page {
         return response;
     }
-    crate::error::envelope_every_error(response, oci).await
+    crate::error::envelope_every_error(response, own_errors).await
 }
 
 #[cfg(test)]

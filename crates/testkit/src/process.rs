@@ -146,6 +146,35 @@ impl Server {
     }
 }
 
+/// A real client `scripts/test` installs: the path in `variable`, else `fallback` (relative
+/// to the workspace), which must exist; `installs` says what `scripts/test` installs, for
+/// the message when it does not.
+///
+/// # Panics
+/// When the tool is missing.
+pub fn tool(variable: &str, fallback: &str, installs: &str) -> PathBuf {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the tools' paths come from the environment scripts/test sets"
+    )]
+    let set = std::env::var_os(variable);
+    let path = set.map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(fallback)
+        },
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "{} is missing: set {variable}, or run scripts/test, which installs {installs} from \
+         npm under target/web-tools",
+        path.display()
+    );
+    path
+}
+
 /// Every file under `dir`, by relative path (with `/`), with its bytes, sorted.
 ///
 /// # Panics

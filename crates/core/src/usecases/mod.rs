@@ -7,6 +7,7 @@
 mod access;
 mod admin;
 mod audits;
+mod clawhub;
 mod discovery;
 mod import;
 mod keys;
@@ -24,6 +25,7 @@ pub use admin::{
     NewToken, TOKEN_PREFIX, is_token_shaped, mint_token,
 };
 pub use audits::{MAX_AUDIT_NOTE_LEN, MAX_RESCAN_BATCH, Rescan, RescanFailure, VerdictChange};
+pub use clawhub::{MAX_MATCHED_VERSIONS, Named, StagedFile, StagedPublish};
 pub use discovery::{IndexScope, MAX_INDEXED_SKILLS};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
 pub use lookup::StoreLookup;

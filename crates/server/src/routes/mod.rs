@@ -21,6 +21,7 @@ use crate::error::{ApiError, ErrorType};
 
 mod admin;
 mod audits;
+pub(crate) mod clawhub;
 pub(crate) mod discovery;
 mod events;
 pub(crate) mod index_cache;
@@ -101,6 +102,46 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/search", get(discovery::find))
         .route("/claude/{*rest}", get(marketplace::claude))
+        .route("/.well-known/clawhub.json", get(clawhub::well_known))
+        .route("/clawhub/api/v1/whoami", get(clawhub::whoami))
+        .route("/clawhub/api/v1/search", get(clawhub::search))
+        .route(
+            "/clawhub/api/v1/skills",
+            get(clawhub::list).post(clawhub::publish),
+        )
+        .route(
+            "/clawhub/api/v1/skills/-/upload-url",
+            axum::routing::post(clawhub::upload_url),
+        )
+        .route("/clawhub/api/v1/skills/{slug}", get(clawhub::skill))
+        .route(
+            "/clawhub/api/v1/skills/{slug}/moderation",
+            get(clawhub::moderation),
+        )
+        .route(
+            "/clawhub/api/v1/skills/{slug}/versions",
+            get(clawhub::versions),
+        )
+        .route(
+            "/clawhub/api/v1/skills/{slug}/versions/{version}",
+            get(clawhub::version),
+        )
+        .route("/clawhub/api/v1/skills/{slug}/file", get(clawhub::file))
+        .route("/clawhub/api/v1/resolve", get(clawhub::resolve))
+        .route("/clawhub/api/v1/download", get(clawhub::download))
+        .route(
+            "/clawhub/api/v1/uploads",
+            axum::routing::post(clawhub::upload),
+        )
+        .route(
+            "/clawhub/api/cli/telemetry/install",
+            axum::routing::post(clawhub::telemetry),
+        )
+        .route("/clawhub", axum::routing::any(clawhub::not_implemented))
+        .route(
+            "/clawhub/{*rest}",
+            axum::routing::any(clawhub::not_implemented),
+        )
         .route("/.well-known/agent-skills/{*rest}", get(discovery_root))
         .route("/.well-known/skills/{*rest}", get(discovery_root))
         .route("/.well-known/cleverthis-packages", get(prs::metadata))

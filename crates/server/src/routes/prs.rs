@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use skillreg_api::ErrorEnvelope;
 use skillreg_api::prs::{AliasParams, BrowseParams, BrowseResponse, PackageBody, RegistryMetadata};
 use skillreg_core::package::PackageId;
@@ -18,8 +19,14 @@ use crate::error::{ApiError, ErrorType};
 /// Package Registry Standard: what this registry is and where its endpoints are.
 #[utoipa::path(get, path = "/.well-known/cleverthis-packages", tag = "package-registry-standard",
     responses((status = 200, description = "Registry metadata", body = RegistryMetadata)))]
-pub(super) async fn metadata() -> Json<RegistryMetadata> {
-    Json(RegistryMetadata::skillreg())
+pub(super) async fn metadata(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Json<RegistryMetadata> {
+    Json(RegistryMetadata::skillreg(
+        &state.origin(&headers),
+        !state.registry.config().sign_in_required,
+    ))
 }
 
 /// Package Registry Standard: one package (a published version) by its id.
@@ -32,6 +39,7 @@ pub(super) async fn metadata() -> Json<RegistryMetadata> {
     ))]
 pub(super) async fn package(
     State(state): State<Shared>,
+    headers: HeaderMap,
     reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<PackageBody>, ApiError> {
@@ -41,7 +49,11 @@ pub(super) async fn package(
             ApiError::new(ErrorType::InvalidPackageId, e.to_string())
         })?;
     let (skill, version) = state.registry.package(reader.actor(), &id).await?;
-    Ok(Json(PackageBody::new(&skill, &version)))
+    Ok(Json(PackageBody::new(
+        &state.origin(&headers),
+        &skill,
+        &version,
+    )))
 }
 
 /// The version aliases of the surface: `latest`, `vX`, `vX.x`, `vX.Y.x`, `vX.Y.Z`.
@@ -70,6 +82,7 @@ fn parse_alias(alias: &str) -> Option<VersionReq> {
     ))]
 pub(super) async fn skill_alias(
     State(state): State<Shared>,
+    headers: HeaderMap,
     reader: Reader,
     Path(path): Path<String>,
     params: Result<Query<AliasParams>, QueryRejection>,
@@ -90,7 +103,11 @@ pub(super) async fn skill_alias(
         .registry
         .resolve_version(reader.actor(), &id, &request)
         .await?;
-    Ok(Json(PackageBody::new(&skill, &version)))
+    Ok(Json(PackageBody::new(
+        &state.origin(&headers),
+        &skill,
+        &version,
+    )))
 }
 
 /// Package Registry Standard: the latest package of each skill, newest first.
@@ -101,6 +118,7 @@ pub(super) async fn skill_alias(
     ))]
 pub(super) async fn browse(
     State(state): State<Shared>,
+    headers: HeaderMap,
     reader: Reader,
     params: Result<Query<BrowseParams>, QueryRejection>,
 ) -> Result<Json<BrowseResponse>, ApiError> {
@@ -128,10 +146,11 @@ pub(super) async fn browse(
             },
         )
         .await?;
+    let origin = state.origin(&headers);
     let packages = page
         .latest
         .iter()
-        .map(|(skill, version)| PackageBody::new(skill, version))
+        .map(|(skill, version)| PackageBody::new(&origin, skill, version))
         .collect();
     Ok(Json(BrowseResponse {
         packages,

@@ -52,8 +52,9 @@ pub(crate) fn routes() -> Router<Shared> {
 
 /// Whether a path belongs to the pages (the API, OCI, PRS and operations routes do not).
 pub(crate) fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 6] = [
+    const NOT_PAGES: [&str; 7] = [
         "/api/",
+        "/clawhub/",
         "/v2",
         "/packages/",
         "/skill/",
@@ -62,7 +63,10 @@ pub(crate) fn is_page(path: &str) -> bool {
     ];
     !(NOT_PAGES.iter().any(|prefix| path.starts_with(prefix))
         || path.contains("/.well-known/")
-        || matches!(path, "/browse" | "/healthz" | "/readyz" | "/metrics"))
+        || matches!(
+            path,
+            "/browse" | "/healthz" | "/readyz" | "/metrics" | "/clawhub"
+        ))
 }
 
 /// The answer to a path no route has: a skill's page (and its sub-pages) or a 404 page.

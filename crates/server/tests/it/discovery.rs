@@ -220,6 +220,41 @@ pub(crate) async fn the_public_url_is_what_clients_are_told(s: TestServer) {
         home.contains("skillreg registry add https://skills.example.com"),
         "{home}"
     );
+    // The Package Registry Standard documents and the marketplace name the same address.
+    let behind_proxy = |uri: &str| {
+        Request::get(uri)
+            .header("host", "10.0.0.7:7878")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let json = |bytes: &[u8]| -> Value { serde_json::from_slice(bytes).unwrap() };
+    let (_, meta, _) = call(&app, behind_proxy("/.well-known/cleverthis-packages")).await;
+    assert_eq!(
+        json(&meta)["endpoints"]["native_api"],
+        "https://skills.example.com/api/v1"
+    );
+    let (_, package, _) = call(&app, behind_proxy("/skill/acme/pdf")).await;
+    let package = json(&package);
+    let url = package["download_url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://skills.example.com/api/v1/skills/acme/pdf/-/download?"),
+        "{url}"
+    );
+    let (_, browse, _) = call(&app, behind_proxy("/browse")).await;
+    assert_eq!(json(&browse)["packages"][0]["download_url"], url);
+    let (_, market, _) = call(&app, behind_proxy("/claude/acme/marketplace.json")).await;
+    let zip = json(&market)["plugins"][0]["source"]["url"].clone();
+    assert!(
+        zip.as_str()
+            .unwrap()
+            .starts_with("https://skills.example.com/claude/plugins/acme/pdf/"),
+        "{zip}"
+    );
+    // The path of the absolute URL is the archive's.
+    let path = url.strip_prefix("https://skills.example.com").unwrap();
+    let (status, archive, _) = call(&app, behind_proxy(path)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(Digest::of(&archive).to_string(), package["archive_digest"]);
 }
 
 /// The Claude Code marketplaces: the registry's and a namespace's, each plugin's zip at its

@@ -1,0 +1,693 @@
+//! The ClawHub protocol under `/clawhub` (docs/FORMATS.md, "ClawHub"): what the `clawhub`
+//! CLI needs for `search`, `explore`, `inspect`, `install`, `update`, `whoami` and
+//! `publish`, each route a mapping onto one of the registry's use cases. A slug is a skill
+//! name, an owner handle a namespace (`core::clawhub`). Errors of the served routes are one
+//! line of plain text, which the CLI prints as it is; any other route under the prefix
+//! answers 501 in the error envelope.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use skillreg_api::clawhub::{
+    Ambiguous, AmbiguousMatch, FileEntry, Moderation, Owner, ResolveResponse, SearchResponse,
+    SearchResult, SkillItem, SkillList, SkillName, SkillResponse, Stats, VersionDetail,
+    VersionList, VersionRef, VersionResponse, VersionSummary, WellKnown,
+};
+use skillreg_core::audit::Verdict;
+use skillreg_core::clawhub::handle;
+use skillreg_core::digest::Digest;
+use skillreg_core::model::{SearchHit, SearchSort, SkillRecord, VersionRecord};
+use skillreg_core::usecases::{Named, SearchRequest};
+use skillreg_core::{SkillId, Version, VersionReq};
+
+use super::Shared;
+use crate::auth::Reader;
+use crate::error::{ApiError, ErrorType};
+
+mod publish;
+pub(super) use publish::{publish, telemetry, upload, upload_url, whoami};
+
+/// Where the protocol lives.
+pub(crate) const PREFIX: &str = "/clawhub";
+
+/// Whether `path` is under the protocol's prefix.
+pub(crate) fn is_clawhub(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/clawhub/")
+}
+
+/// Most skills a list or search page holds.
+const MAX_LIST: u32 = 200;
+
+/// A plain-text error, as the CLI prints it.
+pub(super) fn text(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}
+
+/// A domain error as plain text: the CLI knows `Skill not found` and `Version not found`.
+pub(super) fn failed(error: impl Into<ApiError>) -> Response {
+    let error: ApiError = error.into();
+    match error.kind() {
+        ErrorType::PackageNotFound => text(StatusCode::NOT_FOUND, "Skill not found"),
+        ErrorType::VersionNotFound => text(StatusCode::NOT_FOUND, "Version not found"),
+        _ => text(error.status(), error.message()),
+    }
+}
+
+/// The guard's own errors (a refused token, a rate limit, a private registry) in the
+/// protocol's plain text; its 501s stay in the envelope.
+pub(crate) async fn plain_errors(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error())
+        || !json
+        || status == StatusCode::NOT_IMPLEMENTED
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let Ok(envelope) = serde_json::from_slice::<skillreg_api::ErrorEnvelope>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let message = match status {
+        StatusCode::UNAUTHORIZED => "Unauthorized".to_owned(),
+        _ => envelope.error.message,
+    };
+    let mut plain = text(status, &message);
+    if let Some(retry) = parts.headers.get(header::RETRY_AFTER) {
+        plain
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
+    }
+    plain
+}
+
+/// `GET /.well-known/clawhub.json`: where `clawhub --site <registry>` finds the API.
+pub(super) async fn well_known(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    Json(WellKnown {
+        api_base: format!("{}{PREFIX}", state.origin(&headers)),
+    })
+    .into_response()
+}
+
+/// Any other route under the prefix.
+pub(super) async fn not_implemented(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        ErrorType::NotImplemented,
+        format!(
+            "this registry does not serve {} of the ClawHub API (docs/FORMATS.md, \"ClawHub\")",
+            skillreg_core::text::sanitize_remote(uri.path())
+        ),
+    )
+}
+
+/// A slug's owner, as every read takes it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct OwnerParam {
+    owner_handle: Option<String>,
+}
+
+/// The skill a slug and owner name, or the answer that it names none or several.
+async fn find(
+    state: &Shared,
+    reader: &Reader,
+    headers: &HeaderMap,
+    slug: &str,
+    owner: Option<&str>,
+) -> Result<SkillId, Response> {
+    match state
+        .registry
+        .clawhub_find(reader.actor(), slug, owner)
+        .await
+    {
+        Ok(Named::One(id)) => Ok(id),
+        Ok(Named::Nothing) => Err(text(StatusCode::NOT_FOUND, "Skill not found")),
+        Ok(Named::Many(ids)) => {
+            let origin = state.origin(headers);
+            let matches = ids
+                .iter()
+                .map(|id| AmbiguousMatch {
+                    owner_handle: handle(id.namespace()),
+                    slug: id.name().to_string(),
+                    reference: format!("@{}/{}", handle(id.namespace()), id.name()),
+                    url: format!("{origin}/{id}"),
+                })
+                .collect();
+            let body = Ambiguous {
+                code: "AMBIGUOUS_SKILL_SLUG".to_owned(),
+                message: format!(
+                    "several namespaces have a skill `{}`: name one as @<owner>/<slug>",
+                    skillreg_core::text::sanitize_remote(slug)
+                ),
+                matches,
+            };
+            Err((StatusCode::CONFLICT, Json(body)).into_response())
+        }
+        Err(error) => Err(failed(error)),
+    }
+}
+
+fn millis(at: skillreg_core::model::Timestamp) -> i64 {
+    at.unix_millis()
+}
+
+fn summary_of(version: &VersionRecord) -> VersionSummary {
+    let published = &version.published;
+    VersionSummary {
+        version: published.version.to_string(),
+        created_at: millis(published.published_at),
+        changelog: String::new(),
+        license: published
+            .meta
+            .license
+            .as_deref()
+            .filter(|license| license.eq_ignore_ascii_case("MIT-0"))
+            .map(|_| "MIT-0".to_owned()),
+    }
+}
+
+fn owner_of(id: &SkillId) -> Owner {
+    Owner {
+        handle: Some(handle(id.namespace())),
+        display_name: Some(id.namespace().to_string()),
+    }
+}
+
+fn moderation_of(version: &VersionRecord) -> Option<Moderation> {
+    let audit = version.published.audit.as_ref()?;
+    let verdict = audit.verdict();
+    let mut codes: Vec<String> = audit.findings.iter().map(|f| f.code.to_string()).collect();
+    codes.sort();
+    codes.dedup();
+    Some(Moderation {
+        is_suspicious: verdict == Verdict::Warn,
+        is_malware_blocked: verdict == Verdict::Block,
+        verdict: match verdict {
+            Verdict::Pass | Verdict::Review => "clean",
+            Verdict::Warn => "suspicious",
+            Verdict::Block => "malicious",
+        }
+        .to_owned(),
+        reason_codes: codes,
+    })
+}
+
+fn item_of(hit: &SearchHit) -> SkillItem {
+    let id = &hit.skill.id;
+    SkillItem {
+        slug: id.name().to_string(),
+        display_name: id.to_string(),
+        summary: Some(hit.description.clone()),
+        tags: hit
+            .latest
+            .iter()
+            .map(|v| ("latest".to_owned(), v.to_string()))
+            .collect(),
+        stats: Stats {
+            downloads: hit.downloads,
+            stars: hit.rating.count,
+        },
+        created_at: millis(hit.skill.created_at),
+        updated_at: millis(hit.updated_at),
+        latest_version: None,
+    }
+}
+
+/// `?q=&limit=&mode=`.
+#[derive(Debug, Deserialize)]
+pub(super) struct SearchParams {
+    q: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/search`: the registry's search, best first.
+pub(super) async fn search(
+    State(state): State<Shared>,
+    reader: Reader,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return text(StatusCode::BAD_REQUEST, "invalid query");
+    };
+    let request = SearchRequest {
+        text: params.q,
+        limit: Some(params.limit.unwrap_or(25).clamp(1, MAX_LIST)),
+        ..SearchRequest::default()
+    };
+    match state.registry.search(reader.actor(), request).await {
+        Ok(page) => {
+            let count = page.hits.len().max(1) as f64;
+            let results = page
+                .hits
+                .iter()
+                .enumerate()
+                .map(|(rank, hit)| SearchResult {
+                    slug: hit.skill.id.name().to_string(),
+                    display_name: hit.skill.id.to_string(),
+                    summary: Some(hit.description.clone()),
+                    version: hit.latest.as_ref().map(ToString::to_string),
+                    score: 1.0 - rank as f64 / count,
+                    owner_handle: handle(hit.skill.id.namespace()),
+                    downloads: hit.downloads,
+                    updated_at: millis(hit.updated_at),
+                    owner: owner_of(&hit.skill.id),
+                })
+                .collect();
+            Json(SearchResponse { results }).into_response()
+        }
+        Err(error) => failed(error),
+    }
+}
+
+/// `?limit=&sort=&prefix=&cursor=`.
+#[derive(Debug, Deserialize)]
+pub(super) struct ListParams {
+    limit: Option<u32>,
+    sort: Option<String>,
+    prefix: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/skills`: a page of skills (`explore`, `search --prefix`).
+pub(super) async fn list(
+    State(state): State<Shared>,
+    reader: Reader,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return text(StatusCode::BAD_REQUEST, "invalid query");
+    };
+    let sort = match params.sort.as_deref().unwrap_or_default() {
+        "downloads" | "installs" | "installsAllTime" | "installsCurrent" => SearchSort::Downloads,
+        "stars" | "rating" => SearchSort::Rating,
+        "trending" => SearchSort::Trending,
+        _ => SearchSort::Newest,
+    };
+    let prefix = params.prefix.map(|p| p.trim().to_lowercase());
+    let request = SearchRequest {
+        text: prefix.clone().filter(|p| !p.is_empty()),
+        sort,
+        cursor: params.cursor,
+        limit: Some(params.limit.unwrap_or(25).clamp(1, MAX_LIST)),
+        ..SearchRequest::default()
+    };
+    match state.registry.search(reader.actor(), request).await {
+        Ok(page) => Json(SkillList {
+            items: page
+                .hits
+                .iter()
+                .filter(|hit| {
+                    prefix
+                        .as_deref()
+                        .is_none_or(|prefix| hit.skill.id.name().key().as_str().starts_with(prefix))
+                })
+                .map(item_of)
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// The skill a slug names and its latest version, or the answer that says why not.
+async fn latest(
+    state: &Shared,
+    reader: &Reader,
+    headers: &HeaderMap,
+    slug: &str,
+    owner: Option<&str>,
+) -> Result<(SkillRecord, VersionRecord, u64, u64), Response> {
+    let id = find(state, reader, headers, slug, owner).await?;
+    let overview = state
+        .registry
+        .overview(reader.actor(), &id)
+        .await
+        .map_err(failed)?;
+    Ok((
+        overview.skill,
+        overview.latest,
+        overview.downloads,
+        overview.rating.count,
+    ))
+}
+
+/// `GET /api/v1/skills/{slug}`: the skill, its latest version, its namespace and verdict.
+pub(super) async fn skill(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(owner): Query<OwnerParam>,
+) -> Response {
+    let (skill, version, downloads, stars) = match latest(
+        &state,
+        &reader,
+        &headers,
+        &slug,
+        owner.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let summary = summary_of(&version);
+    Json(SkillResponse {
+        skill: Some(SkillItem {
+            slug: skill.id.name().to_string(),
+            display_name: skill.id.to_string(),
+            summary: Some(version.published.meta.description.clone()),
+            tags: BTreeMap::from([("latest".to_owned(), summary.version.clone())]),
+            stats: Stats { downloads, stars },
+            created_at: millis(skill.created_at),
+            updated_at: summary.created_at,
+            latest_version: None,
+        }),
+        latest_version: Some(summary),
+        owner: Some(owner_of(&skill.id)),
+        moderation: moderation_of(&version),
+    })
+    .into_response()
+}
+
+/// `GET /api/v1/skills/{slug}/moderation`: the latest version's verdict.
+pub(super) async fn moderation(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(owner): Query<OwnerParam>,
+) -> Response {
+    match latest(
+        &state,
+        &reader,
+        &headers,
+        &slug,
+        owner.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok((_, version, _, _)) => {
+            Json(serde_json::json!({ "moderation": moderation_of(&version) })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// `?ownerHandle=&limit=`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct VersionsParams {
+    owner_handle: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/skills/{slug}/versions`: newest first.
+pub(super) async fn versions(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(params): Query<VersionsParams>,
+) -> Response {
+    let id = match find(
+        &state,
+        &reader,
+        &headers,
+        &slug,
+        params.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    match state.registry.versions(reader.actor(), &id).await {
+        Ok((_, versions)) => Json(VersionList {
+            items: versions
+                .iter()
+                .take(params.limit.unwrap_or(25).clamp(1, MAX_LIST as usize))
+                .map(summary_of)
+                .collect(),
+            next_cursor: None,
+        })
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// `GET /api/v1/skills/{slug}/versions/{version}`: one version with its files.
+pub(super) async fn version(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path((slug, version)): Path<(String, String)>,
+    Query(owner): Query<OwnerParam>,
+) -> Response {
+    let Ok(version) = version.parse::<Version>() else {
+        return text(StatusCode::NOT_FOUND, "Version not found");
+    };
+    let id = match find(
+        &state,
+        &reader,
+        &headers,
+        &slug,
+        owner.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let found = state
+        .registry
+        .version_files(reader.actor(), &id, &VersionReq::Exact(version))
+        .await;
+    match found {
+        Ok(found) => Json(VersionResponse {
+            version: Some(VersionDetail {
+                summary: summary_of(&found.version),
+                files: found
+                    .files
+                    .files()
+                    .map(|file| FileEntry {
+                        path: file.path().to_string(),
+                        size: file.contents().len() as u64,
+                        sha256: Digest::of(file.contents()).hex(),
+                        content_type: content_type(file.path().as_str()).to_owned(),
+                    })
+                    .collect(),
+            }),
+            skill: Some(SkillName {
+                slug: found.skill.id.name().to_string(),
+                display_name: found.skill.id.to_string(),
+            }),
+        })
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// A file's media type, by its extension.
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("md") => "text/markdown",
+        Some("txt") => "text/plain",
+        Some("json") => "application/json",
+        Some("sh") => "application/x-sh",
+        Some("py") => "text/x-python",
+        Some("js" | "mjs") => "text/javascript",
+        Some("yaml" | "yml") => "application/yaml",
+        Some("csv") => "text/csv",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `?ownerHandle=&path=&version=&tag=`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct FileParams {
+    owner_handle: Option<String>,
+    path: String,
+    version: Option<String>,
+}
+
+/// `GET /api/v1/skills/{slug}/file`: one file's bytes (`inspect --file`).
+pub(super) async fn file(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    params: Result<Query<FileParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return text(StatusCode::BAD_REQUEST, "name the file with ?path=");
+    };
+    let request = match params.version.as_deref().map(str::parse::<Version>) {
+        None => VersionReq::Latest,
+        Some(Ok(version)) => VersionReq::Exact(version),
+        Some(Err(_)) => return text(StatusCode::NOT_FOUND, "Version not found"),
+    };
+    let id = match find(
+        &state,
+        &reader,
+        &headers,
+        &slug,
+        params.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    match state
+        .registry
+        .version_files(reader.actor(), &id, &request)
+        .await
+    {
+        Ok(found) => match found.files.get(&params.path) {
+            Some(file) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type(&params.path)),
+                )],
+                file.contents().to_vec(),
+            )
+                .into_response(),
+            None => text(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "{id}@{} has no file `{}`",
+                    found.version.version(),
+                    skillreg_core::text::sanitize_remote(&params.path)
+                ),
+            ),
+        },
+        Err(error) => failed(error),
+    }
+}
+
+/// `?slug=&ownerHandle=&hash=` and `?slug=&ownerHandle=&version=`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SlugParams {
+    slug: String,
+    owner_handle: Option<String>,
+    hash: Option<String>,
+    version: Option<String>,
+}
+
+/// `GET /api/v1/resolve`: the version whose files have a folder's fingerprint, and the
+/// latest (what `update` and `publish` decide by).
+pub(super) async fn resolve(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    params: Result<Query<SlugParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return text(StatusCode::BAD_REQUEST, "name the skill with ?slug=");
+    };
+    let id = match find(
+        &state,
+        &reader,
+        &headers,
+        &params.slug,
+        params.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    match state
+        .registry
+        .clawhub_match(reader.actor(), &id, params.hash.as_deref())
+        .await
+    {
+        Ok((matched, latest)) => Json(ResolveResponse {
+            matched: matched.map(|v| VersionRef {
+                version: v.version().to_string(),
+            }),
+            latest_version: Some(VersionRef {
+                version: latest.version().to_string(),
+            }),
+        })
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// `GET /api/v1/download`: the zip of one version, its files at the root.
+pub(super) async fn download(
+    State(state): State<Shared>,
+    reader: Reader,
+    headers: HeaderMap,
+    params: Result<Query<SlugParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return text(StatusCode::BAD_REQUEST, "name the skill with ?slug=");
+    };
+    let id = match find(
+        &state,
+        &reader,
+        &headers,
+        &params.slug,
+        params.owner_handle.as_deref(),
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let version = match params.version.as_deref().map(str::parse::<Version>) {
+        Some(Ok(version)) => version,
+        None => match state
+            .registry
+            .clawhub_match(reader.actor(), &id, None)
+            .await
+        {
+            Ok((_, latest)) => latest.version().clone(),
+            Err(error) => return failed(error),
+        },
+        Some(Err(_)) => return text(StatusCode::NOT_FOUND, "Version not found"),
+    };
+    match state
+        .registry
+        .clawhub_zip(reader.actor(), &id, &version)
+        .await
+    {
+        Ok(zip) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/zip"),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-store"),
+                ),
+            ],
+            zip,
+        )
+            .into_response(),
+        Err(error) => failed(error),
+    }
+}
