@@ -2,11 +2,7 @@
 //! `skillreg serve`: it adds the registry's marketplace, and each plugin zip the marketplace
 //! offers has the sha256 it states and passes `claude plugin validate`.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::disallowed_methods,
-    reason = "in tests an unwrap is an assertion; the tool's path comes from the environment"
-)]
+#![expect(clippy::unwrap_used, reason = "in tests an unwrap is an assertion")]
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};

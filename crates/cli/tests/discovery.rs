@@ -6,8 +6,7 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::disallowed_methods,
-    reason = "in tests an unwrap or a panic is an assertion; the tools' paths come from the environment"
+    reason = "in tests an unwrap or a panic is an assertion"
 )]
 
 use std::path::{Path, PathBuf};

@@ -18,10 +18,17 @@ pub fn sanitize_remote(text: &str) -> String {
     out
 }
 
-/// Control characters, and the Unicode format characters that reorder or hide text.
+/// At most `max` characters of `text`, without the characters [`sanitize_remote`] strips:
+/// what documents for other tools (discovery indexes, ClawHub answers) carry.
+pub fn shown(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !is_unsafe(*c)).take(max).collect()
+}
+
+/// Control characters, and the Unicode format characters that reorder or hide text (bidi
+/// controls, zero-width characters, invisible operators, tags).
 fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{e0000}'..='\u{e007f}')
 }
 
 #[cfg(test)]

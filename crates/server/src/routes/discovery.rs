@@ -94,20 +94,7 @@ fn unique(
 }
 
 fn description(version: &VersionRecord) -> String {
-    version
-        .published
-        .meta
-        .description
-        .chars()
-        .filter(|c| !(c.is_control() || hidden(*c)))
-        .take(MAX_DESCRIPTION)
-        .collect()
-}
-
-/// Characters that change how text reads without showing: bidi controls, zero-width
-/// characters, Unicode tags.
-fn hidden(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+    skillreg_core::text::shown(&version.published.meta.description, MAX_DESCRIPTION)
 }
 
 fn archive_url(id: &SkillId, version: &VersionRecord) -> String {

@@ -29,6 +29,7 @@ use tower::ServiceExt;
 mod access;
 mod attacks;
 mod audits;
+mod clawhub;
 mod connections;
 mod discovery;
 mod documented;
@@ -44,6 +45,9 @@ use attacks::{
 };
 use audits::{
     a_rescan_audits_what_another_policy_audited, a_versions_audit_is_read_marked_and_overridden,
+};
+use clawhub::{
+    clawhub_refusals_say_why_and_leave_nothing, clawhub_shows_only_what_the_reader_may_see,
 };
 use discovery::{
     discovery_indexes_list_what_installs, discovery_keeps_hidden_and_hostile_text_out,
@@ -1520,6 +1524,8 @@ on_both_stores!(
     discovery_keeps_hidden_and_hostile_text_out,
     the_public_url_is_what_clients_are_told,
     marketplaces_offer_each_skill_as_a_plugin,
+    clawhub_refusals_say_why_and_leave_nothing,
+    clawhub_shows_only_what_the_reader_may_see,
     the_root_index_is_kept_compressed_and_fresh,
     a_hidden_skill_s_page_is_a_missing_one,
     a_hostile_skill_s_page_runs_nothing,

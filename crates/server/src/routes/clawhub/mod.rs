@@ -22,6 +22,7 @@ use skillreg_core::audit::Verdict;
 use skillreg_core::clawhub::handle;
 use skillreg_core::digest::Digest;
 use skillreg_core::model::{SearchHit, SearchSort, SkillRecord, VersionRecord};
+use skillreg_core::text::shown;
 use skillreg_core::usecases::{Named, SearchRequest};
 use skillreg_core::{SkillId, Version, VersionReq};
 
@@ -39,6 +40,9 @@ pub(crate) const PREFIX: &str = "/clawhub";
 pub(crate) fn is_clawhub(path: &str) -> bool {
     path == PREFIX || path.starts_with("/clawhub/")
 }
+
+/// Most characters of a summary (the CLI prints it on one line).
+const MAX_SUMMARY: usize = 1024;
 
 /// Most skills a list or search page holds.
 const MAX_LIST: u32 = 200;
@@ -213,7 +217,7 @@ fn item_of(hit: &SearchHit) -> SkillItem {
     SkillItem {
         slug: id.name().to_string(),
         display_name: id.to_string(),
-        summary: Some(hit.description.clone()),
+        summary: Some(shown(&hit.description, MAX_SUMMARY)),
         tags: hit
             .latest
             .iter()
@@ -260,7 +264,7 @@ pub(super) async fn search(
                 .map(|(rank, hit)| SearchResult {
                     slug: hit.skill.id.name().to_string(),
                     display_name: hit.skill.id.to_string(),
-                    summary: Some(hit.description.clone()),
+                    summary: Some(shown(&hit.description, MAX_SUMMARY)),
                     version: hit.latest.as_ref().map(ToString::to_string),
                     score: 1.0 - rank as f64 / count,
                     owner_handle: handle(hit.skill.id.namespace()),
@@ -373,7 +377,7 @@ pub(super) async fn skill(
         skill: Some(SkillItem {
             slug: skill.id.name().to_string(),
             display_name: skill.id.to_string(),
-            summary: Some(version.published.meta.description.clone()),
+            summary: Some(shown(&version.published.meta.description, MAX_SUMMARY)),
             tags: BTreeMap::from([("latest".to_owned(), summary.version.clone())]),
             stats: Stats { downloads, stars },
             created_at: millis(skill.created_at),
