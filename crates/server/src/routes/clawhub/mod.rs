@@ -5,33 +5,31 @@
 //! line of plain text, which the CLI prints as it is; any other route under the prefix
 //! answers 501 in the error envelope.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use skillreg_api::clawhub::{
-    Ambiguous, AmbiguousMatch, FileEntry, Moderation, Owner, ResolveResponse, SearchResponse,
-    SearchResult, SkillItem, SkillList, SkillName, SkillResponse, Stats, VersionDetail,
-    VersionList, VersionRef, VersionResponse, VersionSummary, WellKnown,
+    Ambiguous, AmbiguousMatch, Moderation, Owner, SearchResponse, SearchResult, SkillItem,
+    SkillList, Stats, VersionSummary, WellKnown,
 };
+use skillreg_core::SkillId;
 use skillreg_core::audit::Verdict;
 use skillreg_core::clawhub::handle;
-use skillreg_core::digest::Digest;
-use skillreg_core::model::{SearchHit, SearchSort, SkillRecord, VersionRecord};
+use skillreg_core::model::{SearchHit, SearchSort, VersionRecord};
 use skillreg_core::text::shown;
 use skillreg_core::usecases::{Named, SearchRequest};
-use skillreg_core::{SkillId, Version, VersionReq};
 
 use super::Shared;
 use crate::auth::Reader;
 use crate::error::{ApiError, ErrorType};
 
 mod publish;
+mod reads;
 pub(super) use publish::{publish, telemetry, upload, upload_url, whoami};
+pub(super) use reads::{download, file, moderation, resolve, skill, version, versions};
 
 /// Where the protocol lives.
 pub(crate) const PREFIX: &str = "/clawhub";
@@ -125,6 +123,12 @@ pub(super) async fn not_implemented(uri: axum::http::Uri) -> ApiError {
 #[serde(rename_all = "camelCase")]
 pub(super) struct OwnerParam {
     owner_handle: Option<String>,
+}
+
+impl OwnerParam {
+    fn owner(&self) -> Option<&str> {
+        self.owner_handle.as_deref()
+    }
 }
 
 /// The skill a slug and owner name, or the answer that it names none or several.
@@ -326,372 +330,6 @@ pub(super) async fn list(
             next_cursor: page.next_cursor,
         })
         .into_response(),
-        Err(error) => failed(error),
-    }
-}
-
-/// The skill a slug names and its latest version, or the answer that says why not.
-async fn latest(
-    state: &Shared,
-    reader: &Reader,
-    headers: &HeaderMap,
-    slug: &str,
-    owner: Option<&str>,
-) -> Result<(SkillRecord, VersionRecord, u64, u64), Response> {
-    let id = find(state, reader, headers, slug, owner).await?;
-    let overview = state
-        .registry
-        .overview(reader.actor(), &id)
-        .await
-        .map_err(failed)?;
-    Ok((
-        overview.skill,
-        overview.latest,
-        overview.downloads,
-        overview.rating.count,
-    ))
-}
-
-/// `GET /api/v1/skills/{slug}`: the skill, its latest version, its namespace and verdict.
-pub(super) async fn skill(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    Path(slug): Path<String>,
-    Query(owner): Query<OwnerParam>,
-) -> Response {
-    let (skill, version, downloads, stars) = match latest(
-        &state,
-        &reader,
-        &headers,
-        &slug,
-        owner.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let summary = summary_of(&version);
-    Json(SkillResponse {
-        skill: Some(SkillItem {
-            slug: skill.id.name().to_string(),
-            display_name: skill.id.to_string(),
-            summary: Some(shown(&version.published.meta.description, MAX_SUMMARY)),
-            tags: BTreeMap::from([("latest".to_owned(), summary.version.clone())]),
-            stats: Stats { downloads, stars },
-            created_at: millis(skill.created_at),
-            updated_at: summary.created_at,
-            latest_version: None,
-        }),
-        latest_version: Some(summary),
-        owner: Some(owner_of(&skill.id)),
-        moderation: moderation_of(&version),
-    })
-    .into_response()
-}
-
-/// `GET /api/v1/skills/{slug}/moderation`: the latest version's verdict.
-pub(super) async fn moderation(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    Path(slug): Path<String>,
-    Query(owner): Query<OwnerParam>,
-) -> Response {
-    match latest(
-        &state,
-        &reader,
-        &headers,
-        &slug,
-        owner.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok((_, version, _, _)) => {
-            Json(serde_json::json!({ "moderation": moderation_of(&version) })).into_response()
-        }
-        Err(response) => response,
-    }
-}
-
-/// `?ownerHandle=&limit=`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct VersionsParams {
-    owner_handle: Option<String>,
-    limit: Option<usize>,
-}
-
-/// `GET /api/v1/skills/{slug}/versions`: newest first.
-pub(super) async fn versions(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    Path(slug): Path<String>,
-    Query(params): Query<VersionsParams>,
-) -> Response {
-    let id = match find(
-        &state,
-        &reader,
-        &headers,
-        &slug,
-        params.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    match state.registry.versions(reader.actor(), &id).await {
-        Ok((_, versions)) => Json(VersionList {
-            items: versions
-                .iter()
-                .take(params.limit.unwrap_or(25).clamp(1, MAX_LIST as usize))
-                .map(summary_of)
-                .collect(),
-            next_cursor: None,
-        })
-        .into_response(),
-        Err(error) => failed(error),
-    }
-}
-
-/// `GET /api/v1/skills/{slug}/versions/{version}`: one version with its files.
-pub(super) async fn version(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    Path((slug, version)): Path<(String, String)>,
-    Query(owner): Query<OwnerParam>,
-) -> Response {
-    let Ok(version) = version.parse::<Version>() else {
-        return text(StatusCode::NOT_FOUND, "Version not found");
-    };
-    let id = match find(
-        &state,
-        &reader,
-        &headers,
-        &slug,
-        owner.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    let found = state
-        .registry
-        .version_files(reader.actor(), &id, &VersionReq::Exact(version))
-        .await;
-    match found {
-        Ok(found) => Json(VersionResponse {
-            version: Some(VersionDetail {
-                summary: summary_of(&found.version),
-                files: found
-                    .files
-                    .files()
-                    .map(|file| FileEntry {
-                        path: file.path().to_string(),
-                        size: file.contents().len() as u64,
-                        sha256: Digest::of(file.contents()).hex(),
-                        content_type: content_type(file.path().as_str()).to_owned(),
-                    })
-                    .collect(),
-            }),
-            skill: Some(SkillName {
-                slug: found.skill.id.name().to_string(),
-                display_name: found.skill.id.to_string(),
-            }),
-        })
-        .into_response(),
-        Err(error) => failed(error),
-    }
-}
-
-/// A file's media type, by its extension.
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("md") => "text/markdown",
-        Some("txt") => "text/plain",
-        Some("json") => "application/json",
-        Some("sh") => "application/x-sh",
-        Some("py") => "text/x-python",
-        Some("js" | "mjs") => "text/javascript",
-        Some("yaml" | "yml") => "application/yaml",
-        Some("csv") => "text/csv",
-        _ => "application/octet-stream",
-    }
-}
-
-/// `?ownerHandle=&path=&version=&tag=`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct FileParams {
-    owner_handle: Option<String>,
-    path: String,
-    version: Option<String>,
-}
-
-/// `GET /api/v1/skills/{slug}/file`: one file's bytes (`inspect --file`).
-pub(super) async fn file(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    Path(slug): Path<String>,
-    params: Result<Query<FileParams>, QueryRejection>,
-) -> Response {
-    let Ok(Query(params)) = params else {
-        return text(StatusCode::BAD_REQUEST, "name the file with ?path=");
-    };
-    let request = match params.version.as_deref().map(str::parse::<Version>) {
-        None => VersionReq::Latest,
-        Some(Ok(version)) => VersionReq::Exact(version),
-        Some(Err(_)) => return text(StatusCode::NOT_FOUND, "Version not found"),
-    };
-    let id = match find(
-        &state,
-        &reader,
-        &headers,
-        &slug,
-        params.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    match state
-        .registry
-        .version_files(reader.actor(), &id, &request)
-        .await
-    {
-        Ok(found) => match found.files.get(&params.path) {
-            Some(file) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(content_type(&params.path)),
-                )],
-                file.contents().to_vec(),
-            )
-                .into_response(),
-            None => text(
-                StatusCode::NOT_FOUND,
-                &format!(
-                    "{id}@{} has no file `{}`",
-                    found.version.version(),
-                    skillreg_core::text::sanitize_remote(&params.path)
-                ),
-            ),
-        },
-        Err(error) => failed(error),
-    }
-}
-
-/// `?slug=&ownerHandle=&hash=` and `?slug=&ownerHandle=&version=`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct SlugParams {
-    slug: String,
-    owner_handle: Option<String>,
-    hash: Option<String>,
-    version: Option<String>,
-}
-
-/// `GET /api/v1/resolve`: the version whose files have a folder's fingerprint, and the
-/// latest (what `update` and `publish` decide by).
-pub(super) async fn resolve(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    params: Result<Query<SlugParams>, QueryRejection>,
-) -> Response {
-    let Ok(Query(params)) = params else {
-        return text(StatusCode::BAD_REQUEST, "name the skill with ?slug=");
-    };
-    let id = match find(
-        &state,
-        &reader,
-        &headers,
-        &params.slug,
-        params.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    match state
-        .registry
-        .clawhub_match(reader.actor(), &id, params.hash.as_deref())
-        .await
-    {
-        Ok((matched, latest)) => Json(ResolveResponse {
-            matched: matched.map(|v| VersionRef {
-                version: v.version().to_string(),
-            }),
-            latest_version: Some(VersionRef {
-                version: latest.version().to_string(),
-            }),
-        })
-        .into_response(),
-        Err(error) => failed(error),
-    }
-}
-
-/// `GET /api/v1/download`: the zip of one version, its files at the root.
-pub(super) async fn download(
-    State(state): State<Shared>,
-    reader: Reader,
-    headers: HeaderMap,
-    params: Result<Query<SlugParams>, QueryRejection>,
-) -> Response {
-    let Ok(Query(params)) = params else {
-        return text(StatusCode::BAD_REQUEST, "name the skill with ?slug=");
-    };
-    let id = match find(
-        &state,
-        &reader,
-        &headers,
-        &params.slug,
-        params.owner_handle.as_deref(),
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    let version = match params.version.as_deref().map(str::parse::<Version>) {
-        Some(Ok(version)) => version,
-        None => match state
-            .registry
-            .clawhub_match(reader.actor(), &id, None)
-            .await
-        {
-            Ok((_, latest)) => latest.version().clone(),
-            Err(error) => return failed(error),
-        },
-        Some(Err(_)) => return text(StatusCode::NOT_FOUND, "Version not found"),
-    };
-    match state
-        .registry
-        .clawhub_zip(reader.actor(), &id, &version)
-        .await
-    {
-        Ok(zip) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/zip"),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, no-store"),
-                ),
-            ],
-            zip,
-        )
-            .into_response(),
         Err(error) => failed(error),
     }
 }
