@@ -21,12 +21,17 @@ use crate::config::write_private;
 use crate::context::Context;
 use crate::output::{Code, Failure};
 
-/// A skill folder.
+/// A skill folder to validate.
 #[derive(Debug, Args)]
-pub(crate) struct DirArgs {
+pub(crate) struct ValidateArgs {
     /// The skill folder.
     #[arg(default_value = ".")]
     pub(crate) dir: PathBuf,
+    /// Fail on every frontmatter field a strict consumer of the Agent Skills specification
+    /// refuses (any top-level field but name, description, license, compatibility, metadata
+    /// and allowed-tools; a version belongs in `metadata.version`).
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -59,7 +64,9 @@ pub(crate) struct PublishArgs {
     /// The namespace (default: REGISTRY_ORG or the config's default).
     #[arg(long)]
     namespace: Option<String>,
-    /// The version (default: the SKILL.md's `version`, else the registry picks the next patch).
+    /// The version (default: the SKILL.md's `metadata.version`; without one, a skill already
+    /// published takes its version with the same files, else the next patch after its newest;
+    /// a first publish must name one).
     #[arg(long)]
     version: Option<String>,
     /// Sign the version statement with a key made by `skillreg keygen`.
@@ -162,7 +169,7 @@ pub(crate) fn init(ctx: &Context, args: &InitArgs) -> Result<(), Failure> {
     }
     let description = args.description.replace(['<', '>'], "");
     let text = format!(
-        "---\nname: {name}\ndescription: {description}\nversion: 0.1.0\nlicense: Apache-2.0\n---\n\n# {name}\n\nWrite the instructions the agent follows here: when to use this skill, the steps,\nand the files under `scripts/` or `references/` it may use.\n"
+        "---\nname: {name}\ndescription: {description}\nlicense: Apache-2.0\nmetadata:\n  version: \"0.1.0\"\n---\n\n# {name}\n\nWrite the instructions the agent follows here: when to use this skill, the steps,\nand the files under `scripts/` or `references/` it may use.\n"
     );
     // Checked before anything is written.
     parse_skill_md(text.as_bytes(), Some(name.as_str()))
@@ -180,8 +187,24 @@ pub(crate) fn init(ctx: &Context, args: &InitArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn validate(ctx: &Context, args: &DirArgs) -> Result<(), Failure> {
+pub(crate) fn validate(ctx: &Context, args: &ValidateArgs) -> Result<(), Failure> {
     let loaded = load(&args.dir)?;
+    let refused: Vec<String> = loaded
+        .parsed
+        .warnings
+        .iter()
+        .filter(|w| w.is_strict_refusal())
+        .map(ToString::to_string)
+        .collect();
+    if args.strict && !refused.is_empty() {
+        return Err(Failure::new(format!(
+            "{}: a strict consumer of the Agent Skills specification refuses {} field(s):\n  {}",
+            args.dir.display(),
+            refused.len(),
+            refused.join("\n  ")
+        ))
+        .hint("keep name, description, license, compatibility, metadata and allowed-tools at the top; move the rest under metadata"));
+    }
     let warnings: Vec<String> = loaded
         .parsed
         .warnings
@@ -268,7 +291,7 @@ pub(crate) async fn publish(ctx: &Context, args: PublishArgs) -> Result<(), Fail
     if args.sign {
         let Some(version) = &version else {
             return Err(Failure::new("a signed publish needs a version")
-                .hint("add `version:` to the SKILL.md or pass --version")
+                .hint("add `metadata:` with `  version: \"0.1.0\"` to the SKILL.md, or pass --version")
                 .code(Code::Usage));
         };
         let key = signing_key(ctx, args.key.as_deref())?;

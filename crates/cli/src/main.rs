@@ -48,8 +48,9 @@ enum Command {
     Registry(manage::RegistryCommand),
     /// Create a new skill folder with a valid SKILL.md.
     Init(author::InitArgs),
-    /// Check a skill folder against the SKILL.md and bundle rules.
-    Validate(author::DirArgs),
+    /// Check a skill folder against the SKILL.md and bundle rules (`--strict`: and the
+    /// specification's fields only).
+    Validate(author::ValidateArgs),
     /// Pack a skill folder into its deterministic archive.
     Pack(author::PackArgs),
     /// Audit a skill folder as a registry will when it is published (text, --json, --sarif).

@@ -157,7 +157,7 @@ fn write_skill(parent: &Path, name: &str, version: &str, script: &str) -> PathBu
     std::fs::create_dir_all(dir.join("scripts")).unwrap();
     std::fs::write(
         dir.join("SKILL.md"),
-        format!("---\nname: {name}\ndescription: Tools for {name} work.\nversion: {version}\n---\n\n# {name}\n\nRun the script.\n"),
+        format!("---\nname: {name}\ndescription: Tools for {name} work.\nmetadata:\n  version: \"{version}\"\n---\n\n# {name}\n\nRun the script.\n"),
     )
     .unwrap();
     std::fs::write(dir.join("scripts/run.sh"), script).unwrap();
@@ -308,7 +308,7 @@ fn the_tour() {
         skill.join("SKILL.md"),
         std::fs::read_to_string(skill.join("SKILL.md"))
             .unwrap()
-            .replace("version: 0.1.0", "version: 0.2.0"),
+            .replace("version: \"0.1.0\"", "version: \"0.2.0\""),
     )
     .unwrap();
     std::fs::write(skill.join("notes.md"), "new in 0.2.0\n").unwrap();

@@ -359,14 +359,23 @@ fn read(path: &Path) -> Result<Option<String>, ProjectError> {
 }
 
 /// Writes a file through a temporary file beside it, synced, and a rename: a reader sees
-/// the old file or the new one, never a part.
+/// the old file or the new one, never a part. The file gets the usual permissions (0644
+/// under the default umask), since projects commit what this writes; secrets are written
+/// otherwise.
 ///
 /// # Errors
 /// The I/O error of the step that failed (nothing is left but the old file).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // Asked of the kernel when the file is made, so the umask applies as to any file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(dir)?;
     std::io::Write::write_all(&mut temp, bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;

@@ -169,6 +169,24 @@ pub fn folders_for(
     folders.into_iter().collect()
 }
 
+/// The clients found on this machine: those whose folder (the parent of its user skills
+/// folder, `.claude`) `in_home` finds, and for a project also those whose project skills
+/// folder (`.claude/skills`, `.github/skills`) `in_project` finds, in table order.
+pub fn detect(
+    scope: InstallScope,
+    in_home: impl Fn(&str) -> bool,
+    in_project: impl Fn(&str) -> bool,
+) -> Vec<AgentClient> {
+    CLIENTS
+        .iter()
+        .copied()
+        .filter(|client| {
+            in_home(client.detection_dir())
+                || (scope == InstallScope::Project && in_project(client.project_dir))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +206,21 @@ mod tests {
             "codex shares .agents/skills in project scope"
         );
         assert_eq!(project[0].1.len(), 4);
+    }
+
+    #[test]
+    fn detection_looks_in_the_home_and_the_projects_folders() {
+        let ids = |clients: Vec<AgentClient>| clients.iter().map(|c| c.id()).collect::<Vec<_>>();
+        let home = |dir: &str| dir == ".cursor";
+        let project = |dir: &str| matches!(dir, ".claude/skills" | ".github/skills");
+        assert_eq!(ids(detect(InstallScope::User, home, project)), ["cursor"]);
+        assert_eq!(
+            ids(detect(InstallScope::Project, home, project)),
+            ["claude-code", "cursor", "copilot"]
+        );
+        // A project's `.github` alone is no Copilot skills folder.
+        let github = |dir: &str| dir == ".github";
+        assert!(detect(InstallScope::Project, |_| false, github).is_empty());
     }
 
     #[test]

@@ -170,15 +170,26 @@ pub(super) fn choose_clients(
     if !manifest.install.clients.is_empty() {
         return parse_clients(&manifest.install.clients);
     }
-    let detected: Vec<AgentClient> = CLIENTS
-        .iter()
-        .copied()
-        .filter(|c| ctx.settings.home.join(c.detection_dir()).is_dir())
-        .collect();
+    let detected = skillreg_core::clients::detect(
+        project.scope,
+        |dir| ctx.settings.home.join(dir).is_dir(),
+        |dir| project.root.join(dir).is_dir(),
+    );
     if detected.is_empty() {
-        return Err(Failure::new("no agent client found on this machine")
-            .hint("name one with --client (claude-code, codex, cursor, copilot, …) or --client all")
-            .code(Code::Usage));
+        let looked = match project.scope {
+            InstallScope::User => format!("{}", ctx.settings.home.display()),
+            InstallScope::Project => format!(
+                "{} and {}",
+                ctx.settings.home.display(),
+                project.root.display()
+            ),
+        };
+        return Err(Failure::new(format!(
+            "no agent client found: none of their folders is in {looked}, and {} names none",
+            project.manifest_path.display()
+        ))
+        .hint("name one with --client (claude-code, codex, cursor, copilot, …) or --client all")
+        .code(Code::Usage));
     }
     Ok(detected)
 }
@@ -438,6 +449,13 @@ pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Fail
     let clients = choose_clients(ctx, &args.clients, &installer.project)?;
     let mut lock = installer.project.lock()?;
     let mut manifest = installer.project.manifest()?;
+    // The clients named at the first install are remembered, so later commands need none.
+    if manifest.install.clients.is_empty() && !args.clients.is_empty() {
+        let mut given = args.clients.clone();
+        given.sort();
+        given.dedup();
+        manifest.install.clients = given;
+    }
     let mut installed = Vec::new();
     let mut sources_cache = None;
     for text in &args.references {

@@ -36,14 +36,15 @@ const MAX_FLOW_DEPTH: usize = 128;
 /// so only alias expansion (a few kilobytes growing into gigabytes) comes near it.
 const EXPANSION_PER_BYTE: usize = 4;
 
-const KNOWN_FIELDS: &[&str] = &[
+/// The top-level fields of the Agent Skills specification: a strict consumer refuses any
+/// other (a version belongs in `metadata.version`).
+pub const SPEC_FIELDS: &[&str] = &[
     "name",
     "description",
     "license",
     "compatibility",
     "metadata",
     "allowed-tools",
-    "version",
 ];
 
 /// What a SKILL.md's frontmatter says.
@@ -83,7 +84,7 @@ impl SkillManifest {
     pub fn allowed_tools(&self) -> &[String] {
         &self.allowed_tools
     }
-    /// The `version` field.
+    /// The version: `metadata.version`, or the older top-level `version`.
     pub fn version(&self) -> Option<&Version> {
         self.version.as_ref()
     }
@@ -101,6 +102,12 @@ pub enum ManifestWarning {
     /// `allowed-tools` is comma-separated; the canonical form is space-separated.
     #[error("allowed-tools is comma-separated; write it space-separated")]
     CommaSeparatedAllowedTools,
+    /// A top-level `version`, which the specification puts in `metadata.version`.
+    #[error(
+        "`version` at the top of the frontmatter is not in the Agent Skills specification \
+         (strict validators refuse it); write it as `metadata:` / `  version: \"<version>\"`"
+    )]
+    TopLevelVersion,
     /// A top-level field the format does not define.
     #[error("unknown field `{field}` in the frontmatter")]
     UnknownField {
@@ -196,6 +203,28 @@ pub enum ManifestError {
     /// The version is not semver.
     #[error("SKILL.md version `{0}` is not a semver version (like 1.2.3)")]
     InvalidVersion(String),
+    /// `metadata.version` and a top-level `version` disagree.
+    #[error(
+        "SKILL.md says version `{metadata}` in metadata.version and `{top}` at the top; keep \
+         only metadata.version"
+    )]
+    ConflictingVersions {
+        /// `metadata.version`.
+        metadata: String,
+        /// The top-level `version`.
+        top: String,
+    },
+}
+
+impl ManifestWarning {
+    /// Whether a strict consumer of the specification refuses the SKILL.md for it (a field
+    /// outside [`SPEC_FIELDS`]): what `validate --strict` fails on.
+    pub fn is_strict_refusal(&self) -> bool {
+        matches!(
+            self,
+            ManifestWarning::TopLevelVersion | ManifestWarning::UnknownField { .. }
+        )
+    }
 }
 
 /// A parsed SKILL.md.
@@ -242,7 +271,9 @@ pub fn parse_skill_md(
         let Value::String(key) = key else {
             return Err(ManifestError::NotAMapping);
         };
-        if !KNOWN_FIELDS.contains(&key.as_str()) {
+        if key == "version" {
+            warnings.push(ManifestWarning::TopLevelVersion);
+        } else if !SPEC_FIELDS.contains(&key.as_str()) {
             warnings.push(ManifestWarning::UnknownField {
                 field: sanitize_remote(&key),
             });
@@ -294,13 +325,9 @@ pub fn parse_skill_md(
     }
     let metadata = metadata(fields.get("metadata"))?;
     let allowed_tools = allowed_tools(fields.get("allowed-tools"), &mut warnings)?;
-    let version = match fields.get("version") {
+    let top = match fields.get("version") {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(
-            text.trim()
-                .parse()
-                .map_err(|_| ManifestError::InvalidVersion(sanitize_remote(text)))?,
-        ),
+        Some(Value::String(text)) => Some(text.trim().to_owned()),
         Some(_) => {
             return Err(ManifestError::WrongType {
                 field: "version",
@@ -308,6 +335,23 @@ pub fn parse_skill_md(
             });
         }
     };
+    let in_metadata = metadata.get("version").map(|v| v.trim().to_owned());
+    let text_version = match (in_metadata, top) {
+        (Some(metadata), Some(top)) if metadata != top => {
+            return Err(ManifestError::ConflictingVersions {
+                metadata: sanitize_remote(&metadata),
+                top: sanitize_remote(&top),
+            });
+        }
+        (Some(text), _) | (None, Some(text)) => Some(text),
+        (None, None) => None,
+    };
+    let version = text_version
+        .map(|text| {
+            text.parse()
+                .map_err(|_| ManifestError::InvalidVersion(sanitize_remote(&text)))
+        })
+        .transpose()?;
 
     let lines = text.lines().count();
     if lines > RECOMMENDED_MAX_LINES {

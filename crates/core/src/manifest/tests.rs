@@ -19,7 +19,7 @@ fn flat_alias_bomb() -> String {
 #[test]
 fn a_full_manifest_parses() {
     let parsed = parse(
-        "name: pdf\ndescription: Fill PDF forms\nlicense: MIT\ncompatibility: needs python3\nmetadata:\n  tags: docs, pdf\n  stars: 5\n  beta: true\nallowed-tools: Read Bash(python:*)\nversion: \"1.2.3\"\n",
+        "name: pdf\ndescription: Fill PDF forms\nlicense: MIT\ncompatibility: needs python3\nmetadata:\n  tags: docs, pdf\n  stars: 5\n  beta: true\n  version: \"1.2.3\"\nallowed-tools: Read Bash(python:*)\n",
     )
     .unwrap();
     let m = &parsed.manifest;
@@ -33,6 +33,54 @@ fn a_full_manifest_parses() {
     assert_eq!(m.version(), Some(&Version::new(1, 2, 3)));
     assert!(parsed.warnings.is_empty());
     assert_eq!(parsed.body, "# Body\n");
+}
+
+/// The specification keeps a version in `metadata.version`; the older top-level `version`
+/// still works, with a warning a strict validation fails on, and the two may not disagree.
+#[test]
+fn a_version_comes_from_metadata_or_the_older_top_level_field() {
+    let version = |frontmatter: &str| {
+        let parsed = parse(&format!("name: pdf\ndescription: x\n{frontmatter}")).unwrap();
+        (
+            parsed.manifest.version().map(ToString::to_string),
+            parsed.warnings,
+        )
+    };
+    assert_eq!(
+        version("metadata:\n  version: 2.0.1\n"),
+        (Some("2.0.1".to_owned()), vec![])
+    );
+    let (found, warnings) = version("version: \"1.0.0\"\n");
+    assert_eq!(found.as_deref(), Some("1.0.0"));
+    assert_eq!(warnings, [ManifestWarning::TopLevelVersion]);
+    assert!(warnings[0].is_strict_refusal());
+    assert!(
+        warnings[0].to_string().contains("metadata.version")
+            || warnings[0].to_string().contains("metadata:")
+    );
+    let (found, _) = version("version: \"1.0.0\"\nmetadata:\n  version: \"1.0.0\"\n");
+    assert_eq!(found.as_deref(), Some("1.0.0"));
+    assert_eq!(version("").0, None);
+    assert_eq!(
+        parse("name: pdf\ndescription: x\nversion: \"1.0.0\"\nmetadata:\n  version: \"2.0.0\"\n")
+            .unwrap_err(),
+        ManifestError::ConflictingVersions {
+            metadata: "2.0.0".to_owned(),
+            top: "1.0.0".to_owned()
+        }
+    );
+    assert_eq!(
+        parse("name: pdf\ndescription: x\nmetadata:\n  version: 1.0\n").unwrap_err(),
+        ManifestError::InvalidVersion("1.0".to_owned())
+    );
+    let unknown = parse("name: pdf\ndescription: x\nauthor: me\n")
+        .unwrap()
+        .warnings;
+    assert!(
+        unknown.iter().all(ManifestWarning::is_strict_refusal),
+        "{unknown:?}"
+    );
+    assert!(!ManifestWarning::CommaSeparatedAllowedTools.is_strict_refusal());
 }
 
 #[test]

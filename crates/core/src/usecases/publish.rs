@@ -160,14 +160,16 @@ impl Registry {
             BundleInput::Files(files) => files,
         };
         let parsed = parse_skill_md(files.skill_md().contents(), None)?;
-        let version = request.version.or_else(|| parsed.manifest.version().cloned()).ok_or_else(|| {
-            RegistryError::Invalid(
-                "no version: add `version:` to the SKILL.md frontmatter or pass one with the publish".to_owned(),
-            )
-        })?;
+        let stated = request
+            .version
+            .or_else(|| parsed.manifest.version().cloned());
         let id = SkillId::new(request.namespace, parsed.manifest.name().clone());
         let mut namespace = self.authorize_namespace(actor, id.namespace()).await?;
         let prepared = Prepared::new(&files, &parsed.manifest)?;
+        let version = match stated {
+            Some(version) => version,
+            None => self.unnamed_version(&id, &prepared.archive_digest).await?,
+        };
         let audit = self.audited(&id, &version, &files)?;
         let statement = VersionStatement {
             id: id.clone(),
@@ -315,6 +317,39 @@ impl Registry {
         }
         self.authorize_namespace(actor, namespace).await?;
         Ok(())
+    }
+
+    /// The version a publish that names none takes: the skill's version that already has
+    /// these exact bytes (so a repeat changes nothing), else the next patch after its newest
+    /// version. A skill's first publish must name one.
+    async fn unnamed_version(
+        &self,
+        id: &SkillId,
+        archive: &Digest,
+    ) -> Result<Version, RegistryError> {
+        let first = || {
+            RegistryError::Invalid(format!(
+                "no version: {id} has none yet, so its first publish must name one; add \
+                 `metadata:` with `  version: \"0.1.0\"` to the SKILL.md frontmatter, or \
+                 pass --version 0.1.0"
+            ))
+        };
+        let Some(skill) = self.stores.catalog.skill(id).await? else {
+            return Err(first());
+        };
+        let versions = self.stores.catalog.versions(&skill.uid).await?;
+        if let Some(same) = versions
+            .iter()
+            .find(|v| v.published.archive_digest == *archive)
+        {
+            return Ok(same.version().clone());
+        }
+        versions
+            .iter()
+            .map(VersionRecord::version)
+            .max()
+            .map(Version::next_patch)
+            .ok_or_else(first)
     }
 
     /// Checks that `actor` may publish into `namespace` (see

@@ -145,6 +145,66 @@ async fn the_command_line_version_wins_and_one_is_required() {
     );
 }
 
+/// A version from `metadata.version`; without any, a published skill takes the version that
+/// has the same bytes (a repeat changes nothing) or the next patch, and a new skill is
+/// refused with the fix.
+#[tokio::test]
+async fn a_publish_without_a_version_repeats_or_takes_the_next_patch() {
+    let t = TestRegistry::new();
+    let alice = actor("alice");
+    let version_of = |outcome: PublishOutcome| match outcome {
+        PublishOutcome::Created { published, .. } => {
+            ("created", published.version.version().to_string())
+        }
+        PublishOutcome::Unchanged(published) => {
+            ("unchanged", published.version.version().to_string())
+        }
+    };
+    let spec = skill_files("xlsx", "Sheets", "metadata:\n  version: 0.3.0\n", &[]);
+    let outcome = t
+        .registry
+        .publish(&alice, request("acme", spec, None))
+        .await
+        .unwrap();
+    assert_eq!(version_of(outcome), ("created", "0.3.0".to_owned()));
+
+    let first = skill_files("pdf", "PDF tools", "", &[]);
+    let error = t
+        .registry
+        .publish(&alice, request("acme", first.clone(), None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, RegistryError::Invalid(m) if m.contains("--version 0.1.0") && m.contains("metadata:")),
+        "{error}"
+    );
+    let outcome = t
+        .registry
+        .publish(&alice, request("acme", first.clone(), Some("1.2.0")))
+        .await
+        .unwrap();
+    assert_eq!(version_of(outcome), ("created", "1.2.0".to_owned()));
+    let outcome = t
+        .registry
+        .publish(&alice, request("acme", first, None))
+        .await
+        .unwrap();
+    assert_eq!(version_of(outcome), ("unchanged", "1.2.0".to_owned()));
+    let changed = skill_files("pdf", "PDF tools", "", &[("notes.md", "more")]);
+    let outcome = t
+        .registry
+        .publish(&alice, request("acme", changed.clone(), None))
+        .await
+        .unwrap();
+    assert_eq!(version_of(outcome), ("created", "1.2.1".to_owned()));
+    let outcome = t
+        .registry
+        .publish(&alice, request("acme", changed, None))
+        .await
+        .unwrap();
+    assert_eq!(version_of(outcome), ("unchanged", "1.2.1".to_owned()));
+}
+
 /// Each hostile archive, published to a registry of its own, is refused for its own reason
 /// and leaves no blob, no skill and no event behind.
 #[tokio::test]
