@@ -101,6 +101,8 @@ enum Command {
     Uninstall(install::UninstallArgs),
     /// Installed skills.
     List(install::ScopeArgs),
+    /// The agent clients, their skill folders, and which are found here.
+    Clients(install::ScopeArgs),
     /// Re-resolve skills and install newer versions.
     Update(install::UpdateArgs),
     /// Skills with newer versions than installed.
@@ -176,6 +178,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Install(args) => install::install(&ctx, args).await,
             Command::Uninstall(args) => install::uninstall(&ctx, args).await,
             Command::List(args) => install::list(&ctx, &args).await,
+            Command::Clients(args) => install::clients(&ctx, &args),
             Command::Update(args) => install::update(&ctx, args).await,
             Command::Outdated(args) => install::outdated(&ctx, &args).await,
             Command::Sync(args) => install::sync(&ctx, args).await,

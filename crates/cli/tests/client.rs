@@ -1764,3 +1764,55 @@ fn a_version_marked_for_review_installs_only_with_allow_risk() {
     let refused = user.run(&["admin", "override", "acme/fetcher@1.0.0", "--clear"]);
     assert_ne!(refused.code, 0, "only an admin: {}", refused.stdout);
 }
+
+/// `skillreg clients` lists every client with its folders and what is found here (in the
+/// home folder, and the project's own agent folders); a client of the larger table installs
+/// into its folder, and the clients named at the first install are the later default.
+#[test]
+fn clients_are_listed_found_and_remembered() {
+    let user = User::new("http://127.0.0.1:9", None);
+    std::fs::create_dir_all(user.home.path().join(".qwen")).unwrap();
+    std::fs::create_dir_all(user.path(".github/skills")).unwrap();
+    let listed = user
+        .run(&["--json", "clients", "--scope", "project"])
+        .ok()
+        .json();
+    let rows = listed["clients"].as_array().unwrap().clone();
+    assert!(rows.len() >= 30, "{} clients", rows.len());
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(row("qwen-code")["detected"], true, "~/.qwen");
+    assert_eq!(
+        row("copilot")["detected"],
+        true,
+        "the project's .github/skills"
+    );
+    assert_eq!(row("claude-code")["detected"], true, "~/.claude");
+    assert_eq!(row("roo")["detected"], false);
+    assert_eq!(row("roo")["project"], ".roo/skills");
+
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "notes", "1.0.0", "echo hi\n");
+    let dir = dir.to_str().unwrap();
+    user.run(&[
+        "install", dir, "--scope", "project", "--client", "roo", "--client", "zed",
+    ])
+    .ok();
+    assert!(user.path(".roo/skills/notes/SKILL.md").is_file());
+    assert!(
+        user.path(".agents/skills/notes/SKILL.md").is_file(),
+        "zed reads .agents/skills"
+    );
+    let manifest = std::fs::read_to_string(user.path("skills.toml")).unwrap();
+    assert!(
+        manifest.contains("\"roo\"") && manifest.contains("\"zed\""),
+        "{manifest}"
+    );
+    let text = user.run(&["clients"]).ok().stdout;
+    let roo = text.lines().find(|l| l.starts_with("roo ")).unwrap();
+    assert!(roo.contains("installed for by default"), "{text}");
+    let claude = text
+        .lines()
+        .find(|l| l.starts_with("claude-code "))
+        .unwrap();
+    assert!(claude.ends_with("detected"), "{text}");
+}

@@ -104,6 +104,188 @@ pub const CLIENTS: &[AgentClient] = &[
         user_dir: ".factory/skills",
         project_dir: ".factory/skills",
     },
+    // From here on, as `npx skills` (skills@1.7) places them; the ones above were first and
+    // keep their folders.
+    AgentClient {
+        id: "aider-desk",
+        user_dir: ".aider-desk/skills",
+        project_dir: ".aider-desk/skills",
+    },
+    AgentClient {
+        id: "augment",
+        user_dir: ".augment/skills",
+        project_dir: ".augment/skills",
+    },
+    AgentClient {
+        id: "bob",
+        user_dir: ".bob/skills",
+        project_dir: ".bob/skills",
+    },
+    AgentClient {
+        id: "codebuddy",
+        user_dir: ".codebuddy/skills",
+        project_dir: ".codebuddy/skills",
+    },
+    AgentClient {
+        id: "command-code",
+        user_dir: ".commandcode/skills",
+        project_dir: ".commandcode/skills",
+    },
+    AgentClient {
+        id: "continue",
+        user_dir: ".continue/skills",
+        project_dir: ".continue/skills",
+    },
+    AgentClient {
+        id: "cortex",
+        user_dir: ".snowflake/cortex/skills",
+        project_dir: ".cortex/skills",
+    },
+    AgentClient {
+        id: "crush",
+        user_dir: ".config/crush/skills",
+        project_dir: ".crush/skills",
+    },
+    AgentClient {
+        id: "deepagents",
+        user_dir: ".deepagents/agent/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "devin",
+        user_dir: ".config/devin/skills",
+        project_dir: ".devin/skills",
+    },
+    AgentClient {
+        id: "firebender",
+        user_dir: ".firebender/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "forgecode",
+        user_dir: ".forge/skills",
+        project_dir: ".forge/skills",
+    },
+    AgentClient {
+        id: "grok",
+        user_dir: ".grok/skills",
+        project_dir: ".grok/skills",
+    },
+    AgentClient {
+        id: "hermes-agent",
+        user_dir: ".hermes/skills",
+        project_dir: ".hermes/skills",
+    },
+    AgentClient {
+        id: "iflow-cli",
+        user_dir: ".iflow/skills",
+        project_dir: ".iflow/skills",
+    },
+    AgentClient {
+        id: "junie",
+        user_dir: ".junie/skills",
+        project_dir: ".junie/skills",
+    },
+    AgentClient {
+        id: "kilo",
+        user_dir: ".kilo/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "kimi-code-cli",
+        user_dir: ".agents/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "kode",
+        user_dir: ".kode/skills",
+        project_dir: ".kode/skills",
+    },
+    AgentClient {
+        id: "lingma",
+        user_dir: ".lingma/skills",
+        project_dir: ".lingma/skills",
+    },
+    AgentClient {
+        id: "mistral-vibe",
+        user_dir: ".vibe/skills",
+        project_dir: ".vibe/skills",
+    },
+    AgentClient {
+        id: "mux",
+        user_dir: ".mux/skills",
+        project_dir: ".mux/skills",
+    },
+    AgentClient {
+        id: "neovate",
+        user_dir: ".neovate/skills",
+        project_dir: ".neovate/skills",
+    },
+    AgentClient {
+        id: "ona",
+        user_dir: ".ona/skills",
+        project_dir: ".ona/skills",
+    },
+    AgentClient {
+        id: "openhands",
+        user_dir: ".openhands/skills",
+        project_dir: ".openhands/skills",
+    },
+    AgentClient {
+        id: "pi",
+        user_dir: ".agents/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "pochi",
+        user_dir: ".pochi/skills",
+        project_dir: ".pochi/skills",
+    },
+    AgentClient {
+        id: "qoder",
+        user_dir: ".qoder/skills",
+        project_dir: ".qoder/skills",
+    },
+    AgentClient {
+        id: "qwen-code",
+        user_dir: ".qwen/skills",
+        project_dir: ".qwen/skills",
+    },
+    AgentClient {
+        id: "roo",
+        user_dir: ".roo/skills",
+        project_dir: ".roo/skills",
+    },
+    AgentClient {
+        id: "rovodev",
+        user_dir: ".rovodev/skills",
+        project_dir: ".rovodev/skills",
+    },
+    AgentClient {
+        id: "tabnine-cli",
+        user_dir: ".tabnine/agent/skills",
+        project_dir: ".tabnine/agent/skills",
+    },
+    AgentClient {
+        id: "trae",
+        user_dir: ".trae/skills",
+        project_dir: ".trae/skills",
+    },
+    AgentClient {
+        id: "warp",
+        user_dir: ".agents/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "zed",
+        user_dir: ".agents/skills",
+        project_dir: ".agents/skills",
+    },
+    AgentClient {
+        id: "zencoder",
+        user_dir: ".zencoder/skills",
+        project_dir: ".zencoder/skills",
+    },
 ];
 
 impl AgentClient {
@@ -231,6 +413,10 @@ mod tests {
         let windsurf: AgentClient = "windsurf".parse().unwrap();
         assert_eq!(windsurf.detection_dir(), ".codeium/windsurf");
         assert!("vim".parse::<AgentClient>().is_err());
-        assert_eq!(CLIENTS.len(), 12);
+        assert_eq!(CLIENTS.len(), 48);
+        let mut ids: Vec<&str> = CLIENTS.iter().map(AgentClient::id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), CLIENTS.len(), "ids are unique");
     }
 }

@@ -6,6 +6,55 @@ use skillreg_core::SkillRef;
 
 use super::*;
 
+/// `skillreg clients`: every agent client, its folders, and whether it is found here (in
+/// the home folder, or for the project scope in the project too) and would be installed
+/// for by default.
+pub(crate) fn clients(ctx: &Context, args: &ScopeArgs) -> Result<(), Failure> {
+    let project = project(ctx, args)?;
+    let detected = skillreg_core::clients::detect(
+        project.scope,
+        |dir| ctx.settings.home.join(dir).is_dir(),
+        |dir| project.root.join(dir).is_dir(),
+    );
+    let chosen = super::choose_clients(ctx, &[], &project).unwrap_or_default();
+    let rows: Vec<serde_json::Value> = skillreg_core::clients::CLIENTS
+        .iter()
+        .map(|client| {
+            json!({
+                "id": client.id(),
+                "user": client.skills_dir(skillreg_core::clients::InstallScope::User),
+                "project": client.skills_dir(skillreg_core::clients::InstallScope::Project),
+                "detected": detected.contains(client),
+                "default": chosen.contains(client),
+            })
+        })
+        .collect();
+    ctx.out
+        .json(&json!({ "scope": project.scope.to_string(), "clients": rows }));
+    ctx.out.result(format!(
+        "{:<16} {:<28} {:<24} here",
+        "client", "user folder", "project folder"
+    ));
+    for row in &rows {
+        let here = match (row["detected"] == true, row["default"] == true) {
+            (_, true) => "installed for by default",
+            (true, false) => "detected",
+            (false, false) => "",
+        };
+        ctx.out.result(format!(
+            "{:<16} {:<28} {:<24} {here}",
+            row["id"].as_str().unwrap_or_default(),
+            row["user"].as_str().unwrap_or_default(),
+            row["project"].as_str().unwrap_or_default(),
+        ));
+    }
+    if chosen.is_empty() {
+        ctx.out
+            .line("next: name clients with `skillreg install <skill> --client <id>`");
+    }
+    Ok(())
+}
+
 pub(crate) async fn list(ctx: &Context, args: &ScopeArgs) -> Result<(), Failure> {
     let project = project(ctx, args)?;
     let target = FsInstallTarget::new(&project.root);

@@ -547,7 +547,7 @@ mod locked;
 
 use failures::{Warnings, failure, fetch_failure, resolve_failure};
 
-pub(crate) use folders::{list, sync, uninstall};
+pub(crate) use folders::{clients, list, sync, uninstall};
 use locked::install_locked;
 pub(crate) use locked::{outdated, update};
 
