@@ -6,12 +6,10 @@ use clap::Args;
 use serde_json::json;
 use skillreg_adapters::fs::read_skill_folder;
 use skillreg_adapters::signing::Ed25519KeyPair;
-use skillreg_api::ImportResponse;
 use skillreg_core::SkillId;
 use skillreg_core::bundle::{
     Archive, BundleLimits, FileSet, SKILL_MD, pack as pack_files, read_archive,
 };
-use skillreg_core::conflict::ConflictPolicy;
 use skillreg_core::manifest::{ParsedManifest, parse_skill_md};
 use skillreg_core::ports::Signer as _;
 use skillreg_core::signature::VersionStatement;
@@ -75,21 +73,6 @@ pub(crate) struct PublishArgs {
     /// The secret key file to sign with (default: the config folder's `keys/default.key`).
     #[arg(long)]
     key: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct ImportArgs {
-    /// The skill folder.
-    dir: PathBuf,
-    /// The namespace to import into.
-    #[arg(long)]
-    namespace: Option<String>,
-    /// What to do when the name is taken: fail, skip, overwrite (creator only), rename.
-    #[arg(long, default_value = "fail")]
-    on_conflict: String,
-    /// The version (default: the SKILL.md's, else the next one).
-    #[arg(long)]
-    version: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -350,69 +333,6 @@ pub(crate) async fn publish(ctx: &Context, args: PublishArgs) -> Result<(), Fail
         }
     ));
     Ok(())
-}
-
-pub(crate) async fn import(ctx: &Context, args: ImportArgs) -> Result<(), Failure> {
-    let policy: ConflictPolicy =
-        args.on_conflict
-            .parse()
-            .map_err(|e: skillreg_core::conflict::UnknownPolicy| {
-                Failure::new(e.to_string()).code(Code::Usage)
-            })?;
-    let loaded = load(&args.dir)?;
-    let namespace = ctx.namespace(args.namespace.as_deref())?;
-    let version: Option<Version> = args
-        .version
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(|e| Failure::new(format!("not a version: {e}")).code(Code::Usage))?;
-    let client = ctx.client()?;
-    let reply = client
-        .import(
-            &namespace,
-            version.as_ref(),
-            policy.as_str(),
-            loaded.archive.into_bytes(),
-        )
-        .await;
-    match reply {
-        Ok(body) => {
-            ctx.out.json(&body);
-            let text = match &body {
-                ImportResponse::Skipped(conflict) | ImportResponse::Conflict(conflict) => {
-                    format!("skipped: `{}` already exists", conflict.existing_skill_id)
-                }
-                ImportResponse::Created {
-                    id,
-                    version,
-                    renamed: true,
-                } => format!("created {id}@{version} (the name was taken, so it was renamed)"),
-                ImportResponse::Created { id, version, .. } => format!("created {id}@{version}"),
-                ImportResponse::Updated { id, version } => format!("updated {id}@{version}"),
-                ImportResponse::Unchanged { id } => format!("unchanged {id}"),
-            };
-            ctx.out.result(skillreg_core::text::sanitize_remote(&text));
-            Ok(())
-        }
-        Err(error) => {
-            let mut failure = Failure::from(error);
-            if let Ok(ImportResponse::Conflict(conflict)) =
-                serde_json::from_value::<ImportResponse>(failure.details.clone())
-            {
-                failure.hint = Some(if conflict.can_overwrite {
-                    "you created it: pass --on-conflict overwrite to replace it, or rename / skip"
-                        .to_owned()
-                } else {
-                    format!(
-                        "it was created by `{}`; pass --on-conflict rename to import under a new name, or skip",
-                        skillreg_core::text::sanitize_remote(&conflict.existing_created_by)
-                    )
-                });
-            }
-            Err(failure)
-        }
-    }
 }
 
 pub(crate) async fn keygen(ctx: &Context, args: KeygenArgs) -> Result<(), Failure> {

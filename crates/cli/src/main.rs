@@ -7,6 +7,7 @@ mod config;
 mod context;
 mod discover;
 mod findings;
+mod import;
 mod install;
 mod manage;
 mod oci;
@@ -57,8 +58,9 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Publish a skill folder (or archive) to a registry.
     Publish(author::PublishArgs),
-    /// Import a skill folder into a namespace, with a conflict strategy.
-    Import(author::ImportArgs),
+    /// Import a skill folder, a folder of them (--from) or an agent client's skills
+    /// (--from-client) into a namespace, with a conflict strategy.
+    Import(import::ImportArgs),
     /// Make an Ed25519 key pair for signing publishes, and register it.
     Keygen(author::KeygenArgs),
     /// Search skills.
@@ -158,7 +160,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Pack(args) => author::pack(&ctx, &args),
             Command::Audit(args) => audit::run(&ctx, &args),
             Command::Publish(args) => author::publish(&ctx, args).await,
-            Command::Import(args) => author::import(&ctx, args).await,
+            Command::Import(args) => import::import(&ctx, args).await,
             Command::Keygen(args) => author::keygen(&ctx, args).await,
             Command::Search(args) => discover::search(&ctx, args).await,
             Command::Info(args) => discover::info(&ctx, &args).await,

@@ -155,6 +155,21 @@ impl Out {
         })
     }
 
+    /// A bar counting `total` steps of `what` (hidden when quiet, in JSON mode or when
+    /// stderr is not a terminal).
+    pub(crate) fn steps(&self, total: u64, what: &str) -> ProgressBar {
+        let hidden =
+            self.quiet || self.json || !std::io::IsTerminal::is_terminal(&std::io::stderr());
+        if hidden {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(total).with_message(what.to_owned());
+        if let Ok(style) = ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}") {
+            bar.set_style(style);
+        }
+        bar
+    }
+
     /// A spinner for a step of unknown length.
     pub(crate) fn spinner(&self, message: &str) -> ProgressBar {
         let hidden =

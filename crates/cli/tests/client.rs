@@ -15,51 +15,15 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use skillreg_testkit::process::Server;
 use tempfile::TempDir;
 
-struct Server {
-    child: Child,
-    url: String,
-    data: TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .env("SKILLREG_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = first
-        .strip_prefix("skillreg listening on ")
-        .unwrap()
-        .to_owned();
-    Server {
-        child,
-        url: address,
-        data,
-    }
+    serve_with(&[])
 }
 
-impl Server {
-    fn admin_token(&self) -> String {
-        std::fs::read_to_string(self.data.path().join("admin.token"))
-            .unwrap()
-            .trim()
-            .to_owned()
-    }
+fn serve_with(extra: &[&str]) -> Server {
+    Server::start(Path::new(env!("CARGO_BIN_EXE_skillreg")), extra)
 }
 
 /// One person's machine: a HOME, a project folder, and the registry they use.
@@ -1815,4 +1779,206 @@ fn clients_are_listed_found_and_remembered() {
         .find(|l| l.starts_with("claude-code "))
         .unwrap();
     assert!(claude.ends_with("detected"), "{text}");
+}
+
+/// Bulk import: twenty skills from a folder, three of which meet a skill already there (one
+/// the importer made with other files, one another user made, one with the same files), and
+/// one malformed; in every strategy, twice. One failure never stops the rest, the exit code
+/// says what was left, and the second run changes nothing. Then the same from an agent
+/// client's folder.
+#[test]
+fn bulk_import_lands_every_skill_it_can_in_every_strategy() {
+    // Room for a hundred imports a minute per user (the default turns them away sooner:
+    // the client waits as the registry's Retry-After says, which works, but slowly).
+    let server = serve_with(&["--writes-per-minute", "6000"]);
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let token = |user: &str| {
+        admin
+            .run(&[
+                "--json",
+                "token",
+                "create",
+                user,
+                "--user",
+                user,
+                "--scope",
+                "publish-new",
+                "--scope",
+                "publish-update",
+                "--namespace",
+                "*",
+            ])
+            .ok()
+            .json()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (bob, carol) = (
+        User::new(&server.url, Some(token("bob"))),
+        User::new(&server.url, Some(token("carol"))),
+    );
+    for ns in ["acme", "team"] {
+        admin.run(&["namespace", "create", ns]).ok();
+        for user in ["bob", "carol"] {
+            admin.run(&["namespace", "add-member", ns, user]).ok();
+        }
+    }
+    let library = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        write_skill(
+            library.path(),
+            &format!("skill-{i:02}"),
+            "1.0.0",
+            "echo hi\n",
+        );
+    }
+    // Already there, in each namespace: bob's with other files, carol's, bob's the same.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let theirs = |name: &str, who: &User, script: &str| {
+        let dir = write_skill(elsewhere.path(), name, "1.0.0", script);
+        for ns in ["acme", "team"] {
+            who.run(&["import", dir.to_str().unwrap(), "--namespace", ns])
+                .ok();
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    };
+    theirs("skill-00", &bob, "echo older\n");
+    theirs("skill-01", &carol, "echo carol\n");
+    theirs("skill-02", &bob, "echo hi\n");
+    // And one that is no skill.
+    std::fs::create_dir_all(library.path().join("broken")).unwrap();
+    std::fs::write(library.path().join("broken/SKILL.md"), "no frontmatter\n").unwrap();
+
+    let from = library.path().to_str().unwrap();
+    let run = |strategy: &str, ns: &str| {
+        let run = bob.run(&[
+            "--json",
+            "import",
+            "--from",
+            from,
+            "--namespace",
+            ns,
+            "--on-conflict",
+            strategy,
+        ]);
+        let rows = serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["imported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let folder = r["folder"].as_str().unwrap();
+                let name = folder.rsplit('/').next().unwrap().to_owned();
+                (name, r["status"].as_str().unwrap_or("failed").to_owned())
+            })
+            .collect::<std::collections::BTreeMap<_, _>>();
+        (run.code, rows)
+    };
+    for (strategy, ns, first, again) in [
+        (
+            "fail",
+            "acme",
+            ["conflict", "conflict", "unchanged"],
+            ["conflict", "conflict", "unchanged"],
+        ),
+        (
+            "skip",
+            "team",
+            ["skipped", "skipped", "unchanged"],
+            ["skipped", "skipped", "unchanged"],
+        ),
+    ] {
+        for (round, expected) in [(1, first), (2, again)] {
+            let (code, rows) = run(strategy, ns);
+            assert_eq!(rows.len(), 21, "{strategy}: every folder has a row");
+            assert_eq!(rows["broken"], "failed", "{strategy}");
+            for (i, status) in expected.iter().enumerate() {
+                assert_eq!(
+                    rows[&format!("skill-0{i}")],
+                    *status,
+                    "{strategy} round {round}"
+                );
+            }
+            let landed = if round == 1 { "created" } else { "unchanged" };
+            assert!(
+                (3..20).all(|i| rows[&format!("skill-{i:02}")] == landed),
+                "{rows:?}"
+            );
+            assert_eq!(code, 1, "a failed skill makes the exit code 1");
+        }
+    }
+    // Overwrite and rename, into fresh namespaces holding the same three.
+    for ns in ["over", "ren"] {
+        admin.run(&["namespace", "create", ns]).ok();
+        for user in ["bob", "carol"] {
+            admin.run(&["namespace", "add-member", ns, user]).ok();
+        }
+    }
+    std::fs::remove_dir_all(library.path().join("broken")).unwrap();
+    let seed = |ns: &str| {
+        for (name, who, script) in [
+            ("skill-00", &bob, "echo older\n"),
+            ("skill-01", &carol, "echo carol\n"),
+        ] {
+            // An older version, so the overwrite's 1.0.0 is a new one.
+            let dir = write_skill(elsewhere.path(), name, "0.9.0", script);
+            who.run(&["import", dir.to_str().unwrap(), "--namespace", ns])
+                .ok();
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+    };
+    seed("over");
+    seed("ren");
+    let (code, rows) = run("overwrite", "over");
+    assert_eq!(
+        (rows["skill-00"].as_str(), rows["skill-01"].as_str()),
+        ("updated", "conflict")
+    );
+    assert_eq!(code, 4, "carol's skill is left: a policy exit");
+    let (_, rows) = run("overwrite", "over");
+    assert_eq!(
+        (rows["skill-00"].as_str(), rows["skill-01"].as_str()),
+        ("unchanged", "conflict")
+    );
+    let (code, rows) = run("rename", "ren");
+    assert_eq!(
+        (rows["skill-00"].as_str(), rows["skill-01"].as_str()),
+        ("created", "created")
+    );
+    assert_eq!(code, 0);
+    let (code, rows) = run("rename", "ren");
+    assert!(rows.values().all(|s| s == "unchanged"), "{rows:?}");
+    assert_eq!(code, 0, "running it again changes nothing");
+
+    // From an agent client's folder: Claude Code's skills in the user's home.
+    let claude = bob.home.path().join(".claude/skills");
+    std::fs::create_dir_all(&claude).unwrap();
+    write_skill(&claude, "from-claude", "1.0.0", "echo claude\n");
+    let (run, again) = (
+        bob.run(&[
+            "import",
+            "--from-client",
+            "claude-code",
+            "--namespace",
+            "team",
+        ])
+        .ok(),
+        bob.run(&[
+            "import",
+            "--from-client",
+            "claude-code",
+            "--namespace",
+            "team",
+        ])
+        .ok(),
+    );
+    assert!(
+        run.stdout.contains("created") && run.stdout.contains("team/from-claude"),
+        "{}",
+        run.stdout
+    );
+    assert!(again.stdout.contains("unchanged"), "{}", again.stdout);
+    let missing = bob.run(&["import", "--from-client", "roo", "--namespace", "team"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains(".roo/skills"), "{}", missing.stderr);
 }

@@ -12,7 +12,8 @@ use skillreg_core::text::sanitize_remote;
 
 use super::error::{ApiFailure, ClientError, read_envelope};
 
-/// When and how reads are retried.
+/// When and how calls are retried: reads after a connection failure, a 5xx or a 429;
+/// writes only after a 429 (turned away before anything was done).
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Tries in all (1 = no retry).
@@ -195,11 +196,10 @@ impl Http {
 
     async fn send(&self, call: &Call<'_>) -> Result<reqwest::Response, ClientError> {
         let retry = self.options.retry;
-        let attempts = if call.idempotent() {
-            retry.attempts.max(1)
-        } else {
-            1
-        };
+        // A write is tried again only when the registry turned it away before doing
+        // anything (429); a read after any passing failure too.
+        let attempts = retry.attempts.max(1);
+        let idempotent = call.idempotent();
         let mut wait = retry.backoff;
         for attempt in 1..=attempts {
             let last = attempt == attempts;
@@ -222,7 +222,7 @@ impl Http {
             }
             let response = match request.send().await {
                 Ok(response) => response,
-                Err(error) if !last && (error.is_connect() || error.is_timeout()) => {
+                Err(error) if !last && idempotent && (error.is_connect() || error.is_timeout()) => {
                     tracing::debug!(%error, attempt, "retrying after a connection failure");
                     tokio::time::sleep(wait).await;
                     wait *= 2;
@@ -241,7 +241,7 @@ impl Http {
                 retry_after
                     .map(Duration::from_secs)
                     .filter(|after| *after <= retry.max_retry_after)
-            } else if status.is_server_error() {
+            } else if status.is_server_error() && idempotent {
                 Some(wait)
             } else {
                 None
