@@ -10,10 +10,10 @@
     reason = "in tests an unwrap or a panic is an assertion with a location"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use skillreg_testkit::process::Server;
 use tempfile::TempDir;
@@ -1981,4 +1981,64 @@ fn bulk_import_lands_every_skill_it_can_in_every_strategy() {
     let missing = bob.run(&["import", "--from-client", "roo", "--namespace", "team"]);
     assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains(".roo/skills"), "{}", missing.stderr);
+}
+
+/// `install --link`: one copy, the other clients' folders link to it; `sync --check` reads
+/// a link as its copy and a link replaced by a copy of the same files as no drift;
+/// `uninstall` takes the links and the copy.
+#[cfg(unix)]
+#[test]
+fn linked_installs_keep_one_copy() {
+    let user = User::new("http://127.0.0.1:9", None);
+    let skills = tempfile::tempdir().unwrap();
+    let dir = write_skill(skills.path(), "notes", "1.0.0", "echo hi\n");
+    let dir = dir.to_str().unwrap();
+    user.run(&[
+        "install",
+        dir,
+        "--scope",
+        "project",
+        "--link",
+        "--client",
+        "claude-code",
+        "--client",
+        "cursor",
+        "--client",
+        "zed",
+    ])
+    .ok();
+    let copy = user.path(".agents/skills/notes");
+    assert!(
+        std::fs::symlink_metadata(&copy).unwrap().is_dir(),
+        "the copy is in .agents/skills"
+    );
+    for link in [".claude/skills/notes", ".cursor/skills/notes"] {
+        let target = std::fs::read_link(user.path(link)).unwrap();
+        assert_eq!(target, Path::new("../../.agents/skills/notes"), "{link}");
+        assert!(user.path(link).join("SKILL.md").is_file());
+    }
+    let check = user.run(&["sync", "--check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
+    // A link replaced by a copy of the same files is no drift.
+    let cursor = user.path(".cursor/skills/notes");
+    std::fs::remove_file(&cursor).unwrap();
+    std::fs::create_dir_all(cursor.join("scripts")).unwrap();
+    for file in ["SKILL.md", ".skillreg.toml", "scripts/run.sh"] {
+        std::fs::copy(copy.join(file), cursor.join(file)).unwrap();
+    }
+    let check = user.run(&["sync", "--check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
+    user.run(&["uninstall", "notes"]).ok();
+    for folder in [
+        ".agents/skills/notes",
+        ".claude/skills/notes",
+        ".cursor/skills/notes",
+    ] {
+        assert!(
+            std::fs::symlink_metadata(user.path(folder)).is_err(),
+            "{folder} removed"
+        );
+    }
 }

@@ -141,6 +141,8 @@ pub struct Installer {
     pub trust: Trust,
     /// Limits on what is fetched.
     pub limits: BundleLimits,
+    /// Write one copy and link the other folders to it (`install --link`).
+    pub link: bool,
 }
 
 impl Installer {
@@ -289,7 +291,14 @@ impl Installer {
         clients: &[AgentClient],
     ) -> Result<Vec<FolderPlan>, InstallFailure> {
         let folders = folders(clients, self.scope, &fetched.id);
-        Ok(install_skill(self.target.as_ref(), fetched, &folders, self.policy).await?)
+        Ok(install_skill(
+            self.target.as_ref(),
+            fetched,
+            &folders,
+            self.policy,
+            self.link,
+        )
+        .await?)
     }
 
     /// Whether every folder of `clients` holds `content` of `id`, untouched: then a locked

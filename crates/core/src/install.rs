@@ -58,6 +58,9 @@ fn refusal_message(folder: &InstallFolder, refusal: &InstallRefusal) -> String {
     }
 }
 
+/// The skills folder many agents read (`npx skills` keeps its one copy there).
+pub const SHARED_SKILLS_DIR: &str = ".agents/skills";
+
 /// Decides what installing `id` at `content_digest` does to each folder.
 ///
 /// # Errors
@@ -92,6 +95,7 @@ pub async fn install(
     skill: &FetchedSkill,
     folders: &[InstallFolder],
     policy: FolderPolicy,
+    link: bool,
 ) -> Result<Vec<FolderPlan>, InstallRunError> {
     let plans = plan_install(target, folders, &skill.id, &skill.content_digest, policy).await?;
     if let Some((folder, refusal)) = plans.iter().find_map(|plan| match &plan.decision {
@@ -108,6 +112,16 @@ pub async fn install(
         version: skill.version.clone(),
         content_digest: skill.content_digest,
     };
+    // With `link`, one folder holds the copy (the shared `.agents/skills` when it is one of
+    // them) and the others link to it.
+    let primary = link
+        .then(|| {
+            folders
+                .iter()
+                .find(|f| f.skills_dir == SHARED_SKILLS_DIR)
+                .or_else(|| folders.first())
+        })
+        .flatten();
     let writes: Vec<FolderWrite<'_>> = plans
         .iter()
         .filter(|plan| plan.writes())
@@ -115,6 +129,7 @@ pub async fn install(
             folder: &plan.folder,
             files: &skill.files,
             marker: &marker,
+            link_to: primary.filter(|p| **p != plan.folder),
         })
         .collect();
     if !writes.is_empty() {

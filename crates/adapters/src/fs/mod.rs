@@ -242,6 +242,13 @@ impl FsInstallTarget {
         Ok(())
     }
 
+    /// The folder a link leads to, when it is a folder under the root.
+    fn linked_folder(&self, link: &Path) -> Option<PathBuf> {
+        let real = std::fs::canonicalize(link).ok()?;
+        let root = std::fs::canonicalize(&self.root).ok()?;
+        (real.starts_with(&root) && real.is_dir()).then_some(real)
+    }
+
     /// Puts back a folder left aside by a process that stopped between the two renames of
     /// an install, and clears leftovers of earlier installs of `name`.
     fn recover(&self, parent: &Path, name: &str) {
@@ -280,6 +287,12 @@ impl FsInstallTarget {
             write.folder.name,
             random_suffix()
         ));
+        #[cfg(unix)]
+        if let Some(primary) = write.link_to {
+            self.step()?;
+            std::os::unix::fs::symlink(link_path(write.folder, primary), &stage)?;
+            return Ok(stage);
+        }
         self.step()?;
         std::fs::create_dir(&stage)?;
         let result = self.fill(&stage, write);
@@ -311,6 +324,16 @@ impl FsInstallTarget {
             0o644,
         )
     }
+}
+
+/// The relative path from `folder`'s place to `primary`'s (both under one root), so the
+/// link stays inside the root wherever the root is moved.
+fn link_path(folder: &InstallFolder, primary: &InstallFolder) -> PathBuf {
+    let mut path = PathBuf::new();
+    for _ in folder.skills_dir.split('/').filter(|s| !s.is_empty()) {
+        path.push("..");
+    }
+    path.join(&primary.skills_dir).join(primary.name.as_str())
 }
 
 fn random_suffix() -> String {
@@ -397,9 +420,18 @@ impl InstallTarget for FsInstallTarget {
             }
             Err(error) => return Err(read_error(&path, error)),
         };
-        if !meta.is_dir() {
+        // A link (`install --link`) counts as the folder it leads to, if that is one under
+        // the same root; any other link is not skillreg's.
+        let path = if meta.file_type().is_symlink() {
+            match self.linked_folder(&path) {
+                Some(real) => real,
+                None => return Ok(FolderState::Unmanaged),
+            }
+        } else if meta.is_dir() {
+            path
+        } else {
             return Ok(FolderState::Unmanaged);
-        }
+        };
         let marker = match std::fs::read_to_string(path.join(MARKER_FILE)) {
             Ok(text) => MarkerFile::parse(&text),
             Err(error) if error.kind() == io::ErrorKind::NotFound => None,

@@ -32,6 +32,7 @@ async fn install(
     let writes: Vec<FolderWrite<'_>> = folders
         .iter()
         .map(|folder| FolderWrite {
+            link_to: None,
             folder,
             files,
             marker,
@@ -251,4 +252,60 @@ async fn a_folder_left_aside_by_a_killed_install_comes_back() {
     ));
     assert!(!aside.exists());
     assert!(!path.with_file_name(".skillreg-stage-pdf-abcdef").exists());
+}
+
+/// `install --link`: one folder holds the copy, the other is a relative link to it that
+/// reads as the same managed folder; removing the link leaves the copy; a link leading out
+/// of the root is no folder of skillreg's.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_linked_folder_reads_as_its_copy_and_stays_inside_the_root() {
+    let root = tempfile::tempdir().unwrap();
+    let target = FsInstallTarget::new(root.path());
+    let files = skill_files("pdf", "PDF tools", "", &[("notes.md", "n")]);
+    let marker = marker("1.0.0", &files);
+    let folders = folders();
+    let writes = [
+        FolderWrite {
+            folder: &folders[0],
+            files: &files,
+            marker: &marker,
+            link_to: None,
+        },
+        FolderWrite {
+            folder: &folders[1],
+            files: &files,
+            marker: &marker,
+            link_to: Some(&folders[0]),
+        },
+    ];
+    target.replace_all(&writes).await.unwrap();
+    let link = root.path().join(".cursor/skills/pdf");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("../../.claude/skills/pdf")
+    );
+    let copy = target.inspect(&folders[0]).await.unwrap();
+    assert_eq!(target.inspect(&folders[1]).await.unwrap(), copy);
+    assert!(matches!(copy, FolderState::Managed { recorded, actual, .. } if recorded == actual));
+    assert_eq!(target.managed(".cursor/skills").await.unwrap().len(), 1);
+
+    target.remove(&folders[1]).await.unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link).is_err(),
+        "the link is gone"
+    );
+    assert!(
+        root.path().join(".claude/skills/pdf/SKILL.md").is_file(),
+        "the copy stays"
+    );
+
+    // A link someone made to a folder outside the root is not followed.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join(MARKER_FILE), "whatever").unwrap();
+    std::os::unix::fs::symlink(outside.path(), &link).unwrap();
+    assert_eq!(
+        target.inspect(&folders[1]).await.unwrap(),
+        FolderState::Unmanaged
+    );
 }

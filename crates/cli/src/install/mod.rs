@@ -66,6 +66,10 @@ pub(crate) struct InstallArgs {
     /// Talk plain HTTP to `oci://` registries on this machine.
     #[arg(long)]
     pub(super) plain_http: bool,
+    /// Write one copy (in `.agents/skills` when one of the clients reads it) and link the
+    /// other clients' folders to it, as `npx skills` does.
+    #[arg(long)]
+    pub(super) link: bool,
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +287,7 @@ impl<'a> Installer<'a> {
                 hmac_secrets: ctx.settings.trust.hmac_secrets.clone(),
             },
             limits: BundleLimits::default(),
+            link: false,
         };
         Installer { ctx, project, core }
     }
@@ -431,13 +436,14 @@ pub(super) fn is_path(text: &str) -> bool {
 pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Failure> {
     let project = project(ctx, &args.scope)?;
     let policy = folder_policy(&args.on_conflict)?;
-    let installer = Installer::new(
+    let mut installer = Installer::new(
         ctx,
         project,
         policy,
         args.allow_signer_change,
         args.allow_risk,
     );
+    installer.core.link = args.link;
     if args.references.is_empty() {
         return install_locked(&installer, &args).await;
     }

@@ -41,6 +41,7 @@ fn installer(target: &Arc<MemoryInstallTarget>) -> Installer {
         allow_risk: false,
         trust: Trust::default(),
         limits: BundleLimits::default(),
+        link: false,
     }
 }
 

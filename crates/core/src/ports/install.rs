@@ -59,6 +59,9 @@ pub struct FolderWrite<'a> {
     pub files: &'a FileSet,
     /// What skillreg records beside them.
     pub marker: &'a InstallMarker,
+    /// Written as a link to this folder (one of the same change, or one already holding
+    /// the same content) instead of a copy (`install --link`).
+    pub link_to: Option<&'a InstallFolder>,
 }
 
 /// Agent clients' skill folders on disk.

@@ -36,16 +36,16 @@ fn folders() -> Vec<InstallFolder> {
 async fn install_is_idempotent_by_digest_and_upgrades_in_place() {
     let target = MemoryInstallTarget::default();
     let first = fetched("1.0.0", "print(1)");
-    let plans = install(&target, &first, &folders(), FolderPolicy::Fail)
+    let plans = install(&target, &first, &folders(), FolderPolicy::Fail, false)
         .await
         .unwrap();
     assert!(plans.iter().all(|p| p.decision == InstallDecision::Write));
-    let again = install(&target, &first, &folders(), FolderPolicy::Fail)
+    let again = install(&target, &first, &folders(), FolderPolicy::Fail, false)
         .await
         .unwrap();
     assert!(again.iter().all(|p| p.decision == InstallDecision::NoOp));
     let second = fetched("1.1.0", "print(2)");
-    let upgraded = install(&target, &second, &folders(), FolderPolicy::Fail)
+    let upgraded = install(&target, &second, &folders(), FolderPolicy::Fail, false)
         .await
         .unwrap();
     assert!(
@@ -68,6 +68,7 @@ async fn one_refused_folder_means_nothing_is_written() {
         &fetched("1.0.0", "x"),
         &folders(),
         FolderPolicy::Fail,
+        false,
     )
     .await
     .unwrap_err();
@@ -88,6 +89,7 @@ async fn one_refused_folder_means_nothing_is_written() {
         &fetched("1.0.0", "x"),
         &folders(),
         FolderPolicy::Skip,
+        false,
     )
     .await
     .unwrap();
@@ -103,7 +105,7 @@ async fn one_refused_folder_means_nothing_is_written() {
 async fn a_failed_write_leaves_the_previous_install() {
     let target = MemoryInstallTarget::default();
     let first = fetched("1.0.0", "print(1)");
-    install(&target, &first, &folders(), FolderPolicy::Fail)
+    install(&target, &first, &folders(), FolderPolicy::Fail, false)
         .await
         .unwrap();
     target.fail_at(FailPoint::NextReplace);
@@ -112,6 +114,7 @@ async fn a_failed_write_leaves_the_previous_install() {
         &fetched("2.0.0", "print(2)"),
         &folders(),
         FolderPolicy::Fail,
+        false,
     )
     .await
     .unwrap_err();
