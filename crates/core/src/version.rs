@@ -182,13 +182,14 @@ impl FromStr for VersionReq {
             Some(_) => return Err(refuse()),
             None => trimmed,
         };
-        if let Ok(version) = unprefixed
-            .strip_prefix('=')
-            .unwrap_or(unprefixed)
-            .trim()
-            .parse::<Version>()
-        {
-            return Ok(VersionReq::Exact(version));
+        let exact = unprefixed.strip_prefix('=').unwrap_or(unprefixed).trim();
+        match exact.parse::<Version>() {
+            Ok(version) => return Ok(VersionReq::Exact(version)),
+            // A version this registry refuses (its build metadata too long, say) is not
+            // asked for some other way: semver's request would silently drop the build
+            // metadata (found by fuzzing).
+            Err(_) if semver::Version::parse(exact).is_ok() => return Err(refuse()),
+            Err(_) => {}
         }
         if let Some(partial) = parse_partial(unprefixed) {
             return Ok(partial);
@@ -202,7 +203,7 @@ impl FromStr for VersionReq {
     }
 }
 
-/// `1`, `1.*`, `1.x`, `1.2`, `1.2.*`, `1.2.x`.
+/// `1`, `1.*`, `1.x`, `1.x.x`, `1.2`, `1.2.*`, `1.2.x`.
 fn parse_partial(text: &str) -> Option<VersionReq> {
     let number = |part: &str| {
         (!part.is_empty()
@@ -219,6 +220,11 @@ fn parse_partial(text: &str) -> Option<VersionReq> {
             minor: None,
         }),
         [major, w] if wildcard(w) => Some(VersionReq::Partial {
+            major: number(major)?,
+            minor: None,
+        }),
+        // `1.x.x` is `1.x` (found by fuzzing: semver read it and wrote back `1.*`).
+        [major, w, v] if wildcard(w) && wildcard(v) => Some(VersionReq::Partial {
             major: number(major)?,
             minor: None,
         }),
@@ -316,6 +322,26 @@ mod tests {
             expected,
             "{request} over {spec}"
         );
+    }
+
+    /// Two requests fuzzing found written back as other requests: `1.x.x` (read by semver,
+    /// written `1.*`) and an exact version whose build metadata is over the limit (read by
+    /// semver without it).
+    #[test]
+    fn fuzzing_finds_stay_fixed() {
+        assert_eq!(
+            req("1.x.x"),
+            VersionReq::Partial {
+                major: 1,
+                minor: None
+            }
+        );
+        assert_eq!(
+            req("1.x.x").to_string().parse::<VersionReq>(),
+            Ok(req("1.x.x"))
+        );
+        let long = format!("=1.0.7+{}", "x".repeat(130));
+        assert!(long.parse::<VersionReq>().is_err());
     }
 
     #[test]
