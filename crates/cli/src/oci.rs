@@ -113,7 +113,7 @@ pub(crate) fn build(ctx: &Context, args: &BuildArgs) -> Result<(), Failure> {
         })?,
         None => manifest.version().cloned().ok_or_else(|| {
             Failure::new("the skill has no version to build")
-                .hint("add `version:` to its SKILL.md or pass --version")
+                .hint("add `metadata:` with `  version: \"0.1.0\"` to its SKILL.md, or pass --version")
                 .code(Code::Usage)
         })?,
     };

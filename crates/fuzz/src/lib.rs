@@ -15,10 +15,11 @@
 
 use std::path::Path;
 
+use skillreg_adapters::oci::{DocumentPlan, OciReference, read_document, read_labels};
 use skillreg_core::bundle::{BundleLimits, pack, read_archive};
 use skillreg_core::clawhub::{handle, namespace_of};
 use skillreg_core::manifest::parse_skill_md;
-use skillreg_core::oci::{tag_of, version_of_tag};
+use skillreg_core::oci::{check_repository_name, tag_of, version_of_tag};
 use skillreg_core::package::PackageId;
 use skillreg_core::{Namespace, SkillId, SkillName, SkillRef, Version, VersionReq};
 
@@ -33,6 +34,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("names", names),
     ("package_ids", package_ids),
     ("project_files", project_files),
+    ("oci", oci),
 ];
 
 /// A skill archive: read with the limits, packed again, read again: the same files, and
@@ -141,6 +143,30 @@ pub fn package_ids(data: &[u8]) {
     let Some(text) = text(data) else { return };
     if let Ok(id) = text.parse::<PackageId>() {
         assert_eq!(id.as_str().parse::<PackageId>().ok().as_ref(), Some(&id));
+    }
+}
+
+/// OCI documents and references as a pull reads them: an index's pick, a manifest's config
+/// and layer, a config's labels (whose name passes the supply-chain check under a
+/// repository of that name), and `oci://` references written back the same.
+pub fn oci(data: &[u8]) {
+    match read_document(data) {
+        Ok(DocumentPlan::Index { manifest }) => assert!(!manifest.is_empty() || data.len() > 2),
+        Ok(DocumentPlan::Manifest { .. }) | Err(_) => {}
+    }
+    if let Ok(labels) = read_labels(data)
+        && labels.name.parse::<SkillName>().is_ok()
+    {
+        check_repository_name(&format!("acme/{}", labels.name), &labels.name)
+            .unwrap_or_else(|e| panic!("a repository named after the skill is refused: {e}"));
+    }
+    let Some(text) = text(data) else { return };
+    if let Ok(reference) = OciReference::parse(text) {
+        assert_eq!(
+            OciReference::parse(&reference.to_string()).ok().as_ref(),
+            Some(&reference),
+            "`{text}` written back"
+        );
     }
 }
 

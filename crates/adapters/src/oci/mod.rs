@@ -129,6 +129,57 @@ pub(crate) fn labels_of(config: &[u8], reference: &str) -> Result<SkillLabels, O
     })
 }
 
+/// What a pull reads of an OCI document: an index's chosen manifest, or a manifest's config
+/// and skill layer (by digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentPlan {
+    /// An index, and the manifest it picks (linux/amd64, else the first).
+    Index {
+        /// That manifest's digest.
+        manifest: String,
+    },
+    /// A manifest.
+    Manifest {
+        /// Its config's digest.
+        config: String,
+        /// Its skill layer's digest.
+        layer: String,
+    },
+}
+
+/// Reads an index or manifest as a pull does, and a config's skill labels: the pure part of
+/// a pull, which takes any bytes (the fuzz target `oci` feeds it).
+///
+/// # Errors
+/// [`OciError`] naming what is missing or malformed.
+pub fn read_document(bytes: &[u8]) -> Result<DocumentPlan, OciError> {
+    let document = Document::parse(bytes, "the document")?;
+    if document.is_index() {
+        let manifest = document
+            .pick_manifest()
+            .ok_or_else(|| OciError::not_a_skill("the document", "its index lists no manifest"))?;
+        return Ok(DocumentPlan::Index {
+            manifest: manifest.digest.clone(),
+        });
+    }
+    let config = document
+        .config
+        .as_ref()
+        .ok_or_else(|| OciError::not_a_skill("the document", "its manifest has no config"))?;
+    Ok(DocumentPlan::Manifest {
+        config: config.digest.clone(),
+        layer: document.skill_layer("the document")?.digest.clone(),
+    })
+}
+
+/// A config's skill labels, as a pull reads them.
+///
+/// # Errors
+/// [`OciError`] when it is not JSON or has no name label.
+pub fn read_labels(config: &[u8]) -> Result<SkillLabels, OciError> {
+    labels_of(config, "the config")
+}
+
 /// One descriptor of a manifest or index.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub(crate) struct Descriptor {
