@@ -20,7 +20,7 @@ pub struct OciError {
     /// For people.
     pub message: String,
     /// Always `null` here.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub detail: serde_json::Value,
 }
 
