@@ -290,13 +290,7 @@ async fn legacy_file(
         return ApiError::new(ErrorType::PackageNotFound, "no such file in the skill")
             .into_response();
     };
-    let content_type = if path.to_lowercase().ends_with(".md") {
-        "text/markdown; charset=utf-8"
-    } else if std::str::from_utf8(file.contents()).is_ok() {
-        "text/plain; charset=utf-8"
-    } else {
-        "application/octet-stream"
-    };
+    let content_type = super::skill_file_type(path, file.contents());
     let mut response = file.contents().to_vec().into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -222,6 +222,18 @@ pub(crate) fn not_found_response() -> axum::response::Response {
     .into_response()
 }
 
+/// The media type a skill's file is served as: Markdown, other UTF-8 text as plain text, the
+/// rest as bytes; never a type a browser would run.
+pub(crate) fn skill_file_type(path: &str, contents: &[u8]) -> &'static str {
+    if path.to_lowercase().ends_with(".md") {
+        "text/markdown; charset=utf-8"
+    } else if std::str::from_utf8(contents).is_ok() {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    }
+}
+
 fn invalid(what: &str, error: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorType::Validation, format!("invalid {what}: {error}"))
 }

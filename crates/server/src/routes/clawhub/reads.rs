@@ -19,6 +19,7 @@ use skillreg_core::text::shown;
 use skillreg_core::usecases::SkillOverview;
 use skillreg_core::{SkillId, Version, VersionReq};
 
+use super::super::skill_file_type;
 use super::{
     MAX_LIST, MAX_SUMMARY, OwnerParam, Shared, failed, find, millis, moderation_of, owner_of,
     summary_of, text,
@@ -152,7 +153,7 @@ pub(crate) async fn version(
             path: file.path().to_string(),
             size: file.contents().len() as u64,
             sha256: Digest::of(file.contents()).hex(),
-            content_type: content_type(file.path().as_str()).to_owned(),
+            content_type: skill_file_type(file.path().as_str(), file.contents()).to_owned(),
         })
         .collect();
     Ok(Json(VersionResponse {
@@ -166,21 +167,6 @@ pub(crate) async fn version(
         }),
     })
     .into_response())
-}
-
-/// A file's media type, by its extension.
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("md") => "text/markdown",
-        Some("txt") => "text/plain",
-        Some("json") => "application/json",
-        Some("sh") => "application/x-sh",
-        Some("py") => "text/x-python",
-        Some("js" | "mjs") => "text/javascript",
-        Some("yaml" | "yml") => "application/yaml",
-        Some("csv") => "text/csv",
-        _ => "application/octet-stream",
-    }
 }
 
 /// `?ownerHandle=&path=&version=`.
@@ -223,8 +209,18 @@ pub(crate) async fn file(
             ),
         ));
     };
-    let kind = HeaderValue::from_static(content_type(&params.path));
-    Ok(([(header::CONTENT_TYPE, kind)], file.contents().to_vec()).into_response())
+    let kind = HeaderValue::from_static(skill_file_type(&params.path, file.contents()));
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        file.contents().to_vec(),
+    )
+        .into_response())
 }
 
 /// `?slug=&ownerHandle=&hash=` and `?slug=&ownerHandle=&version=`.
