@@ -17,6 +17,7 @@ pub mod events;
 pub mod keys;
 pub mod namespaces;
 pub mod oci;
+pub mod profiles;
 pub mod prs;
 pub mod skills;
 pub mod tokens;
@@ -32,6 +33,9 @@ pub use keys::{PublisherKeyBody, RegisterKeyBody};
 pub use namespaces::{
     CreateNamespaceBody, MemberBody, MemberRole, MemberView, NamespaceBody, NamespaceVisibility,
     VisibilityBody,
+};
+pub use profiles::{
+    CreateProfileBody, ProfileBody, ProfileList, ProfileParams, ProfileSkill, ProfileSkillRequest,
 };
 pub use skills::{
     ConflictBody, DeprecationBody, DeprecationResponse, DownloadParams, ImportParams,

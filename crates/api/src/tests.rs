@@ -402,11 +402,41 @@ fn token_namespace_key_and_event_bodies_round_trip() {
     );
     round_trip(
         &EventBody {
-            skill: "acme/pdf".into(),
-            version: "1.0.0".into(),
+            skill: Some("acme/pdf".into()),
+            version: Some("1.0.0".into()),
+            profile: None,
+            revision: None,
             at_ms: 4,
         },
         &json!({"skill": "acme/pdf", "version": "1.0.0", "at_ms": 4}),
+    );
+    round_trip(
+        &EventBody {
+            skill: None,
+            version: None,
+            profile: Some("acme/frontend".into()),
+            revision: Some(3),
+            at_ms: 5,
+        },
+        &json!({"profile": "acme/frontend", "revision": 3, "at_ms": 5}),
+    );
+    round_trip(
+        &ProfileBody {
+            id: "acme/frontend".into(),
+            description: "Frontend agent".into(),
+            revision: 2,
+            skills: vec![ProfileSkill {
+                id: "acme/pdf".into(),
+                uid: "u1".into(),
+                version: "^1".into(),
+            }],
+            created_by: "ann".into(),
+            created_at_ms: 1,
+            updated_at_ms: 2,
+        },
+        &json!({"id": "acme/frontend", "description": "Frontend agent", "revision": 2,
+            "skills": [{"id": "acme/pdf", "uid": "u1", "version": "^1"}],
+            "created_by": "ann", "created_at_ms": 1, "updated_at_ms": 2}),
     );
 }
 

@@ -19,6 +19,7 @@ pub mod oci;
 pub mod package;
 pub mod plugin;
 pub mod ports;
+pub mod profile;
 pub mod resolve;
 pub mod signature;
 pub mod text;

@@ -143,9 +143,12 @@ impl From<RegistryError> for ApiError {
                 ApiError::internal(&message)
             }
             RegistryError::SigningUnsupported => ApiError::new(ErrorType::Validation, message),
-            RegistryError::NamespaceNotFound(_) => {
+            RegistryError::NamespaceNotFound(_)
+            | RegistryError::ProfileNotFound(_)
+            | RegistryError::NotInProfile { .. } => {
                 ApiError::new(ErrorType::PackageNotFound, message)
             }
+            RegistryError::ProfileTaken(_) => ApiError::new(ErrorType::Conflict, message),
             RegistryError::Store(StoreError::Duplicate(what)) => {
                 ApiError::new(ErrorType::Conflict, format!("{what} already exists"))
             }

@@ -1,7 +1,8 @@
 //! [`CachingStore`]: a layer in front of a [`SkillStore`] that keeps the hot paths of a
 //! registry off the database. It serves the five ports it caches, buffers or must see the
 //! writes of (catalog, namespaces, credentials, stats, search); [`CachingStore::stores`]
-//! puts it in front of those and the store itself behind the sixth (events and audit).
+//! puts it in front of those and the store itself behind the other two (events and audit,
+//! profiles), which it neither caches nor changes.
 //!
 //! - **Download counters are buffered** in memory and written in one batch (every second
 //!   from [`CachingStore::spawn_flusher`], before any read that depends on them, and on
@@ -97,7 +98,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl CachingStore {
     /// The store's ports with this layer in front of the five it serves and `inner` behind
-    /// the event outbox and audit log, which it neither caches nor changes.
+    /// the event outbox and audit log and the profiles, which it neither caches nor changes.
     pub fn stores(self: &Arc<Self>) -> Stores {
         Stores {
             catalog: self.clone(),
@@ -106,6 +107,7 @@ impl CachingStore {
             stats: self.clone(),
             search: self.clone(),
             events: self.inner.clone(),
+            profiles: self.inner.clone(),
         }
     }
 

@@ -6,8 +6,8 @@ use skillreg_core::audit::{Audited, FalsePositive, Override};
 use skillreg_core::auth::NamespacePattern;
 use skillreg_core::digest::hex;
 use skillreg_core::model::{
-    AuditEntry, EventKind, EventRecord, NewVersion, PublisherKey, RatingRecord, SkillRecord, Stars,
-    Timestamp, TokenRecord, TokenScope, VersionMeta, VersionRecord,
+    AuditEntry, EventKind, EventRecord, EventSubject, NewVersion, PublisherKey, RatingRecord,
+    SkillRecord, Stars, Timestamp, TokenRecord, TokenScope, VersionMeta, VersionRecord,
 };
 use skillreg_core::ports::StoreError;
 use skillreg_core::signature::{Signature, SignatureAlgorithm};
@@ -436,15 +436,23 @@ pub(crate) struct EventRow {
 
 impl EventRow {
     pub(crate) fn into_record(self) -> Result<EventRecord, StoreError> {
-        let kind = EventKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == self.kind)
-            .ok_or_else(|| corrupt("event kind", &self.kind))?;
+        let kind = EventKind::parse(&self.kind).ok_or_else(|| corrupt("event kind", &self.kind))?;
+        // A profile's event keeps the profile id where a skill's keeps the skill id, and
+        // the revision where a skill's keeps the version.
+        let subject = match kind {
+            EventKind::ProfileUpdated => EventSubject::Profile {
+                profile: parse("event profile", &self.skill_id)?,
+                revision: parse("event revision", &self.version)?,
+            },
+            _ => EventSubject::Version {
+                skill: parse("event skill", &self.skill_id)?,
+                version: parse("event version", &self.version)?,
+            },
+        };
         Ok(EventRecord {
             sequence: self.seq,
             kind,
-            skill: parse("event skill", &self.skill_id)?,
-            version: parse("event version", &self.version)?,
+            subject,
             at: Timestamp::from_unix_millis(self.at),
         })
     }

@@ -428,7 +428,7 @@ impl RatingSummary {
     }
 }
 
-/// What happened to a skill, as the event stream tells it.
+/// What happened to a skill or a profile, as the event stream tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EventKind {
     /// A new skill was created (with its first version).
@@ -439,15 +439,18 @@ pub enum EventKind {
     SkillYanked,
     /// A version's audit verdict changed (a rescan, or an admin's override).
     VerdictChanged,
+    /// A profile was created, or its skills or description changed.
+    ProfileUpdated,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 4] = [
+    pub const ALL: [EventKind; 5] = [
         EventKind::SkillCreated,
         EventKind::SkillUpdated,
         EventKind::SkillYanked,
         EventKind::VerdictChanged,
+        EventKind::ProfileUpdated,
     ];
 
     /// The wire name (`skill.created`, ...).
@@ -457,6 +460,51 @@ impl EventKind {
             EventKind::SkillUpdated => "skill.updated",
             EventKind::SkillYanked => "skill.yanked",
             EventKind::VerdictChanged => "skill.verdict_changed",
+            EventKind::ProfileUpdated => "profile.updated",
+        }
+    }
+
+    /// The kind with this wire name.
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventSubject {
+    /// A version of a skill.
+    Version {
+        /// The skill.
+        skill: SkillId,
+        /// The version.
+        version: Version,
+    },
+    /// A profile, at the revision the change made.
+    Profile {
+        /// The profile.
+        profile: crate::profile::ProfileId,
+        /// Its revision after the change.
+        revision: u64,
+    },
+}
+
+impl EventSubject {
+    /// The namespace it lives in: who may read that may see the event.
+    pub fn namespace(&self) -> &crate::identity::Namespace {
+        match self {
+            EventSubject::Version { skill, .. } => skill.namespace(),
+            EventSubject::Profile { profile, .. } => profile.namespace(),
+        }
+    }
+
+    /// The skill's or the profile's id, as text.
+    pub fn id(&self) -> String {
+        match self {
+            EventSubject::Version { skill, .. } => skill.to_string(),
+            EventSubject::Profile { profile, .. } => profile.to_string(),
         }
     }
 }
@@ -468,10 +516,8 @@ pub struct EventRecord {
     pub sequence: i64,
     /// What happened.
     pub kind: EventKind,
-    /// To which skill.
-    pub skill: SkillId,
-    /// Which version.
-    pub version: Version,
+    /// To what.
+    pub subject: EventSubject,
     /// When.
     pub at: Timestamp,
 }

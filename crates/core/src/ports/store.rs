@@ -1,7 +1,7 @@
 //! The registry's store, one port per concern: skills and versions ([`CatalogStore`]),
 //! namespaces and members ([`NamespaceStore`]), tokens and keys ([`CredentialStore`]),
 //! ratings and downloads ([`StatsStore`]), search ([`SearchStore`]), events and audit
-//! ([`EventStore`]); [`SkillStore`] is all of them.
+//! ([`EventStore`]), agent profiles ([`ProfileStore`]); [`SkillStore`] is all of them.
 
 use async_trait::async_trait;
 
@@ -14,6 +14,7 @@ use crate::model::{
     TokenRecord, TrendingEntry, UserId, VersionRecord,
 };
 use crate::package::PackageId;
+use crate::profile::{ProfileChange, ProfileId, ProfileRecord};
 use crate::version::Version;
 
 /// A store's failures, in domain terms. Adapters map their infrastructure errors onto these
@@ -51,6 +52,9 @@ pub enum StoreError {
     /// The namespace exists already.
     #[error("namespace `{0}` already exists")]
     NamespaceExists(Namespace),
+    /// A profile with the same lookup key exists.
+    #[error("profile `{0}` already exists")]
+    ProfileExists(ProfileId),
     /// A token or publisher key with the same id or secret exists.
     #[error("{0} already exists")]
     Duplicate(String),
@@ -647,19 +651,100 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
+/// A new profile (see [`ProfileStore::create_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProfile {
+    /// Its id.
+    pub id: ProfileId,
+    /// What it is for.
+    pub description: String,
+    /// Who creates it.
+    pub created_by: UserId,
+    /// When.
+    pub at: Timestamp,
+    /// The audit entry to record with it.
+    pub audit: AuditEntry,
+}
+
+/// An edit of a profile (see [`ProfileStore::change_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileEdit {
+    /// The profile.
+    pub id: ProfileId,
+    /// What changes.
+    pub change: ProfileChange,
+    /// When.
+    pub at: Timestamp,
+    /// The audit entry to record with it.
+    pub audit: AuditEntry,
+}
+
+/// Agent profiles: named sets of skills, bound by skill uid.
+#[async_trait]
+pub trait ProfileStore: Send + Sync + std::fmt::Debug {
+    /// The profile with this lookup key, its entries ordered by the skills' ids as they
+    /// are now.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn profile(&self, id: &ProfileId) -> Result<Option<ProfileRecord>, StoreError>;
+
+    /// Every profile, or those of one namespace (not the namespaces below it), ordered by
+    /// key, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn profiles(
+        &self,
+        namespace: Option<&Namespace>,
+        limit: u32,
+    ) -> Result<Vec<ProfileRecord>, StoreError>;
+
+    /// Creates an empty profile at revision 1, with its audit entry and a
+    /// `profile.updated` event, in one transaction.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::ProfileExists`] if one with the same key exists; nothing
+    /// is written then.
+    async fn create_profile(&self, new: &NewProfile) -> Result<ProfileRecord, StoreError>;
+
+    /// Applies one change, raises the revision by one and records the audit entry and a
+    /// `profile.updated` event, in one transaction; concurrent edits of one profile each
+    /// get their own revision. Putting a skill the profile holds changes its request.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Missing`] if the profile does not exist, or if a removed
+    /// skill is not in it, and [`StoreError::SkillGone`] if a put skill does not exist;
+    /// nothing is written then.
+    async fn change_profile(&self, edit: &ProfileEdit) -> Result<ProfileRecord, StoreError>;
+}
+
 /// The registry's records: skills, versions, namespaces, users, tokens, ratings, counters,
-/// events and the audit log, one port per concern ([`CatalogStore`], [`NamespaceStore`],
-/// [`CredentialStore`], [`StatsStore`], [`SearchStore`], [`EventStore`]); a store is all of
-/// them (every type that implements the six is a `SkillStore`).
+/// events and the audit log, agent profiles, one port per concern ([`CatalogStore`],
+/// [`NamespaceStore`], [`CredentialStore`], [`StatsStore`], [`SearchStore`], [`EventStore`],
+/// [`ProfileStore`]); a store is all of them (every type that implements the seven is a
+/// `SkillStore`).
 ///
 /// Every invariant that must hold across server replicas is the store's to enforce with its
 /// own constraints and transactions, never with an in-process lock alone.
 pub trait SkillStore:
-    CatalogStore + NamespaceStore + CredentialStore + StatsStore + SearchStore + EventStore
+    CatalogStore
+    + NamespaceStore
+    + CredentialStore
+    + StatsStore
+    + SearchStore
+    + EventStore
+    + ProfileStore
 {
 }
 
 impl<T> SkillStore for T where
-    T: CatalogStore + NamespaceStore + CredentialStore + StatsStore + SearchStore + EventStore
+    T: CatalogStore
+        + NamespaceStore
+        + CredentialStore
+        + StatsStore
+        + SearchStore
+        + EventStore
+        + ProfileStore
 {
 }

@@ -9,6 +9,7 @@ use super::store::{
     NamespaceStore, RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError,
     VersionCursor, VersionWrite, WriteRight,
 };
+use super::store::{NewProfile, ProfileEdit, ProfileStore};
 use crate::auth::Visibility;
 use crate::digest::Digest;
 use crate::identity::{Namespace, SkillId, SkillName};
@@ -18,10 +19,11 @@ use crate::model::{
     UserId, VersionRecord,
 };
 use crate::package::PackageId;
+use crate::profile::{ProfileId, ProfileRecord};
 use crate::version::Version;
 
 /// The store's ports as the use cases hold them, each its own object: one store behind
-/// all six ([`Stores::from`]), or a layer in front of only the ports it serves (a cache in
+/// all seven ([`Stores::from`]), or a layer in front of only the ports it serves (a cache in
 /// front of what it caches, the store behind the rest). Put together, they are a store
 /// again: each port's calls go to its object.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Stores {
     pub search: Arc<dyn SearchStore>,
     /// The event outbox and the audit log.
     pub events: Arc<dyn EventStore>,
+    /// Agent profiles.
+    pub profiles: Arc<dyn ProfileStore>,
 }
 
 impl From<Arc<dyn SkillStore>> for Stores {
@@ -48,7 +52,8 @@ impl From<Arc<dyn SkillStore>> for Stores {
             credentials: store.clone(),
             stats: store.clone(),
             search: store.clone(),
-            events: store,
+            events: store.clone(),
+            profiles: store,
         }
     }
 }
@@ -323,5 +328,28 @@ impl EventStore for Stores {
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         self.events.audit_log(limit).await
+    }
+}
+
+#[async_trait]
+impl ProfileStore for Stores {
+    async fn profile(&self, id: &ProfileId) -> Result<Option<ProfileRecord>, StoreError> {
+        self.profiles.profile(id).await
+    }
+
+    async fn profiles(
+        &self,
+        namespace: Option<&Namespace>,
+        limit: u32,
+    ) -> Result<Vec<ProfileRecord>, StoreError> {
+        self.profiles.profiles(namespace, limit).await
+    }
+
+    async fn create_profile(&self, new: &NewProfile) -> Result<ProfileRecord, StoreError> {
+        self.profiles.create_profile(new).await
+    }
+
+    async fn change_profile(&self, edit: &ProfileEdit) -> Result<ProfileRecord, StoreError> {
+        self.profiles.change_profile(edit).await
     }
 }

@@ -15,6 +15,7 @@ mod lookup;
 mod oci;
 mod pages;
 mod plugins;
+mod profiles;
 mod publish;
 mod reads;
 
@@ -32,6 +33,7 @@ pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
 pub use pages::{SESSION_HOURS, SESSION_TOKEN_NAME, SkillPage, VersionFiles};
 pub use plugins::MarketplaceEntry;
+pub use profiles::MAX_LISTED_PROFILES;
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
 pub use reads::{
     BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
@@ -153,6 +155,20 @@ pub enum RegistryError {
     /// No such skill.
     #[error("skill `{0}` not found")]
     SkillNotFound(SkillId),
+    /// No such profile.
+    #[error("profile `{0}` not found")]
+    ProfileNotFound(crate::profile::ProfileId),
+    /// The profile exists already.
+    #[error("profile `{0}` already exists")]
+    ProfileTaken(crate::profile::ProfileId),
+    /// The profile does not hold the skill.
+    #[error("profile `{profile}` does not hold `{skill}`")]
+    NotInProfile {
+        /// The profile.
+        profile: crate::profile::ProfileId,
+        /// The skill.
+        skill: SkillId,
+    },
     /// The skill has no version matching the request.
     #[error("skill `{id}` has no version matching `{request}`")]
     VersionNotFound {

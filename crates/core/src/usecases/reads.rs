@@ -279,7 +279,7 @@ impl Registry {
         let mut decided: BTreeMap<LookupKey, bool> = BTreeMap::new();
         let mut visible = Vec::with_capacity(read.len());
         for event in read {
-            let namespace = event.skill.namespace();
+            let namespace = event.subject.namespace();
             let may = match decided.get(&namespace.key()) {
                 Some(may) => *may,
                 None => {

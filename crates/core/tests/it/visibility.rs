@@ -232,7 +232,7 @@ async fn lists_leave_hidden_skills_out() {
             .unwrap();
         assert_eq!(browse.total, expected.len() as u64, "{who}: browse");
         let events = t.registry.events_after(reader, 0, 100).await.unwrap();
-        let mut seen: Vec<String> = events.visible.iter().map(|e| e.skill.to_string()).collect();
+        let mut seen: Vec<String> = events.visible.iter().map(|e| e.subject.id()).collect();
         seen.sort();
         assert_eq!(seen, expected, "{who}: events");
         assert_eq!(

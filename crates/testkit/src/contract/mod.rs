@@ -22,7 +22,9 @@ macro_rules! skill_store_contract {
             search_pages_neither_repeat_nor_skip, events_and_audit_follow_writes, skills_named_across_namespaces,
             skill_with_versions_agrees, search_totals_are_capped, versions_are_found_by_package_id, batched_downloads_are_counted, versions_are_read_in_one_batch,
             visibility_is_kept_and_audited, hidden_namespaces_are_left_out_of_lists,
-            audit_changes_apply_at_their_revision, stale_audits_are_walked_in_order);
+            audit_changes_apply_at_their_revision, stale_audits_are_walked_in_order,
+            profiles_are_created_once_and_listed, profile_edits_bind_skill_uids,
+            concurrent_profile_edits_get_their_own_revisions);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

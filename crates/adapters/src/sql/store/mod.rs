@@ -7,5 +7,6 @@ mod credentials;
 mod events;
 mod inherent;
 mod namespaces;
+mod profiles;
 mod search;
 pub(crate) mod stats;

@@ -26,7 +26,12 @@ pub async fn events_and_audit_follow_writes(store: &dyn SkillStore) {
     let events = store.events_after(0, 10).await.unwrap();
     let summary: Vec<(EventKind, String, String)> = events
         .iter()
-        .map(|e| (e.kind, e.skill.to_string(), e.version.to_string()))
+        .map(|e| match &e.subject {
+            skillreg_core::model::EventSubject::Version { skill, version } => {
+                (e.kind, skill.to_string(), version.to_string())
+            }
+            other => panic!("a skill's write made an event about {other:?}"),
+        })
         .collect();
     assert_eq!(
         summary,

@@ -2,7 +2,7 @@
 //! checked with the same calls and the same expected results.
 //!
 //! One file per port of the store (`catalog`, `namespaces`, `credentials`, `stats`,
-//! `search`, `events`); here the helpers they share.
+//! `search`, `events`, `profiles`); here the helpers they share.
 
 use std::collections::BTreeSet;
 
@@ -255,6 +255,7 @@ mod catalog;
 mod credentials;
 mod events;
 mod namespaces;
+mod profiles;
 mod search;
 mod stats;
 mod visibility;
@@ -264,6 +265,7 @@ pub use catalog::*;
 pub use credentials::*;
 pub use events::*;
 pub use namespaces::*;
+pub use profiles::*;
 pub use search::*;
 pub use stats::*;
 pub use visibility::*;

@@ -2,7 +2,7 @@
 //! reference the database adapters are compared with by the contract suite.
 //!
 //! Here the state and its helpers; each port of the store is implemented in a file of its own
-//! (`catalog`, `namespaces`, `credentials`, `stats`, `search`, `events`).
+//! (`catalog`, `namespaces`, `credentials`, `stats`, `search`, `events`, `profiles`).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use skillreg_core::auth::Visibility;
 use skillreg_core::identity::{Namespace, SkillId, SkillName};
 use skillreg_core::model::{
-    AuditEntry, EventKind, EventRecord, MAX_COUNTED_HITS, NamespaceRecord, PageStart, PublisherKey,
-    RatingRecord, RatingSummary, Role, SearchCursor, SearchHit, SearchPage, SearchQuery,
-    SearchSort, SkillRecord, SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry, UserId,
-    VersionRecord,
+    AuditEntry, EventKind, EventRecord, EventSubject, MAX_COUNTED_HITS, NamespaceRecord, PageStart,
+    PublisherKey, RatingRecord, RatingSummary, Role, SearchCursor, SearchHit, SearchPage,
+    SearchQuery, SearchSort, SkillRecord, SkillUid, Timestamp, TokenId, TokenRecord, TrendingEntry,
+    UserId, VersionRecord,
 };
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
@@ -47,6 +47,8 @@ struct State {
     package_ids: Vec<(PackageId, SkillUid, Version)>,
     events: Vec<EventRecord>,
     audit: Vec<AuditEntry>,
+    /// Profiles by key, entries unordered (each read orders them).
+    profiles: BTreeMap<String, skillreg_core::profile::ProfileRecord>,
     skill_sequence: i64,
 }
 
@@ -87,12 +89,15 @@ impl State {
     }
 
     fn push_event(&mut self, kind: EventKind, skill: SkillId, version: Version, at: Timestamp) {
+        self.push_subject(kind, EventSubject::Version { skill, version }, at);
+    }
+
+    fn push_subject(&mut self, kind: EventKind, subject: EventSubject, at: Timestamp) {
         let sequence = self.events.last().map_or(1, |e| e.sequence + 1);
         self.events.push(EventRecord {
             sequence,
             kind,
-            skill,
-            version,
+            subject,
             at,
         });
     }
@@ -160,5 +165,6 @@ mod catalog;
 mod credentials;
 mod events;
 mod namespaces;
+mod profiles;
 mod search;
 mod stats;
