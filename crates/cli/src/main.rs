@@ -12,6 +12,7 @@ mod install;
 mod manage;
 mod oci;
 mod output;
+mod profile;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -97,6 +98,9 @@ enum Command {
     /// Namespaces and their members.
     #[command(subcommand)]
     Namespace(manage::NamespaceCommand),
+    /// Agent profiles: named sets of skills the registry keeps (`install --profile`).
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Install skills into agent clients (no argument: what skills.lock says).
     Install(install::InstallArgs),
     /// Remove an installed skill.
@@ -177,6 +181,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Token(command) => manage::token(&ctx, command).await,
             Command::Key(command) => manage::key(&ctx, command).await,
             Command::Namespace(command) => manage::namespace(&ctx, command).await,
+            Command::Profile(command) => profile::profile(&ctx, command).await,
             Command::Install(args) => install::install(&ctx, args).await,
             Command::Uninstall(args) => install::uninstall(&ctx, args).await,
             Command::List(args) => install::list(&ctx, &args).await,

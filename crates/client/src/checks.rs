@@ -123,6 +123,7 @@ mod tests {
             content_digest: Digest::of(b"content"),
             signer: None,
             clients: Vec::new(),
+            profile: None,
         }
     }
 

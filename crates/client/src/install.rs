@@ -259,6 +259,7 @@ impl Installer {
                 content_digest: fetched.content_digest,
                 signer,
                 clients: all,
+                profile: None,
             },
             plans,
         })

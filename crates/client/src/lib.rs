@@ -2,12 +2,14 @@
 //! files as types ([`project`]), the ordered list of sources and the keys that check a
 //! resolution's signatures ([`sources`]), the checks between fetching and writing
 //! ([`checks`]), installing and uninstalling one skill ([`install`]) and which locked skills
-//! are behind ([`mod@outdated`]), and what following the lock does, skill by skill ([`sync`]). The CLI parses arguments, builds adapters, calls these and
-//! prints.
+//! are behind ([`mod@outdated`]), what following the lock does, skill by skill ([`sync`]),
+//! and what following an agent profile does ([`profiles`]). The CLI parses arguments,
+//! builds adapters, calls these and prints.
 
 pub mod checks;
 pub mod install;
 pub mod outdated;
+pub mod profiles;
 pub mod project;
 pub mod sources;
 pub mod sync;
@@ -17,6 +19,7 @@ pub use install::{
     Comparison, InstallFailure, Installed, Installer, Notes, Trust, Uninstall, folders, skill_dirs,
 };
 pub use outdated::{Outdated, outdated};
+pub use profiles::{ProfilePlan, plan_profile};
 pub use project::{Lock, LockEntry, Project, ProjectError, ProjectManifest, write_atomically};
 pub use sources::{KeyError, KeyLookup, PublisherKey, ResolutionKeys, Source, resolution_keys};
 pub use sync::{InstallStep, SyncError, UpdateStep, Wanted, plan_install, plan_update};

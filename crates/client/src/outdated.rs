@@ -82,6 +82,7 @@ mod tests {
             content_digest: skillreg_core::Digest::of(b"x"),
             signer: None,
             clients: Vec::new(),
+            profile: None,
         }
     }
 

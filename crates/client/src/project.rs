@@ -6,6 +6,8 @@
 //!
 //! ```toml
 //! # skills.toml
+//! profiles = ["acme/frontend"]
+//!
 //! [install]
 //! clients = ["claude-code", "cursor"]
 //!
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use skillreg_core::clients::{AgentClient, InstallScope};
+use skillreg_core::profile::ProfileId;
 use skillreg_core::{Digest, SkillId, SkillRef, Version, VersionReq};
 
 /// Why a project file could not be read or written.
@@ -65,6 +68,10 @@ pub enum ProjectError {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectManifest {
+    /// Agent profiles the project follows (`namespace/name`): their skills are installed
+    /// too, and `update` follows their changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
     /// `[install]`.
     #[serde(default)]
     pub install: InstallSection,
@@ -107,6 +114,9 @@ pub struct LockEntry {
     pub signer: Option<String>,
     /// The clients it is installed for (written sorted by id, each once).
     pub clients: Vec<AgentClient>,
+    /// The profile it is installed for, when the project asks for it only through one
+    /// (`update` removes it when the profile drops it).
+    pub profile: Option<ProfileId>,
 }
 
 /// The lock as its file holds it.
@@ -130,6 +140,8 @@ struct LockFileEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     signer: Option<String>,
     clients: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
 }
 
 impl LockFileEntry {
@@ -160,6 +172,11 @@ impl LockFileEntry {
                 .iter()
                 .map(|c| c.parse().map_err(|_| bad("client", c)))
                 .collect::<Result<_, _>>()?,
+            profile: self
+                .profile
+                .as_deref()
+                .map(|p| p.parse().map_err(|_| bad("profile", p)))
+                .transpose()?,
             id,
         })
     }
@@ -184,6 +201,7 @@ impl From<&LockEntry> for LockFileEntry {
                 ids.dedup();
                 ids
             },
+            profile: entry.profile.as_ref().map(ToString::to_string),
         }
     }
 }

@@ -14,6 +14,14 @@ pub enum SyncError {
     /// The manifest asks for nothing and the lock holds nothing.
     #[error("nothing to install: the project manifest lists no skills")]
     NothingToInstall,
+    /// A profile the manifest follows is not a profile id.
+    #[error("`{text}` (in profiles) is not a profile id: {reason}")]
+    Profile {
+        /// The entry.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A manifest key is not a skill reference.
     #[error("`{text}` is not a skill reference: {reason}")]
     Reference {
@@ -141,10 +149,16 @@ pub enum InstallStep {
         /// The manifest's key.
         text: String,
     },
+    /// A profile the manifest follows with nothing locked for it yet: read it from the
+    /// registry, install its skills and lock them.
+    Profile {
+        /// The profile.
+        profile: skillreg_core::profile::ProfileId,
+    },
 }
 
-/// What `install` with no argument does, skill by skill: what the lock pins is restored,
-/// the rest resolved; `clients` are the ones the command line named (empty: each locked
+/// What `install` with no argument does, skill by skill: what the lock pins is restored
+/// (the skills locked for a followed profile too), the rest resolved; `clients` are the ones the command line named (empty: each locked
 /// skill keeps its own). With `locked_only`, anything the lock does not hold is an error
 /// and nothing is resolved.
 ///
@@ -157,10 +171,36 @@ pub fn plan_install(
     clients: &[AgentClient],
     locked_only: bool,
 ) -> Result<Vec<InstallStep>, SyncError> {
-    if manifest.skills.is_empty() && lock.skills.is_empty() {
+    if manifest.skills.is_empty() && manifest.profiles.is_empty() && lock.skills.is_empty() {
         return Err(SyncError::NothingToInstall);
     }
     let mut steps = Vec::new();
+    for profile in crate::profiles::profiles(manifest)? {
+        let locked: Vec<&LockEntry> = lock
+            .skills
+            .iter()
+            .filter(|e| e.profile.as_ref().is_some_and(|p| p.key() == profile.key()))
+            .collect();
+        if locked.is_empty() {
+            if locked_only {
+                return Err(SyncError::NotLocked {
+                    text: profile.to_string(),
+                    request: None,
+                });
+            }
+            steps.push(InstallStep::Profile { profile });
+        }
+        for entry in locked {
+            steps.push(InstallStep::Restore {
+                clients: if clients.is_empty() {
+                    entry.clients.clone()
+                } else {
+                    clients.to_vec()
+                },
+                entry: entry.clone(),
+            });
+        }
+    }
     for wanted in wanted(manifest)? {
         let step = match wanted {
             Wanted::Oci { text, repository } => match locked_artifact(lock, &repository) {

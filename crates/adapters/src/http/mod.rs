@@ -10,6 +10,7 @@
 //! characters).
 
 mod error;
+mod profiles;
 mod prs;
 mod registry;
 mod transport;

@@ -26,7 +26,7 @@ use super::transport::{Call, ClientOptions, Http, TransferProgress, segment};
 /// A skillreg registry.
 #[derive(Debug, Clone)]
 pub struct RegistryClient {
-    http: Http,
+    pub(super) http: Http,
 }
 
 impl RegistryClient {

@@ -227,6 +227,7 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
                 content_digest: marker.content_digest,
                 signer: previous.and_then(|e| e.signer),
                 clients,
+                profile: None,
             });
             ctx.out.line(format!("  locked {path}"));
             acted.push(json!({ "folder": path, "action": "adopted" }));

@@ -27,6 +27,9 @@ fn sync_failure(project: &Project, error: SyncError) -> Failure {
                 .hint(hint)
                 .code(Code::Policy)
         }
+        SyncError::Profile { .. } => Failure::new(format!("{manifest}: {error}"))
+            .hint("write profiles as namespace/name, e.g. profiles = [\"acme/frontend\"]")
+            .code(Code::Usage),
         SyncError::Reference { .. } => Failure::new(format!("{manifest}: {error}"))
             .hint("write name, namespace/name, or oci://registry/repository[:tag]")
             .code(Code::Usage),
@@ -45,12 +48,23 @@ pub(super) async fn install_locked(
     let project = &installer.project;
     let mut lock = project.lock()?;
     let given = parse_clients(&args.clients)?;
-    let steps = plan_install(&project.manifest()?, &lock, &given, args.locked)
+    let manifest = project.manifest()?;
+    let steps = plan_install(&manifest, &lock, &given, args.locked)
         .map_err(|e| sync_failure(project, e))?;
     let mut sources_cache: Option<Vec<Source>> = None;
     let mut report = Vec::new();
     for step in steps {
         match step {
+            InstallStep::Profile { profile } => {
+                let how = super::profiles::Following {
+                    clients: &args.clients,
+                    force: false,
+                };
+                let followed = installer
+                    .follow_profiles(&[profile], &manifest, &mut lock, &how)
+                    .await?;
+                report.extend(followed);
+            }
             InstallStep::PullLocked { entry, pinned } => {
                 if installer
                     .core
@@ -174,6 +188,17 @@ pub(crate) async fn update(ctx: &Context, args: UpdateArgs) -> Result<(), Failur
             }
         }
         project.save_lock(&lock)?;
+    }
+    // Without names, the profiles skills.toml follows are followed too.
+    if args.names.is_empty() {
+        let followed = super::profiles::update_profiles(
+            &installer,
+            &project.manifest()?,
+            &mut lock,
+            args.force,
+        )
+        .await?;
+        report.extend(followed);
     }
     ctx.out.json(&json!({ "updated": report }));
     Ok(())

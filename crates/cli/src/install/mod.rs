@@ -70,6 +70,10 @@ pub(crate) struct InstallArgs {
     /// other clients' folders to it, as `npx skills` does.
     #[arg(long)]
     pub(super) link: bool,
+    /// Install an agent profile's skills (`namespace/name`, repeatable) and follow it:
+    /// skills.toml remembers it, and `update` installs what it adds and removes what it drops.
+    #[arg(long = "profile")]
+    pub(super) profiles: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +102,9 @@ pub(crate) struct UpdateArgs {
     /// Talk plain HTTP to `oci://` registries on this machine.
     #[arg(long)]
     pub(super) plain_http: bool,
+    /// Remove a skill a followed profile dropped even if its files were edited.
+    #[arg(long)]
+    pub(super) force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -379,6 +386,7 @@ impl<'a> Installer<'a> {
             content_digest: fetched.content_digest,
             signer: None,
             clients: clients.to_vec(),
+            profile: None,
         })
     }
 
@@ -425,6 +433,7 @@ impl<'a> Installer<'a> {
             content_digest: fetched.content_digest,
             signer: None,
             clients: clients.to_vec(),
+            profile: None,
         })
     }
 }
@@ -444,7 +453,7 @@ pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Fail
         args.allow_risk,
     );
     installer.core.link = args.link;
-    if args.references.is_empty() {
+    if args.references.is_empty() && args.profiles.is_empty() {
         return install_locked(&installer, &args).await;
     }
     if args.locked {
@@ -512,6 +521,11 @@ pub(crate) async fn install(ctx: &Context, args: InstallArgs) -> Result<(), Fail
         installer.project.save_lock(&lock)?;
         installer.project.save_manifest(&manifest)?;
     }
+    if !args.profiles.is_empty() {
+        let report =
+            profiles::install_profiles(&installer, &args, &mut manifest, &mut lock).await?;
+        installed.extend(report);
+    }
     ctx.out
         .json(&json!({ "installed": installed, "scope": installer.project.scope.to_string() }));
     Ok(())
@@ -550,6 +564,7 @@ pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failu
 mod failures;
 mod folders;
 mod locked;
+mod profiles;
 
 use failures::{Warnings, failure, fetch_failure, resolve_failure};
 

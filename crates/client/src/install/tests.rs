@@ -166,6 +166,7 @@ async fn a_locked_version_served_with_other_bytes_is_refused() {
         content_digest: Digest::of(b"content"),
         signer: None,
         clients: vec![client("cursor")],
+        profile: None,
     };
     assert!(
         !installer

@@ -23,6 +23,7 @@ fn entry(id: &str, version: &str, source: &str, clients: &[AgentClient]) -> Lock
         content_digest: skillreg_core::Digest::of(b"x"),
         signer: None,
         clients: clients.to_vec(),
+        profile: None,
     }
 }
 

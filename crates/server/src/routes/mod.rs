@@ -1,8 +1,8 @@
 //! The routes, by resource: `skills` (reads and writes of one skill, search, resolve,
 //! trending), `uploads` (publish, import), `admin` (tokens, keys, namespaces), `audits` (a
-//! version's audit, false-positive marks, overrides, rescans), `events`,
-//! `prs` (the Package Registry Standard surface), `oci` (`/v2/`) and `openapi`; here the
-//! router, health, readiness and metrics, and the helpers every handler shares. One skill is
+//! version's audit, false-positive marks, overrides, rescans), `events`, `profiles` (agent
+//! profiles), `prs` (the Package Registry Standard surface), `oci` (`/v2/`) and `openapi`;
+//! here the router, health, readiness and metrics, and the helpers every handler shares. One skill is
 //! `/api/v1/skills/<ns…>/<name>`; its sub-resources follow a `/-/` marker (`…/-/versions`,
 //! `…/-/download`), so a multi-segment namespace never collides with a sub-resource name.
 
@@ -29,6 +29,7 @@ mod marketplace;
 mod oci;
 pub(crate) use oci::challenge;
 pub(crate) mod openapi;
+mod profiles;
 mod prs;
 pub(crate) mod skills;
 mod uploads;
@@ -98,6 +99,16 @@ pub(crate) fn router(state: Shared) -> Router {
             get(admin::namespace_resource)
                 .put(admin::namespace_resource)
                 .delete(admin::namespace_resource),
+        )
+        .route(
+            "/api/v1/profiles",
+            get(profiles::list).post(profiles::create),
+        )
+        .route(
+            "/api/v1/profiles/{*path}",
+            get(profiles::resource)
+                .post(profiles::resource)
+                .delete(profiles::resource),
         )
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/search", get(discovery::find))
