@@ -82,6 +82,11 @@ enum Surface {
     Namespace,
     /// Changes a namespace: refused as for a namespace that does not exist.
     NamespaceWrite,
+    /// Reads one profile: answered as for a profile that does not exist, and shows only
+    /// the skills the reader may see.
+    Profile,
+    /// Changes a profile: refused as for a profile that does not exist.
+    ProfileWrite,
     /// Tells nothing of any skill (health, the caller's own tokens and keys, uploads into
     /// namespaces the caller publishes to, documents about the registry).
     Unscoped,
@@ -109,7 +114,11 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         {
             Skill
         }
-        ("get", "/api/v1/skills" | "/api/v1/trending" | "/browse" | "/api/v1/events") => List,
+        ("get", "/api/v1/skills" | "/api/v1/trending" | "/browse" | "/api/v1/events")
+        | ("get", "/api/v1/profiles") => List,
+        ("get", "/api/v1/profiles/{namespace}/{name}") => Profile,
+        ("post", "/api/v1/profiles/{namespace}/{name}/-/skills")
+        | ("delete", "/api/v1/profiles/{namespace}/{name}/-/skills/{skill}") => ProfileWrite,
         ("post", p) if p == format!("{SKILL}/-/ratings") => SkillWrite,
         ("post" | "delete", p) if p == format!("{SKILL}/-/versions/{{version}}/yank") => SkillWrite,
         ("put", p) if p == format!("{SKILL}/-/deprecation") => SkillWrite,
@@ -127,6 +136,7 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         | ("get" | "post", "/api/v1/tokens")
         | ("delete", "/api/v1/tokens/{id}")
         | ("post", "/api/v1/keys" | "/api/v1/namespaces" | "/api/v1/import" | "/api/v1/skills")
+        | ("post", "/api/v1/profiles")
         | ("get" | "delete", "/api/v1/keys/{key_id}") => Unscoped,
         // An admin's: every skill is visible to them.
         ("post", "/api/v1/admin/rescan") => Unscoped,
@@ -353,6 +363,23 @@ async fn cast(s: &TestServer) -> Cast {
         )
         .await;
     }
+    // A profile `team` in each namespace holding its `tool`; the public one holds every
+    // namespace's, so what a reader sees of it depends on what they may read.
+    for (namespace, _) in NAMESPACES {
+        let body = serde_json::json!({ "id": format!("{namespace}/team") });
+        let body = body.to_string().into_bytes();
+        ok_json(s, Some(&owner), "post", "/api/v1/profiles", body).await;
+        let held: &[&str] = if namespace == "open" {
+            &["open", "corp", "vault"]
+        } else {
+            &[namespace]
+        };
+        for skill_namespace in held {
+            let uri = format!("/api/v1/profiles/{namespace}/team/-/skills");
+            let body = serde_json::json!({ "skill": format!("{skill_namespace}/tool") });
+            ok_json(s, Some(&owner), "post", &uri, body.to_string().into_bytes()).await;
+        }
+    }
     // Last, so every event of the matrix comes before it.
     let uri = "/api/v1/skills?namespace=open&version=1.0.0";
     ok_json(
@@ -424,10 +451,20 @@ fn telling_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     .collect()
 }
 
-/// The skill ids of a list answer.
+/// What a list of `path` holds of each namespace: its skill `tool`, or its profile `team`.
+fn listed_name(path: &str) -> &'static str {
+    if path == "/api/v1/profiles" {
+        "team"
+    } else {
+        "tool"
+    }
+}
+
+/// The skill (or profile) ids of a list answer.
 fn listed(path: &str, body: &Value) -> BTreeSet<String> {
     let (items, key) = match path {
         "/browse" => (&body["packages"], "namespace"),
+        "/api/v1/profiles" => (&body["profiles"], "id"),
         _ => (&body["skills"], "id"),
     };
     items
@@ -442,11 +479,12 @@ fn listed(path: &str, body: &Value) -> BTreeSet<String> {
             ),
             _ => item[key].as_str().unwrap().to_owned(),
         })
-        .filter(|id| id.ends_with("/tool"))
+        .filter(|id| id.ends_with(&format!("/{}", listed_name(path))))
         .collect()
 }
 
-/// The skills the event stream shows `token`'s reader, read up to the marker.
+/// The skills (`…/tool`) and profiles (`…/team`) the event stream shows `token`'s reader,
+/// read up to the marker.
 async fn streamed(s: &TestServer, token: Option<&str>) -> BTreeSet<String> {
     let mut request = Request::get("/api/v1/events");
     if let Some(token) = token {
@@ -460,8 +498,13 @@ async fn streamed(s: &TestServer, token: Option<&str>) -> BTreeSet<String> {
     text.lines()
         .filter_map(|line| line.strip_prefix("data: "))
         .filter_map(|data| serde_json::from_str::<Value>(data).ok())
-        .filter_map(|event| event["skill"].as_str().map(str::to_owned))
-        .filter(|id| id.ends_with("/tool"))
+        .filter_map(|event| {
+            event["skill"]
+                .as_str()
+                .or(event["profile"].as_str())
+                .map(str::to_owned)
+        })
+        .filter(|id| id.ends_with("/tool") || id.ends_with("/team"))
         .collect()
 }
 
@@ -477,6 +520,7 @@ pub(crate) async fn every_surface_decides_who_reads(s: TestServer) {
             ("put", "override") => br#"{"verdict": "pass", "note": "n"}"#.to_vec(),
             ("put", "visibility") => br#"{"visibility": "public"}"#.to_vec(),
             ("put", "{user}") => br#"{"role": "member"}"#.to_vec(),
+            ("post", "skills") => br#"{"skill": "open/tool"}"#.to_vec(),
             _ => Vec::new(),
         }
     };
@@ -597,17 +641,92 @@ pub(crate) async fn every_surface_decides_who_reads(s: TestServer) {
                             let uri = match path.as_str() {
                                 "/api/v1/skills" => "/api/v1/skills?q=tool&limit=50",
                                 "/api/v1/trending" => "/api/v1/trending?limit=50",
+                                "/api/v1/profiles" => "/api/v1/profiles",
                                 _ => "/browse?limit=50",
                             };
                             listed(path, &ok_json(&s, token, "get", uri, Vec::new()).await)
                         };
                         assert_eq!(
-                            seen.contains(&format!("{namespace}/tool")),
+                            seen.contains(&format!("{namespace}/{}", listed_name(path))),
                             visible,
                             "{case}: {seen:?}"
                         );
+                        if path == "/api/v1/events" {
+                            assert_eq!(
+                                seen.contains(&format!("{namespace}/team")),
+                                visible,
+                                "{case}: profile events: {seen:?}"
+                            );
+                        }
                     }
-                    Surface::SkillWrite | Surface::NamespaceWrite | Surface::Unscoped => {}
+                    Surface::Profile => {
+                        let uri = path
+                            .replace("{namespace}", namespace)
+                            .replace("{name}", "team");
+                        let (status, body, _) = ask(&s, token, method, &uri, Vec::new()).await;
+                        if visible {
+                            assert_eq!(status, StatusCode::OK, "{case}");
+                            let profile: Value = serde_json::from_slice(&body).unwrap();
+                            let shown: BTreeSet<&str> = profile["skills"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .filter_map(|skill| skill["id"].as_str())
+                                .collect();
+                            let expected: BTreeSet<String> = NAMESPACES
+                                .iter()
+                                .filter(|(ns, v)| {
+                                    (namespace == "open" || *ns == namespace) && may_read(who, v)
+                                })
+                                .map(|(ns, _)| format!("{ns}/tool"))
+                                .collect();
+                            let expected: BTreeSet<&str> =
+                                expected.iter().map(String::as_str).collect();
+                            assert_eq!(shown, expected, "{case}: the skills it shows");
+                        } else {
+                            let missing = uri.replace("/team", "/nothing");
+                            let (m_status, m_body, _) =
+                                ask(&s, token, method, &missing, Vec::new()).await;
+                            assert_eq!(
+                                (
+                                    status,
+                                    String::from_utf8_lossy(&body).replace(
+                                        &format!("{namespace}/team"),
+                                        &format!("{namespace}/nothing")
+                                    )
+                                ),
+                                (m_status, String::from_utf8_lossy(&m_body).into_owned()),
+                                "{case}: {uri} must answer as {missing}"
+                            );
+                        }
+                    }
+                    Surface::ProfileWrite if !visible => {
+                        let uri = |name: &str| {
+                            path.replace("{namespace}", namespace)
+                                .replace("{name}", name)
+                                .replace("{skill}", &format!("{namespace}/tool"))
+                        };
+                        let (hidden, missing) = (uri("team"), uri("nothing"));
+                        let (status, body, _) =
+                            ask(&s, token, method, &hidden, body_for(method, path)).await;
+                        let (m_status, m_body, _) =
+                            ask(&s, token, method, &missing, body_for(method, path)).await;
+                        assert_eq!(
+                            (
+                                status,
+                                String::from_utf8_lossy(&body).replace(
+                                    &format!("{namespace}/team"),
+                                    &format!("{namespace}/nothing")
+                                )
+                            ),
+                            (m_status, String::from_utf8_lossy(&m_body).into_owned()),
+                            "{case}: {hidden} must be refused as {missing}"
+                        );
+                    }
+                    Surface::SkillWrite
+                    | Surface::NamespaceWrite
+                    | Surface::ProfileWrite
+                    | Surface::Unscoped => {}
                 }
             }
         }

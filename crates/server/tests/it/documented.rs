@@ -81,6 +81,8 @@ fn conforms(schema: &str, body: &[u8]) -> Result<(), String> {
         "VersionCheck" => read::<VersionCheck>(body),
         "VersionAudit" => read::<VersionAudit>(body),
         "RescanResponse" => read::<RescanResponse>(body),
+        "ProfileList" => read::<ProfileList>(body),
+        "ProfileBody" => read::<ProfileBody>(body),
         other => Err(format!("no contract type for the schema `{other}`")),
     }
 }
@@ -129,6 +131,7 @@ pub(crate) async fn every_answer_is_its_documented_type(s: TestServer) {
                 .replace("{id}", "pkg_skl_0000000000000000000000000000000000000000")
                 .replace("{key_id}", "ed25519:00")
                 .replace("{user}", "bob")
+                .replace("{skill}", "acme/pdf")
         },
         std::collections::BTreeSet::new(),
     );
@@ -163,6 +166,8 @@ pub(crate) async fn every_answer_is_its_documented_type(s: TestServer) {
                 ("put", p) if p.ends_with("/-/deprecation") => br#"{"message": "old"}"#.to_vec(),
                 ("post", "/api/v1/tokens") => br#"{"name": "ci", "scopes": ["yank"]}"#.to_vec(),
                 ("post", "/api/v1/namespaces") => br#"{"namespace": "zeta"}"#.to_vec(),
+                ("post", "/api/v1/profiles") => br#"{"id": "acme/pdf"}"#.to_vec(),
+                ("post", p) if p.ends_with("/-/skills") => br#"{"skill": "acme/pdf"}"#.to_vec(),
                 ("put", p) if p.contains("/members/") => br#"{"role": "member"}"#.to_vec(),
                 _ => Vec::new(),
             };
