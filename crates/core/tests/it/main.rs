@@ -10,6 +10,7 @@ mod audit;
 mod fixtures;
 mod import;
 mod install;
+mod profiles;
 mod properties;
 mod publish;
 mod reads;
