@@ -2042,3 +2042,174 @@ fn linked_installs_keep_one_copy() {
         );
     }
 }
+
+#[test]
+fn profiles_install_their_skills_and_updates_follow_them() {
+    let server = serve();
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    admin.run(&["namespace", "create", "acme"]).ok();
+    let library = tempfile::tempdir().unwrap();
+    for name in ["pdf", "lint", "review"] {
+        let dir = write_skill(library.path(), name, "1.0.0", "echo 1\n");
+        admin
+            .run(&["publish", dir.to_str().unwrap(), "--namespace", "acme"])
+            .ok();
+    }
+    let created = admin
+        .run(&[
+            "--json",
+            "profile",
+            "create",
+            "acme/frontend",
+            "--description",
+            "Frontend agent",
+        ])
+        .ok()
+        .json();
+    assert_eq!(created["revision"], 1);
+    admin
+        .run(&[
+            "profile",
+            "add",
+            "acme/frontend",
+            "acme/pdf@^1",
+            "acme/lint",
+        ])
+        .ok();
+    let shown = admin.run(&["profile", "show", "acme/frontend"]).ok();
+    assert!(
+        shown
+            .stdout
+            .contains("acme/frontend (revision 3) — Frontend agent")
+            && shown.stdout.contains("  acme/pdf  ^1")
+            && shown.stdout.contains("  acme/lint  latest"),
+        "{}",
+        shown.stdout
+    );
+    let listed = admin.run(&["profile", "list"]).ok();
+    assert!(
+        listed
+            .stdout
+            .contains("acme/frontend  2 skills, revision 3"),
+        "{}",
+        listed.stdout
+    );
+
+    // A developer installs the profile: its skills, remembered in skills.toml, locked as
+    // the profile's.
+    let dev = User::new(&server.url, None);
+    dev.run(&[
+        "install",
+        "--profile",
+        "acme/frontend",
+        "--scope",
+        "project",
+        "--client",
+        "claude-code",
+    ])
+    .ok();
+    for name in ["pdf", "lint"] {
+        assert!(
+            dev.path(&format!(".claude/skills/{name}/SKILL.md"))
+                .is_file()
+        );
+    }
+    let manifest = std::fs::read_to_string(dev.path("skills.toml")).unwrap();
+    assert!(
+        manifest.contains("profiles = [\"acme/frontend\"]"),
+        "{manifest}"
+    );
+    let lock = std::fs::read_to_string(dev.path("skills.lock")).unwrap();
+    assert_eq!(
+        lock.matches("profile = \"acme/frontend\"").count(),
+        2,
+        "{lock}"
+    );
+    // Again, from the lock: nothing to fetch.
+    let again = dev.run(&["install"]).ok();
+    assert_eq!(
+        again.stdout.matches("is up to date").count(),
+        2,
+        "{}",
+        again.stdout
+    );
+
+    // The profile changes: a new version of a bound skill, one skill added, one dropped.
+    let pdf = write_skill(library.path(), "pdf", "1.1.0", "echo 2\n");
+    admin
+        .run(&["publish", pdf.to_str().unwrap(), "--namespace", "acme"])
+        .ok();
+    admin
+        .run(&["profile", "add", "acme/frontend", "acme/review"])
+        .ok();
+    admin
+        .run(&["profile", "remove", "acme/frontend", "acme/lint"])
+        .ok();
+    // An edited folder of the dropped skill stays, with a warning that says how to go on.
+    std::fs::write(dev.path(".claude/skills/lint/notes.md"), "mine\n").unwrap();
+    let updated = dev.run(&["--json", "update"]).ok();
+    assert!(
+        updated
+            .stderr
+            .contains("profile acme/frontend no longer holds acme/lint, but it was kept")
+            && updated.stderr.contains("--force"),
+        "{}",
+        updated.stderr
+    );
+    assert!(dev.path(".claude/skills/lint/notes.md").is_file());
+    assert!(dev.path(".claude/skills/review/SKILL.md").is_file());
+    let lock = std::fs::read_to_string(dev.path("skills.lock")).unwrap();
+    assert!(
+        lock.contains("id = \"acme/pdf\"\nversion = \"1.1.0\""),
+        "the bound skill's new version: {lock}"
+    );
+    let forced = dev.run(&["--json", "update", "--force"]).ok().json();
+    let removed: Vec<&str> = forced["updated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["removed"] == true)
+        .filter_map(|row| row["id"].as_str())
+        .collect();
+    assert_eq!(removed, ["acme/lint"]);
+    assert!(!dev.path(".claude/skills/lint").exists());
+    let lock = std::fs::read_to_string(dev.path("skills.lock")).unwrap();
+    assert!(!lock.contains("acme/lint"), "{lock}");
+    let check = dev.run(&["sync", "--check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
+    // A skill the project asks for itself stays when the profile drops it.
+    dev.run(&["install", "acme/review"]).ok();
+    admin
+        .run(&["profile", "remove", "acme/frontend", "acme/review"])
+        .ok();
+    dev.run(&["update"]).ok();
+    assert!(dev.path(".claude/skills/review/SKILL.md").is_file());
+
+    // Refusals name what failed, and change nothing.
+    let before = (
+        std::fs::read(dev.path("skills.toml")).unwrap(),
+        std::fs::read(dev.path("skills.lock")).unwrap(),
+    );
+    let missing = dev.run(&["install", "--profile", "acme/backend"]);
+    assert_ne!(missing.code, 0);
+    assert!(
+        missing.stderr.contains("profile `acme/backend` not found"),
+        "{}",
+        missing.stderr
+    );
+    let bad = dev.run(&["install", "--profile", "backend"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("names no namespace"), "{}", bad.stderr);
+    assert_eq!(
+        (
+            std::fs::read(dev.path("skills.toml")).unwrap(),
+            std::fs::read(dev.path("skills.lock")).unwrap(),
+        ),
+        before
+    );
+    let stranger = User::new(&server.url, None);
+    let refused = stranger.run(&["profile", "create", "acme/mine"]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("error:"), "{}", refused.stderr);
+}
