@@ -166,6 +166,16 @@ impl CatalogStore for Gated {
             .await
     }
 
+    async fn move_skill(
+        &self,
+        skill: &SkillUid,
+        to: &SkillId,
+        audit: &AuditEntry,
+        right: &WriteRight,
+    ) -> Result<(), StoreError> {
+        self.inner.move_skill(skill, to, audit, right).await
+    }
+
     async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
         self.inner.write_audit(write).await
     }

@@ -363,6 +363,17 @@ impl CatalogStore for CachingStore {
             .await
     }
 
+    async fn move_skill(
+        &self,
+        skill: &SkillUid,
+        to: &SkillId,
+        audit: &AuditEntry,
+        right: &WriteRight,
+    ) -> Result<(), StoreError> {
+        let _invalidate = self.invalidate_after(Changes::Skills);
+        self.inner.move_skill(skill, to, audit, right).await
+    }
+
     async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
         let _invalidate = self.invalidate_after(Changes::Skills);
         self.inner.write_audit(write).await

@@ -441,16 +441,19 @@ pub enum EventKind {
     VerdictChanged,
     /// A profile was created, or its skills or description changed.
     ProfileUpdated,
+    /// A skill moved to another namespace (the event names its new id and newest version).
+    SkillMoved,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::SkillCreated,
         EventKind::SkillUpdated,
         EventKind::SkillYanked,
         EventKind::VerdictChanged,
         EventKind::ProfileUpdated,
+        EventKind::SkillMoved,
     ];
 
     /// The wire name (`skill.created`, ...).
@@ -461,6 +464,7 @@ impl EventKind {
             EventKind::SkillYanked => "skill.yanked",
             EventKind::VerdictChanged => "skill.verdict_changed",
             EventKind::ProfileUpdated => "profile.updated",
+            EventKind::SkillMoved => "skill.moved",
         }
     }
 

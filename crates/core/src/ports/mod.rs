@@ -13,6 +13,7 @@
 pub mod blobs;
 pub mod install;
 pub mod lookup;
+pub mod profiles;
 pub mod signing;
 pub mod store;
 pub mod stores;
@@ -21,6 +22,7 @@ pub mod system;
 pub use blobs::*;
 pub use install::*;
 pub use lookup::*;
+pub use profiles::{NewProfile, ProfileEdit};
 pub use signing::*;
 pub use store::*;
 pub use stores::Stores;

@@ -1,7 +1,8 @@
 //! The registry's store, one port per concern: skills and versions ([`CatalogStore`]),
 //! namespaces and members ([`NamespaceStore`]), tokens and keys ([`CredentialStore`]),
 //! ratings and downloads ([`StatsStore`]), search ([`SearchStore`]), events and audit
-//! ([`EventStore`]), agent profiles ([`ProfileStore`]); [`SkillStore`] is all of them.
+//! ([`EventStore`]), agent profiles ([`ProfileStore`], in `profiles.rs`); [`SkillStore`] is
+//! all of them.
 
 use async_trait::async_trait;
 
@@ -14,8 +15,10 @@ use crate::model::{
     TokenRecord, TrendingEntry, UserId, VersionRecord,
 };
 use crate::package::PackageId;
-use crate::profile::{ProfileChange, ProfileId, ProfileRecord};
+use crate::profile::ProfileId;
 use crate::version::Version;
+
+pub use super::profiles::ProfileStore;
 
 /// A store's failures, in domain terms. Adapters map their infrastructure errors onto these
 /// (a unique-key violation becomes [`StoreError::VersionExists`] or
@@ -380,6 +383,23 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         right: &WriteRight,
     ) -> Result<(), StoreError>;
 
+    /// Moves a skill to the namespace of `to` (its name stays: it is its SKILL.md's): its
+    /// id, its search entry and its versions' package ids change, with `audit` and a
+    /// `skill.moved` event, in one transaction. Its uid, versions, ratings and counters
+    /// stay, so whatever is bound to the uid (profiles) follows.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::SkillExists`] if a skill holds `to`'s lookup key,
+    /// [`StoreError::SkillGone`] if the skill does not exist, and
+    /// [`StoreError::RightEnded`] if `right` no longer holds; nothing is changed then.
+    async fn move_skill(
+        &self,
+        skill: &SkillUid,
+        to: &SkillId,
+        audit: &AuditEntry,
+        right: &WriteRight,
+    ) -> Result<(), StoreError>;
+
     /// Replaces a version's audit, if its stored revision is still `write.audit.revision`,
     /// with `write.audit` at the next revision, recording `skill.verdict_changed` and the
     /// entry as asked; the skill's search columns follow (its latest version's verdict).
@@ -649,74 +669,6 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`StoreError::Unavailable`].
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
-}
-
-/// A new profile (see [`ProfileStore::create_profile`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewProfile {
-    /// Its id.
-    pub id: ProfileId,
-    /// What it is for.
-    pub description: String,
-    /// Who creates it.
-    pub created_by: UserId,
-    /// When.
-    pub at: Timestamp,
-    /// The audit entry to record with it.
-    pub audit: AuditEntry,
-}
-
-/// An edit of a profile (see [`ProfileStore::change_profile`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileEdit {
-    /// The profile.
-    pub id: ProfileId,
-    /// What changes.
-    pub change: ProfileChange,
-    /// When.
-    pub at: Timestamp,
-    /// The audit entry to record with it.
-    pub audit: AuditEntry,
-}
-
-/// Agent profiles: named sets of skills, bound by skill uid.
-#[async_trait]
-pub trait ProfileStore: Send + Sync + std::fmt::Debug {
-    /// The profile with this lookup key, its entries ordered by the skills' ids as they
-    /// are now.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn profile(&self, id: &ProfileId) -> Result<Option<ProfileRecord>, StoreError>;
-
-    /// Every profile, or those of one namespace (not the namespaces below it), ordered by
-    /// key, at most `limit`.
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
-    async fn profiles(
-        &self,
-        namespace: Option<&Namespace>,
-        limit: u32,
-    ) -> Result<Vec<ProfileRecord>, StoreError>;
-
-    /// Creates an empty profile at revision 1, with its audit entry and a
-    /// `profile.updated` event, in one transaction.
-    ///
-    /// # Errors
-    /// MUST return [`StoreError::ProfileExists`] if one with the same key exists; nothing
-    /// is written then.
-    async fn create_profile(&self, new: &NewProfile) -> Result<ProfileRecord, StoreError>;
-
-    /// Applies one change, raises the revision by one and records the audit entry and a
-    /// `profile.updated` event, in one transaction; concurrent edits of one profile each
-    /// get their own revision. Putting a skill the profile holds changes its request.
-    ///
-    /// # Errors
-    /// MUST return [`StoreError::Missing`] if the profile does not exist, or if a removed
-    /// skill is not in it, and [`StoreError::SkillGone`] if a put skill does not exist;
-    /// nothing is written then.
-    async fn change_profile(&self, edit: &ProfileEdit) -> Result<ProfileRecord, StoreError>;
 }
 
 /// The registry's records: skills, versions, namespaces, users, tokens, ratings, counters,

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::profiles::{NewProfile, ProfileEdit, ProfileStore};
 use super::store::{
     AuditWrite, CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange,
     NamespaceStore, RestrictedNamespace, SearchStore, SkillStore, StatsStore, StoreError,
     VersionCursor, VersionWrite, WriteRight,
 };
-use super::store::{NewProfile, ProfileEdit, ProfileStore};
 use crate::auth::Visibility;
 use crate::digest::Digest;
 use crate::identity::{Namespace, SkillId, SkillName};
@@ -148,6 +148,16 @@ impl CatalogStore for Stores {
         self.catalog
             .set_deprecation(skill, message, audit, right)
             .await
+    }
+
+    async fn move_skill(
+        &self,
+        skill: &SkillUid,
+        to: &SkillId,
+        audit: &AuditEntry,
+        right: &WriteRight,
+    ) -> Result<(), StoreError> {
+        self.catalog.move_skill(skill, to, audit, right).await
     }
 
     async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {

@@ -376,6 +376,16 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
         tx.commit().await
     }
 
+    async fn move_skill(
+        &self,
+        skill: &SkillUid,
+        to: &SkillId,
+        audit: &AuditEntry,
+        right: &WriteRight,
+    ) -> Result<(), StoreError> {
+        self.move_skill_to(skill, to, audit, right).await
+    }
+
     async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
         self.write_audit_at_revision(write).await
     }

@@ -246,3 +246,115 @@ pub async fn concurrent_profile_edits_get_their_own_revisions(store: &dyn SkillS
     assert_eq!(read.entries.len(), 8);
     assert_eq!(read.revision, 9);
 }
+
+/// A moved skill keeps its uid, so its versions, its ratings and the profiles bound to it
+/// follow; its id, package ids and search entry change; a refused move changes nothing.
+pub async fn a_moved_skill_keeps_its_uid_and_bindings(store: &dyn SkillStore) {
+    use skillreg_core::package::package_id;
+    let first = new_version("1.0.0", "m1", "movable tools", &[], T0);
+    let pdf = create_skill(store, "acme/pdf", first.clone()).await;
+    add_version(
+        store,
+        &pdf,
+        new_version("1.1.0", "m2", "movable tools", &[], T0 + 1),
+    )
+    .await
+    .unwrap();
+    create_skill(store, "other/pdf", new_version("1.0.0", "o", "x", &[], T0)).await;
+    let rating = RatingRecord {
+        user: user("bob"),
+        stars: Stars::from_half_stars(8).unwrap(),
+        review: None,
+        rated_at: at(T0),
+    };
+    store.put_rating(&pdf.uid, &rating).await.unwrap();
+    store
+        .create_profile(&new_profile("acme/frontend", T0))
+        .await
+        .unwrap();
+    store
+        .change_profile(&edit("acme/frontend", put(&pdf, "^1"), T0 + 2))
+        .await
+        .unwrap();
+    let old_package = package_id(&pdf.id, &first);
+    let events_before = store.events_after(0, 100).await.unwrap().len();
+
+    let taken = store
+        .move_skill(
+            &pdf.uid,
+            &id("other/pdf"),
+            &audit("move", "acme/pdf", T0 + 3),
+            &WriteRight::Admin,
+        )
+        .await;
+    assert_eq!(
+        taken,
+        Err(StoreError::SkillExists {
+            existing: id("other/pdf")
+        })
+    );
+    let gone = store
+        .move_skill(
+            &"uid-ghost".parse().unwrap(),
+            &id("team/ghost"),
+            &audit("move", "ghost", T0 + 3),
+            &WriteRight::Admin,
+        )
+        .await;
+    assert_eq!(gone, Err(StoreError::SkillGone));
+    assert!(store.skill(&id("acme/pdf")).await.unwrap().is_some());
+    assert_eq!(
+        store.events_after(0, 100).await.unwrap().len(),
+        events_before
+    );
+
+    store
+        .move_skill(
+            &pdf.uid,
+            &id("team/pdf"),
+            &audit("move", "acme/pdf -> team/pdf", T0 + 4),
+            &WriteRight::Admin,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.skill(&id("acme/pdf")).await.unwrap(), None);
+    let moved = store.skill(&id("team/pdf")).await.unwrap().unwrap();
+    assert_eq!(moved.uid, pdf.uid);
+    assert_eq!(moved.id, id("team/pdf"));
+    assert_eq!(
+        store.skill_by_uid(&pdf.uid).await.unwrap().unwrap().id,
+        id("team/pdf")
+    );
+    assert_eq!(store.versions(&pdf.uid).await.unwrap().len(), 2);
+    assert_eq!(store.rating_summary(&pdf.uid).await.unwrap().count, 1);
+    assert_eq!(
+        store.version_by_package_id(&old_package).await.unwrap(),
+        None
+    );
+    let (found, _) = store
+        .version_by_package_id(&package_id(&id("team/pdf"), &first))
+        .await
+        .unwrap()
+        .expect("found by its new package id");
+    assert_eq!(found.uid, pdf.uid);
+    let mut team = query(Some("movable"));
+    team.namespace = Some("team".parse().unwrap());
+    assert_eq!(hit_ids(&store.search(&team).await.unwrap()), ["team/pdf"]);
+    let bound = store
+        .profile(&profile_id("acme/frontend"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entries(&bound), [("team/pdf".to_owned(), "^1".to_owned())]);
+    let events = store.events_after(0, 100).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, EventKind::SkillMoved);
+    assert_eq!(
+        last.subject,
+        EventSubject::Version {
+            skill: id("team/pdf"),
+            version: ver("1.1.0")
+        }
+    );
+    assert_eq!(store.audit_log(1).await.unwrap()[0].action, "move");
+}

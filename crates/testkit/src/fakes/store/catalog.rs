@@ -231,6 +231,48 @@ impl CatalogStore for MemoryStore {
         Ok(())
     }
 
+    async fn move_skill(
+        &self,
+        skill: &SkillUid,
+        to: &SkillId,
+        audit: &AuditEntry,
+        right: &WriteRight,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        state.check_right(right)?;
+        if !state.skills.contains_key(skill) {
+            return Err(StoreError::SkillGone);
+        }
+        if state
+            .skill_by_key(to)
+            .is_some_and(|other| &other.uid != skill)
+        {
+            return Err(StoreError::SkillExists {
+                existing: to.clone(),
+            });
+        }
+        if let Some((_, record)) = state.skills.get_mut(skill) {
+            record.id = to.clone();
+        }
+        let versions = state.versions.get(skill).cloned().unwrap_or_default();
+        for version in &versions {
+            let package = skillreg_core::package::package_id(to, &version.published);
+            for entry in &mut state.package_ids {
+                if &entry.1 == skill && entry.2 == version.published.version {
+                    entry.0 = package.clone();
+                }
+            }
+        }
+        let newest = versions
+            .iter()
+            .max_by_key(|v| (v.published.published_at, v.published.version.to_string()))
+            .map(|v| v.published.version.clone())
+            .ok_or_else(|| StoreError::Corrupt("a skill without versions".to_owned()))?;
+        state.push_event(EventKind::SkillMoved, to.clone(), newest, audit.at);
+        state.audit.push(audit.clone());
+        Ok(())
+    }
+
     async fn write_audit(&self, write: &AuditWrite) -> Result<bool, StoreError> {
         let mut state = self.state();
         state.check_right(&write.right)?;
