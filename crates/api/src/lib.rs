@@ -15,6 +15,7 @@ pub mod clawhub;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod moves;
 pub mod namespaces;
 pub mod oci;
 pub mod profiles;
@@ -30,6 +31,7 @@ pub use audit::{
 pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};
+pub use moves::{MoveBody, MovedResponse};
 pub use namespaces::{
     CreateNamespaceBody, MemberBody, MemberRole, MemberView, NamespaceBody, NamespaceVisibility,
     VisibilityBody,

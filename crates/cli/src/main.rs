@@ -89,6 +89,8 @@ enum Command {
     Unyank(manage::YankArgs),
     /// Deprecate a skill with a message (or clear it).
     Deprecate(manage::DeprecateArgs),
+    /// Move a skill into another namespace (its name, versions and ratings stay).
+    Move(manage::MoveArgs),
     /// API tokens.
     #[command(subcommand)]
     Token(manage::TokenCommand),
@@ -178,6 +180,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Yank(args) => manage::yank(&ctx, &args, true).await,
             Command::Unyank(args) => manage::yank(&ctx, &args, false).await,
             Command::Deprecate(args) => manage::deprecate(&ctx, args).await,
+            Command::Move(args) => manage::move_skill(&ctx, &args).await,
             Command::Token(command) => manage::token(&ctx, command).await,
             Command::Key(command) => manage::key(&ctx, command).await,
             Command::Namespace(command) => manage::namespace(&ctx, command).await,

@@ -60,6 +60,14 @@ pub(crate) struct DeprecateArgs {
     clear: bool,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct MoveArgs {
+    /// The skill (`namespace/name`).
+    id: String,
+    /// The namespace to move it into (its name stays).
+    namespace: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
     /// Create a token (its secret is shown once).
@@ -275,6 +283,22 @@ pub(crate) async fn deprecate(ctx: &Context, args: DeprecateArgs) -> Result<(), 
         Some(_) => format!("{id} is deprecated"),
         None => format!("{id} is no longer deprecated"),
     });
+    Ok(())
+}
+
+pub(crate) async fn move_skill(ctx: &Context, args: &MoveArgs) -> Result<(), Failure> {
+    let id = parse_id(&args.id)?;
+    let body = ctx.client()?.move_skill(&id, &args.namespace).await?;
+    ctx.out.json(&body);
+    ctx.out.result(format!(
+        "moved {} to {}",
+        sanitize_remote(&body.from),
+        sanitize_remote(&body.to)
+    ));
+    ctx.out.line(format!(
+        "projects follow it with `skillreg install {}`; profiles that hold it already do",
+        sanitize_remote(&body.to)
+    ));
     Ok(())
 }
 

@@ -2178,6 +2178,28 @@ fn profiles_install_their_skills_and_updates_follow_them() {
     let check = dev.run(&["sync", "--check"]);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
 
+    // A bound skill moves to another namespace: the profile holds it still, under its new
+    // id, and the project follows.
+    admin.run(&["namespace", "create", "team"]).ok();
+    let moved = admin.run(&["move", "acme/pdf", "team"]).ok();
+    assert!(
+        moved.stdout.contains("moved acme/pdf to team/pdf"),
+        "{}",
+        moved.stdout
+    );
+    let shown = admin.run(&["profile", "show", "acme/frontend"]).ok();
+    assert!(shown.stdout.contains("  team/pdf  ^1"), "{}", shown.stdout);
+    dev.run(&["update"]).ok();
+    let lock = std::fs::read_to_string(dev.path("skills.lock")).unwrap();
+    assert!(
+        lock.contains("id = \"team/pdf\"") && !lock.contains("acme/pdf"),
+        "{lock}"
+    );
+    let marker = std::fs::read_to_string(dev.path(".claude/skills/pdf/.skillreg.toml")).unwrap();
+    assert!(marker.contains("team/pdf"), "{marker}");
+    let check = dev.run(&["sync", "--check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
     // A skill the project asks for itself stays when the profile drops it.
     dev.run(&["install", "acme/review"]).ok();
     admin

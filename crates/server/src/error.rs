@@ -149,6 +149,8 @@ impl From<RegistryError> for ApiError {
                 ApiError::new(ErrorType::PackageNotFound, message)
             }
             RegistryError::ProfileTaken(_) => ApiError::new(ErrorType::Conflict, message),
+            RegistryError::SkillTaken(id) => ApiError::new(ErrorType::Conflict, message)
+                .with_details(json!({ "existing_skill_id": id.to_string() })),
             RegistryError::Store(StoreError::Duplicate(what)) => {
                 ApiError::new(ErrorType::Conflict, format!("{what} already exists"))
             }

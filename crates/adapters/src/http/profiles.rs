@@ -1,8 +1,10 @@
-//! The agent-profile calls of [`RegistryClient`] (`/api/v1/profiles…`).
+//! The agent-profile calls of [`RegistryClient`] (`/api/v1/profiles…`), and moving a
+//! skill (what profiles follow).
 
 use reqwest::Method;
 use skillreg_api::{
-    CreateProfileBody, ProfileBody, ProfileList, ProfileParams, ProfileSkillRequest,
+    CreateProfileBody, MoveBody, MovedResponse, ProfileBody, ProfileList, ProfileParams,
+    ProfileSkillRequest,
 };
 use skillreg_core::SkillId;
 use skillreg_core::profile::ProfileId;
@@ -83,5 +85,21 @@ impl RegistryClient {
     ) -> Result<ProfileBody, ClientError> {
         let path = profile_path(id, &format!("/-/skills/{}", segment(&skill.to_string())));
         self.http.json(Call::with(Method::DELETE, &path)).await
+    }
+
+    /// Moves a skill into another namespace.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn move_skill(
+        &self,
+        id: &SkillId,
+        namespace: &str,
+    ) -> Result<MovedResponse, ClientError> {
+        let path = format!("/api/v1/skills/{}/-/move", segment(&id.to_string()));
+        let call = Call::with(Method::POST, &path).json(&MoveBody {
+            namespace: namespace.to_owned(),
+        });
+        self.http.json(call).await
     }
 }

@@ -90,6 +90,11 @@ impl Installer<'_> {
                 now.len(),
                 if now.len() == 1 { "" } else { "s" }
             ));
+            // Removals first: a skill that moved to another namespace is dropped under its
+            // old id and installed under its new one, into the same folder.
+            for id in &plan.remove {
+                report.push(self.drop_skill(profile, id, lock, how.force).await?);
+            }
             for (id, request) in &plan.install {
                 let clients = match lock.get(id) {
                     Some(entry) if how.clients.is_empty() => entry.clients.clone(),
@@ -106,9 +111,6 @@ impl Installer<'_> {
                 }));
                 lock.upsert(entry);
                 self.project.save_lock(lock)?;
-            }
-            for id in &plan.remove {
-                report.push(self.drop_skill(profile, id, lock, how.force).await?);
             }
         }
         Ok(report)

@@ -12,6 +12,7 @@ mod discovery;
 mod import;
 mod keys;
 mod lookup;
+mod moves;
 mod oci;
 mod pages;
 mod plugins;
@@ -155,6 +156,9 @@ pub enum RegistryError {
     /// No such skill.
     #[error("skill `{0}` not found")]
     SkillNotFound(SkillId),
+    /// A skill holds the id a move would give (`namespace/name`).
+    #[error("skill `{0}` already exists")]
+    SkillTaken(SkillId),
     /// No such profile.
     #[error("profile `{0}` not found")]
     ProfileNotFound(crate::profile::ProfileId),

@@ -312,3 +312,87 @@ async fn a_private_namespaces_profiles_are_not_found_by_outsiders() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_moved_skill_stays_in_its_profiles() {
+    let t = registry().await;
+    let alice = actor("alice");
+    let id = profile("acme/frontend");
+    t.registry.create_profile(&alice, &id, "").await.unwrap();
+    t.registry
+        .add_to_profile(&alice, &id, &skill_id("acme/pdf"), &VersionReq::Latest)
+        .await
+        .unwrap();
+    publish_version(&t, "team", "other", "1.0.0", "Other", "").await;
+    publish_version(&t, "taken", "pdf", "1.0.0", "Taken", "").await;
+    let team = "team".parse().unwrap();
+    let refusals = [
+        t.registry
+            .move_skill(&actor("bob"), &skill_id("acme/pdf"), &team)
+            .await
+            .unwrap_err()
+            .to_string(),
+        t.registry
+            .move_skill(&alice, &skill_id("acme/pdf"), &"ghost".parse().unwrap())
+            .await
+            .unwrap_err()
+            .to_string(),
+        t.registry
+            .move_skill(&alice, &skill_id("acme/pdf"), &"acme".parse().unwrap())
+            .await
+            .unwrap_err()
+            .to_string(),
+        t.registry
+            .move_skill(&alice, &skill_id("acme/pdf"), &"taken".parse().unwrap())
+            .await
+            .unwrap_err()
+            .to_string(),
+        t.registry
+            .move_skill(&alice, &skill_id("acme/none"), &team)
+            .await
+            .unwrap_err()
+            .to_string(),
+    ];
+    assert_eq!(
+        refusals,
+        [
+            "`bob` does not maintain `acme/pdf`: only the namespace's owners and the skill's \
+             creator (while a member) may change it",
+            "namespace `ghost` not found",
+            "`acme/pdf` is in namespace `acme` already",
+            "skill `taken/pdf` already exists",
+            "skill `acme/none` not found",
+        ]
+    );
+    assert_eq!(
+        skills(&current(&t, "acme/frontend").await),
+        [("acme/pdf".to_owned(), "latest".to_owned())],
+        "a refused move changes nothing"
+    );
+    let moved = t
+        .registry
+        .move_skill(&alice, &skill_id("acme/pdf"), &team)
+        .await
+        .unwrap();
+    assert_eq!(moved.id, skill_id("team/pdf"));
+    assert_eq!(
+        skills(&current(&t, "acme/frontend").await),
+        [("team/pdf".to_owned(), "latest".to_owned())],
+        "the binding follows the move"
+    );
+    let error = t
+        .registry
+        .skill(None, &skill_id("acme/pdf"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RegistryError::SkillNotFound(_)), "{error}");
+    let (_, version) = t
+        .registry
+        .resolve_version(None, &skill_id("team/pdf"), &VersionReq::Latest)
+        .await
+        .unwrap();
+    assert_eq!(version.version().to_string(), "1.0.0");
+    let last = t.store_events().await.pop().unwrap();
+    assert_eq!(last.kind, EventKind::SkillMoved);
+    assert_eq!(last.subject.id(), "team/pdf");
+}

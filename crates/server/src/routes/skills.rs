@@ -10,10 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use skillreg_api::{
-    DeprecationBody, DeprecationResponse, DownloadParams, ErrorEnvelope, RateBody, RatedResponse,
-    RatingsResponse, ResolveParams, ResolveResponse, Review, SearchParams, SearchResponse,
-    SkillDetails, TrendingEntry, TrendingParams, TrendingResponse, VersionBody, VersionList,
-    YankResponse,
+    DeprecationBody, DeprecationResponse, DownloadParams, ErrorEnvelope, MoveBody, MovedResponse,
+    RateBody, RatedResponse, RatingsResponse, ResolveParams, ResolveResponse, Review, SearchParams,
+    SearchResponse, SkillDetails, TrendingEntry, TrendingParams, TrendingResponse, VersionBody,
+    VersionList, YankResponse,
 };
 use skillreg_core::model::{SearchSort, Stars};
 use skillreg_core::usecases::SearchRequest;
@@ -333,6 +333,7 @@ pub(super) async fn skill_action(
             set_yanked(&state, &actor, &id, version, false).await
         }
         (&Method::PUT, ["deprecation"]) => deprecate(&state, &actor, &id, &body).await,
+        (&Method::POST, ["move"]) => move_skill(&state, &actor, &id, &body).await,
         (&Method::POST, ["versions", version, "audit", "false-positives"]) => {
             super::audits::mark_false_positive(&state, &actor, &id, version, &body).await
         }
@@ -446,6 +447,44 @@ pub(super) async fn deprecate(
     Ok(Json(DeprecationResponse {
         id: id.to_string(),
         deprecated: deprecation.message,
+    })
+    .into_response())
+}
+
+/// Moves a skill into another namespace (`{"namespace": "team"}`): its id changes, its name
+/// (its SKILL.md's) does not; its versions, ratings, installs and the profiles that hold it
+/// follow, and the old id answers as a skill that does not exist. Its maintainers move it,
+/// into a namespace that exists and that they may publish into.
+#[utoipa::path(
+    post,
+    path = "/api/v1/skills/{namespace}/{name}/-/move",
+    tag = "skills",
+    params(SkillPath),
+    request_body = MoveBody,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Its old and new ids", body = MovedResponse),
+        (status = 400, description = "Not a namespace, or its own", body = ErrorEnvelope),
+        (status = 403, description = "Not allowed to manage the skill or to publish into the namespace", body = ErrorEnvelope),
+        (status = 404, description = "No such skill or namespace", body = ErrorEnvelope),
+        (status = 409, description = "The namespace holds a skill of that name", body = ErrorEnvelope),
+    )
+)]
+pub(super) async fn move_skill(
+    state: &AppState,
+    actor: &skillreg_core::auth::Actor,
+    id: &SkillId,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let request: MoveBody = json_body(body)?;
+    let to: skillreg_core::Namespace = request
+        .namespace
+        .parse()
+        .map_err(|e| invalid("namespace", e))?;
+    let moved = state.registry.move_skill(actor, id, &to).await?;
+    Ok(Json(MovedResponse {
+        from: id.to_string(),
+        to: moved.id.to_string(),
     })
     .into_response())
 }

@@ -122,6 +122,7 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         ("post", p) if p == format!("{SKILL}/-/ratings") => SkillWrite,
         ("post" | "delete", p) if p == format!("{SKILL}/-/versions/{{version}}/yank") => SkillWrite,
         ("put", p) if p == format!("{SKILL}/-/deprecation") => SkillWrite,
+        ("post", p) if p == format!("{SKILL}/-/move") => SkillWrite,
         ("post", p) if p == format!("{SKILL}/-/versions/{{version}}/audit/false-positives") => {
             SkillWrite
         }
@@ -521,6 +522,7 @@ pub(crate) async fn every_surface_decides_who_reads(s: TestServer) {
             ("put", "visibility") => br#"{"visibility": "public"}"#.to_vec(),
             ("put", "{user}") => br#"{"role": "member"}"#.to_vec(),
             ("post", "skills") => br#"{"skill": "open/tool"}"#.to_vec(),
+            ("post", "move") => br#"{"namespace": "open"}"#.to_vec(),
             _ => Vec::new(),
         }
     };
