@@ -1,6 +1,7 @@
 //! The event stream (`GET /api/v1/events`, server-sent events): each event's `id` is its
 //! sequence number, its `event` the kind (`skill.created`, `skill.updated`, `skill.yanked`,
-//! `skill.verdict_changed`, `profile.updated`) and its `data` an [`EventBody`].
+//! `skill.verdict_changed`, `skill.moved`, `profile.updated`) and its `data` an
+//! [`EventBody`].
 
 use serde::{Deserialize, Serialize};
 use skillreg_core::model::{EventRecord, EventSubject};

@@ -1,5 +1,6 @@
 //! `GET /api/v1/events`: the event outbox as server-sent events (`skill.created`,
-//! `skill.updated`, `skill.yanked`, `skill.verdict_changed`, `profile.updated`), each with
+//! `skill.updated`, `skill.yanked`, `skill.verdict_changed`, `skill.moved`,
+//! `profile.updated`), each with
 //! its sequence number as the event id, so a client resumes with `Last-Event-ID` (or `?after=`) without missing one. The stream
 //! reads the store, so every replica serves every replica's events.
 
@@ -20,7 +21,8 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// The event stream (server-sent events): `skill.created`, `skill.updated`,
 /// `skill.yanked`, `skill.verdict_changed` (a rescan or an admin changed a version's audit
-/// verdict; its audit says how) and `profile.updated` (a profile was created or its skills
+/// verdict; its audit says how), `skill.moved` (to another namespace; the event names its new
+/// id) and `profile.updated` (a profile was created or its skills
 /// changed), each with its sequence number as the event id. Resume with `Last-Event-ID` or
 /// `?after=`.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
