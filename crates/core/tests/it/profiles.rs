@@ -84,10 +84,33 @@ async fn members_create_and_edit_profiles_bound_by_skill() {
             ("vault/secret".to_owned(), "latest".to_owned())
         ]
     );
-    // A new version of a bound skill keeps the binding.
+    // A new version of a bound skill, and an import that overwrites it, keep the binding.
     let uid = after.entries[0].skill.clone();
     publish_version(&t, "acme", "pdf", "1.1.0", "PDF tools", "").await;
     assert_eq!(current(&t, "acme/frontend").await.entries[0].skill, uid);
+    let overwrite = skillreg_core::usecases::ImportRequest {
+        namespace: "acme".parse().unwrap(),
+        files: skillreg_testkit::fixtures::skill_files(
+            "pdf",
+            "PDF tools, imported",
+            "",
+            &[("v.txt", "imported")],
+        ),
+        folder_name: Some("pdf".to_owned()),
+        version: None,
+        on_conflict: skillreg_core::conflict::ConflictPolicy::Overwrite,
+    };
+    let outcome = t.registry.import(&alice, overwrite).await.unwrap();
+    assert!(
+        matches!(
+            outcome,
+            skillreg_core::usecases::ImportOutcome::Overwritten { .. }
+        ),
+        "{outcome:?}"
+    );
+    let bound = current(&t, "acme/frontend").await;
+    assert_eq!(bound.entries[0].skill, uid);
+    assert_eq!(bound.entries[0].id, skill_id("acme/pdf"));
     // An outsider reads the profile without the private skill; the profile never says it
     // holds one.
     let outsider = t.registry.profile(None, &id).await.unwrap();
