@@ -1,6 +1,6 @@
 //! Adapters for the ports of `skillreg-core`, one folder per family:
 //! `sqlite/` (the embedded default store), `postgres/` (the production store), `blob/`
-//! (the content-addressed archive folder), `cache/` (counters buffered, reads cached where
+//! (content-addressed archives: a folder, or an S3-compatible bucket), `cache/` (counters buffered, reads cached where
 //! this process is the only writer), `signing/` (Ed25519 keys and signatures), `fs/` (skill
 //! folders: reading them, and the agent clients' install folders), `http/` (the client of a
 //! skillreg registry and of a Package Registry Standard registry). `sql/` holds what the
@@ -20,7 +20,7 @@ mod sql;
 pub mod sqlite;
 pub mod system;
 
-pub use blob::FsBlobStore;
+pub use blob::{FsBlobStore, S3BlobStore};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use system::{RandomIds, SystemClock};

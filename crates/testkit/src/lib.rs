@@ -20,6 +20,7 @@ pub mod mocks;
 pub mod oci_registry;
 pub mod process;
 pub mod race;
+pub mod s3_server;
 pub mod strategies;
 pub mod vectors;
 

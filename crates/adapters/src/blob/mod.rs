@@ -2,13 +2,17 @@
 //! (`<root>/sha256/ab/abcdef…`). A blob is written to a temporary file in the same
 //! filesystem, fsynced, then linked into place (never over an existing blob), so a reader sees all of it or nothing;
 //! every read checks the bytes against the name. Several server replicas may share the
-//! folder (a network filesystem with atomic rename).
+//! folder (a network filesystem with atomic rename). [`S3BlobStore`] (`s3.rs`) keeps them in
+//! an S3-compatible bucket instead, under the same contract.
 
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use skillreg_core::Digest;
+
+mod s3;
+pub use s3::S3BlobStore;
 use skillreg_core::ports::{BlobError, BlobStore, PutOutcome};
 
 /// The filesystem blob store.

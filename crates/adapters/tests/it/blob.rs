@@ -57,6 +57,85 @@ mod cached_contract {
     skillreg_testkit::blob_store_contract!(super::cached_blobs());
 }
 
+/// An S3 blob store on a real S3 server of its own (moto), in a fresh bucket.
+struct TempS3 {
+    store: skillreg_adapters::S3BlobStore,
+    _server: skillreg_testkit::s3_server::S3Server,
+}
+
+impl std::ops::Deref for TempS3 {
+    type Target = skillreg_adapters::S3BlobStore;
+    fn deref(&self) -> &Self::Target {
+        &self.store
+    }
+}
+
+async fn s3_blobs() -> TempS3 {
+    let server = skillreg_testkit::s3_server::S3Server::start();
+    server.create_bucket("skills");
+    let store =
+        skillreg_adapters::S3BlobStore::open("s3://skills/registry/blobs", &server.options())
+            .await
+            .unwrap();
+    TempS3 {
+        store,
+        _server: server,
+    }
+}
+
+mod s3_contract {
+    skillreg_testkit::blob_store_contract!(super::s3_blobs());
+}
+
+/// An object changed behind the store's back is refused, not served; a foreign object
+/// beside the blobs is not listed as one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_blobs_are_checked_when_read() {
+    let s3 = s3_blobs().await;
+    let bytes = b"an archive".to_vec();
+    let digest = Digest::of(&bytes);
+    s3.put(&digest, &bytes).await.unwrap();
+    // Another client of the bucket, writing where the store would not.
+    use object_store::ObjectStoreExt as _;
+    let mut raw = object_store::aws::AmazonS3Builder::new().with_bucket_name("skills");
+    for (key, value) in s3._server.options() {
+        raw = raw.with_config(key.parse().unwrap(), value);
+    }
+    let raw = raw.build().unwrap();
+    let key = format!("registry/blobs/sha256/{}", digest.hex());
+    raw.put(&key.as_str().into(), b"other bytes".to_vec().into())
+        .await
+        .unwrap();
+    assert_eq!(s3.get(&digest).await, Err(BlobError::Corrupt(digest)));
+    raw.put(
+        &"registry/blobs/sha256/notes.txt".into(),
+        b"not a blob".to_vec().into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s3.list().await.unwrap(), vec![digest]);
+}
+
+/// A URL that is not `s3://bucket/…`, an unknown option and a bucket that is not there are
+/// refused when the store opens, each naming what was wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_settings_are_checked_when_the_store_opens() {
+    let server = skillreg_testkit::s3_server::S3Server::start();
+    let options = server.options();
+    let message = |result: Result<skillreg_adapters::S3BlobStore, BlobError>| match result {
+        Err(BlobError::Unavailable(message)) => message,
+        other => panic!("{other:?}"),
+    };
+    let wrong = message(skillreg_adapters::S3BlobStore::open("https://bucket/x", &options).await);
+    assert!(wrong.contains("s3://bucket/prefix"), "{wrong}");
+    let mut unknown = options.clone();
+    unknown.insert("colour".to_owned(), "blue".to_owned());
+    let wrong = message(skillreg_adapters::S3BlobStore::open("s3://skills", &unknown).await);
+    assert!(wrong.contains("`colour`"), "{wrong}");
+    let wrong = message(skillreg_adapters::S3BlobStore::open("s3://missing/x", &options).await);
+    assert!(wrong.contains("s3://missing/x"), "{wrong}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_racing_writers_see_all_or_nothing() {
     let blobs = Arc::new(blobs().await);
