@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use clap::Args;
 use skillreg_adapters::cache::{CacheMode, Layered};
 use skillreg_adapters::postgres::PostgresConfig;
-use skillreg_adapters::{FsBlobStore, PostgresStore, RandomIds, SqliteStore, SystemClock};
+use skillreg_adapters::{
+    FsBlobStore, PostgresStore, RandomIds, S3BlobStore, SqliteStore, SystemClock,
+};
 use skillreg_core::ports::SkillStore;
 use skillreg_core::usecases::{Registry, RegistryConfig};
 
@@ -22,7 +24,7 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
-    /// `writes_per_minute`, `trusted_proxies`, `max_connections`, `private`,
+    /// `blob_url` (with an `[s3]` table of S3 options), `writes_per_minute`, `trusted_proxies`, `max_connections`, `private`,
     /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`,
     /// `public_url`.
     #[arg(long, env = "SKILLREG_CONFIG")]
@@ -42,8 +44,13 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SKILLREG_WRITES_PER_MINUTE")]
     writes_per_minute: Option<u32>,
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
-    #[arg(long, env = "SKILLREG_BLOB_DIR")]
+    #[arg(long, env = "SKILLREG_BLOB_DIR", conflicts_with = "blob_url")]
     blob_dir: Option<PathBuf>,
+    /// Keep archives in an S3-compatible bucket instead, `s3://bucket/prefix`: region,
+    /// endpoint, path or virtual-hosted style and credentials from the `AWS_*` variables
+    /// (`AWS_REGION`, `AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, …) or the config file's `[s3]`
+    #[arg(long, env = "SKILLREG_BLOB_URL")]
+    blob_url: Option<String>,
     /// A reverse proxy's address whose `X-Forwarded-For` names the client, for
     /// rate limits (repeatable; the variable takes a comma-separated list)
     #[arg(
@@ -96,6 +103,11 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
+    blob_url: Option<String>,
+    /// S3 options (`region`, `endpoint`, `allow_http`, `virtual_hosted_style_request`,
+    /// `access_key_id`, …) over the `AWS_*` variables.
+    #[serde(default)]
+    s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     #[serde(default)]
     trusted_proxies: Vec<std::net::IpAddr>,
@@ -117,6 +129,8 @@ struct Settings {
     listen: SocketAddr,
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
+    blob_url: Option<String>,
+    s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
@@ -155,6 +169,8 @@ impl ServeArgs {
             listen,
             database_url: self.database_url.or(file.database_url),
             blob_dir: self.blob_dir.or(file.blob_dir),
+            blob_url: self.blob_url.or(file.blob_url),
+            s3: file.s3,
             writes_per_minute: self.writes_per_minute.or(file.writes_per_minute),
             trusted_proxies: if self.trusted_proxies.is_empty() {
                 file.trusted_proxies
@@ -310,12 +326,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 (Arc::new(store), CacheMode::Exclusive, Some(lock))
             }
         };
-    let blob_dir = args.blob_dir.unwrap_or_else(|| data_dir.join("blobs"));
-    let layered = Layered::new(
-        store,
-        mode,
-        Arc::new(FsBlobStore::open(&blob_dir).context("opening the blob folder")?),
-    );
+    let blobs: Arc<dyn skillreg_core::ports::BlobStore> = match (&args.blob_url, &args.blob_dir) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give the blob folder or the blob URL, not both")
+        }
+        (Some(url), None) => Arc::new(
+            S3BlobStore::open(url, &args.s3)
+                .await
+                .context("opening the S3 blob store")?,
+        ),
+        (None, dir) => {
+            let dir = dir.clone().unwrap_or_else(|| data_dir.join("blobs"));
+            Arc::new(FsBlobStore::open(&dir).context("opening the blob folder")?)
+        }
+    };
+    let layered = Layered::new(store, mode, blobs);
     let store = Arc::clone(&layered.cache);
     let flusher = store.spawn_flusher(args.counter_flush);
     let registry = Registry::new(

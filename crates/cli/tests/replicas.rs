@@ -1,6 +1,6 @@
-//! Two `skillreg serve` processes sharing one PostgreSQL database and one blob folder, as
-//! replicas behind a load balancer would: what one writes the other serves at once, and
-//! every invariant holds across both.
+//! `skillreg serve` processes sharing nothing but one PostgreSQL database and one S3 bucket
+//! (a real S3 server, moto, on loopback), as replicas behind a load balancer would: what one
+//! writes the others serve at once, and every invariant holds across them.
 
 #![expect(
     clippy::unwrap_used,
@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 
 use skillreg_core::bundle::pack;
 use skillreg_testkit::fixtures::skill_files;
+use skillreg_testkit::s3_server::S3Server;
 
 struct Replica {
     child: Child,
@@ -27,7 +28,7 @@ impl Drop for Replica {
     }
 }
 
-fn start(data_dir: &std::path::Path, database_url: &str, blob_dir: &std::path::Path) -> Replica {
+fn start(data_dir: &std::path::Path, database_url: &str, s3: &S3Server) -> Replica {
     let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
         .args([
             "serve",
@@ -35,11 +36,12 @@ fn start(data_dir: &std::path::Path, database_url: &str, blob_dir: &std::path::P
             "127.0.0.1:0",
             "--database-url",
             database_url,
+            "--blob-url",
+            "s3://skills/registry/blobs",
             "--data-dir",
         ])
         .arg(data_dir)
-        .arg("--blob-dir")
-        .arg(blob_dir)
+        .envs(s3.environment())
         .env("SKILLREG_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -96,9 +98,15 @@ fn admin_url() -> String {
     })
 }
 
-/// Two replicas on a fresh database and one blob folder (kept while the folder lives), and
-/// the first admin token.
-fn two_replicas() -> (tempfile::TempDir, Replica, Replica, String) {
+/// What the replicas share, kept alive while a test runs: their data folders and the S3
+/// server.
+struct Shared {
+    _dirs: tempfile::TempDir,
+    _s3: S3Server,
+}
+
+/// `count` replicas on a fresh database and one bucket, and the first admin token.
+fn replicas(count: usize) -> (Shared, Vec<Replica>, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -108,21 +116,27 @@ fn two_replicas() -> (tempfile::TempDir, Replica, Replica, String) {
             &admin_url(),
         ))
         .unwrap();
-    let shared = tempfile::tempdir().unwrap();
-    let blobs = shared.path().join("blobs");
-    let (dir_a, dir_b) = (shared.path().join("a"), shared.path().join("b"));
-    let a = start(&dir_a, &url, &blobs);
-    let admin = std::fs::read_to_string(dir_a.join("admin.token"))
+    let dirs = tempfile::tempdir().unwrap();
+    let s3 = S3Server::start();
+    s3.create_bucket("skills");
+    let started: Vec<Replica> = (0..count)
+        .map(|i| start(&dirs.path().join(format!("replica-{i}")), &url, &s3))
+        .collect();
+    let admin = std::fs::read_to_string(dirs.path().join("replica-0/admin.token"))
         .unwrap()
         .trim()
         .to_owned();
-    let b = start(&dir_b, &url, &blobs);
-    (shared, a, b, admin)
+    let shared = Shared {
+        _dirs: dirs,
+        _s3: s3,
+    };
+    (shared, started, admin)
 }
 
 #[test]
-fn two_replicas_share_one_database_and_one_blob_folder() {
-    let (_shared, a, b, token) = two_replicas();
+fn three_replicas_share_one_database_and_one_bucket() {
+    let (_shared, replicas, token) = replicas(3);
+    let (a, b, c) = (&replicas[0], &replicas[1], &replicas[2]);
 
     // A publish through one is resolvable through the other at once.
     let archive = pack(&skill_files("pdf", "PDF tools", "", &[]))
@@ -145,19 +159,21 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"version\":\"1.0.0\""), "{body}");
-    let (status, _) = http(
-        &b.address,
-        "GET",
-        "/api/v1/skills/acme/pdf/-/download",
-        None,
-        &[],
-    );
-    assert_eq!(
-        status, 200,
-        "the blob written through one replica is served by the other"
-    );
+    for replica in [b, c] {
+        let (status, _) = http(
+            &replica.address,
+            "GET",
+            "/api/v1/skills/acme/pdf/-/download",
+            None,
+            &[],
+        );
+        assert_eq!(
+            status, 200,
+            "the blob written through one replica is served by the others"
+        );
+    }
 
-    // 32 concurrent publishes of one version, split across both: one creates.
+    // 32 concurrent publishes of one version, split across all three: one creates.
     let same = pack(&skill_files("docx", "Word tools", "", &[("a.txt", "same")]))
         .unwrap()
         .into_bytes();
@@ -173,7 +189,7 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
     let answers: Vec<(bool, u16, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..32)
             .map(|i| {
-                let address = if i % 2 == 0 { &a.address } else { &b.address };
+                let address = &replicas[i % 3].address;
                 let sent_other = i % 4 == 3;
                 let bytes = if sent_other { &other } else { &same };
                 let token = &token;
@@ -251,7 +267,8 @@ fn two_replicas_share_one_database_and_one_blob_folder() {
 /// no grant.
 #[test]
 fn read_grants_end_on_every_replica_at_once() {
-    let (_shared, a, b, admin) = two_replicas();
+    let (_shared, replicas, admin) = replicas(2);
+    let (a, b) = (&replicas[0], &replicas[1]);
     let on = |replica: &Replica, method: &str, path: &str, token: Option<&str>, body: &str| {
         http(&replica.address, method, path, token, body.as_bytes())
     };
