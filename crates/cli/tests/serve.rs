@@ -601,3 +601,39 @@ fn a_public_url_that_is_not_one_is_refused() {
         );
     }
 }
+
+/// A blob URL serve cannot use stops it before it listens, naming what was wrong; a blob
+/// folder and a blob URL together are refused as a usage error.
+#[test]
+fn a_blob_url_serve_cannot_use_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let s3 = skillreg_testkit::s3_server::S3Server::start();
+    for (bad, says) in [
+        ("https://bucket/x", "write it as s3://bucket/prefix"),
+        ("s3://", "names no bucket"),
+        ("s3://missing/x", "s3://missing/x"),
+    ] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path())
+            .args(["--blob-url", bad])
+            .envs(s3.environment())
+            .output()
+            .unwrap();
+        assert!(!refused.status.success(), "{bad}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "{bad}: {stderr}");
+        assert!(
+            !stderr.contains("testing"),
+            "no credential in the message: {stderr}"
+        );
+    }
+    let both = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .args(["--blob-url", "s3://skills", "--blob-dir"])
+        .arg(data.path().join("blobs"))
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+}
