@@ -19,6 +19,9 @@ use skillreg_core::usecases::{Registry, RegistryConfig};
 /// The address `serve` listens on when nothing says otherwise.
 const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 
+/// How long a presigned download URL lasts (`--blob-redirect`).
+const BLOB_REDIRECT_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Settings of `skillreg serve`. Each comes from its flag, else its `SKILLREG_*`
 /// variable, else the config file, else its default.
 #[derive(Debug, Args)]
@@ -51,6 +54,10 @@ pub(crate) struct ServeArgs {
     /// (`AWS_REGION`, `AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, …) or the config file's `[s3]`
     #[arg(long, env = "SKILLREG_BLOB_URL")]
     blob_url: Option<String>,
+    /// With --blob-url: answer downloads with a redirect to a presigned URL of the bucket
+    /// (valid 5 minutes), so archive bytes do not pass through the registry
+    #[arg(long, env = "SKILLREG_BLOB_REDIRECT", requires = "blob_url")]
+    blob_redirect: bool,
     /// A reverse proxy's address whose `X-Forwarded-For` names the client, for
     /// rate limits (repeatable; the variable takes a comma-separated list)
     #[arg(
@@ -104,6 +111,8 @@ struct FileSettings {
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
     blob_url: Option<String>,
+    #[serde(default)]
+    blob_redirect: bool,
     /// S3 options (`region`, `endpoint`, `allow_http`, `virtual_hosted_style_request`,
     /// `access_key_id`, …) over the `AWS_*` variables.
     #[serde(default)]
@@ -130,6 +139,7 @@ struct Settings {
     database_url: Option<String>,
     blob_dir: Option<PathBuf>,
     blob_url: Option<String>,
+    blob_redirect: bool,
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     trusted_proxies: Vec<std::net::IpAddr>,
@@ -170,6 +180,7 @@ impl ServeArgs {
             database_url: self.database_url.or(file.database_url),
             blob_dir: self.blob_dir.or(file.blob_dir),
             blob_url: self.blob_url.or(file.blob_url),
+            blob_redirect: self.blob_redirect || file.blob_redirect,
             s3: file.s3,
             writes_per_minute: self.writes_per_minute.or(file.writes_per_minute),
             trusted_proxies: if self.trusted_proxies.is_empty() {
@@ -330,11 +341,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         (Some(_), Some(_)) => {
             anyhow::bail!("give the blob folder or the blob URL, not both")
         }
-        (Some(url), None) => Arc::new(
-            S3BlobStore::open(url, &args.s3)
+        (Some(url), None) => {
+            let store = S3BlobStore::open(url, &args.s3)
                 .await
-                .context("opening the S3 blob store")?,
-        ),
+                .context("opening the S3 blob store")?;
+            Arc::new(if args.blob_redirect {
+                store.with_redirect(BLOB_REDIRECT_TTL)
+            } else {
+                store
+            })
+        }
+        (None, _) if args.blob_redirect => {
+            anyhow::bail!("blob_redirect needs a blob URL (s3://bucket/prefix)")
+        }
         (None, dir) => {
             let dir = dir.clone().unwrap_or_else(|| data_dir.join("blobs"));
             Arc::new(FsBlobStore::open(&dir).context("opening the blob folder")?)

@@ -2235,3 +2235,94 @@ fn profiles_install_their_skills_and_updates_follow_them() {
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("error:"), "{}", refused.stderr);
 }
+
+#[test]
+fn downloads_redirect_to_the_bucket_and_are_still_checked() {
+    let s3 = skillreg_testkit::s3_server::S3Server::start();
+    s3.create_bucket("skills");
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("serve.toml");
+    let mut text = "blob_url = \"s3://skills/registry\"\nblob_redirect = true\n\n[s3]\n".to_owned();
+    for (key, value) in s3.options() {
+        text.push_str(&format!("{key} = \"{value}\"\n"));
+    }
+    std::fs::write(&config, text).unwrap();
+    let server = serve_with(&["--config", config.to_str().unwrap()]);
+    let admin = User::new(&server.url, Some(server.admin_token()));
+    let library = tempfile::tempdir().unwrap();
+    let dir = write_skill(library.path(), "notes", "1.0.0", "echo notes\n");
+    admin
+        .run(&["publish", dir.to_str().unwrap(), "--namespace", "acme"])
+        .ok();
+
+    // The registry answers a download with a short-lived URL of the bucket.
+    let mut stream = std::net::TcpStream::connect(server.address()).unwrap();
+    write!(
+        stream,
+        "GET /api/v1/skills/acme/notes/-/download HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.address()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 307"), "{answer}");
+    let location = answer
+        .lines()
+        .find_map(|line| line.strip_prefix("location: "))
+        .unwrap_or_else(|| panic!("no location: {answer}"));
+    assert!(
+        location.starts_with(&format!("{}/skills/registry/sha256/", s3.endpoint())),
+        "{location}"
+    );
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+
+    // The client follows it and installs what was published.
+    let dev = User::new(&server.url, None);
+    dev.run(&[
+        "install",
+        "acme/notes",
+        "--scope",
+        "project",
+        "--client",
+        "claude-code",
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::read(dev.path(".claude/skills/notes/scripts/run.sh")).unwrap(),
+        b"echo notes\n"
+    );
+
+    // Other bytes in the bucket are refused by the client, and nothing is written.
+    let digest = location
+        .split("/sha256/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .unwrap()
+        .to_owned();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(s3.put_object(
+            "skills",
+            &format!("registry/sha256/{digest}"),
+            b"not the archive",
+        ));
+    let other = User::new(&server.url, None);
+    let refused = other.run(&[
+        "install",
+        "acme/notes",
+        "--scope",
+        "project",
+        "--client",
+        "claude-code",
+    ]);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("digest"),
+        "the refusal names the digest: {}",
+        refused.stderr
+    );
+    assert!(!other.path(".claude/skills/notes").exists());
+    assert!(!other.path("skills.lock").exists());
+}

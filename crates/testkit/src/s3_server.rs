@@ -121,6 +121,26 @@ impl S3Server {
             .collect()
     }
 
+    /// Writes an object behind a blob store's back (damaged or foreign bytes), as any
+    /// other client of the bucket could.
+    ///
+    /// # Panics
+    /// If the server refuses.
+    pub async fn put_object(&self, bucket: &str, key: &str, bytes: &[u8]) {
+        use object_store::ObjectStoreExt as _;
+        // Its reqwest is built without a TLS provider of its own, as the registry's is.
+        let _installed = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = object_store::aws::AmazonS3Builder::new().with_bucket_name(bucket);
+        for (name, value) in self.options() {
+            builder = builder.with_config(name.parse().expect("an S3 option"), value);
+        }
+        let store = builder.build().expect("an S3 client");
+        store
+            .put(&key.into(), bytes.to_vec().into())
+            .await
+            .expect("the S3 server takes the object");
+    }
+
     /// The status line of one request, if the server answered.
     fn request(&self, method: &str, path: &str) -> Option<String> {
         let mut stream = TcpStream::connect(&self.address).ok()?;

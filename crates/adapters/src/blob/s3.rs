@@ -8,15 +8,17 @@
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`, …), then from the
 //! options given (the same names without `aws_`: `region`, `endpoint`, `allow_http`,
 //! `virtual_hosted_style_request`, …), then from the URL. Requests are path-style unless
-//! `virtual_hosted_style_request` is set.
+//! `virtual_hosted_style_request` is set. With [`S3BlobStore::with_redirect`], downloads
+//! go straight to the bucket: `download_url` hands out a presigned GET URL.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt as _;
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path;
+use object_store::signer::Signer as _;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
 use skillreg_core::Digest;
 use skillreg_core::ports::{BlobError, BlobStore, PutOutcome};
@@ -24,7 +26,9 @@ use skillreg_core::ports::{BlobError, BlobStore, PutOutcome};
 /// The S3 blob store.
 #[derive(Debug, Clone)]
 pub struct S3BlobStore {
-    store: Arc<dyn ObjectStore>,
+    store: Arc<AmazonS3>,
+    /// How long a presigned download URL lasts; `None`: no URLs are handed out.
+    redirect: Option<std::time::Duration>,
     /// `<prefix>/sha256`.
     folder: Path,
     /// `s3://bucket/prefix`, for messages.
@@ -67,6 +71,7 @@ impl S3BlobStore {
             .map_err(|e| refuse(format!("the prefix is not a valid path: {e}")))?;
         let opened = S3BlobStore {
             store: Arc::new(store),
+            redirect: None,
             folder: prefix.clone().join("sha256"),
             url: url.to_owned(),
         };
@@ -76,6 +81,13 @@ impl S3BlobStore {
             .await
             .map_err(|e| unavailable(&format!("listing {url}"), &e))?;
         Ok(opened)
+    }
+
+    /// Hands out presigned download URLs that last `ttl`.
+    #[must_use]
+    pub fn with_redirect(mut self, ttl: std::time::Duration) -> Self {
+        self.redirect = Some(ttl);
+        self
     }
 
     /// Where a blob lives.
@@ -157,6 +169,18 @@ impl BlobStore for S3BlobStore {
             .collect();
         digests.sort();
         Ok(digests)
+    }
+
+    async fn download_url(&self, digest: &Digest) -> Result<Option<String>, BlobError> {
+        let Some(ttl) = self.redirect else {
+            return Ok(None);
+        };
+        let url = self
+            .store
+            .signed_url(reqwest::Method::GET, &self.path_of(digest), ttl)
+            .await
+            .map_err(|e| unavailable("signing a download URL", &e))?;
+        Ok(Some(url.to_string()))
     }
 
     async fn delete(&self, digest: &Digest) -> Result<bool, BlobError> {

@@ -45,6 +45,10 @@ impl BlobStore for CachingBlobs {
         self.inner.put(digest, bytes).await
     }
 
+    async fn download_url(&self, digest: &Digest) -> Result<Option<String>, BlobError> {
+        self.inner.download_url(digest).await
+    }
+
     async fn get(&self, digest: &Digest) -> Result<Option<Vec<u8>>, BlobError> {
         if let Some(bytes) = lock(&self.held).blobs.get(digest) {
             return Ok(Some(bytes.as_ref().clone()));

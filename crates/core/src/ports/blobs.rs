@@ -67,4 +67,15 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`BlobError::Unavailable`].
     async fn delete(&self, digest: &Digest) -> Result<bool, BlobError>;
+
+    /// A URL a client may fetch the blob from directly for a while (a presigned URL), when
+    /// the store was set up to hand them out; `None` otherwise, and by default. Whoever
+    /// follows it MUST check the bytes against the digest, as the store cannot.
+    ///
+    /// # Errors
+    /// [`BlobError::Unavailable`].
+    async fn download_url(&self, digest: &Digest) -> Result<Option<String>, BlobError> {
+        let _unused = digest;
+        Ok(None)
+    }
 }

@@ -37,7 +37,7 @@ pub use plugins::MarketplaceEntry;
 pub use profiles::MAX_LISTED_PROFILES;
 pub use publish::{BundleInput, PublishOutcome, PublishRequest, Published};
 pub use reads::{
-    BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
+    Archive, BrowsePage, BrowseRequest, Download, Events, RECENT_REVIEWS, Reviews, SkillOverview,
 };
 
 use crate::auth::{AccessError, Actor, check_change_skill, require_scope};

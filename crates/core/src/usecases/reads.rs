@@ -46,10 +46,20 @@ pub struct Download {
     pub skill: SkillRecord,
     /// The version.
     pub version: VersionRecord,
-    /// The archive's bytes (checked against its digest by the blob store).
-    pub archive: Vec<u8>,
+    /// Where the archive is.
+    pub archive: Archive,
     /// Whether anyone may read it without a token, so shared caches may keep it.
     pub public: bool,
+}
+
+/// Where a download's archive is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Archive {
+    /// Its bytes (checked against its digest by the blob store).
+    Bytes(Vec<u8>),
+    /// A URL the blob store handed out to fetch it from directly; the client checks the
+    /// digest.
+    At(String),
 }
 
 /// A page of the browse list.
@@ -183,7 +193,11 @@ impl Registry {
         request: &VersionReq,
     ) -> Result<Download, RegistryError> {
         let (skill, version) = self.resolve_version(reader, id, request).await?;
-        let archive = self.archive(&version.published.archive_digest).await?;
+        let digest = version.published.archive_digest;
+        let archive = match self.blobs.download_url(&digest).await? {
+            Some(url) => Archive::At(url),
+            None => Archive::Bytes(self.archive(&digest).await?),
+        };
         self.record_download(&skill, version.version()).await?;
         let public = self.may_read_in(None, skill.id.namespace()).await?;
         Ok(Download {

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use skillreg_api::{
     DeprecationBody, DeprecationResponse, DownloadParams, ErrorEnvelope, MoveBody, MovedResponse,
@@ -250,6 +250,9 @@ pub(super) async fn ratings(
     responses(
         (status = 200, description = "The gzip tar archive", content_type = "application/gzip", body = Vec<u8>,
          headers(("etag" = String, description = "The archive digest, quoted"))),
+        (status = 307, description = "Served with `--blob-redirect`: the archive is at a presigned URL of the bucket (`location`) for a few minutes; check it against the digest",
+         headers(("location" = String, description = "The presigned URL"),
+                 ("etag" = String, description = "The archive digest, quoted"))),
         (status = 400, description = "A bad version request", body = ErrorEnvelope),
         (status = 404, description = "No such skill or version", body = ErrorEnvelope),
     )
@@ -275,7 +278,23 @@ pub(super) async fn download(
         download.skill.id.name(),
         download.version.version()
     );
-    let bytes = download.archive;
+    let bytes = match download.archive {
+        skillreg_core::usecases::Archive::Bytes(bytes) => bytes,
+        skillreg_core::usecases::Archive::At(url) => {
+            // Straight from the object store, for a short while; the client checks the bytes
+            // against the digest it resolved (the ETag says it too).
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            let headers = response.headers_mut();
+            if let Ok(location) = HeaderValue::from_str(&url) {
+                headers.insert(header::LOCATION, location);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Ok(etag) = HeaderValue::from_str(&format!("\"{digest}\"")) {
+                headers.insert(header::ETAG, etag);
+            }
+            return Ok(response);
+        }
+    };
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(
