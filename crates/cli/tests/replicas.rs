@@ -8,82 +8,25 @@
     reason = "in tests an unwrap or a panic is an assertion with a location"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-
 use skillreg_core::bundle::pack;
 use skillreg_testkit::fixtures::skill_files;
 use skillreg_testkit::s3_server::S3Server;
+use skillreg_testkit::serving::{Serving, http};
 
-struct Replica {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data_dir: &std::path::Path, database_url: &str, s3: &S3Server) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skillreg"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
+/// One replica: its own data folder, the shared database and bucket.
+fn start(data_dir: &std::path::Path, database_url: &str, s3: &S3Server) -> Serving {
+    Serving::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_skillreg")),
+        data_dir,
+        "127.0.0.1:0",
+        &[
             "--database-url",
             database_url,
             "--blob-url",
             "s3://skills/registry/blobs",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .envs(s3.environment())
-        .env("SKILLREG_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = first
-        .strip_prefix("skillreg listening on http://")
-        .unwrap()
-        .to_owned();
-    Replica { child, address }
-}
-
-/// One HTTP/1.1 exchange; returns the status and the body.
-fn http(
-    address: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &[u8],
-) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+        ],
+        &s3.environment(),
+    )
 }
 
 #[expect(
@@ -106,7 +49,7 @@ struct Shared {
 }
 
 /// `count` replicas on a fresh database and one bucket, and the first admin token.
-fn replicas(count: usize) -> (Shared, Vec<Replica>, String) {
+fn replicas(count: usize) -> (Shared, Vec<Serving>, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -119,7 +62,7 @@ fn replicas(count: usize) -> (Shared, Vec<Replica>, String) {
     let dirs = tempfile::tempdir().unwrap();
     let s3 = S3Server::start();
     s3.create_bucket("skills");
-    let started: Vec<Replica> = (0..count)
+    let started: Vec<Serving> = (0..count)
         .map(|i| start(&dirs.path().join(format!("replica-{i}")), &url, &s3))
         .collect();
     let admin = std::fs::read_to_string(dirs.path().join("replica-0/admin.token"))
@@ -269,7 +212,7 @@ fn three_replicas_share_one_database_and_one_bucket() {
 fn read_grants_end_on_every_replica_at_once() {
     let (_shared, replicas, admin) = replicas(2);
     let (a, b) = (&replicas[0], &replicas[1]);
-    let on = |replica: &Replica, method: &str, path: &str, token: Option<&str>, body: &str| {
+    let on = |replica: &Serving, method: &str, path: &str, token: Option<&str>, body: &str| {
         http(&replica.address, method, path, token, body.as_bytes())
     };
     let (status, body) = on(

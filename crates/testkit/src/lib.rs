@@ -21,6 +21,7 @@ pub mod oci_registry;
 pub mod process;
 pub mod race;
 pub mod s3_server;
+pub mod serving;
 pub mod strategies;
 pub mod vectors;
 
