@@ -216,7 +216,7 @@ fn read_grants_end_on_every_replica_at_once() {
         http(&replica.address, method, path, token, body.as_bytes())
     };
     let (status, body) = on(
-        &a,
+        a,
         "POST",
         "/api/v1/namespaces",
         Some(&admin),
@@ -236,7 +236,7 @@ fn read_grants_end_on_every_replica_at_once() {
     assert_eq!(status, 201, "{body}");
     let member = r#"{"role": "member"}"#;
     let (status, _) = on(
-        &a,
+        a,
         "PUT",
         "/api/v1/namespaces/vault/-/members/ci",
         Some(&admin),
@@ -247,7 +247,7 @@ fn read_grants_end_on_every_replica_at_once() {
         let request = format!(
             r#"{{"name": "{name}", "scopes": ["read"], "namespaces": ["vault"], "user": "ci"}}"#
         );
-        let (status, body) = on(&a, "POST", "/api/v1/tokens", Some(&admin), &request);
+        let (status, body) = on(a, "POST", "/api/v1/tokens", Some(&admin), &request);
         assert_eq!(status, 201, "{body}");
         let created: serde_json::Value = serde_json::from_str(&body).unwrap();
         (
@@ -260,59 +260,59 @@ fn read_grants_end_on_every_replica_at_once() {
     let skill = "/api/v1/skills/vault/ledger";
 
     // Removing the member on one replica: the other refuses the very next read.
-    assert_eq!(on(&b, "GET", skill, Some(&first), "").0, 200);
+    assert_eq!(on(b, "GET", skill, Some(&first), "").0, 200);
     let (status, _) = on(
-        &a,
+        a,
         "DELETE",
         "/api/v1/namespaces/vault/-/members/ci",
         Some(&admin),
         "",
     );
     assert_eq!(status, 200);
-    assert_eq!(on(&b, "GET", skill, Some(&first), "").0, 404);
+    assert_eq!(on(b, "GET", skill, Some(&first), "").0, 404);
 
     // Revoking a token on one replica: the other refuses it on the next request.
     let (status, _) = on(
-        &a,
+        a,
         "PUT",
         "/api/v1/namespaces/vault/-/members/ci",
         Some(&admin),
         member,
     );
     assert_eq!(status, 200);
-    assert_eq!(on(&b, "GET", skill, Some(&second), "").0, 200);
+    assert_eq!(on(b, "GET", skill, Some(&second), "").0, 200);
     let (status, body) = on(
-        &a,
+        a,
         "DELETE",
         &format!("/api/v1/tokens/{second_id}"),
         Some(&admin),
         "",
     );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(on(&b, "GET", skill, Some(&second), "").0, 401);
+    assert_eq!(on(b, "GET", skill, Some(&second), "").0, 401);
 
     // Opening and closing the namespace on one replica shows on the other at once.
     let visibility = "/api/v1/namespaces/vault/-/visibility";
-    assert_eq!(on(&b, "GET", skill, None, "").0, 404);
+    assert_eq!(on(b, "GET", skill, None, "").0, 404);
     let (status, _) = on(
-        &a,
+        a,
         "PUT",
         visibility,
         Some(&admin),
         r#"{"visibility": "public"}"#,
     );
     assert_eq!(status, 200);
-    assert_eq!(on(&b, "GET", skill, None, "").0, 200);
+    assert_eq!(on(b, "GET", skill, None, "").0, 200);
     let (status, _) = on(
-        &a,
+        a,
         "PUT",
         visibility,
         Some(&admin),
         r#"{"visibility": "private"}"#,
     );
     assert_eq!(status, 200);
-    assert_eq!(on(&b, "GET", skill, None, "").0, 404);
-    let (status, body) = on(&b, "GET", "/api/v1/skills?q=ledger", None, "");
+    assert_eq!(on(b, "GET", skill, None, "").0, 404);
+    let (status, body) = on(b, "GET", "/api/v1/skills?q=ledger", None, "");
     assert_eq!(status, 200);
     assert!(body.contains("\"total\":0"), "{body}");
 }
