@@ -117,22 +117,16 @@ fn until_answered(
 
 /// One writer's loop: a publish, an import, a yank of its oldest live version and a rating,
 /// over and over, each write retried until answered.
-fn writer(index: usize, address: &str, admin: &str, stop: &AtomicBool, acked: &Mutex<Acked>) {
+fn writer(
+    index: usize,
+    address: &str,
+    (admin, rater_token): (&str, &str),
+    stop: &AtomicBool,
+    acked: &Mutex<Acked>,
+) {
     let name = format!("soak-{index}");
     let id = format!("acme/{name}");
     let imported = format!("import-{index}");
-    let rater = format!("rater-{index}");
-    let (_, created) = http(
-        address,
-        "POST",
-        "/api/v1/tokens",
-        Some(admin),
-        format!(r#"{{"name": "{rater}", "scopes": ["rate"], "user": "{rater}"}}"#).as_bytes(),
-    );
-    let rater_token = serde_json::from_str::<Value>(&created).unwrap()["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a token: {created}"))
-        .to_owned();
     let mut round = 0u64;
     while !stop.load(Ordering::SeqCst) {
         let version = format!("1.0.{round}");
@@ -185,7 +179,7 @@ fn writer(index: usize, address: &str, admin: &str, stop: &AtomicBool, acked: &M
             .push(stars);
         let path = format!("/api/v1/skills/{id}/-/ratings");
         let body = format!(r#"{{"stars": {stars}}}"#);
-        if until_answered(address, stop, "POST", &path, &rater_token, body.as_bytes()).is_some() {
+        if until_answered(address, stop, "POST", &path, rater_token, body.as_bytes()).is_some() {
             let mut acked = acked.lock().unwrap();
             acked.ratings.entry(id.clone()).or_default().0.push(stars);
             acked.writes += 1;
@@ -212,15 +206,34 @@ fn soak(label: &str, args: &[&str], env: &[(String, String)]) -> (usize, u64, u6
         .unwrap()
         .trim()
         .to_owned();
+    // Each writer's rater, made before the first kill.
+    let raters: Vec<String> = (0..WRITERS)
+        .map(|index| {
+            let body = format!(
+                r#"{{"name": "rater-{index}", "scopes": ["rate"], "user": "rater-{index}"}}"#
+            );
+            let (_, created) = http(
+                &address,
+                "POST",
+                "/api/v1/tokens",
+                Some(&admin),
+                body.as_bytes(),
+            );
+            serde_json::from_str::<Value>(&created).unwrap()["token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a token: {created}"))
+                .to_owned()
+        })
+        .collect();
     let stop = AtomicBool::new(false);
     let acked = Mutex::new(Acked::default());
     let done = AtomicU64::new(0);
     let kills = kills();
     let mut random = Lcg(0x5eed ^ u64::from(port));
     std::thread::scope(|scope| {
-        for index in 0..WRITERS {
+        for (index, rater) in raters.iter().enumerate() {
             let (address, admin, stop, acked) = (&address, &admin, &stop, &acked);
-            scope.spawn(move || writer(index, address, admin, stop, acked));
+            scope.spawn(move || writer(index, address, (admin, rater), stop, acked));
         }
         for _ in 0..kills {
             std::thread::sleep(Duration::from_millis(20 + random.below(180)));
