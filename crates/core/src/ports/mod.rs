@@ -6,9 +6,9 @@
 //! server's state free of generic parameters. The cost (one indirect call per port call) is
 //! nothing next to the I/O behind it.
 //!
-//! By concern: [`store`] (the registry's records), [`blobs`] (archives), [`lookup`] (the
-//! client's sources), [`signing`], [`system`] (time and ids) and [`install`] (skill folders
-//! on disk).
+//! By concern: [`store`] (the registry's records; agent profiles' port in [`profiles`]),
+//! [`blobs`] (archives), [`lookup`] (the client's sources), [`signing`], [`system`] (time
+//! and ids) and [`install`] (skill folders on disk).
 
 pub mod blobs;
 pub mod install;
