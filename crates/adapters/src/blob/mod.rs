@@ -138,13 +138,7 @@ impl FsBlobStore {
 #[async_trait]
 impl BlobStore for FsBlobStore {
     async fn put(&self, digest: &Digest, bytes: &[u8]) -> Result<PutOutcome, BlobError> {
-        let actual = Digest::of(bytes);
-        if &actual != digest {
-            return Err(BlobError::DigestMismatch {
-                expected: *digest,
-                actual,
-            });
-        }
+        skillreg_core::ports::check_digest(digest, bytes)?;
         let (digest, bytes) = (*digest, bytes.to_vec());
         self.blocking(move |store| store.put_blocking(&digest, &bytes))
             .await

@@ -104,13 +104,7 @@ impl S3BlobStore {
 #[async_trait]
 impl BlobStore for S3BlobStore {
     async fn put(&self, digest: &Digest, bytes: &[u8]) -> Result<PutOutcome, BlobError> {
-        let actual = Digest::of(bytes);
-        if &actual != digest {
-            return Err(BlobError::DigestMismatch {
-                expected: *digest,
-                actual,
-            });
-        }
+        skillreg_core::ports::check_digest(digest, bytes)?;
         let options = PutOptions {
             mode: PutMode::Create,
             ..PutOptions::default()

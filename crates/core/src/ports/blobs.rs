@@ -23,6 +23,22 @@ pub enum BlobError {
     Unavailable(String),
 }
 
+/// The check every `put` makes first: `bytes` must hash to `digest`.
+///
+/// # Errors
+/// [`BlobError::DigestMismatch`].
+pub fn check_digest(digest: &Digest, bytes: &[u8]) -> Result<(), BlobError> {
+    let actual = Digest::of(bytes);
+    if &actual == digest {
+        Ok(())
+    } else {
+        Err(BlobError::DigestMismatch {
+            expected: *digest,
+            actual,
+        })
+    }
+}
+
 /// Whether `put` wrote anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {

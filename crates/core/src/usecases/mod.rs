@@ -595,13 +595,23 @@ impl Registry {
         actor: &Actor,
         id: &SkillId,
     ) -> Result<SkillRecord, RegistryError> {
+        self.skill_to_change(actor, id, TokenScope::Yank).await
+    }
+
+    /// The skill `id`, which `actor` must maintain, with a token holding `scope`.
+    pub(super) async fn skill_to_change(
+        &self,
+        actor: &Actor,
+        id: &SkillId,
+        scope: TokenScope,
+    ) -> Result<SkillRecord, RegistryError> {
         let skill = self.skill(Some(actor), id).await?;
         let namespace = self
             .stores
             .namespaces
             .namespace(skill.id.namespace())
             .await?;
-        check_change_skill(actor, TokenScope::Yank, &skill, namespace.as_ref())?;
+        check_change_skill(actor, scope, &skill, namespace.as_ref())?;
         Ok(skill)
     }
 

@@ -2,7 +2,7 @@
 //! Its uid stays, so its versions, ratings, counters and the profiles bound to it follow;
 //! the old id then answers as a skill that does not exist.
 
-use crate::auth::{Actor, check_change_skill};
+use crate::auth::Actor;
 use crate::identity::{Namespace, SkillId};
 use crate::model::{SkillRecord, TokenScope};
 use crate::ports::StoreError;
@@ -24,13 +24,9 @@ impl Registry {
         id: &SkillId,
         to: &Namespace,
     ) -> Result<SkillRecord, RegistryError> {
-        let skill = self.skill(Some(actor), id).await?;
-        let namespace = self
-            .stores
-            .namespaces
-            .namespace(skill.id.namespace())
+        let skill = self
+            .skill_to_change(actor, id, TokenScope::PublishUpdate)
             .await?;
-        check_change_skill(actor, TokenScope::PublishUpdate, &skill, namespace.as_ref())?;
         if self.authorize_namespace(actor, to).await?.is_none() {
             return Err(RegistryError::NamespaceNotFound(to.clone()));
         }

@@ -34,13 +34,7 @@ impl MemoryBlobs {
 #[async_trait]
 impl BlobStore for MemoryBlobs {
     async fn put(&self, digest: &Digest, bytes: &[u8]) -> Result<PutOutcome, BlobError> {
-        let actual = Digest::of(bytes);
-        if &actual != digest {
-            return Err(BlobError::DigestMismatch {
-                expected: *digest,
-                actual,
-            });
-        }
+        skillreg_core::ports::check_digest(digest, bytes)?;
         let mut blobs = self.blobs();
         if blobs.contains_key(digest) {
             return Ok(PutOutcome::AlreadyPresent);
