@@ -6,6 +6,7 @@
 mod auth;
 mod connections;
 mod error;
+mod feed;
 mod limits;
 mod observe;
 mod routes;
@@ -34,6 +35,8 @@ pub struct AppState {
     uploads: Arc<tokio::sync::Semaphore>,
     /// Event streams open at once, overall and per client address.
     streams: Arc<connections::Slots>,
+    /// The replica's one reader of the event outbox, which every event stream takes.
+    feed: Arc<feed::EventFeed>,
     /// Uploads in progress per user: one user cannot hold every upload turn.
     upload_users: Arc<connections::PerKey<String>>,
     connection_limits: ConnectionLimits,
@@ -74,6 +77,7 @@ impl AppState {
                 DEFAULT_STREAMS,
                 DEFAULT_STREAMS_PER_CLIENT,
             )),
+            feed: Arc::default(),
             connection_limits: ConnectionLimits::default(),
             metrics: Arc::default(),
             rendered: Arc::default(),

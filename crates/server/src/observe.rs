@@ -23,8 +23,9 @@ pub(crate) struct Metrics {
 }
 
 impl Metrics {
-    /// The Prometheus text exposition.
-    pub(crate) fn render(&self) -> String {
+    /// The Prometheus text exposition, with the reads of the event outbox: the feed's that
+    /// found events, and the streams' own as they catch up.
+    pub(crate) fn render(&self, (feed_reads, catch_ups): (u64, u64)) -> String {
         let mut out = String::from(
             "# HELP skillreg_http_requests_total Requests answered, by status class.\n\
              # TYPE skillreg_http_requests_total counter\n",
@@ -42,9 +43,17 @@ impl Metrics {
              skillreg_http_request_duration_seconds_sum {:.6}\n\
              # HELP skillreg_http_requests_in_flight Requests being answered now.\n\
              # TYPE skillreg_http_requests_in_flight gauge\n\
-             skillreg_http_requests_in_flight {}\n",
+             skillreg_http_requests_in_flight {}\n\
+             # HELP skillreg_event_feed_reads_total Reads of the event outbox that found events, one for all of this replica's event streams.\n\
+             # TYPE skillreg_event_feed_reads_total counter\n\
+             skillreg_event_feed_reads_total {}\n\
+             # HELP skillreg_event_catch_up_reads_total Reads of the event outbox by event streams catching up.\n\
+             # TYPE skillreg_event_catch_up_reads_total counter\n\
+             skillreg_event_catch_up_reads_total {}\n",
             self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6,
             self.in_flight.load(Ordering::Relaxed),
+            feed_reads,
+            catch_ups,
         ));
         out
     }

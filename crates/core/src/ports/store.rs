@@ -664,6 +664,12 @@ pub trait EventStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Unavailable`].
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<EventRecord>, StoreError>;
 
+    /// The greatest sequence number of any event, 0 when there is none.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn last_event(&self) -> Result<i64, StoreError>;
+
     /// The newest audit entries, newest first, at most `limit`.
     ///
     /// # Errors

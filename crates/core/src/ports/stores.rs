@@ -336,6 +336,10 @@ impl EventStore for Stores {
         self.events.events_after(after, limit).await
     }
 
+    async fn last_event(&self) -> Result<i64, StoreError> {
+        self.events.last_event().await
+    }
+
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         self.events.audit_log(limit).await
     }

@@ -290,9 +290,46 @@ impl Registry {
         self.admit(reader)?;
         let read = self.stores.events.events_after(after, limit).await?;
         let read_to = read.last().map_or(after, |event| event.sequence);
+        let visible = self.visible_events(reader, read).await?;
+        Ok(Events { visible, read_to })
+    }
+
+    /// Every event after sequence number `after`, at most `limit`, whoever may see them:
+    /// for the one reader of the outbox a server replica keeps, which hands each batch to
+    /// its subscribers through [`Registry::visible_events`].
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn outbox_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, RegistryError> {
+        Ok(self.stores.events.events_after(after, limit).await?)
+    }
+
+    /// The sequence number of the newest event (0 when there is none): where a new reader
+    /// of the outbox starts.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn last_event(&self) -> Result<i64, RegistryError> {
+        Ok(self.stores.events.last_event().await?)
+    }
+
+    /// The events of `events` that `reader` may see, in their order.
+    ///
+    /// # Errors
+    /// [`crate::auth::AccessError::SignInRequired`], or a store failure.
+    pub async fn visible_events(
+        &self,
+        reader: Option<&Actor>,
+        events: impl IntoIterator<Item = EventRecord>,
+    ) -> Result<Vec<EventRecord>, RegistryError> {
+        self.admit(reader)?;
         let mut decided: BTreeMap<LookupKey, bool> = BTreeMap::new();
-        let mut visible = Vec::with_capacity(read.len());
-        for event in read {
+        let mut visible = Vec::new();
+        for event in events {
             let namespace = event.subject.namespace();
             let may = match decided.get(&namespace.key()) {
                 Some(may) => *may,
@@ -306,7 +343,7 @@ impl Registry {
                 visible.push(event);
             }
         }
-        Ok(Events { visible, read_to })
+        Ok(visible)
     }
 
     /// Whether the store answers.

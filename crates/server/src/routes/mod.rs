@@ -206,7 +206,7 @@ async fn readyz(State(state): State<Shared>) -> Result<&'static str, ApiError> {
 async fn metrics(State(state): State<Shared>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        state.metrics.render(state.feed.reads()),
     )
 }
 

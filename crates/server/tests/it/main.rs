@@ -1221,6 +1221,88 @@ async fn events_until(
     text
 }
 
+/// Reads an event stream's `body` until its text holds `wanted`.
+async fn read_until(body: &mut Body, wanted: &str) {
+    let mut text = String::new();
+    // A guard against a hang, not a timing assertion.
+    let read = async {
+        while !text.contains(wanted) {
+            let frame = body.frame().await.expect("the stream goes on").unwrap();
+            if let Ok(data) = frame.into_data() {
+                text.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), read)
+        .await
+        .unwrap_or_else(|_| panic!("no `{wanted}` in {text}"));
+}
+
+/// The reads of the event outbox `/metrics` counts: the feed's that found events, and the
+/// streams' own.
+async fn outbox_reads(app: &axum::Router) -> (u64, u64) {
+    let (status, body, _) = call(app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).unwrap();
+    let counter = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .parse()
+            .unwrap()
+    };
+    (
+        counter("skillreg_event_feed_reads_total"),
+        counter("skillreg_event_catch_up_reads_total"),
+    )
+}
+
+/// The event streams of one server share one reader of the outbox: once caught up from the
+/// store, eight streams each receive a new event from the feed's one read, and none reads
+/// the store for it.
+async fn event_streams_share_one_reader(s: TestServer) {
+    let publish_version = |v: &'static str| {
+        let uri = format!("/api/v1/skills?namespace=acme&version={v}");
+        let app = s.app.clone();
+        let token = s.token.clone();
+        async move {
+            let archive = archive_of("pdf tools", &[("v.txt", v)]);
+            let (status, body) = publish(&app, Some(&token), &uri, archive).await;
+            assert!(status.is_success(), "{status} {body}");
+        }
+    };
+    publish_version("1.0.0").await;
+    let mut bodies = Vec::new();
+    for _ in 0..8 {
+        let request = Request::get("/api/v1/events?after=0")
+            .body(Body::empty())
+            .unwrap();
+        let response = s.app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut body = response.into_body();
+        read_until(&mut body, "event: skill.created").await;
+        bodies.push(body);
+    }
+    let (feed, caught_up) = outbox_reads(&s.app).await;
+    assert_eq!(
+        feed, 0,
+        "the feed starts after the newest event; the streams read it"
+    );
+    assert!(
+        caught_up >= 8,
+        "each stream caught up from the store: {caught_up}"
+    );
+    publish_version("1.1.0").await;
+    for body in &mut bodies {
+        read_until(body, "event: skill.updated").await;
+    }
+    assert_eq!(
+        outbox_reads(&s.app).await,
+        (1, caught_up),
+        "one read of the outbox served every stream"
+    );
+}
+
 async fn events_stream_and_resume(s: TestServer) {
     for version in ["1.0.0", "1.1.0"] {
         publish(
@@ -1516,6 +1598,7 @@ on_both_stores!(
     encoded_slashes_do_not_reach_sub_resources,
     search_totals_hold_past_the_end,
     events_stream_and_resume,
+    event_streams_share_one_reader,
     hostile_requests_get_4xx,
     the_audit_refuses_a_dropper_with_its_findings,
     a_versions_audit_is_read_marked_and_overridden,

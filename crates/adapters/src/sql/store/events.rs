@@ -23,6 +23,11 @@ impl<D: Dialect> EventStore for SqlStore<D> {
             .collect()
     }
 
+    async fn last_event(&self) -> Result<i64, StoreError> {
+        let (last,): (Option<i64>,) = self.one(Sql::new("SELECT MAX(seq) FROM events")).await?;
+        Ok(last.unwrap_or(0))
+    }
+
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         let sql =
             Sql::new("SELECT actor, action, target, at FROM audit_log ORDER BY seq DESC LIMIT $1")

@@ -4,6 +4,7 @@ use super::*;
 
 /// Each write records its event (numbered in order) and audit entry.
 pub async fn events_and_audit_follow_writes(store: &dyn SkillStore) {
+    assert_eq!(store.last_event().await.unwrap(), 0, "no event yet");
     let skill = create_skill(
         store,
         "acme/evented",
@@ -57,6 +58,7 @@ pub async fn events_and_audit_follow_writes(store: &dyn SkillStore) {
     let after_first = store.events_after(events[0].sequence, 10).await.unwrap();
     assert_eq!(after_first.len(), 2);
     assert_eq!(store.events_after(0, 1).await.unwrap().len(), 1);
+    assert_eq!(store.last_event().await.unwrap(), events[2].sequence);
     let audit_log = store.audit_log(10).await.unwrap();
     assert_eq!(audit_log.len(), 3);
     assert_eq!(audit_log[0].action, "yank", "newest first");

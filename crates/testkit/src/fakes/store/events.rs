@@ -15,6 +15,10 @@ impl EventStore for MemoryStore {
             .collect())
     }
 
+    async fn last_event(&self) -> Result<i64, StoreError> {
+        Ok(self.state().events.last().map_or(0, |e| e.sequence))
+    }
+
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self
             .state()
