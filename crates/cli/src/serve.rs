@@ -27,7 +27,8 @@ const BLOB_REDIRECT_TTL: std::time::Duration = std::time::Duration::from_secs(30
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
-    /// `blob_url` (with an `[s3]` table of S3 options), `writes_per_minute`, `trusted_proxies`, `max_connections`, `private`,
+    /// `blob_url` (with an `[s3]` table of S3 options), `writes_per_minute`,
+    /// `failed_sign_ins_per_minute`, `trusted_proxies`, `max_connections`, `private`,
     /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`,
     /// `public_url`.
     #[arg(long, env = "SKILLREG_CONFIG")]
@@ -46,6 +47,11 @@ pub(crate) struct ServeArgs {
     /// [default: 120]
     #[arg(long, env = "SKILLREG_WRITES_PER_MINUTE")]
     writes_per_minute: Option<u32>,
+    /// Failed sign-ins (unknown, malformed, revoked or expired tokens) a client address may
+    /// make per minute, in bursts of as many; on PostgreSQL every replica counts together
+    /// [default: 10]
+    #[arg(long, env = "SKILLREG_FAILED_SIGN_INS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
+    failed_sign_ins_per_minute: Option<u32>,
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR", conflicts_with = "blob_url")]
     blob_dir: Option<PathBuf>,
@@ -118,6 +124,7 @@ struct FileSettings {
     #[serde(default)]
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
+    failed_sign_ins_per_minute: Option<u32>,
     #[serde(default)]
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
@@ -142,6 +149,7 @@ struct Settings {
     blob_redirect: bool,
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
+    failed_sign_ins_per_minute: Option<u32>,
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
     admin_token: Option<String>,
@@ -183,6 +191,10 @@ impl ServeArgs {
             blob_redirect: self.blob_redirect || file.blob_redirect,
             s3: file.s3,
             writes_per_minute: self.writes_per_minute.or(file.writes_per_minute),
+            failed_sign_ins_per_minute: self
+                .failed_sign_ins_per_minute
+                .or(file.failed_sign_ins_per_minute)
+                .map(|n| n.max(1)),
             trusted_proxies: if self.trusted_proxies.is_empty() {
                 file.trusted_proxies
             } else {
@@ -305,17 +317,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The embedded default belongs to this process alone: a lock on the data folder keeps a
     // second `serve` out (it would write behind this one's read cache), and lets reads be
     // cached. A database named by URL may have other users: nothing is cached then.
+    // Replicas on PostgreSQL count failed sign-ins in it, so that each sees the others'.
+    let mut limit_store: Option<Arc<dyn skillreg_core::ports::LimitStore>> = None;
     let (store, mode, _data_lock): (Arc<dyn SkillStore>, CacheMode, Option<std::fs::File>) =
         match &args.database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => (
-                Arc::new(
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let store = Arc::new(
                     PostgresStore::connect(url, PostgresConfig::default())
                         .await
                         .context("connecting to PostgreSQL")?,
-                ),
-                CacheMode::Shared,
-                None,
-            ),
+                );
+                limit_store = Some(Arc::clone(&store) as Arc<dyn skillreg_core::ports::LimitStore>);
+                (store, CacheMode::Shared, None)
+            }
             Some(url) => (
                 Arc::new(
                     SqliteStore::connect(url)
@@ -391,6 +405,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             per_minute,
         };
     }
+    if let Some(per_minute) = args.failed_sign_ins_per_minute {
+        limits.auth_failures = skillreg_server::Rate {
+            burst: per_minute,
+            per_minute,
+        };
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -409,6 +429,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = skillreg_server::AppState::new(registry)
         .with_limits(limits)
         .with_connection_limits(connection_limits);
+    if let Some(store) = limit_store {
+        state = state.with_limit_store(store);
+    }
     if let Some(tls) = args.tls.clone() {
         state = state.with_tls(tls);
     }

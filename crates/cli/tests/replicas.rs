@@ -24,6 +24,9 @@ fn start(data_dir: &std::path::Path, database_url: &str, s3: &S3Server) -> Servi
             database_url,
             "--blob-url",
             "s3://skills/registry/blobs",
+            // Two failed sign-ins a minute per client address, counted by every replica.
+            "--failed-sign-ins-per-minute",
+            "2",
         ],
         &s3.environment(),
     )
@@ -203,6 +206,21 @@ fn three_replicas_share_one_database_and_one_bucket() {
     );
     assert_eq!(status, 200);
     assert!(body.contains("\"count\":1"), "{body}");
+
+    // Failed sign-ins count once across the set: two bad tokens (on two replicas) use the
+    // client's allowance, and the third replica refuses the next at once, while a good
+    // token still works there.
+    let bad = Some("skr_0000000000000000000000000000000000000000000");
+    assert_eq!(http(&a.address, "GET", "/api/v1/skills", bad, b"").0, 401);
+    assert_eq!(http(&b.address, "GET", "/api/v1/skills", bad, b"").0, 401);
+    let (status, body) = http(&c.address, "GET", "/api/v1/skills", bad, b"");
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("failed sign-ins"), "{body}");
+    assert_eq!(http(&a.address, "GET", "/api/v1/skills", bad, b"").0, 429);
+    assert_eq!(
+        http(&c.address, "GET", "/api/v1/skills", Some(&token), b"").0,
+        200
+    );
 }
 
 /// What one replica changes about who may read holds on the other from the next request:

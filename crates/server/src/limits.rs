@@ -1,6 +1,8 @@
-//! Rate limits: a token bucket per key (the user for writes, the client for failed sign-ins),
-//! kept in this process. A replica limits its own traffic; limits are a shield against
-//! floods, not an invariant across replicas.
+//! Rate limits: a token bucket per key (the user for writes, the client for failed sign-ins).
+//! Write limits are kept in this process: a replica limits its own traffic, a shield against
+//! floods. Failed sign-ins are counted in a [`LimitStore`] every replica shares when one is
+//! given (PostgreSQL's, or Redis), so three replicas do not give an attacker guessing tokens
+//! three times the attempts; in this process otherwise (the embedded store has one).
 //!
 //! The guard in front of every route authenticates the request's token once, before any
 //! body is read: an unknown token is a failed sign-in at once. A client with too many failed
@@ -16,17 +18,10 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
+use skillreg_core::ports::LimitStore;
+pub use skillreg_core::ports::Rate;
 
 use crate::auth::{Authenticated, Presented, authenticate, refused_token};
-
-/// One limit: `burst` requests at once, refilled at `per_minute`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rate {
-    /// Requests allowed at once.
-    pub burst: u32,
-    /// Requests allowed per minute, sustained.
-    pub per_minute: u32,
-}
 
 /// The server's limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,33 +166,71 @@ impl Limiter {
     }
 }
 
+/// A limit kept in a [`LimitStore`] every replica shares, or, without one, in this
+/// process.
+#[derive(Debug)]
+pub(crate) struct SharedLimiter {
+    local: Limiter,
+    store: Option<(std::sync::Arc<dyn LimitStore>, &'static str)>,
+}
+
+impl SharedLimiter {
+    /// Takes one token for `key`; when none is left, says how long until one is. When the
+    /// shared store does not answer, this process's buckets stand in (and say so in the log).
+    pub(crate) async fn take(&self, key: &str) -> Result<(), Duration> {
+        let Some((store, kind)) = &self.store else {
+            return self.local.take(key);
+        };
+        match store.take(&format!("{kind}:{key}"), self.local.rate).await {
+            Ok(taken) => taken,
+            Err(error) => {
+                tracing::warn!(%error, "the shared rate limits do not answer; limiting in this process");
+                self.local.take(key)
+            }
+        }
+    }
+}
+
 /// All the server's limiters.
 #[derive(Debug)]
 pub(crate) struct Limits {
     pub(crate) writes: Limiter,
-    pub(crate) auth_failures: Limiter,
-    trusted_proxies: Vec<IpAddr>,
+    pub(crate) auth_failures: SharedLimiter,
+    config: LimitsConfig,
 }
 
 impl Limits {
-    pub(crate) fn new(config: LimitsConfig) -> Self {
+    /// Limits of `config`, failed sign-ins counted in `shared` when given.
+    pub(crate) fn new(
+        config: LimitsConfig,
+        shared: Option<std::sync::Arc<dyn LimitStore>>,
+    ) -> Self {
         Limits {
             writes: Limiter::new(config.writes),
-            auth_failures: Limiter::new(config.auth_failures),
-            trusted_proxies: config.trusted_proxies,
+            auth_failures: SharedLimiter {
+                local: Limiter::new(config.auth_failures),
+                store: shared.map(|store| (store, "sign-in")),
+            },
+            config,
         }
+    }
+
+    /// The limits' configuration.
+    pub(crate) fn config(&self) -> &LimitsConfig {
+        &self.config
     }
 
     /// The trusted proxies.
     pub(crate) fn trusted_proxies(&self) -> &[IpAddr] {
-        &self.trusted_proxies
+        &self.config.trusted_proxies
     }
 
     /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
     /// address its forwarding headers name that is not itself a trusted proxy.
     pub(crate) fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let peer = peer?;
-        if !self.trusted_proxies.contains(&peer) {
+        let trusted = &self.config.trusted_proxies;
+        if !trusted.contains(&peer) {
             return Some(peer);
         }
         let forwarded = forwarded_for(headers);
@@ -205,7 +238,7 @@ impl Limits {
             forwarded
                 .into_iter()
                 .rev()
-                .find(|ip| !self.trusted_proxies.contains(ip))
+                .find(|ip| !trusted.contains(ip))
                 .unwrap_or(peer),
         )
     }
@@ -295,7 +328,7 @@ async fn checked(
             }
             Ok(None) => {
                 stale_session = true;
-                if let Err(wait) = state.limits.auth_failures.take(&client(&request)) {
+                if let Err(wait) = state.limits.auth_failures.take(&client(&request)).await {
                     return crate::ApiError::rate_limited("failed sign-ins", wait).into_response();
                 }
                 is_write.then(|| format!("client:{}", client(&request)))
@@ -307,7 +340,7 @@ async fn checked(
         match authenticate(&state.registry, request.headers()).await {
             Err(error) => return error.into_response(),
             Ok(Presented::Refused) => {
-                return match state.limits.auth_failures.take(&client(&request)) {
+                return match state.limits.auth_failures.take(&client(&request)).await {
                     Ok(()) => refused_token().into_response(),
                     Err(wait) => {
                         crate::ApiError::rate_limited("failed sign-ins", wait).into_response()
@@ -410,10 +443,13 @@ mod tests {
     #[test]
     fn forwarding_headers_count_only_from_trusted_proxies() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
-        let limits = Limits::new(LimitsConfig {
-            trusted_proxies: vec![proxy],
-            ..LimitsConfig::default()
-        });
+        let limits = Limits::new(
+            LimitsConfig {
+                trusted_proxies: vec![proxy],
+                ..LimitsConfig::default()
+            },
+            None,
+        );
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-forwarded-for",

@@ -4,6 +4,7 @@
 //! in a `tsvector` column with a GIN index and in arrays of each word's skills
 //! (`search_blocks`, see `search.rs`).
 
+mod limits;
 mod search;
 pub mod testing;
 

@@ -499,3 +499,16 @@ async fn spelled_out_terms_match_as_prefixes_did() {
         }
     }
 }
+
+/// Failed sign-ins counted in PostgreSQL: sixteen handles, as replicas, share each bucket
+/// and together take no more than it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_buckets_are_shared_by_every_replica() {
+    let url = support::fresh_database().await;
+    let stores = sixteen_stores(&url)
+        .await
+        .into_iter()
+        .map(|store| store as Arc<dyn skillreg_core::ports::LimitStore>)
+        .collect();
+    skillreg_testkit::contract::limit_store::buckets_are_shared_and_atomic(stores, "sign-in").await;
+}

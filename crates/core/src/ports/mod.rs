@@ -8,10 +8,12 @@
 //!
 //! By concern: [`store`] (the registry's records; agent profiles' port in [`profiles`]),
 //! [`blobs`] (archives), [`lookup`] (the client's sources), [`signing`], [`system`] (time
-//! and ids) and [`install`] (skill folders on disk).
+//! and ids), [`install`] (skill folders on disk) and [`limits`] (rate limits every replica
+//! shares).
 
 pub mod blobs;
 pub mod install;
+pub mod limits;
 pub mod lookup;
 pub mod profiles;
 pub mod signing;
@@ -21,6 +23,7 @@ pub mod system;
 
 pub use blobs::*;
 pub use install::*;
+pub use limits::{LimitStore, Rate};
 pub use lookup::*;
 pub use profiles::{NewProfile, ProfileEdit};
 pub use signing::*;

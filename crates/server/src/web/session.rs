@@ -178,7 +178,7 @@ pub(crate) async fn sign_in(
     match state.registry.start_session(form.token.trim()).await {
         Err(error) => failed(&visitor, error),
         Ok(None) => {
-            if let Err(wait) = state.limits.auth_failures.take(&client) {
+            if let Err(wait) = state.limits.auth_failures.take(&client).await {
                 return error_page(
                     &visitor,
                     StatusCode::TOO_MANY_REQUESTS,

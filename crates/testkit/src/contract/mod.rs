@@ -5,6 +5,7 @@
 //! Postgres are held to one specification.
 
 pub mod blob_store;
+pub mod limit_store;
 pub mod skill_store;
 
 /// Generates one `#[tokio::test]` per [`skill_store`] contract check. `$make` is an async
