@@ -22,6 +22,13 @@ pub use error::{ApiError, ErrorType};
 pub use limits::{LimitsConfig, Rate};
 pub use routes::openapi::document as openapi_document;
 
+/// The staleness bounds of the discovery indexes and marketplaces the server keeps in
+/// memory: an event's change shows within [`kept::CHECK_EVERY`], any other within
+/// [`kept::REBUILD_EVERY`].
+pub mod kept {
+    pub use crate::routes::index_cache::{CHECK_EVERY, REBUILD_EVERY};
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {

@@ -115,6 +115,44 @@ async fn downloads_are_buffered_until_a_flush_or_a_read_that_needs_them() {
     );
 }
 
+/// The counters' staleness bound across replicas is the flush interval: two caching layers
+/// over one store (two replicas), on a paused clock moved by hand. A download through one is
+/// not in the other's reads until the interval passes, and is once it has.
+#[tokio::test(start_paused = true)]
+async fn a_replica_sees_another_s_downloads_within_the_flush_interval() {
+    let every = std::time::Duration::from_secs(1);
+    let inner = Arc::new(MemoryStore::new());
+    let (first, through_first) = cached(inner.clone(), CacheMode::Shared);
+    let (_second, through_second) = cached(inner.clone(), CacheMode::Shared);
+    let flusher = first.spawn_flusher(every);
+    let version = new_version("1.0.0", "files", "pdf tools", &[], T0);
+    let skill = create_skill(&through_first, "acme/pdf", version.clone()).await;
+    // The interval's first tick is at once; let it pass with nothing to write.
+    tokio::task::yield_now().await;
+    let at = skillreg_core::model::Timestamp::from_unix_millis(T0);
+    through_first
+        .record_download(&skill.uid, &version.version, at)
+        .await
+        .unwrap();
+    tokio::time::advance(every / 2).await;
+    assert_eq!(
+        through_second.download_count(&skill.uid).await.unwrap(),
+        0,
+        "within the interval the other replica may not see it yet"
+    );
+    tokio::time::advance(every / 2).await;
+    // The flusher's tick is due: give it its turns (the in-memory store never waits).
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        through_second.download_count(&skill.uid).await.unwrap(),
+        1,
+        "after the interval it does"
+    );
+    flusher.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_skill_is_dropped_by_a_write_made_through_the_store() {
     let inner = Arc::new(MemoryStore::new());

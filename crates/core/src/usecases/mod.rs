@@ -347,6 +347,12 @@ impl Registry {
         &self.config
     }
 
+    /// The time on the registry's clock: what ages the edge's kept documents, so a test
+    /// moves them through their staleness bounds without waiting.
+    pub fn now(&self) -> crate::model::Timestamp {
+        self.clock.now()
+    }
+
     /// The skill with this id, when `reader` may see it.
     ///
     /// # Errors

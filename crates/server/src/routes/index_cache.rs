@@ -1,14 +1,15 @@
 //! Discovery indexes and marketplaces as anonymous readers get them, kept between requests:
 //! built once, gzip-compressed once, served from memory. A kept document is checked at most
 //! every [`CHECK_EVERY`] against the event outbox (a publish, a yank or a change of verdict
-//! is an event) and rebuilt when something happened, so it is fresh within about a quarter
-//! of a second of such a change; changes that make no event (a deprecation, a namespace's
-//! visibility) reach it within [`REBUILD_EVERY`].
+//! is an event) and rebuilt when something happened, so it is fresh within
+//! [`CHECK_EVERY`] of such a change; changes that make no event (a deprecation, a
+//! namespace's visibility) reach it within [`REBUILD_EVERY`]. Age is read on the registry's
+//! clock, so the tests hold the cache to both bounds by moving a manual clock.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -16,17 +17,16 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest as _, Sha256};
 use skillreg_core::usecases::{Registry, RegistryError};
 
-/// How often a kept document asks whether something happened.
-const CHECK_EVERY: Duration = Duration::from_millis(250);
+/// How often a kept document asks whether something happened: the longest an event's
+/// change waits to show.
+pub const CHECK_EVERY: Duration = Duration::from_millis(250);
 
-/// How long a kept document lives however quiet the outbox is.
-const REBUILD_EVERY: Duration = Duration::from_secs(30);
+/// How long a kept document lives however quiet the outbox is: the longest a change that
+/// makes no event waits to show.
+pub const REBUILD_EVERY: Duration = Duration::from_secs(30);
 
 /// Documents kept (the registry's indexes, and each namespace's indexes and marketplace).
 const KEPT_DOCUMENTS: usize = 4096;
-
-/// Events read per look at the outbox.
-const EVENTS_PER_READ: u32 = 1000;
 
 /// One kept document.
 #[derive(Debug)]
@@ -37,8 +37,9 @@ pub(crate) struct Kept {
     extra: super::discovery::Headers,
     /// The outbox's sequence number when it was built.
     sequence: i64,
-    built: Instant,
-    checked: Instant,
+    /// When it was built and last checked, on the registry's clock (milliseconds).
+    built: i64,
+    checked: i64,
 }
 
 /// The kept documents, by path.
@@ -47,12 +48,10 @@ pub(crate) struct IndexCache {
     kept: tokio::sync::Mutex<BTreeMap<String, Arc<Kept>>>,
 }
 
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the cache measures its documents' age; the answer does not depend on the clock"
-)]
-fn now() -> Instant {
-    Instant::now()
+/// Whether `since` is less than `bound` before `now` (milliseconds; a clock set back
+/// counts as no time passed).
+fn within(now: i64, since: i64, bound: Duration) -> bool {
+    u128::from(now.saturating_sub(since).max(0).unsigned_abs()) < bound.as_millis()
 }
 
 impl IndexCache {
@@ -72,15 +71,14 @@ impl IndexCache {
     {
         // One builder at a time: readers arriving meanwhile wait for its document.
         let mut kept = self.kept.lock().await;
-        let at = now();
-        let mut sequence = 0;
+        let at = registry.now().unix_millis();
         if let Some(found) = kept.get(&key) {
-            if at.duration_since(found.checked) < CHECK_EVERY {
+            if within(at, found.checked, CHECK_EVERY) {
                 return Ok(Arc::clone(found));
             }
-            sequence = found.sequence;
-            let newest = newest_sequence(registry, sequence).await?;
-            if newest == sequence && at.duration_since(found.built) < REBUILD_EVERY {
+            let sequence = found.sequence;
+            let newest = registry.last_event().await?;
+            if newest == sequence && within(at, found.built, REBUILD_EVERY) {
                 let fresh = Arc::new(Kept {
                     body: found.body.clone(),
                     gzip: found.gzip.clone(),
@@ -95,7 +93,7 @@ impl IndexCache {
             }
         }
         // Read the outbox's position first: an event after it makes the next look rebuild.
-        let sequence = newest_sequence(registry, sequence).await?;
+        let sequence = registry.last_event().await?;
         let (body, extra) = build().await?;
         let digest = Sha256::digest(&body);
         let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
@@ -118,17 +116,6 @@ impl IndexCache {
         }
         kept.insert(key, Arc::clone(&fresh));
         Ok(fresh)
-    }
-}
-
-/// The outbox's newest sequence number, read onwards from `after`.
-async fn newest_sequence(registry: &Registry, mut after: i64) -> Result<i64, RegistryError> {
-    loop {
-        let read = registry.events_after(None, after, EVENTS_PER_READ).await?;
-        if read.read_to == after {
-            return Ok(after);
-        }
-        after = read.read_to;
     }
 }
 

@@ -354,13 +354,59 @@ pub(crate) async fn the_root_index_is_kept_compressed_and_fresh(s: TestServer) {
     assert!(etag.ends_with("-gz\""), "{etag}");
     let (status, _, _) = gzip_get(Some(etag)).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
+}
 
+/// The kept indexes hold to their staleness bounds, on the registry's clock (moved by
+/// hand, so no test waits): an event's change (a publish) shows once
+/// [`skillreg_server::kept::CHECK_EVERY`] has passed, any other (a namespace closed) once
+/// [`skillreg_server::kept::REBUILD_EVERY`] has.
+pub(crate) async fn kept_indexes_hold_to_their_staleness_bounds(backend: Backend) {
+    use skillreg_server::kept::{CHECK_EVERY, REBUILD_EVERY};
+    let clock = Arc::new(skillreg_testkit::fakes::ManualClock::default());
+    let s = server_with(
+        backend,
+        Arc::clone(&clock) as Arc<dyn skillreg_core::ports::Clock>,
+        Arc::new(RandomIds),
+        RegistryConfig::default(),
+    )
+    .await;
+    let advance = |by: std::time::Duration| {
+        clock.advance_millis(i64::try_from(by.as_millis()).unwrap());
+    };
+    let root = "/.well-known/agent-skills/index.json";
+    put(&s, "acme", "pdf", "PDF forms").await;
+    assert_eq!(names(&index(&s, root).await), ["pdf"]);
     put(&s, "acme", "mail", "Mail merge").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let plain = index(&s, "/.well-known/agent-skills/index.json").await;
     assert_eq!(
-        names(&plain),
+        names(&index(&s, root).await),
+        ["pdf"],
+        "kept as built while the clock stands"
+    );
+    advance(CHECK_EVERY);
+    assert_eq!(
+        names(&index(&s, root).await),
         ["mail", "pdf"],
-        "the publish reached the kept index"
+        "the publish (an event) shows once CHECK_EVERY has passed"
+    );
+
+    let (status, body) = send(
+        &s.app,
+        "PUT",
+        "/api/v1/namespaces/acme/-/visibility",
+        &s.token,
+        json_bytes(serde_json::json!({ "visibility": "private" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    advance(CHECK_EVERY);
+    assert_eq!(
+        names(&index(&s, root).await),
+        ["mail", "pdf"],
+        "a change without an event waits for the rebuild"
+    );
+    advance(REBUILD_EVERY);
+    assert!(
+        names(&index(&s, root).await).is_empty(),
+        "the closed namespace's skills leave the index once REBUILD_EVERY has passed"
     );
 }

@@ -51,8 +51,8 @@ use clawhub::{
 };
 use discovery::{
     discovery_indexes_list_what_installs, discovery_keeps_hidden_and_hostile_text_out,
-    marketplaces_offer_each_skill_as_a_plugin, the_public_url_is_what_clients_are_told,
-    the_root_index_is_kept_compressed_and_fresh,
+    kept_indexes_hold_to_their_staleness_bounds, marketplaces_offer_each_skill_as_a_plugin,
+    the_public_url_is_what_clients_are_told, the_root_index_is_kept_compressed_and_fresh,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
 use pages::{
@@ -1650,6 +1650,19 @@ macro_rules! on_both_backends {
             })*
         }
     };
+}
+
+/// The kept indexes' staleness bounds, on a server whose clock the test moves.
+mod kept {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::kept_indexes_hold_to_their_staleness_bounds(super::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::kept_indexes_hold_to_their_staleness_bounds(super::Backend::Postgres).await;
+    }
 }
 
 on_both_backends!(
