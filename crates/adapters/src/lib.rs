@@ -22,5 +22,5 @@ pub mod system;
 
 pub use blob::{FsBlobStore, S3BlobStore};
 pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteMemory, SqliteStore};
 pub use system::{RandomIds, SystemClock};

@@ -28,7 +28,7 @@ const BLOB_REDIRECT_TTL: std::time::Duration = std::time::Duration::from_secs(30
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
     /// `blob_url` (with an `[s3]` table of S3 options), `writes_per_minute`,
-    /// `failed_sign_ins_per_minute`, `trusted_proxies`, `max_connections`, `private`,
+    /// `failed_sign_ins_per_minute`, `sqlite_cache_mb`, `sqlite_mmap_mb`, `trusted_proxies`, `max_connections`, `private`,
     /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`,
     /// `public_url`.
     #[arg(long, env = "SKILLREG_CONFIG")]
@@ -52,6 +52,14 @@ pub(crate) struct ServeArgs {
     /// [default: 10]
     #[arg(long, env = "SKILLREG_FAILED_SIGN_INS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
     failed_sign_ins_per_minute: Option<u32>,
+    /// SQLite's page cache per connection, in MiB; the store keeps at most 9 connections
+    /// [default: 2]
+    #[arg(long, env = "SKILLREG_SQLITE_CACHE_MB", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    sqlite_cache_mb: Option<u32>,
+    /// Memory-mapped SQLite reads per connection, in MiB; a map counts in resident memory
+    /// once per connection [default: 0, off]
+    #[arg(long, env = "SKILLREG_SQLITE_MMAP_MB", value_parser = clap::value_parser!(u32).range(0..=65536))]
+    sqlite_mmap_mb: Option<u32>,
     /// Folder for archives (share it between replicas) [default: DATA_DIR/blobs]
     #[arg(long, env = "SKILLREG_BLOB_DIR", conflicts_with = "blob_url")]
     blob_dir: Option<PathBuf>,
@@ -125,6 +133,8 @@ struct FileSettings {
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     failed_sign_ins_per_minute: Option<u32>,
+    sqlite_cache_mb: Option<u32>,
+    sqlite_mmap_mb: Option<u32>,
     #[serde(default)]
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
@@ -150,6 +160,7 @@ struct Settings {
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     failed_sign_ins_per_minute: Option<u32>,
+    sqlite_memory: skillreg_adapters::SqliteMemory,
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
     admin_token: Option<String>,
@@ -195,6 +206,20 @@ impl ServeArgs {
                 .failed_sign_ins_per_minute
                 .or(file.failed_sign_ins_per_minute)
                 .map(|n| n.max(1)),
+            sqlite_memory: {
+                let default = skillreg_adapters::SqliteMemory::default();
+                skillreg_adapters::SqliteMemory {
+                    cache_mb: self
+                        .sqlite_cache_mb
+                        .or(file.sqlite_cache_mb)
+                        .unwrap_or(default.cache_mb)
+                        .max(1),
+                    mmap_mb: self
+                        .sqlite_mmap_mb
+                        .or(file.sqlite_mmap_mb)
+                        .unwrap_or(default.mmap_mb),
+                }
+            },
             trusted_proxies: if self.trusted_proxies.is_empty() {
                 file.trusted_proxies
             } else {
@@ -332,7 +357,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
             Some(url) => (
                 Arc::new(
-                    SqliteStore::connect(url)
+                    SqliteStore::connect_with(url, args.sqlite_memory)
                         .await
                         .context("opening the SQLite database")?,
                 ),
@@ -345,7 +370,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 // Token digests, members and the audit log: readable by the owner only.
                 // SQLite gives its -wal and -shm files the database file's mode.
                 private_file(&db).with_context(|| format!("protecting {}", db.display()))?;
-                let store = SqliteStore::open(&db)
+                let store = SqliteStore::open_with(&db, args.sqlite_memory)
                     .await
                     .context("opening the SQLite database")?;
                 (Arc::new(store), CacheMode::Exclusive, Some(lock))

@@ -588,6 +588,11 @@ impl SearchStore for CachingStore {
         let mut keyed = query.clone();
         keyed.trending_since =
             Timestamp::from_unix_millis(query.trending_since.day().saturating_mul(86_400_000));
+        // Pages after the first (read with a cursor) are walks through the whole list
+        // (an index being built, a crawler): rarely read twice, so not kept.
+        if matches!(query.start, skillreg_core::model::PageStart::Cursor(_)) {
+            return self.inner.search(query).await;
+        }
         let key = format!("{keyed:?}");
         let read = self.inner.search(query);
         self.read_through(|c| &mut c.searches, MAX_SEARCHES, key, |_| true, read)

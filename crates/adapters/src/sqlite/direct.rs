@@ -28,6 +28,7 @@ const KEPT: usize = 4;
 #[derive(Debug)]
 pub(crate) struct DirectReads {
     path: PathBuf,
+    memory: super::SqliteMemory,
     idle: Mutex<Vec<Connection>>,
     /// Set by [`DirectReads::close`]: every read takes the (closed) pool's path after it.
     closed: AtomicBool,
@@ -36,12 +37,13 @@ pub(crate) struct DirectReads {
 impl DirectReads {
     /// Direct reads of the database file at `path`, or `None` when there is no such file
     /// (an in-memory database) or it cannot be opened read-only.
-    pub(crate) fn open(path: &Path) -> Option<Self> {
+    pub(crate) fn open(path: &Path, memory: super::SqliteMemory) -> Option<Self> {
         if !path.is_file() {
             return None;
         }
         let reads = DirectReads {
             path: path.to_owned(),
+            memory,
             idle: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         };
@@ -63,8 +65,10 @@ impl DirectReads {
         )?;
         // Never wait on the caller's thread: a busy database falls back to the pool.
         connection.busy_timeout(Duration::ZERO)?;
-        connection.pragma_update(None, "cache_size", -16_384)?;
-        connection.pragma_update(None, "mmap_size", 268_435_456)?;
+        let cache_kib = i64::try_from(self.memory.cache_kib()).unwrap_or(i64::MAX);
+        connection.pragma_update(None, "cache_size", -cache_kib)?;
+        let mmap = i64::try_from(self.memory.mmap_bytes()).unwrap_or(i64::MAX);
+        connection.pragma_update(None, "mmap_size", mmap)?;
         connection.set_prepared_statement_cache_capacity(16);
         Ok(connection)
     }
@@ -260,6 +264,7 @@ fn version_row(row: &Row<'_>, at: usize) -> rusqlite::Result<VersionRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sqlite::SqliteMemory;
 
     /// A database with the store's schema, one skill and two versions of it.
     fn seeded() -> (tempfile::TempDir, PathBuf) {
@@ -299,7 +304,7 @@ mod tests {
     #[test]
     fn point_reads_answer_from_the_file() {
         let (_dir, path) = seeded();
-        let reads = DirectReads::open(&path).unwrap();
+        let reads = DirectReads::open(&path, SqliteMemory::default()).unwrap();
         let skill = reads.skill("acme", "pdf").unwrap().unwrap();
         assert_eq!(
             (skill.uid.as_str(), skill.namespace.as_str()),
@@ -331,7 +336,7 @@ mod tests {
                 [],
             )
             .unwrap();
-        let reads = DirectReads::open(&path).unwrap();
+        let reads = DirectReads::open(&path, SqliteMemory::default()).unwrap();
         assert!(reads.version("u1", "1.0.0").is_none());
         assert!(reads.skill_with_versions("acme", "pdf").is_none());
         // The other version still reads.
@@ -341,7 +346,7 @@ mod tests {
     #[test]
     fn a_closed_reader_answers_nothing_and_keeps_no_connection() {
         let (_dir, path) = seeded();
-        let reads = DirectReads::open(&path).unwrap();
+        let reads = DirectReads::open(&path, SqliteMemory::default()).unwrap();
         assert!(reads.skill("acme", "pdf").is_some());
         reads.close();
         assert!(reads.skill("acme", "pdf").is_none());
@@ -351,8 +356,10 @@ mod tests {
     #[test]
     fn a_database_without_a_file_has_no_direct_reads() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(DirectReads::open(&dir.path().join("absent.db")).is_none());
-        assert!(DirectReads::open(Path::new(":memory:")).is_none());
+        assert!(
+            DirectReads::open(&dir.path().join("absent.db"), SqliteMemory::default()).is_none()
+        );
+        assert!(DirectReads::open(Path::new(":memory:"), SqliteMemory::default()).is_none());
     }
 
     #[test]

@@ -211,6 +211,48 @@ impl PointReads for SqliteDialect {
     }
 }
 
+/// How much memory the store's SQLite connections may hold. The store opens at most
+/// [`SqliteMemory::CONNECTIONS`] connections (one writer, four pooled readers, four kept
+/// for direct reads; more direct ones only for a moment under load), each with a page cache
+/// of `cache_mb` and, when `mmap_mb` is not 0, a memory map of the file that large.
+///
+/// A memory map is counted in the process's resident memory once per connection that
+/// touched a page (every connection maps the file on its own), so it is off by default:
+/// pages come from the page cache, and the operating system's file cache behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteMemory {
+    /// Page cache per connection, in MiB.
+    pub cache_mb: u32,
+    /// Memory-mapped reads per connection, in MiB (0: none).
+    pub mmap_mb: u32,
+}
+
+impl SqliteMemory {
+    /// Connections the store keeps open at most.
+    pub const CONNECTIONS: u32 = 9;
+
+    fn cache_kib(self) -> u64 {
+        u64::from(self.cache_mb.max(1)) * 1024
+    }
+
+    fn mmap_bytes(self) -> u64 {
+        u64::from(self.mmap_mb) * 1024 * 1024
+    }
+}
+
+impl Default for SqliteMemory {
+    /// 2 MiB of page cache per connection, no memory map: at most 18 MiB in all. At
+    /// 100,000 skills this served resolve, search and downloads as fast as 64 MiB and a
+    /// 256 MiB map did (`scripts/bench-server`), the operating system's file cache doing
+    /// the rest.
+    fn default() -> Self {
+        SqliteMemory {
+            cache_mb: 2,
+            mmap_mb: 0,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and brings its schema up to
     /// date.
@@ -218,6 +260,14 @@ impl SqliteStore {
     /// # Errors
     /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteMemory::default()).await
+    }
+
+    /// [`SqliteStore::open`] with these memory bounds.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
+    pub async fn open_with(path: &Path, memory: SqliteMemory) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -225,7 +275,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        Self::with_options(options).await
+        Self::with_options(options, memory).await
     }
 
     /// Opens a store from an `sqlite://` URL.
@@ -233,6 +283,14 @@ impl SqliteStore {
     /// # Errors
     /// [`StoreError::Unavailable`] for a bad URL or a database that cannot be opened.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, SqliteMemory::default()).await
+    }
+
+    /// [`SqliteStore::connect`] with these memory bounds.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] for a bad URL or a database that cannot be opened.
+    pub async fn connect_with(url: &str, memory: SqliteMemory) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(unavailable)?
             .create_if_missing(true)
@@ -240,15 +298,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        Self::with_options(options).await
+        Self::with_options(options, memory).await
     }
 
-    async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
-        // A page cache of 64 MiB per connection and memory-mapped reads: the working set of
-        // a registry with 100,000 skills stays in memory.
+    async fn with_options(
+        options: SqliteConnectOptions,
+        memory: SqliteMemory,
+    ) -> Result<Self, StoreError> {
         let options = options
-            .pragma("cache_size", "-65536")
-            .pragma("mmap_size", "268435456");
+            .pragma("cache_size", format!("-{}", memory.cache_kib()))
+            .pragma("mmap_size", memory.mmap_bytes().to_string());
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -260,7 +319,7 @@ impl SqliteStore {
             .map_err(|e| {
                 StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
             })?;
-        let direct = DirectReads::open(options.get_filename()).map(Arc::new);
+        let direct = DirectReads::open(options.get_filename(), memory).map(Arc::new);
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)

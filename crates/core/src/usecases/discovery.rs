@@ -35,7 +35,9 @@ impl Registry {
         reader: Option<&Actor>,
         scope: &IndexScope,
     ) -> Result<Vec<(SkillRecord, VersionRecord)>, RegistryError> {
-        let mut hits = Vec::new();
+        // Each page is matched with its versions as it comes, so no more than one page of
+        // search hits is held at once (an index of 10,000 skills is built in a few MB).
+        let mut listed: Vec<(SkillRecord, VersionRecord)> = Vec::new();
         let mut cursor = None;
         loop {
             let page = self
@@ -50,28 +52,26 @@ impl Registry {
                     },
                 )
                 .await?;
-            hits.extend(page.hits.into_iter().filter(|hit| {
-                let id = &hit.skill.id;
-                scope
-                    .namespace
-                    .as_ref()
-                    .is_none_or(|ns| id.namespace().key() == ns.key())
-                    && scope
-                        .name
+            let room = MAX_INDEXED_SKILLS.saturating_sub(listed.len());
+            let batch: Vec<_> = page
+                .hits
+                .into_iter()
+                .filter(|hit| {
+                    let id = &hit.skill.id;
+                    scope
+                        .namespace
                         .as_ref()
-                        .is_none_or(|n| id.name().key() == n.key())
-                    && hit.skill.deprecation.is_none()
-                    && hit.latest.is_some()
-                    && !matches!(hit.verdict, Some(Verdict::Warn | Verdict::Block))
-            }));
-            match page.next_cursor {
-                Some(next) if hits.len() < MAX_INDEXED_SKILLS => cursor = Some(next),
-                _ => break,
-            }
-        }
-        hits.truncate(MAX_INDEXED_SKILLS);
-        let mut listed = Vec::with_capacity(hits.len());
-        for batch in hits.chunks(self.config.max_page_size as usize) {
+                        .is_none_or(|ns| id.namespace().key() == ns.key())
+                        && scope
+                            .name
+                            .as_ref()
+                            .is_none_or(|n| id.name().key() == n.key())
+                        && hit.skill.deprecation.is_none()
+                        && hit.latest.is_some()
+                        && !matches!(hit.verdict, Some(Verdict::Warn | Verdict::Block))
+                })
+                .take(room)
+                .collect();
             let wanted: Vec<_> = batch
                 .iter()
                 .filter_map(|hit| Some((hit.skill.uid.clone(), hit.latest.clone()?)))
@@ -83,7 +83,11 @@ impl Registry {
                 }) else {
                     continue;
                 };
-                listed.push((hit.skill.clone(), found.swap_remove(at)));
+                listed.push((hit.skill, found.swap_remove(at)));
+            }
+            match page.next_cursor {
+                Some(next) if listed.len() < MAX_INDEXED_SKILLS => cursor = Some(next),
+                _ => break,
             }
         }
         listed.sort_by(|a, b| a.0.id.cmp(&b.0.id));

@@ -222,38 +222,68 @@ pub(crate) fn index_document(
     } else {
         vec![("skillreg-ambiguous-names", ambiguous.join(", "))]
     };
+    // Written straight from typed entries: no JSON tree of the whole index is built.
     let body = match rest {
         "agent-skills/index.json" => {
-            let skills: Vec<_> = listed
+            #[derive(serde::Serialize)]
+            struct Entry {
+                name: String,
+                r#type: &'static str,
+                description: String,
+                url: String,
+                digest: String,
+            }
+            #[derive(serde::Serialize)]
+            struct Index {
+                #[serde(rename = "$schema")]
+                schema: &'static str,
+                skills: Vec<Entry>,
+            }
+            let skills = listed
                 .iter()
-                .map(|(skill, version)| {
-                    json!({
-                        "name": index_name(skill),
-                        "type": "archive",
-                        "description": description(version),
-                        "url": archive_url(&skill.id, version),
-                        "digest": version.published.archive_digest.to_string(),
-                    })
+                .map(|(skill, version)| Entry {
+                    name: index_name(skill),
+                    r#type: "archive",
+                    description: description(version),
+                    url: archive_url(&skill.id, version),
+                    digest: version.published.archive_digest.to_string(),
                 })
                 .collect();
-            json!({ "$schema": SCHEMA_V2, "skills": skills })
+            serde_json::to_vec(&Index {
+                schema: SCHEMA_V2,
+                skills,
+            })
         }
         "skills/index.json" => {
-            let skills: Vec<_> = listed
+            #[derive(serde::Serialize)]
+            struct Entry<'a> {
+                name: String,
+                description: String,
+                files: Vec<&'a str>,
+            }
+            #[derive(serde::Serialize)]
+            struct Index<'a> {
+                skills: Vec<Entry<'a>>,
+            }
+            let skills = listed
                 .iter()
-                .map(|(skill, version)| {
-                    json!({
-                        "name": index_name(skill),
-                        "description": description(version),
-                        "files": version.published.meta.files.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-                    })
+                .map(|(skill, version)| Entry {
+                    name: index_name(skill),
+                    description: description(version),
+                    files: version
+                        .published
+                        .meta
+                        .files
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect(),
                 })
                 .collect();
-            json!({ "skills": skills })
+            serde_json::to_vec(&Index { skills })
         }
         _ => return None,
     };
-    Some((serde_json::to_vec(&body).unwrap_or_default(), extra))
+    Some((body.unwrap_or_default(), extra))
 }
 
 /// One file of a listed skill, for v0.1 clients.
