@@ -3,7 +3,8 @@
 //! (content-addressed archives: a folder, or an S3-compatible bucket), `cache/` (counters buffered, reads cached where
 //! this process is the only writer), `signing/` (Ed25519 keys and signatures), `fs/` (skill
 //! folders: reading them, and the agent clients' install folders), `http/` (the client of a
-//! skillreg registry and of a Package Registry Standard registry). `sql/` holds what the
+//! skillreg registry and of a Package Registry Standard registry), `redis` (rate limits a
+//! replica set shares, given `--redis-url`). `sql/` holds what the
 //! two SQL stores share.
 //!
 //! Adapters store and fetch; they decide no policy. Infrastructure errors are mapped onto
@@ -15,6 +16,7 @@ pub mod fs;
 pub mod http;
 pub mod oci;
 pub mod postgres;
+pub mod redis;
 pub mod signing;
 mod sql;
 pub mod sqlite;

@@ -28,7 +28,7 @@ const BLOB_REDIRECT_TTL: std::time::Duration = std::time::Duration::from_secs(30
 pub(crate) struct ServeArgs {
     /// A TOML file with any of `data_dir`, `listen`, `database_url`, `blob_dir`,
     /// `blob_url` (with an `[s3]` table of S3 options), `writes_per_minute`,
-    /// `failed_sign_ins_per_minute`, `sqlite_cache_mb`, `sqlite_mmap_mb`, `trusted_proxies`, `max_connections`, `private`,
+    /// `failed_sign_ins_per_minute`, `redis_url`, `sqlite_cache_mb`, `sqlite_mmap_mb`, `trusted_proxies`, `max_connections`, `private`,
     /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`,
     /// `public_url`.
     #[arg(long, env = "SKILLREG_CONFIG")]
@@ -52,6 +52,10 @@ pub(crate) struct ServeArgs {
     /// [default: 10]
     #[arg(long, env = "SKILLREG_FAILED_SIGN_INS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
     failed_sign_ins_per_minute: Option<u32>,
+    /// A `redis://` URL: count failed sign-ins in Redis, shared by every replica given it
+    /// (on PostgreSQL they are counted in the database without it)
+    #[arg(long, env = "SKILLREG_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
     /// SQLite's page cache per connection, in MiB; the store keeps at most 9 connections
     /// [default: 2]
     #[arg(long, env = "SKILLREG_SQLITE_CACHE_MB", value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -133,6 +137,7 @@ struct FileSettings {
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     failed_sign_ins_per_minute: Option<u32>,
+    redis_url: Option<String>,
     sqlite_cache_mb: Option<u32>,
     sqlite_mmap_mb: Option<u32>,
     #[serde(default)]
@@ -160,6 +165,7 @@ struct Settings {
     s3: std::collections::BTreeMap<String, String>,
     writes_per_minute: Option<u32>,
     failed_sign_ins_per_minute: Option<u32>,
+    redis_url: Option<String>,
     sqlite_memory: skillreg_adapters::SqliteMemory,
     trusted_proxies: Vec<std::net::IpAddr>,
     max_connections: Option<usize>,
@@ -206,6 +212,7 @@ impl ServeArgs {
                 .failed_sign_ins_per_minute
                 .or(file.failed_sign_ins_per_minute)
                 .map(|n| n.max(1)),
+            redis_url: self.redis_url.or(file.redis_url),
             sqlite_memory: {
                 let default = skillreg_adapters::SqliteMemory::default();
                 skillreg_adapters::SqliteMemory {
@@ -454,6 +461,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = skillreg_server::AppState::new(registry)
         .with_limits(limits)
         .with_connection_limits(connection_limits);
+    if let Some(url) = &args.redis_url {
+        let redis = skillreg_adapters::redis::RedisLimits::connect(url, "skillreg:")
+            .await
+            .context("connecting to Redis (--redis-url)")?;
+        limit_store = Some(Arc::new(redis));
+    }
     if let Some(store) = limit_store {
         state = state.with_limit_store(store);
     }

@@ -637,3 +637,74 @@ fn a_blob_url_serve_cannot_use_is_refused() {
         .unwrap();
     assert_eq!(both.status.code(), Some(2));
 }
+
+/// Two servers given one Redis (`--redis-url`) count failed sign-ins together, even on
+/// separate embedded stores: the client's allowance spent on one is spent on the other. An
+/// unreachable Redis stops `serve` before it listens, naming the server but no password.
+#[test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests read their one setting from the environment, and a unique client address from the time"
+)]
+fn failed_sign_ins_are_counted_once_across_servers_sharing_redis() {
+    let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_REDIS_URL is not set: this test needs a Redis server (scripts/test sets it up)"
+        )
+    });
+    let (first_dir, second_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let flags = [
+        "--redis-url",
+        redis.as_str(),
+        "--failed-sign-ins-per-minute",
+        "1",
+        "--trusted-proxy",
+        "127.0.0.1",
+    ];
+    let (mut first, a) = start_with(first_dir.path(), &flags);
+    let (mut second, b) = start_with(second_dir.path(), &flags);
+    // A client address of this run's own (through the trusted proxy), so no other run's
+    // bucket is this one.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let client = format!(
+        "10.{}.{}.{}",
+        std::process::id() % 250,
+        nanos % 250,
+        (nanos / 250) % 250
+    );
+    let bad_sign_in = |address: &str| -> u16 {
+        let mut stream = TcpStream::connect(address).unwrap();
+        let head = format!(
+            "GET /api/v1/skills HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+             Authorization: Bearer skr_0000000000000000000000000000000000000000000\r\n\
+             X-Forwarded-For: {client}\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response[9..12].parse().unwrap()
+    };
+    assert_eq!(bad_sign_in(&a), 401);
+    assert_eq!(
+        bad_sign_in(&b),
+        429,
+        "the other server saw the first failure"
+    );
+    assert_eq!(bad_sign_in(&a), 429);
+    sigterm(&mut first);
+    sigterm(&mut second);
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(first_dir.path())
+        .args(["--redis-url", "redis://:hunter2@127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}

@@ -150,3 +150,18 @@ pub(crate) async fn assert_ranks_like_memory(store: &dyn SkillStore) {
         "exact name first"
     );
 }
+
+/// The Redis server the rate-limit tests use (`TEST_REDIS_URL`). They fail, not skip,
+/// without it.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests read their one setting from the environment"
+)]
+pub(crate) fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_REDIS_URL is not set: the Redis tests need a server, e.g. \
+             TEST_REDIS_URL=redis://127.0.0.1:6379 (scripts/test sets it up)"
+        )
+    })
+}
