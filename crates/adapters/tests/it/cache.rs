@@ -127,8 +127,11 @@ async fn a_replica_sees_another_s_downloads_within_the_flush_interval() {
     let flusher = first.spawn_flusher(every);
     let version = new_version("1.0.0", "files", "pdf tools", &[], T0);
     let skill = create_skill(&through_first, "acme/pdf", version.clone()).await;
-    // The interval's first tick is at once; let it pass with nothing to write.
-    tokio::task::yield_now().await;
+    // The interval's first tick is at once; let it pass with nothing to write (the
+    // in-memory store never waits, so a few turns see it through).
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
     let at = skillreg_core::model::Timestamp::from_unix_millis(T0);
     through_first
         .record_download(&skill.uid, &version.version, at)

@@ -90,6 +90,9 @@ pub struct Events {
     /// The sequence number of the last event read, seen or not (`after` when none was): the
     /// next read continues after it.
     pub read_to: i64,
+    /// Whether the read was cut at its limit, so more events may follow `read_to` (a read
+    /// that came back short reached the end of the outbox).
+    pub more: bool,
 }
 
 /// How many reviews a skill's ratings show.
@@ -290,8 +293,13 @@ impl Registry {
         self.admit(reader)?;
         let read = self.stores.events.events_after(after, limit).await?;
         let read_to = read.last().map_or(after, |event| event.sequence);
+        let more = read.len() >= limit as usize;
         let visible = self.visible_events(reader, read).await?;
-        Ok(Events { visible, read_to })
+        Ok(Events {
+            visible,
+            read_to,
+            more,
+        })
     }
 
     /// Every event after sequence number `after`, at most `limit`, whoever may see them:

@@ -147,7 +147,7 @@ impl Stream<'_> {
         true
     }
 
-    /// Reads the store from `after` until it has nothing more or has read past `until`,
+    /// Reads the store from `after` until a read comes back short or has read past `until`,
     /// sending what the reader may see; false once the client has gone. A store failure is
     /// logged and leaves `after` where the read stopped.
     async fn catch_up(&self, after: &mut i64, until: i64) -> bool {
@@ -160,12 +160,11 @@ impl Stream<'_> {
                 .await
             {
                 Ok(batch) => {
-                    let empty = batch.read_to == *after;
                     *after = batch.read_to;
                     if !self.send(batch.visible).await {
                         return false;
                     }
-                    if empty {
+                    if !batch.more {
                         break;
                     }
                 }
