@@ -99,9 +99,6 @@ impl LimitStore for RedisLimits {
             return Ok(Ok(()));
         }
         let tokens: f64 = tokens.parse().unwrap_or(0.0);
-        let per_second = f64::from(rate.per_minute.max(1)) / 60.0;
-        Ok(Err(Duration::from_secs_f64(
-            ((1.0 - tokens) / per_second).max(0.0),
-        )))
+        Ok(Err(rate.wait(tokens)))
     }
 }

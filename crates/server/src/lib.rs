@@ -37,8 +37,6 @@ pub struct AppState {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     limits: Arc<limits::Limits>,
-    /// Where failed sign-ins are counted when every replica must see them.
-    limit_store: Option<Arc<dyn skillreg_core::ports::LimitStore>>,
     /// Uploads (publish, import) read and unpacked at once; others wait their turn before
     /// their body is read, so memory and CPU stay bounded whatever arrives.
     uploads: Arc<tokio::sync::Semaphore>,
@@ -80,7 +78,6 @@ impl AppState {
             registry,
             max_body_bytes,
             limits,
-            limit_store: None,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_UPLOADS)),
             upload_users: Arc::default(),
             streams: Arc::new(connections::Slots::new(
@@ -100,14 +97,13 @@ impl AppState {
     /// The same state with other rate limits.
     #[must_use]
     pub fn with_limits(mut self, config: LimitsConfig) -> Self {
-        self.limits = Arc::new(limits::Limits::new(config, self.limit_store.clone()));
+        self.limits = Arc::new(limits::Limits::new(config, self.limits.shared()));
         self
     }
 
     /// The same state counting failed sign-ins in `store`, which every replica shares.
     #[must_use]
     pub fn with_limit_store(mut self, store: Arc<dyn skillreg_core::ports::LimitStore>) -> Self {
-        self.limit_store = Some(Arc::clone(&store));
         self.limits = Arc::new(limits::Limits::new(
             self.limits.config().clone(),
             Some(store),

@@ -103,8 +103,7 @@ impl Limiter {
     }
 
     fn wait(&self, bucket: &Bucket) -> Duration {
-        let per_second = f64::from(self.rate.per_minute.max(1)) / 60.0;
-        Duration::from_secs_f64((1.0 - bucket.tokens) / per_second)
+        self.rate.wait(bucket.tokens)
     }
 
     /// Runs `f` on `key`'s bucket, refilled to `now`; a key not seen lately starts full.
@@ -213,6 +212,14 @@ impl Limits {
             },
             config,
         }
+    }
+
+    /// The store failed sign-ins are counted in, when replicas share one.
+    pub(crate) fn shared(&self) -> Option<std::sync::Arc<dyn LimitStore>> {
+        self.auth_failures
+            .store
+            .as_ref()
+            .map(|(store, _)| std::sync::Arc::clone(store))
     }
 
     /// The limits' configuration.

@@ -56,9 +56,6 @@ impl LimitStore for PostgresStore {
         if taken {
             return Ok(Ok(()));
         }
-        let per_second = f64::from(rate.per_minute.max(1)) / 60.0;
-        Ok(Err(Duration::from_secs_f64(
-            ((1.0 - tokens) / per_second).max(0.0),
-        )))
+        Ok(Err(rate.wait(tokens)))
     }
 }

@@ -22,6 +22,13 @@ impl Rate {
     pub fn refill(self) -> Duration {
         Duration::from_secs_f64(f64::from(self.burst) * 60.0 / f64::from(self.per_minute.max(1)))
     }
+
+    /// How long a bucket holding `tokens` (less than one) waits for its next token.
+    #[must_use]
+    pub fn wait(self, tokens: f64) -> Duration {
+        let per_second = f64::from(self.per_minute.max(1)) / 60.0;
+        Duration::from_secs_f64(((1.0 - tokens) / per_second).max(0.0))
+    }
 }
 
 /// Token buckets shared by every server replica, so that N replicas do not give a client N
