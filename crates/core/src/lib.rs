@@ -13,6 +13,7 @@ pub mod conflict;
 pub mod digest;
 pub mod identity;
 pub mod install;
+pub mod log;
 pub mod manifest;
 pub mod model;
 pub mod oci;
