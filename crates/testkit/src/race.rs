@@ -130,7 +130,7 @@ impl CatalogStore for Gated {
             .await
     }
 
-    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
+    async fn write_version(&self, write: &VersionWrite) -> Result<u64, StoreError> {
         let written = self.inner.write_version(write).await;
         if matches!(
             written,

@@ -98,7 +98,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl CachingStore {
     /// The store's ports with this layer in front of the five it serves and `inner` behind
-    /// the event outbox and audit log and the profiles, which it neither caches nor changes.
+    /// the event outbox and audit log, the profiles and the transparency log, which it
+    /// neither caches nor changes.
     pub fn stores(self: &Arc<Self>) -> Stores {
         Stores {
             catalog: self.clone(),
@@ -108,6 +109,7 @@ impl CachingStore {
             search: self.clone(),
             events: self.inner.clone(),
             profiles: self.inner.clone(),
+            log: self.inner.clone(),
         }
     }
 
@@ -331,7 +333,7 @@ impl CatalogStore for CachingStore {
         self.inner.version(skill, version).await
     }
 
-    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
+    async fn write_version(&self, write: &VersionWrite) -> Result<u64, StoreError> {
         let _invalidate = self.invalidate_after(Changes::Skills);
         self.inner.write_version(write).await
     }

@@ -52,6 +52,10 @@ impl Dialect for PostgresDialect {
     /// would be wrong for the next: searches go as unnamed statements, planned for their
     /// own values each time. Point reads keep their cached plans.
     const PLAN_EACH_SEARCH: bool = true;
+    /// One transaction-scoped advisory lock for every append: the next index is read and
+    /// written under it and it is held to the commit, so appends from every replica commit
+    /// one at a time, in index order, without gaps.
+    const LOG_LOCK: &'static str = "SELECT pg_advisory_xact_lock(7305449117626163041)";
 
     async fn fetch_all<'a, R: SqlRow>(
         on: On<'a, Postgres>,
@@ -161,6 +165,7 @@ impl PostgresStore {
         };
         store.backfill_package_ids().await?;
         store.backfill_words().await?;
+        store.backfill_log().await?;
         Ok(store)
     }
 

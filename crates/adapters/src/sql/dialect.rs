@@ -26,6 +26,9 @@ pub trait Dialect: Clone + std::fmt::Debug + Send + Sync + Sized + 'static {
     const FOR_SHARE: &'static str;
     /// Whether searches are planned for their own values each time (not prepared once).
     const PLAN_EACH_SEARCH: bool;
+    /// What a write runs before it appends to the transparency log, so that appends commit
+    /// one at a time in index order (empty where writes are one at a time already).
+    const LOG_LOCK: &'static str;
 
     /// Runs `sql` for its rows.
     fn fetch_all<'a, R: SqlRow>(

@@ -255,16 +255,17 @@ pub struct VersionRow {
     pub(crate) published_at: i64,
     pub(crate) audit: String,
     pub(crate) audit_revision: i64,
+    pub(crate) log_index: Option<i64>,
 }
 
 /// The columns of `versions` a [`VersionRow`] reads.
 pub(crate) const VERSION_COLUMNS: &str = "skill_uid, version_text, archive_digest, content_digest, size, description, \
-     license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, audit, audit_revision";
+     license, allowed_tools, tags, files, signatures, yanked, published_by, published_at, audit, audit_revision, log_index";
 
 /// [`VERSION_COLUMNS`] for a query where `versions` is `v`.
 pub(crate) const VERSION_COLUMNS_QUALIFIED: &str = "v.skill_uid, v.version_text, v.archive_digest, \
      v.content_digest, v.size, v.description, v.license, v.allowed_tools, v.tags, v.files, v.signatures, v.yanked, \
-     v.published_by, v.published_at, v.audit, v.audit_revision";
+     v.published_by, v.published_at, v.audit, v.audit_revision, v.log_index";
 
 /// A skill and one of its versions, from a join.
 #[derive(Debug, sqlx::FromRow)]
@@ -307,6 +308,10 @@ impl VersionRow {
         Ok(VersionRecord {
             skill: parse("version skill", &self.skill_uid)?,
             yanked: self.yanked,
+            log_index: self
+                .log_index
+                .map(|i| u64::try_from(i).map_err(|e| corrupt("log index", e)))
+                .transpose()?,
             published: NewVersion {
                 version: parse("version", &self.version_text)?,
                 archive_digest: parse("archive digest", &self.archive_digest)?,

@@ -225,7 +225,7 @@ const SKILL_WIDTH: usize = 6;
 
 /// How many columns [`version_row`] reads.
 #[cfg(test)]
-const VERSION_WIDTH: usize = 16;
+const VERSION_WIDTH: usize = 17;
 
 /// A [`SkillRow`] from the row's columns starting at `at`, in [`SKILL_COLUMNS`] order.
 fn skill_row(row: &Row<'_>, at: usize) -> rusqlite::Result<SkillRow> {
@@ -258,6 +258,7 @@ fn version_row(row: &Row<'_>, at: usize) -> rusqlite::Result<VersionRow> {
         published_at: row.get(at + 13)?,
         audit: row.get(at + 14)?,
         audit_revision: row.get(at + 15)?,
+        log_index: row.get(at + 16)?,
     })
 }
 
@@ -278,6 +279,8 @@ mod tests {
             include_str!("../../migrations/sqlite/0002_package_ids.sql"),
             include_str!("../../migrations/sqlite/0005_audit.sql"),
             include_str!("../../migrations/sqlite/0006_audit_changes.sql"),
+            include_str!("../../migrations/sqlite/0007_profiles.sql"),
+            include_str!("../../migrations/sqlite/0008_log.sql"),
         ] {
             connection.execute_batch(migration).unwrap();
         }
@@ -291,7 +294,7 @@ mod tests {
             connection
                 .execute(
                     &format!(
-                        "INSERT INTO versions (skill_uid, version, {}) VALUES ('u1', ?1, ?1, 'sha256:a', 'sha256:c', 10, 'd', NULL, '[]', '[]', '[]', '[]', 0, 'ann', 7, '', 0)",
+                        "INSERT INTO versions (skill_uid, version, {}) VALUES ('u1', ?1, ?1, 'sha256:a', 'sha256:c', 10, 'd', NULL, '[]', '[]', '[]', '[]', 0, 'ann', 7, '', 0, NULL)",
                         VERSION_COLUMNS.replacen("skill_uid, ", "", 1)
                     ),
                     params![version],

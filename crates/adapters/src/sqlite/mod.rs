@@ -52,6 +52,8 @@ impl Dialect for SqliteDialect {
     const FOR_SHARE: &'static str = "";
     /// SQLite plans a statement when it is prepared and sees little gain in planning again.
     const PLAN_EACH_SEARCH: bool = false;
+    /// One writer connection: appends are already one at a time.
+    const LOG_LOCK: &'static str = "";
 
     async fn fetch_all<'a, R: SqlRow>(on: On<'a, Sqlite>, sql: Sql) -> Result<Vec<R>, sqlx::Error> {
         query::fetch_all(on, sql).await
@@ -331,6 +333,7 @@ impl SqliteStore {
             dialect: SqliteDialect { direct },
         };
         store.backfill_package_ids().await?;
+        store.backfill_log().await?;
         Ok(store)
     }
 

@@ -206,6 +206,9 @@ pub struct VersionRecord {
     pub published: NewVersion,
     /// Whether it was yanked (hidden from every request but an exact one).
     pub yanked: bool,
+    /// The index of the transparency log's entry that put this version where it answers
+    /// now (its publish, or its last move); `None` only from a store without a log.
+    pub log_index: Option<u64>,
 }
 
 impl VersionRecord {

@@ -9,11 +9,12 @@
 //! By concern: [`store`] (the registry's records; agent profiles' port in [`profiles`]),
 //! [`blobs`] (archives), [`lookup`] (the client's sources), [`signing`], [`system`] (time
 //! and ids), [`install`] (skill folders on disk) and [`limits`] (rate limits every replica
-//! shares).
+//! shares), [`log`] (the transparency log's entries).
 
 pub mod blobs;
 pub mod install;
 pub mod limits;
+pub mod log;
 pub mod lookup;
 pub mod profiles;
 pub mod signing;
@@ -24,6 +25,7 @@ pub mod system;
 pub use blobs::*;
 pub use install::*;
 pub use limits::{LimitStore, Rate};
+pub use log::{LogStore, StoredEntry};
 pub use lookup::*;
 pub use profiles::{NewProfile, ProfileEdit};
 pub use signing::*;

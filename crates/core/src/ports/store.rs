@@ -340,8 +340,9 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<(SkillRecord, VersionRecord)>, StoreError>;
 
-    /// Records a version with its event and audit entry in one transaction: afterwards either
-    /// all three are visible or none is.
+    /// Records a version with its event, its audit entry and its transparency log entry
+    /// ([`crate::log::LogEntry::published`]) in one transaction: afterwards either all four
+    /// are visible or none is. Returns the log entry's index.
     ///
     /// # Errors
     /// - MUST return [`StoreError::VersionExists`] if the (skill, version) pair is stored
@@ -353,10 +354,11 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     ///   NOT create a skill.
     /// - MUST return [`StoreError::RightEnded`], writing nothing, if `write.right` no longer
     ///   holds in the transaction.
-    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError>;
+    async fn write_version(&self, write: &VersionWrite) -> Result<u64, StoreError>;
 
-    /// Sets a version's yanked flag, recording `skill.yanked` when it becomes yanked and an
-    /// audit entry for any change. Returns whether the flag changed.
+    /// Sets a version's yanked flag, recording `skill.yanked` when it becomes yanked, and an
+    /// audit entry and a log entry ([`crate::log::LogEntry::yanked`]) for any change.
+    /// Returns whether the flag changed.
     ///
     /// # Errors
     /// MUST return [`StoreError::Missing`] if the version does not exist, and
@@ -370,7 +372,8 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         right: &WriteRight,
     ) -> Result<bool, StoreError>;
 
-    /// Sets or clears a skill's deprecation message.
+    /// Sets or clears a skill's deprecation message, with a log entry
+    /// ([`crate::log::LogEntry::deprecated`]) when it changes.
     ///
     /// # Errors
     /// MUST return [`StoreError::Missing`] if the skill does not exist, and
@@ -385,8 +388,9 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// Moves a skill to the namespace of `to` (its name stays: it is its SKILL.md's): its
     /// id, its search entry and its versions' package ids change, with `audit` and a
-    /// `skill.moved` event, in one transaction. Its uid, versions, ratings and counters
-    /// stay, so whatever is bound to the uid (profiles) follows.
+    /// `skill.moved` event and a log entry per version ([`crate::log::LogEntry::moved`],
+    /// which becomes the version's `log_index`), in one transaction. Its uid, versions,
+    /// ratings and counters stay, so whatever is bound to the uid (profiles) follows.
     ///
     /// # Errors
     /// MUST return [`StoreError::SkillExists`] if a skill holds `to`'s lookup key,
@@ -693,6 +697,7 @@ pub trait SkillStore:
     + SearchStore
     + EventStore
     + ProfileStore
+    + super::log::LogStore
 {
 }
 
@@ -704,5 +709,6 @@ impl<T> SkillStore for T where
         + SearchStore
         + EventStore
         + ProfileStore
+        + super::log::LogStore
 {
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::log::{LogStore, StoredEntry};
 use super::profiles::{NewProfile, ProfileEdit, ProfileStore};
 use super::store::{
     AuditWrite, CatalogStore, CredentialStore, DownloadCount, EventStore, MemberChange,
@@ -23,7 +24,7 @@ use crate::profile::{ProfileId, ProfileRecord};
 use crate::version::Version;
 
 /// The store's ports as the use cases hold them, each its own object: one store behind
-/// all seven ([`Stores::from`]), or a layer in front of only the ports it serves (a cache in
+/// all eight ([`Stores::from`]), or a layer in front of only the ports it serves (a cache in
 /// front of what it caches, the store behind the rest). Put together, they are a store
 /// again: each port's calls go to its object.
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub struct Stores {
     pub events: Arc<dyn EventStore>,
     /// Agent profiles.
     pub profiles: Arc<dyn ProfileStore>,
+    /// The transparency log.
+    pub log: Arc<dyn LogStore>,
 }
 
 impl From<Arc<dyn SkillStore>> for Stores {
@@ -53,7 +56,8 @@ impl From<Arc<dyn SkillStore>> for Stores {
             stats: store.clone(),
             search: store.clone(),
             events: store.clone(),
-            profiles: store,
+            profiles: store.clone(),
+            log: store,
         }
     }
 }
@@ -121,7 +125,7 @@ impl CatalogStore for Stores {
             .await
     }
 
-    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
+    async fn write_version(&self, write: &VersionWrite) -> Result<u64, StoreError> {
         self.catalog.write_version(write).await
     }
 
@@ -365,5 +369,20 @@ impl ProfileStore for Stores {
 
     async fn change_profile(&self, edit: &ProfileEdit) -> Result<ProfileRecord, StoreError> {
         self.profiles.change_profile(edit).await
+    }
+}
+
+#[async_trait]
+impl LogStore for Stores {
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        self.log.log_size().await
+    }
+
+    async fn log_leaves(&self, from: u64, limit: u32) -> Result<Vec<crate::log::Hash>, StoreError> {
+        self.log.log_leaves(from, limit).await
+    }
+
+    async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {
+        self.log.log_entries(from, limit).await
     }
 }

@@ -461,7 +461,8 @@ impl Registry {
             audit,
             right,
         };
-        self.stores
+        let log_index = self
+            .stores
             .catalog
             .write_version(&write)
             .await
@@ -472,6 +473,7 @@ impl Registry {
                 skill: skill.uid,
                 published: version,
                 yanked: false,
+                log_index: Some(log_index),
             },
         ))
     }

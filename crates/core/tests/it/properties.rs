@@ -133,6 +133,7 @@ fn stored(digest: Digest) -> VersionRecord {
             audit: None,
         },
         yanked: false,
+        log_index: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! functions at the top of this file unless it has a faster way.
 
 use async_trait::async_trait;
+use skillreg_core::log::LogEntry;
 use skillreg_core::model::{AuditEntry, EventKind, SkillRecord, SkillUid, VersionRecord};
 use skillreg_core::package::PackageId;
 use skillreg_core::ports::{
@@ -205,7 +206,7 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
             .transpose()
     }
 
-    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
+    async fn write_version(&self, write: &VersionWrite) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         tx.check_right(&write.right).await?;
         let skill = match &write.target {
@@ -300,7 +301,11 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
             .await?;
         tx.insert_audit(&write.audit).await?;
         tx.refresh_skill(skill.uid.as_str()).await?;
-        tx.commit().await
+        let index = tx.append_log(&LogEntry::published(&skill.id, v)).await?;
+        tx.set_log_index(skill.uid.as_str(), &v.version.canonical(), index)
+            .await?;
+        tx.commit().await?;
+        Ok(index)
     }
 
     async fn set_yanked(
@@ -337,18 +342,20 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
                 .bind(version.canonical()),
         )
         .await?;
+        let corrupt = |e: &dyn std::fmt::Display| rows::corrupt("yanked version", e);
+        let id = SkillId::new(
+            namespace.parse().map_err(|e| corrupt(&e))?,
+            name.parse().map_err(|e| corrupt(&e))?,
+        );
+        let stored: Version = version_text.parse().map_err(|e| corrupt(&e))?;
         if yanked {
-            let corrupt = |e: &dyn std::fmt::Display| rows::corrupt("yanked version", e);
-            let id = SkillId::new(
-                namespace.parse().map_err(|e| corrupt(&e))?,
-                name.parse().map_err(|e| corrupt(&e))?,
-            );
-            let stored: Version = version_text.parse().map_err(|e| corrupt(&e))?;
             tx.insert_event(EventKind::SkillYanked, &id, &stored, audit.at)
                 .await?;
         }
         tx.insert_audit(audit).await?;
         tx.refresh_skill(skill.as_str()).await?;
+        tx.append_log(&LogEntry::yanked(&id, &stored, yanked, audit.at))
+            .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -362,17 +369,28 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         tx.check_right(right).await?;
-        let changed = tx
-            .execute(
-                Sql::new("UPDATE skills SET deprecation = $1 WHERE uid = $2")
-                    .bind(message)
-                    .bind(skill.as_str()),
+        let current = tx
+            .optional::<SkillRow>(
+                Sql::new(format!(
+                    "SELECT {SKILL_COLUMNS} FROM skills WHERE uid = $1{}",
+                    D::FOR_UPDATE
+                ))
+                .bind(skill.as_str()),
             )
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::Missing("skill".into()));
-        }
+            .await?
+            .ok_or_else(|| StoreError::Missing("skill".into()))?
+            .into_record()?;
+        tx.execute(
+            Sql::new("UPDATE skills SET deprecation = $1 WHERE uid = $2")
+                .bind(message)
+                .bind(skill.as_str()),
+        )
+        .await?;
         tx.insert_audit(audit).await?;
+        if current.deprecation.as_deref() != message {
+            tx.append_log(&LogEntry::deprecated(&current.id, message, audit.at))
+                .await?;
+        }
         tx.commit().await
     }
 

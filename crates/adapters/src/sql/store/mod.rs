@@ -6,6 +6,7 @@ pub(crate) mod catalog;
 mod credentials;
 mod events;
 mod inherent;
+mod log;
 mod moves;
 mod namespaces;
 mod profiles;

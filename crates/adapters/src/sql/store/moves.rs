@@ -1,6 +1,7 @@
 //! Moving a skill to another namespace (`CatalogStore::move_skill`): one transaction that
 //! rewrites the skill's id columns, its versions' package ids (a package id hashes the
-//! id) and its search entry, with the audit entry and a `skill.moved` event.
+//! id) and its search entry, with the audit entry, a `skill.moved` event and a log entry per
+//! version.
 
 use skillreg_core::model::{AuditEntry, EventKind, SkillUid};
 use skillreg_core::ports::{StoreError, WriteRight};
@@ -8,7 +9,10 @@ use skillreg_core::{SkillId, Version};
 
 use crate::sql::dialect::{Dialect, SqlStore};
 use crate::sql::query::Sql;
-use crate::sql::rows::{SkillVersionRow, VERSION_COLUMNS_QUALIFIED, corrupt};
+use crate::sql::rows::{
+    SKILL_COLUMNS, SkillRow, SkillVersionRow, VERSION_COLUMNS_QUALIFIED, corrupt,
+};
+use skillreg_core::log::LogEntry;
 
 impl<D: Dialect> SqlStore<D> {
     pub(crate) async fn move_skill_to(
@@ -20,6 +24,18 @@ impl<D: Dialect> SqlStore<D> {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         tx.check_right(right).await?;
+        let from = tx
+            .optional::<SkillRow>(
+                Sql::new(format!(
+                    "SELECT {SKILL_COLUMNS} FROM skills WHERE uid = $1{}",
+                    D::FOR_UPDATE
+                ))
+                .bind(skill.as_str()),
+            )
+            .await?
+            .ok_or(StoreError::SkillGone)?
+            .into_record()?
+            .id;
         let update = Sql::new(
             "UPDATE skills SET namespace = $1, namespace_key = $2, id_key = $3 WHERE uid = $4",
         )
@@ -47,9 +63,11 @@ impl<D: Dialect> SqlStore<D> {
             )
             .await?;
         let mut newest: Option<Version> = None;
+        let mut moved = Vec::with_capacity(versions.len());
         for row in versions {
             let record = row.skill.into_record()?;
             let version = row.version.into_record()?;
+            moved.push(version.clone());
             let package = skillreg_core::package::package_id(&record.id, &version.published);
             tx.execute(
                 Sql::new(
@@ -69,6 +87,13 @@ impl<D: Dialect> SqlStore<D> {
             .await?;
         tx.insert_audit(audit).await?;
         tx.refresh_skill(skill.as_str()).await?;
+        // Oldest first, as they were published.
+        for version in moved.iter().rev() {
+            let entry = LogEntry::moved(&from, to, &version.published, audit.at);
+            let index = tx.append_log(&entry).await?;
+            tx.set_log_index(skill.as_str(), &version.version().canonical(), index)
+                .await?;
+        }
         tx.commit().await
     }
 }

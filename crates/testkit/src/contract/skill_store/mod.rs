@@ -2,7 +2,7 @@
 //! checked with the same calls and the same expected results.
 //!
 //! One file per port of the store (`catalog`, `namespaces`, `credentials`, `stats`,
-//! `search`, `events`, `profiles`); here the helpers they share.
+//! `search`, `events`, `profiles`, `log`); here the helpers they share.
 
 use std::collections::BTreeSet;
 
@@ -147,7 +147,7 @@ pub async fn add_version(
     store: &dyn SkillStore,
     skill: &SkillRecord,
     version: NewVersion,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let target = SkillTarget::Existing {
         uid: skill.uid.clone(),
         expected_creator: skill.created_by.clone(),
@@ -254,6 +254,7 @@ mod audits;
 mod catalog;
 mod credentials;
 mod events;
+mod log;
 mod namespaces;
 mod profiles;
 mod search;
@@ -264,6 +265,7 @@ pub use audits::*;
 pub use catalog::*;
 pub use credentials::*;
 pub use events::*;
+pub use log::*;
 pub use namespaces::*;
 pub use profiles::*;
 pub use search::*;

@@ -1,6 +1,7 @@
 //! [`CatalogStore`] of the [`MemoryStore`].
 
 use super::*;
+use skillreg_core::log::LogEntry;
 
 #[async_trait]
 impl CatalogStore for MemoryStore {
@@ -115,7 +116,7 @@ impl CatalogStore for MemoryStore {
         Ok(found)
     }
 
-    async fn write_version(&self, write: &VersionWrite) -> Result<(), StoreError> {
+    async fn write_version(&self, write: &VersionWrite) -> Result<u64, StoreError> {
         let mut state = self.state();
         state.check_right(&write.right)?;
         let skill = match &write.target {
@@ -150,6 +151,7 @@ impl CatalogStore for MemoryStore {
                 existing_archive_digest: stored.published.archive_digest,
             });
         }
+        let log_index = state.push_log(&LogEntry::published(&skill.id, &write.version));
         if let SkillTarget::New(record) = &write.target {
             state.skill_sequence += 1;
             let sequence = state.skill_sequence;
@@ -165,6 +167,7 @@ impl CatalogStore for MemoryStore {
                 skill: skill.uid.clone(),
                 published: write.version.clone(),
                 yanked: false,
+                log_index: Some(log_index),
             });
         state.package_ids.push((
             write.package_id.clone(),
@@ -178,7 +181,7 @@ impl CatalogStore for MemoryStore {
             write.version.published_at,
         );
         state.audit.push(write.audit.clone());
-        Ok(())
+        Ok(log_index)
     }
 
     async fn set_yanked(
@@ -206,6 +209,7 @@ impl CatalogStore for MemoryStore {
         }
         record.yanked = yanked;
         let stored_version = record.version().clone();
+        state.push_log(&LogEntry::yanked(&id, &stored_version, yanked, audit.at));
         if yanked {
             state.push_event(EventKind::SkillYanked, id, stored_version, audit.at);
         }
@@ -226,7 +230,12 @@ impl CatalogStore for MemoryStore {
             .skills
             .get_mut(skill)
             .ok_or_else(|| missing("skill"))?;
+        let changed = record.deprecation.as_deref() != message;
         record.deprecation = message.map(str::to_owned);
+        let id = record.id.clone();
+        if changed {
+            state.push_log(&LogEntry::deprecated(&id, message, audit.at));
+        }
         state.audit.push(audit.clone());
         Ok(())
     }
@@ -251,10 +260,16 @@ impl CatalogStore for MemoryStore {
                 existing: to.clone(),
             });
         }
+        let mut from = to.clone();
         if let Some((_, record)) = state.skills.get_mut(skill) {
-            record.id = to.clone();
+            from = std::mem::replace(&mut record.id, to.clone());
         }
-        let versions = state.versions.get(skill).cloned().unwrap_or_default();
+        let mut versions = state.versions.get(skill).cloned().unwrap_or_default();
+        for version in &mut versions {
+            let entry = LogEntry::moved(&from, to, &version.published, audit.at);
+            version.log_index = Some(state.push_log(&entry));
+        }
+        state.versions.insert(skill.clone(), versions.clone());
         for version in &versions {
             let package = skillreg_core::package::package_id(to, &version.published);
             for entry in &mut state.package_ids {

@@ -2,7 +2,8 @@
 //! reference the database adapters are compared with by the contract suite.
 //!
 //! Here the state and its helpers; each port of the store is implemented in a file of its own
-//! (`catalog`, `namespaces`, `credentials`, `stats`, `search`, `events`, `profiles`).
+//! (`catalog`, `namespaces`, `credentials`, `stats`, `search`, `events`, `profiles`,
+//! `log`).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -50,6 +51,8 @@ struct State {
     /// Profiles by key, entries unordered (each read orders them).
     profiles: BTreeMap<String, skillreg_core::profile::ProfileRecord>,
     skill_sequence: i64,
+    /// The transparency log, in index order.
+    log: Vec<skillreg_core::ports::StoredEntry>,
 }
 
 impl State {
@@ -90,6 +93,20 @@ impl State {
 
     fn push_event(&mut self, kind: EventKind, skill: SkillId, version: Version, at: Timestamp) {
         self.push_subject(kind, EventSubject::Version { skill, version }, at);
+    }
+
+    /// Appends a log entry; returns its index.
+    fn push_log(&mut self, entry: &skillreg_core::log::LogEntry) -> u64 {
+        let index = self.log.len() as u64;
+        let mut namespaces = vec![entry.id.namespace().clone()];
+        namespaces.extend(entry.from.as_ref().map(|from| from.namespace().clone()));
+        self.log.push(skillreg_core::ports::StoredEntry {
+            index,
+            bytes: entry.to_bytes(),
+            leaf: entry.leaf_hash(),
+            namespaces,
+        });
+        index
     }
 
     fn push_subject(&mut self, kind: EventKind, subject: EventSubject, at: Timestamp) {
@@ -164,6 +181,7 @@ fn relevance(
 mod catalog;
 mod credentials;
 mod events;
+mod log;
 mod namespaces;
 mod profiles;
 mod search;
