@@ -15,6 +15,7 @@ pub mod clawhub;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod log;
 pub mod moves;
 pub mod namespaces;
 pub mod oci;
@@ -31,6 +32,10 @@ pub use audit::{
 pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};
+pub use log::{
+    ConsistencyBody, ConsistencyParams, InclusionBody, InclusionParams, LogEntries,
+    LogEntriesParams, LogEntryBody, LogInfo, hashes_from_base64,
+};
 pub use moves::{MoveBody, MovedResponse};
 pub use namespaces::{
     CreateNamespaceBody, MemberBody, MemberRole, MemberView, NamespaceBody, NamespaceVisibility,

@@ -160,6 +160,10 @@ pub struct VersionBody {
     /// The audit at publish; `null` for a version published before the audit existed.
     #[serde(default)]
     pub audit: Option<crate::AuditBody>,
+    /// The index of the transparency log entry that placed this version (its publish, or
+    /// its skill's last move): `GET /api/v1/log/proof/inclusion?index=…` proves it.
+    #[serde(default)]
+    pub log_index: Option<u64>,
 }
 
 impl From<&VersionRecord> for VersionBody {
@@ -178,6 +182,7 @@ impl From<&VersionRecord> for VersionBody {
             published_at_ms: v.published_at.unix_millis(),
             signatures: v.signatures.iter().map(SignatureBody::from).collect(),
             audit: v.audit.as_ref().map(crate::AuditBody::from),
+            log_index: record.log_index,
         }
     }
 }
@@ -291,6 +296,9 @@ pub struct ResolveResponse {
     pub download_url: String,
     /// Its signatures.
     pub signatures: Vec<SignatureBody>,
+    /// The index of the transparency log entry that placed this version.
+    #[serde(default)]
+    pub log_index: Option<u64>,
 }
 
 impl ResolveResponse {
@@ -304,6 +312,7 @@ impl ResolveResponse {
             content_digest: v.content_digest.to_string(),
             download_url: crate::download_url(&skill.id, &v.version),
             signatures: v.signatures.iter().map(SignatureBody::from).collect(),
+            log_index: version.log_index,
         }
     }
 }

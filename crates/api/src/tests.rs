@@ -60,6 +60,7 @@ fn version() -> (VersionBody, serde_json::Value) {
                 }],
                 overridden: None,
             }),
+            log_index: Some(7),
         },
         json!({
             "version": "1.2.0", "archive_digest": format!("sha256:{}", "a".repeat(64)),
@@ -71,6 +72,7 @@ fn version() -> (VersionBody, serde_json::Value) {
                 "code": "danger.sudo", "severity": "info", "path": "run.sh", "line": 3,
                 "message": "runs a command as root", "remediation": "say why", "fingerprint": "f00d",
             }]},
+            "log_index": 7,
         }),
     )
 }
@@ -174,9 +176,11 @@ fn skill_bodies_round_trip() {
             content_digest: "sha256:b".into(),
             download_url: "/x".into(),
             signatures: vec![sig],
+            log_index: Some(3),
         },
         &json!({"id": "acme/pdf", "version": "1.2.0", "archive_digest": "sha256:a",
-            "content_digest": "sha256:b", "download_url": "/x", "signatures": [sig_json]}),
+            "content_digest": "sha256:b", "download_url": "/x", "signatures": [sig_json],
+            "log_index": 3}),
     );
     round_trip(
         &RatingsResponse {

@@ -40,7 +40,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the registry server.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Print the server's OpenAPI document (what `docs/openapi.json` holds).
     Openapi,
     /// Store a token for a registry.
@@ -150,7 +150,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     };
     let command = match cli.command {
         Command::Serve(args) => {
-            return serve::run(args).map_err(|e| Failure::new(format!("{e:#}")));
+            return serve::run(*args).map_err(|e| Failure::new(format!("{e:#}")));
         }
         Command::Openapi => return print_openapi(),
         command => command,

@@ -6,6 +6,8 @@ use std::process::Command;
 /// Pure crates core may use: data, parsing, hashing, compression over in-memory bytes.
 const ALLOWED: &[&str] = &[
     "async-trait",
+    // Checkpoints carry hashes and keys as base64 (the signed-note format): `log/`.
+    "base64",
     "flate2",
     // The ClawHub fingerprint sorts paths as JavaScript's `localeCompare` does (ICU
     // collation, compiled-in data): `clawhub.rs`.
@@ -14,6 +16,8 @@ const ALLOWED: &[&str] = &[
     "regex",
     "semver",
     "serde",
+    // A transparency log entry's canonical bytes are compact JSON: `log/entry.rs`.
+    "serde_json",
     "serde_yaml_ng",
     "sha1",
     "sha2",

@@ -136,9 +136,9 @@ impl From<RegistryError> for ApiError {
             RegistryError::TargetChanged { .. } | RegistryError::NamespaceTaken(_) => {
                 ApiError::new(ErrorType::Conflict, message)
             }
-            RegistryError::KeyNotFound(_) | RegistryError::PackageNotFound(_) => {
-                ApiError::new(ErrorType::PackageNotFound, message)
-            }
+            RegistryError::KeyNotFound(_)
+            | RegistryError::PackageNotFound(_)
+            | RegistryError::NoLogKey => ApiError::new(ErrorType::PackageNotFound, message),
             RegistryError::ArchiveMissing(_) | RegistryError::NoRandomness => {
                 ApiError::internal(&message)
             }

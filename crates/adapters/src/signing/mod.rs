@@ -6,6 +6,8 @@
 //! raw public key: short enough to read, and bound to the key, so a verifier given a key
 //! for an id can check that the key is the one the id names.
 
+pub mod note;
+
 use std::collections::BTreeMap;
 
 use ed25519_dalek::{Signature as EdSignature, Signer as _, SigningKey, VerifyingKey};
@@ -41,7 +43,7 @@ impl std::fmt::Debug for Ed25519KeyPair {
 /// Why a key could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct KeyError(String);
+pub struct KeyError(pub(crate) String);
 
 impl Ed25519KeyPair {
     /// A new key pair from the operating system's randomness.

@@ -86,3 +86,12 @@ pub trait KeyVerifier: Send + Sync + std::fmt::Debug {
         signature: &Signature,
     ) -> Result<VerifiedSigner, VerifyError>;
 }
+
+/// Signs notes (the transparency log's checkpoints) with the registry's log key.
+pub trait NoteSigner: Send + Sync + std::fmt::Debug {
+    /// The verifier key: its name is the log's origin.
+    fn key(&self) -> &crate::log::NoteKey;
+
+    /// Signs a note's text.
+    fn sign(&self, text: &str) -> crate::log::NoteSignature;
+}

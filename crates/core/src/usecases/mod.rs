@@ -11,6 +11,7 @@ mod clawhub;
 mod discovery;
 mod import;
 mod keys;
+mod log;
 mod lookup;
 mod moves;
 mod oci;
@@ -30,6 +31,7 @@ pub use audits::{MAX_AUDIT_NOTE_LEN, MAX_RESCAN_BATCH, Rescan, RescanFailure, Ve
 pub use clawhub::{MAX_MATCHED_VERSIONS, Named, StagedFile, StagedPublish};
 pub use discovery::{IndexScope, MAX_INDEXED_SKILLS};
 pub use import::{FIRST_IMPORT_VERSION, ImportOutcome, ImportRequest, MAX_RENAME_ATTEMPTS};
+pub use log::{InclusionProof, LogRead, MAX_LOG_PAGE};
 pub use lookup::StoreLookup;
 pub use oci::{OciBlob, OciDocuments};
 pub use pages::{SESSION_HOURS, SESSION_TOKEN_NAME, SkillPage, VersionFiles};
@@ -117,6 +119,7 @@ pub struct Registry {
     artifacts: Arc<oci::ArtifactCache>,
     file_sets: Arc<pages::FileSetCache>,
     plugins: Arc<plugins::PluginDigests>,
+    log: Arc<log::LogState>,
 }
 
 /// The blocking findings in a line: each code at its file and line.
@@ -238,6 +241,9 @@ pub enum RegistryError {
     /// No version has this package id.
     #[error("no package `{0}`")]
     PackageNotFound(crate::package::PackageId),
+    /// The registry has no log key, so it signs no checkpoint.
+    #[error("this registry signs no transparency log checkpoints (it has no log key)")]
+    NoLogKey,
     /// The system gave no randomness for a token's secret.
     #[error("no randomness available for a token")]
     NoRandomness,
@@ -332,7 +338,16 @@ impl Registry {
             artifacts: Arc::default(),
             file_sets: Arc::default(),
             plugins: Arc::default(),
+            log: Arc::default(),
         }
+    }
+
+    /// Signs the transparency log's checkpoints with `signer` (without one, the log's
+    /// entries and proofs are served but no checkpoint).
+    #[must_use]
+    pub fn with_log_signer(mut self, signer: Arc<dyn crate::ports::NoteSigner>) -> Self {
+        self.log = Arc::new(log::LogState::signed_by(signer));
+        self
     }
 
     /// Accepts publisher keys and signatures, checked with `keys`.

@@ -1,7 +1,7 @@
 //! The routes, by resource: `skills` (reads and writes of one skill, search, resolve,
 //! trending), `uploads` (publish, import), `admin` (tokens, keys, namespaces), `audits` (a
 //! version's audit, false-positive marks, overrides, rescans), `events`, `profiles` (agent
-//! profiles), `prs` (the Package Registry Standard surface), `oci` (`/v2/`) and `openapi`;
+//! profiles), `log` (the transparency log), `prs` (the Package Registry Standard surface), `oci` (`/v2/`) and `openapi`;
 //! here the router, health, readiness and metrics, and the helpers every handler shares. One skill is
 //! `/api/v1/skills/<ns…>/<name>`; its sub-resources follow a `/-/` marker (`…/-/versions`,
 //! `…/-/download`), so a multi-segment namespace never collides with a sub-resource name.
@@ -25,6 +25,7 @@ pub(crate) mod clawhub;
 pub(crate) mod discovery;
 mod events;
 pub(crate) mod index_cache;
+mod log;
 mod marketplace;
 mod oci;
 pub(crate) use oci::challenge;
@@ -74,6 +75,11 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/v1/resolve", get(skills::resolve))
         .route("/api/v1/import", axum::routing::post(uploads::import))
         .route("/api/v1/trending", get(skills::trending))
+        .route("/.well-known/skillreg-log", get(log::well_known))
+        .route("/api/v1/log/checkpoint", get(log::checkpoint))
+        .route("/api/v1/log/entries", get(log::entries))
+        .route("/api/v1/log/proof/inclusion", get(log::inclusion))
+        .route("/api/v1/log/proof/consistency", get(log::consistency))
         .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/tokens",

@@ -116,6 +116,8 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         }
         ("get", "/api/v1/skills" | "/api/v1/trending" | "/browse" | "/api/v1/events")
         | ("get", "/api/v1/profiles") => List,
+        // Every leaf hash is shown; an entry's bytes only to who may read what it names.
+        ("get", "/api/v1/log/entries" | "/api/v1/log/proof/inclusion") => List,
         ("get", "/api/v1/profiles/{namespace}/{name}") => Profile,
         ("post", "/api/v1/profiles/{namespace}/{name}/-/skills")
         | ("delete", "/api/v1/profiles/{namespace}/{name}/-/skills/{skill}") => ProfileWrite,
@@ -134,6 +136,9 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         | ("put", "/api/v1/namespaces/{namespace}/-/visibility") => NamespaceWrite,
         ("get", "/healthz" | "/readyz" | "/metrics" | "/api/v1/openapi.json")
         | ("get", "/.well-known/cleverthis-packages" | "/v2/" | "/api/v1/whoami")
+        // Hashes and the log's key: nothing of any skill.
+        | ("get", "/.well-known/skillreg-log" | "/api/v1/log/checkpoint")
+        | ("get", "/api/v1/log/proof/consistency")
         | ("get" | "post", "/api/v1/tokens")
         | ("delete", "/api/v1/tokens/{id}")
         | ("post", "/api/v1/keys" | "/api/v1/namespaces" | "/api/v1/import" | "/api/v1/skills")
@@ -484,6 +489,36 @@ fn listed(path: &str, body: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// The skills (`…/tool`) whose log entries `token`'s reader gets the bytes of, from the
+/// entries, or from each entry's inclusion proof.
+async fn logged(s: &TestServer, token: Option<&str>, path: &str) -> BTreeSet<String> {
+    let all = ok_json(s, token, "get", "/api/v1/log/entries", Vec::new()).await;
+    let mut bodies = Vec::new();
+    for entry in all["entries"].as_array().unwrap() {
+        if path == "/api/v1/log/entries" {
+            bodies.push(entry.clone());
+        } else {
+            let uri = format!("/api/v1/log/proof/inclusion?index={}", entry["index"]);
+            bodies.push(ok_json(s, token, "get", &uri, Vec::new()).await);
+        }
+    }
+    bodies
+        .iter()
+        .filter_map(|body| body["entry"].as_str())
+        .map(|entry| {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(entry)
+                .unwrap();
+            skillreg_core::log::LogEntry::parse(&bytes)
+                .unwrap()
+                .id
+                .to_string()
+        })
+        .filter(|id| id.ends_with("/tool"))
+        .collect()
+}
+
 /// The skills (`…/tool`) and profiles (`…/team`) the event stream shows `token`'s reader,
 /// read up to the marker.
 async fn streamed(s: &TestServer, token: Option<&str>) -> BTreeSet<String> {
@@ -639,6 +674,8 @@ pub(crate) async fn every_surface_decides_who_reads(s: TestServer) {
                     Surface::List => {
                         let seen = if path == "/api/v1/events" {
                             streamed(&s, token).await
+                        } else if path.starts_with("/api/v1/log/") {
+                            logged(&s, token, path).await
                         } else {
                             let uri = match path.as_str() {
                                 "/api/v1/skills" => "/api/v1/skills?q=tool&limit=50",

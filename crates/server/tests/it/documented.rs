@@ -57,6 +57,10 @@ fn conforms(schema: &str, body: &[u8]) -> Result<(), String> {
         "ErrorEnvelope" => read::<ErrorEnvelope>(body),
         "SearchResponse" => read::<SearchResponse>(body),
         "PublishResponse" => read::<PublishResponse>(body),
+        "LogInfo" => read::<LogInfo>(body),
+        "LogEntries" => read::<LogEntries>(body),
+        "InclusionBody" => read::<InclusionBody>(body),
+        "ConsistencyBody" => read::<ConsistencyBody>(body),
         "ResolveResponse" => read::<ResolveResponse>(body),
         "SkillDetails" => read::<SkillDetails>(body),
         "VersionList" => read::<VersionList>(body),
@@ -158,6 +162,14 @@ pub(crate) async fn every_answer_is_its_documented_type(s: TestServer) {
                 }
                 ("get", "/api/v1/resolve") => {
                     uri.push_str("?name=acme/pdf");
+                    Vec::new()
+                }
+                ("get", "/api/v1/log/proof/inclusion") => {
+                    uri.push_str("?index=0");
+                    Vec::new()
+                }
+                ("get", "/api/v1/log/proof/consistency") => {
+                    uri.push_str("?old=0");
                     Vec::new()
                 }
                 ("post", p) if p.ends_with("/-/ratings") => {

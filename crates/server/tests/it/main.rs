@@ -33,6 +33,7 @@ mod clawhub;
 mod connections;
 mod discovery;
 mod documented;
+mod log;
 mod pages;
 mod signed;
 use access::{every_surface_decides_who_reads, tokens_hold_on_every_way_in};
@@ -55,6 +56,7 @@ use discovery::{
     the_public_url_is_what_clients_are_told, the_root_index_is_kept_compressed_and_fresh,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
+use log::the_log_proves_what_it_serves;
 use pages::{
     a_hidden_skill_s_page_is_a_missing_one, a_hostile_skill_s_page_runs_nothing,
     cookies_are_secure_behind_https, sessions_sign_in_change_and_sign_out,
@@ -179,8 +181,12 @@ async fn server_with(
     )
     .await
     .secret;
+    let log_key =
+        skillreg_adapters::signing::note::NoteKeyPair::from_seed("registry.test/log", [9; 32])
+            .unwrap();
     let registry = Registry::new(layered.stores, Arc::clone(&blobs), clock, ids, config)
-        .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
+        .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier))
+        .with_log_signer(Arc::new(log_key));
     let state = AppState::new(registry);
     TestServer {
         app: router(state.clone()),
@@ -1631,7 +1637,8 @@ on_both_stores!(
     a_missing_archive_is_an_internal_error_without_detail,
     the_oci_read_api_serves_published_versions,
     every_surface_decides_who_reads,
-    tokens_hold_on_every_way_in
+    tokens_hold_on_every_way_in,
+    the_log_proves_what_it_serves
 );
 
 /// Tests that build their own servers, once over SQLite and once over PostgreSQL.

@@ -3,8 +3,10 @@
 //! first admin token, and the server until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+
+mod files;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -30,7 +32,7 @@ pub(crate) struct ServeArgs {
     /// `blob_url` (with an `[s3]` table of S3 options), `writes_per_minute`,
     /// `failed_sign_ins_per_minute`, `redis_url`, `sqlite_cache_mb`, `sqlite_mmap_mb`, `trusted_proxies`, `max_connections`, `private`,
     /// `default_visibility`, `counter_flush_seconds`, `audit_policy`, `tls_cert`, `tls_key`,
-    /// `public_url`.
+    /// `public_url`, `log_key`.
     #[arg(long, env = "SKILLREG_CONFIG")]
     config: Option<PathBuf>,
     /// Folder for the SQLite database, the blobs and the admin token [default: the user's
@@ -118,6 +120,10 @@ pub(crate) struct ServeArgs {
     /// `https://skills.example.com`: absolute URLs the server writes start with it
     #[arg(long, env = "SKILLREG_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The transparency log's signing key (made there on the first start; give every
+    /// replica of one database the same file) [default: DATA_DIR/log.key]
+    #[arg(long, env = "SKILLREG_LOG_KEY")]
+    log_key: Option<PathBuf>,
 }
 
 /// The config file's settings; unknown keys are refused, so a typo is not ignored.
@@ -151,6 +157,7 @@ struct FileSettings {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     public_url: Option<String>,
+    log_key: Option<PathBuf>,
 }
 
 /// Settings after flags, variables, the config file and defaults are merged.
@@ -177,6 +184,7 @@ struct Settings {
     /// The certificate and key to serve HTTPS with.
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     public_url: Option<String>,
+    log_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -272,6 +280,7 @@ impl ServeArgs {
                 Some(url) => Some(checked_public_url(&url)?),
                 None => None,
             },
+            log_key: self.log_key.or(file.log_key),
         })
     }
 }
@@ -344,7 +353,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.clone();
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
-    make_private(&data_dir, true)
+    files::make_private(&data_dir, true)
         .with_context(|| format!("making the data folder {} private", data_dir.display()))?;
     // The embedded default belongs to this process alone: a lock on the data folder keeps a
     // second `serve` out (it would write behind this one's read cache), and lets reads be
@@ -372,11 +381,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 None,
             ),
             None => {
-                let lock = lock_data_dir(&data_dir)?;
+                let lock = files::lock_data_dir(&data_dir)?;
                 let db = data_dir.join("skillreg.db");
                 // Token digests, members and the audit log: readable by the owner only.
                 // SQLite gives its -wal and -shm files the database file's mode.
-                private_file(&db).with_context(|| format!("protecting {}", db.display()))?;
+                files::private_file(&db).with_context(|| format!("protecting {}", db.display()))?;
                 let store = SqliteStore::open_with(&db, args.sqlite_memory)
                     .await
                     .context("opening the SQLite database")?;
@@ -421,8 +430,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )
     .with_key_verifier(Arc::new(skillreg_adapters::signing::Ed25519KeyVerifier));
+    let log_key_path = args
+        .log_key
+        .clone()
+        .unwrap_or_else(|| data_dir.join("log.key"));
+    let (log_key, _) = files::ensure_log_key(&log_key_path, args.public_url.as_deref())?;
+    let log_hint = format!(
+        "transparency log: {} (key in {})",
+        skillreg_core::log::NoteKey::to_text(log_key.public()),
+        log_key_path.display()
+    );
+    let registry = registry.with_log_signer(Arc::new(log_key));
     let token_path = data_dir.join("admin.token");
-    let admin_hint = ensure_admin_token(&registry, &token_path, args.admin_token).await?;
+    let admin_hint = files::ensure_admin_token(&registry, &token_path, args.admin_token).await?;
     let mut limits = skillreg_server::LimitsConfig {
         trusted_proxies: args.trusted_proxies.clone(),
         ..skillreg_server::LimitsConfig::default()
@@ -456,6 +476,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = writeln!(out, "skillreg listening on {scheme}://{address}");
         let _ = writeln!(out, "data folder: {}", data_dir.display());
         let _ = writeln!(out, "{admin_hint}");
+        let _ = writeln!(out, "{log_hint}");
         let _ = out.flush();
     }
     let mut state = skillreg_server::AppState::new(registry)
@@ -486,117 +507,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("writing the last download counters")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Takes the data folder's lock for as long as the returned file is open.
-fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
-    let path = data_dir.join("skillreg.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another skillreg serve is using the data folder {}; stop it, or give this one \
-             its own --data-dir",
-            data_dir.display()
-        ),
-        Err(std::fs::TryLockError::Error(error)) => {
-            Err(error).with_context(|| format!("locking {}", path.display()))
-        }
-    }
-}
-
-/// Makes the first admin token once per database (of several replicas starting together,
-/// one makes it) and writes it where only the owner can read it; returns the line that
-/// says where it is, or how to get one. The token never reaches a log.
-async fn ensure_admin_token(
-    registry: &Registry,
-    path: &Path,
-    given: Option<String>,
-) -> anyhow::Result<String> {
-    let found = || format!("admin token: in {} (readable by you only)", path.display());
-    if path.exists() {
-        return Ok(found());
-    }
-    let issued = registry
-        .first_admin_token(given.as_deref())
-        .await
-        .context("storing the admin token")?;
-    match issued {
-        Some(issued) if given.is_none() => {
-            write_private(path, &issued.secret)
-                .with_context(|| format!("writing {}", path.display()))?;
-            Ok(found())
-        }
-        Some(_) => Ok("admin token: the one given in SKILLREG_ADMIN_TOKEN".to_owned()),
-        None => Ok(
-            "admin token: this database has one already (made by another replica or an \
-             earlier start); use it, or an admin's `skillreg token create`"
-                .to_owned(),
-        ),
-    }
-}
-
-/// Makes a folder (0700) or a file (0600) readable by its owner only.
-#[cfg(unix)]
-fn make_private(path: &Path, folder: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let mode = if folder { 0o700 } else { 0o600 };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn make_private(_path: &Path, _folder: bool) -> std::io::Result<()> {
-    Ok(())
-}
-
-/// Creates `path` empty with mode 0600 when missing, else narrows it (and its SQLite -wal
-/// and -shm files, where present) to 0600.
-fn private_file(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(_) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(error) => return Err(error),
-        }
-    }
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let file = PathBuf::from(name);
-        if file.exists() {
-            make_private(&file, false)?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    writeln!(file, "{secret}")
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
-    std::fs::write(path, format!("{secret}\n"))
 }
 
 /// Registers the SIGINT/SIGTERM handlers now (a signal arriving before the server first
