@@ -201,6 +201,7 @@ impl VersionBody {
                 .filter_map(SignatureBody::to_signature)
                 .collect(),
             audit: self.audit.as_ref().and_then(|a| a.verdict.parse().ok()),
+            log_index: self.log_index,
         })
     }
 }

@@ -55,6 +55,17 @@ pub(crate) struct Trust {
     /// HMAC secrets by name, hex.
     #[serde(default)]
     pub(crate) hmac_secrets: BTreeMap<String, String>,
+    /// Witnesses of registries' transparency logs: their note verifier keys
+    /// (`<name>+<hash>+<key>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) witnesses: Vec<String>,
+    /// How many of `witnesses` must have cosigned a checkpoint before it is trusted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) witness_quorum: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The config file.
@@ -85,6 +96,8 @@ pub(crate) struct Settings {
     pub(crate) default_namespace: Option<String>,
     pub(crate) registries: Vec<ConfiguredRegistry>,
     pub(crate) trust: Trust,
+    /// `trust.witnesses`, read.
+    pub(crate) witnesses: Vec<skillreg_core::log::NoteKey>,
 }
 
 /// An environment variable, empty counting as unset. The one place the client reads the
@@ -150,6 +163,25 @@ impl Settings {
         if let Some(value) = env("REGISTRY_VERIFY_SIGNATURE") {
             trust.verify_signatures = matches!(value.as_str(), "1" | "true" | "yes" | "on");
         }
+        let witnesses = trust
+            .witnesses
+            .iter()
+            .map(|text| {
+                skillreg_core::log::NoteKey::parse(text).map_err(|e| {
+                    Failure::new(format!("{}: the witness key `{text}`: {e}", path.display()))
+                        .hint("a witness key is `<name>+<hash>+<key>`, as `skillreg log keygen` prints it")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if trust.witness_quorum > witnesses.len() {
+            return Err(Failure::new(format!(
+                "{}: witness_quorum is {}, but only {} witnesses are configured",
+                path.display(),
+                trust.witness_quorum,
+                witnesses.len()
+            ))
+            .hint("add witness keys to [trust] witnesses, or lower witness_quorum"));
+        }
         let data_dir = env("XDG_DATA_HOME")
             .map_or_else(|| home.join(".local/share"), PathBuf::from)
             .join("skillreg");
@@ -160,6 +192,7 @@ impl Settings {
             default_namespace: env("REGISTRY_ORG").or(file.default_namespace),
             registries,
             trust,
+            witnesses,
         })
     }
 

@@ -67,6 +67,15 @@ impl Context {
             .with_progress(self.out.progress()))
     }
 
+    /// What installs check registries' transparency logs with: the keys and checkpoints
+    /// trusted so far (under the data folder's `logs/`) and the configured witnesses.
+    pub(crate) fn log_trust(&self) -> skillreg_client::LogTrust {
+        let mut trust = skillreg_client::LogTrust::new(self.settings.data_dir.join("logs"));
+        trust.witnesses = self.settings.witnesses.clone();
+        trust.quorum = self.settings.trust.witness_quorum;
+        trust
+    }
+
     /// The local OCI store (`skillreg build`, pulls).
     pub(crate) fn local_store(&self) -> LocalStore {
         LocalStore::new(self.settings.data_dir.join("oci"))
@@ -83,6 +92,7 @@ impl Context {
             name: "store+local".to_owned(),
             lookup: Arc::new(self.local_store()),
             keys: None,
+            registry: None,
         }];
         for registry in registries {
             let options = Self::options(registry);
@@ -93,6 +103,7 @@ impl Context {
                     Source {
                         name,
                         keys: Some(Arc::new(client.clone())),
+                        registry: Some(client.clone()),
                         lookup: Arc::new(client.with_progress(self.out.progress())),
                     }
                 }
@@ -100,6 +111,7 @@ impl Context {
                     name,
                     lookup: Arc::new(PrsClient::new(&registry.url, options)?),
                     keys: None,
+                    registry: None,
                 },
             });
         }

@@ -9,6 +9,7 @@ mod discover;
 mod findings;
 mod import;
 mod install;
+mod log;
 mod manage;
 mod oci;
 mod output;
@@ -119,6 +120,9 @@ enum Command {
     Sync(install::SyncArgs),
     /// Fetch a published version and check its digests and signatures.
     Verify(install::VerifyArgs),
+    /// The registry's transparency log: its checkpoint, or a walk of all of it.
+    #[command(subcommand)]
+    Log(log::LogCommand),
     /// Build a skill folder into an OCI artifact in the local store; prints its reference.
     Build(oci::BuildArgs),
     /// The builds in the local store (`builds rm <reference>` removes one).
@@ -193,6 +197,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Outdated(args) => install::outdated(&ctx, &args).await,
             Command::Sync(args) => install::sync(&ctx, args).await,
             Command::Verify(args) => install::verify(&ctx, &args).await,
+            Command::Log(command) => log::log(&ctx, &command).await,
             Command::Build(args) => oci::build(&ctx, &args),
             Command::Builds(args) => oci::builds(&ctx, args),
             Command::Push(args) => oci::push(&ctx, &args).await,

@@ -124,6 +124,7 @@ mod tests {
             signer: None,
             clients: Vec::new(),
             profile: None,
+            log_index: None,
         }
     }
 

@@ -65,6 +65,9 @@ pub enum InstallFailure {
     /// A folder could not be looked at.
     #[error(transparent)]
     Folder(#[from] InstallError),
+    /// The registry's transparency log did not prove what it served.
+    #[error(transparent)]
+    Log(#[from] crate::transparency::LogFailure),
     /// The registry's audit blocked the version, or marked it for review and taking such
     /// versions was not asked for.
     #[error("the registry's audit marked {id} {version} `{}`", verdict.as_str())]
@@ -143,6 +146,8 @@ pub struct Installer {
     pub limits: BundleLimits,
     /// Write one copy and link the other folders to it (`install --link`).
     pub link: bool,
+    /// Prove every install from a skillreg registry in its transparency log.
+    pub log: Option<Arc<crate::transparency::LogTrust>>,
 }
 
 impl Installer {
@@ -241,6 +246,7 @@ impl Installer {
             .await?;
         self.check_audit(&resolution)?;
         let signer = check_signer(&fetched, pinned.as_deref(), self.allow_signer_change)?;
+        let log_index = self.prove(sources, &resolution, &fetched).await?;
         let mut all: Vec<AgentClient> = clients.to_vec();
         if let Some(previous) = lock.get(&fetched.id) {
             all.extend(previous.clients.iter().copied());
@@ -260,9 +266,36 @@ impl Installer {
                 signer,
                 clients: all,
                 profile: None,
+                log_index,
             },
             plans,
         })
+    }
+
+    /// Proves `fetched` in the transparency log of the registry that served it, when the
+    /// installer checks logs and that registry keeps one; returns the entry's index.
+    ///
+    /// # Errors
+    /// [`InstallFailure::Log`].
+    pub async fn prove(
+        &self,
+        sources: &[Source],
+        resolution: &Resolution,
+        fetched: &FetchedSkill,
+    ) -> Result<Option<u64>, InstallFailure> {
+        let client = sources
+            .get(resolution.source_index)
+            .and_then(|s| s.registry.as_ref());
+        let (Some(trust), Some(client)) = (&self.log, client) else {
+            return Ok(None);
+        };
+        let Some(view) = trust.view(client).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            view.prove(client, resolution.version.log_index, fetched)
+                .await?,
+        ))
     }
 
     /// Refuses a version the source's audit blocked, or marked `warn` unless risk is allowed.
@@ -417,7 +450,7 @@ impl Installer {
         notes: &dyn Notes,
     ) -> Result<(FetchedSkill, Vec<FolderPlan>), InstallFailure> {
         let exact = SkillRef::qualified(entry.id.clone());
-        let (_, fetched) = self
+        let (resolution, fetched) = self
             .fetch(
                 sources,
                 &exact,
@@ -428,6 +461,7 @@ impl Installer {
             .await?;
         check_locked_archive(entry, &fetched)?;
         check_signer(&fetched, entry.signer.as_deref(), self.allow_signer_change)?;
+        self.prove(sources, &resolution, &fetched).await?;
         let plans = self.install_fetched(&fetched, clients).await?;
         Ok((fetched, plans))
     }

@@ -83,6 +83,7 @@ mod tests {
             signer: None,
             clients: Vec::new(),
             profile: None,
+            log_index: None,
         }
     }
 
@@ -98,6 +99,7 @@ mod tests {
             name: "registry".to_owned(),
             lookup: Arc::new(registry),
             keys: None,
+            registry: None,
         }];
         let mut manifest = ProjectManifest::default();
         for (reference, request) in [("pdf", "^1"), ("acme/mail", "latest"), ("oci://h/x:1", "")] {

@@ -113,6 +113,7 @@ mod tests {
             signer: None,
             clients: Vec::new(),
             profile: profile.map(|p| p.parse().unwrap()),
+            log_index: None,
         }
     }
 

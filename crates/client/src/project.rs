@@ -117,6 +117,9 @@ pub struct LockEntry {
     /// The profile it is installed for, when the project asks for it only through one
     /// (`update` removes it when the profile drops it).
     pub profile: Option<ProfileId>,
+    /// The index of the registry's transparency log entry the install was proven against
+    /// (`None` for a source without a log).
+    pub log_index: Option<u64>,
 }
 
 /// The lock as its file holds it.
@@ -142,6 +145,8 @@ struct LockFileEntry {
     clients: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    log_index: Option<u64>,
 }
 
 impl LockFileEntry {
@@ -177,6 +182,7 @@ impl LockFileEntry {
                 .as_deref()
                 .map(|p| p.parse().map_err(|_| bad("profile", p)))
                 .transpose()?,
+            log_index: self.log_index,
             id,
         })
     }
@@ -202,6 +208,7 @@ impl From<&LockEntry> for LockFileEntry {
                 ids
             },
             profile: entry.profile.as_ref().map(ToString::to_string),
+            log_index: entry.log_index,
         }
     }
 }

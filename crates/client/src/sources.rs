@@ -23,6 +23,8 @@ pub struct Source {
     pub lookup: Arc<dyn SkillLookup>,
     /// Its publisher keys, when it serves any.
     pub keys: Option<Arc<dyn KeyLookup>>,
+    /// The skillreg registry behind it, whose transparency log proves what it serves.
+    pub registry: Option<RegistryClient>,
 }
 
 impl fmt::Debug for Source {
@@ -31,6 +33,10 @@ impl fmt::Debug for Source {
             .field("name", &self.name)
             .field("lookup", &self.lookup.source_name())
             .field("keys", &self.keys.is_some())
+            .field(
+                "registry",
+                &self.registry.as_ref().map(RegistryClient::base),
+            )
             .finish()
     }
 }
@@ -203,6 +209,7 @@ mod tests {
                     })
                     .collect(),
                 audit: None,
+                log_index: None,
             },
             failed_before: Vec::new(),
         }
@@ -213,6 +220,7 @@ mod tests {
             name: "default".to_owned(),
             lookup: Arc::new(MockLookup::new()),
             keys: Some(Arc::new(keys)),
+            registry: None,
         }]
     }
 

@@ -73,6 +73,7 @@ impl PrsClient {
                 .filter_map(SignatureBody::to_signature)
                 .collect(),
             audit: None,
+            log_index: None,
         };
         Ok(SourceSkill {
             id,

@@ -327,6 +327,7 @@ impl SkillLookup for LocalStore {
                 content_digest: None,
                 signatures: Vec::new(),
                 audit: None,
+                log_index: None,
             });
         }
         if versions.is_empty() {

@@ -2,6 +2,7 @@
 //! code: the library's errors say what happened, this adds the advice.
 
 use serde_json::json;
+use skillreg_client::LogFailure;
 use skillreg_client::{InstallFailure, KeyError, Notes};
 use skillreg_core::install::InstallRunError;
 use skillreg_core::resolve::{FetchError, ResolveError};
@@ -116,6 +117,30 @@ pub(super) fn failure(error: InstallFailure) -> Failure {
         ))
         .hint("versions are immutable, so this is worth reporting to the registry's operators")
         .code(Code::Policy),
+        InstallFailure::Log(error) => log_failure(error),
+    }
+}
+
+/// A transparency log that did not prove an install.
+pub(crate) fn log_failure(error: LogFailure) -> Failure {
+    match error {
+        LogFailure::Source(error) => Failure::from(error),
+        error @ LogFailure::Inconsistent { .. } => Failure::new(format!(
+            "{}; nothing was written",
+            sanitize_remote(&error.to_string())
+        ))
+        .hint(
+            "the registry contradicts its own signed log: report it to its operators, and run \
+             `skillreg log verify` to check the whole log",
+        )
+        .code(Code::Policy),
+        error @ LogFailure::Unwitnessed { .. } => Failure::new(format!(
+            "{}; nothing was written",
+            sanitize_remote(&error.to_string())
+        ))
+        .hint("retry once the witnesses have cosigned a newer checkpoint (`skillreg log checkpoint` shows it)")
+        .code(Code::Policy),
+        error @ LogFailure::State { .. } => Failure::new(error.to_string()),
     }
 }
 

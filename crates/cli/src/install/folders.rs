@@ -225,9 +225,10 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
                     .map_or_else(|| "adopted".to_owned(), |e| e.source.clone()),
                 archive_digest: previous.as_ref().and_then(|e| e.archive_digest),
                 content_digest: marker.content_digest,
-                signer: previous.and_then(|e| e.signer),
+                signer: previous.as_ref().and_then(|e| e.signer.clone()),
                 clients,
                 profile: None,
+                log_index: previous.and_then(|e| e.log_index),
             });
             ctx.out.line(format!("  locked {path}"));
             acted.push(json!({ "folder": path, "action": "adopted" }));

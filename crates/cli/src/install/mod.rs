@@ -295,6 +295,7 @@ impl<'a> Installer<'a> {
             },
             limits: BundleLimits::default(),
             link: false,
+            log: Some(Arc::new(ctx.log_trust())),
         };
         Installer { ctx, project, core }
     }
@@ -356,6 +357,7 @@ impl<'a> Installer<'a> {
             content_digest: None,
             signatures: Vec::new(),
             audit: None,
+            log_index: None,
         };
         let limits = BundleLimits::default();
         let fetched = skillreg_core::resolve::verify_bundle(
@@ -387,6 +389,7 @@ impl<'a> Installer<'a> {
             signer: None,
             clients: clients.to_vec(),
             profile: None,
+            log_index: None,
         })
     }
 
@@ -434,6 +437,7 @@ impl<'a> Installer<'a> {
             signer: None,
             clients: clients.to_vec(),
             profile: None,
+            log_index: None,
         })
     }
 }
@@ -561,7 +565,7 @@ pub(crate) async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Failu
     Ok(())
 }
 
-mod failures;
+pub(crate) mod failures;
 mod folders;
 mod locked;
 mod profiles;

@@ -28,6 +28,7 @@ fn sources(lookups: Vec<FakeLookup>) -> Vec<Source> {
             name: format!("source-{i}"),
             lookup: Arc::new(lookup),
             keys: None,
+            registry: None,
         })
         .collect()
 }
@@ -42,6 +43,7 @@ fn installer(target: &Arc<MemoryInstallTarget>) -> Installer {
         trust: Trust::default(),
         limits: BundleLimits::default(),
         link: false,
+        log: None,
     }
 }
 
@@ -167,6 +169,7 @@ async fn a_locked_version_served_with_other_bytes_is_refused() {
         signer: None,
         clients: vec![client("cursor")],
         profile: None,
+        log_index: None,
     };
     assert!(
         !installer

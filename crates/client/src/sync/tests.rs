@@ -24,6 +24,7 @@ fn entry(id: &str, version: &str, source: &str, clients: &[AgentClient]) -> Lock
         signer: None,
         clients: clients.to_vec(),
         profile: None,
+        log_index: None,
     }
 }
 

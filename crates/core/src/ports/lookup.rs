@@ -22,6 +22,9 @@ pub struct SourceVersion {
     pub signatures: Vec<Signature>,
     /// The verdict of the source's audit, when it says (docs/audit-rules.md).
     pub audit: Option<crate::audit::Verdict>,
+    /// The index of the source's transparency log entry for it, when the source keeps a
+    /// log.
+    pub log_index: Option<u64>,
 }
 
 /// A skill a source offers, with the versions it offers (all, or only those matching the

@@ -61,6 +61,7 @@ impl StoreLookup {
                         .map(crate::audit::Audited::verdict),
                     signatures: v.published.signatures,
                     version: v.published.version,
+                    log_index: v.log_index,
                 })
                 .collect(),
         })

@@ -111,6 +111,7 @@ impl FakeLookup {
             content_digest: Some(files.content_digest()),
             signatures,
             audit: None,
+            log_index: None,
         };
         match self.skills.iter_mut().find(|s| s.id == id) {
             Some(skill) => skill.versions.push(source_version),
