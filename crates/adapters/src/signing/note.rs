@@ -95,8 +95,9 @@ impl NoteKeyPair {
             .trim()
             .strip_prefix(SECRET_PREFIX)
             .ok_or_else(not_a_key)?;
-        let mut parts = rest.rsplitn(3, '+');
-        let (Some(key), Some(hash), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        // A name has no `+`; base64 may.
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(not_a_key());
         };
         let bytes = STANDARD.decode(key).map_err(|_| not_a_key())?;
@@ -151,7 +152,7 @@ pub fn signed_by(note: &SignedNote, key: &NoteKey) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skillreg_core::log::Checkpoint;
+    use skillreg_core::log::{Checkpoint, NoteKey};
 
     #[test]
     fn a_key_signs_notes_that_only_it_verifies() {
@@ -184,5 +185,20 @@ mod tests {
             .to_secret_text()
             .replace(&format!("+{:08x}+", log.public().key_hash()), "+00000000+");
         assert!(NoteKeyPair::from_secret_text(&wrong_hash).is_err());
+    }
+
+    /// Base64 has `+` and `/`: every key reads back, whatever its bytes.
+    #[test]
+    fn every_key_reads_back() {
+        let mut with_plus = 0;
+        for seed in 0..64u8 {
+            let pair = NoteKeyPair::from_seed("log.example", [seed; 32]).unwrap();
+            let public = pair.public().to_text();
+            with_plus += usize::from(public.matches('+').count() > 2);
+            assert_eq!(NoteKey::parse(&public).as_ref(), Ok(pair.public()));
+            let again = NoteKeyPair::from_secret_text(&pair.to_secret_text()).unwrap();
+            assert_eq!(again.public(), pair.public());
+        }
+        assert!(with_plus > 0, "some key's base64 has a `+`");
     }
 }

@@ -254,8 +254,9 @@ impl NoteKey {
                 "`{text}` is not a note verifier key (name+hash+key)"
             ))
         };
-        let mut parts = text.rsplitn(3, '+');
-        let (Some(key), Some(hash), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        // A name has no `+`; base64 may.
+        let mut parts = text.splitn(3, '+');
+        let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(not_a_key());
         };
         let bytes = STANDARD.decode(key).map_err(|_| not_a_key())?;
