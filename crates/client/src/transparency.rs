@@ -9,9 +9,10 @@
 //! proof must lead to the trusted tree head. The key seen first is pinned: a registry that
 //! changes it, drops its log, goes back, or forks is refused.
 //!
-//! What the client keeps, per registry, under its state folder: `<name>.key` (the log's
-//! verifier key) and `<name>.checkpoint` (the last signed checkpoint it trusted), where
-//! `<name>` is the registry's URL made into a file name.
+//! What the client keeps under its state folder: per registry URL, `<url>.key` (the log's
+//! verifier key, pinned at first contact), and per log origin, `<origin>.checkpoint` (the
+//! last signed checkpoint it trusted), names made into file names. Replicas of one registry
+//! serve one log under one origin, so what one replica showed binds the others.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -136,13 +137,15 @@ impl LogTrust {
         }
     }
 
-    /// Where the pinned key and the trusted checkpoint of `registry` are kept.
-    pub fn files(&self, registry: &str) -> (PathBuf, PathBuf) {
-        let name = file_name(registry);
-        (
-            self.state_dir.join(format!("{name}.key")),
-            self.state_dir.join(format!("{name}.checkpoint")),
-        )
+    /// Where the log key pinned for `registry` is kept.
+    pub fn key_file(&self, registry: &str) -> PathBuf {
+        self.state_dir.join(format!("{}.key", file_name(registry)))
+    }
+
+    /// Where the last checkpoint trusted of the log named `origin` is kept.
+    pub fn checkpoint_file(&self, origin: &str) -> PathBuf {
+        self.state_dir
+            .join(format!("{}.checkpoint", file_name(origin)))
     }
 
     /// The view of `client`'s log for this command: made on the first call (see the
@@ -175,7 +178,7 @@ impl LogTrust {
             registry: registry.clone(),
             reason,
         };
-        let (key_file, checkpoint_file) = self.files(&registry);
+        let key_file = self.key_file(&registry);
         let pinned = read_state(&key_file)?
             .map(|text| NoteKey::parse(&text).map_err(|e| state_error(&key_file, &e)))
             .transpose()?;
@@ -228,6 +231,7 @@ impl LogTrust {
                 wanted: self.quorum,
             });
         }
+        let checkpoint_file = self.checkpoint_file(&checkpoint.origin);
         if let Some(text) = read_state(&checkpoint_file)? {
             let trusted = SignedNote::parse(&text)
                 .ok()
