@@ -33,8 +33,8 @@ pub use error::{ErrorBody, ErrorEnvelope, ErrorType};
 pub use events::{EventBody, EventParams};
 pub use keys::{PublisherKeyBody, RegisterKeyBody};
 pub use log::{
-    ConsistencyBody, ConsistencyParams, InclusionBody, InclusionParams, LogEntries,
-    LogEntriesParams, LogEntryBody, LogInfo, hashes_from_base64,
+    ConsistencyBody, ConsistencyParams, CosignBody, CosignedCheckpoints, InclusionBody,
+    InclusionParams, LogEntries, LogEntriesParams, LogEntryBody, LogInfo, hashes_from_base64,
 };
 pub use moves::{MoveBody, MovedResponse};
 pub use namespaces::{

@@ -165,3 +165,21 @@ pub struct ConsistencyParams {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<u64>,
 }
+
+/// `POST /api/v1/log/cosignatures`: a witness's cosignature of a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CosignBody {
+    /// The checkpoint as the log signed it, with the witness's signature line added.
+    pub note: String,
+    /// The witness's verifier key, `<name>+<key hash>+<base64 key>`.
+    pub witness: String,
+}
+
+/// `GET /api/v1/log/cosignatures` (and the answer to a cosignature): cosigned checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CosignedCheckpoints {
+    /// Signed notes with every cosignature kept, largest tree first.
+    pub checkpoints: Vec<String>,
+}

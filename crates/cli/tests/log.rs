@@ -371,3 +371,125 @@ fn the_monitor_reports_a_yank_missing_from_the_log() {
         "{stdout}"
     );
 }
+
+#[test]
+fn installs_can_require_witnesses() {
+    let mut registry = Registry::new();
+    let first = registry.replica();
+    let token = registry.admin_token();
+    let person = Person::new(&token);
+    let sources = tempfile::tempdir().unwrap();
+    let publish = |name: &str| {
+        let folder = skill(sources.path(), name, "Tools.");
+        person.ok(
+            &first,
+            &[
+                "publish",
+                folder.to_str().unwrap(),
+                "--namespace",
+                "acme",
+                "--version",
+                "1.0.0",
+            ],
+        );
+    };
+    publish("pdf");
+
+    // Two witnesses, each on a machine of its own.
+    let witnesses: Vec<(Person, String, PathBuf)> = ["one.witness.test", "two.witness.test"]
+        .iter()
+        .map(|name| {
+            let witness = Person::new(&token);
+            let key = witness.home.path().join("witness.key");
+            let out = witness.ok(
+                &first,
+                &[
+                    "log",
+                    "keygen",
+                    "--name",
+                    name,
+                    "--out",
+                    key.to_str().unwrap(),
+                ],
+            );
+            let public = out.lines().next().unwrap().to_owned();
+            assert!(public.starts_with(&format!("{name}+")), "{out}");
+            (witness, public, key)
+        })
+        .collect();
+    let config = person.home.path().join(".config/skillreg");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[trust]\nwitnesses = [\"{}\", \"{}\"]\nwitness_quorum = 2\n",
+            witnesses[0].1, witnesses[1].1
+        ),
+    )
+    .unwrap();
+    let install = |name: &str| {
+        person.run(
+            &first,
+            &[
+                "install",
+                &format!("acme/{name}"),
+                "--scope",
+                "project",
+                "--client",
+                "claude-code",
+            ],
+        )
+    };
+
+    let refused = install("pdf");
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("cosigned by 0 of the 2 witnesses required"),
+        "{}",
+        refused.stderr
+    );
+    let cosign = |witness: &(Person, String, PathBuf)| {
+        witness.0.ok(
+            &first,
+            &["log", "cosign", "--key", witness.2.to_str().unwrap()],
+        )
+    };
+    let once = cosign(&witnesses[0]);
+    assert_eq!(once.matches('\u{2014}').count(), 2, "{once}");
+    let refused = install("pdf");
+    assert!(
+        refused
+            .stderr
+            .contains("cosigned by 1 of the 2 witnesses required"),
+        "{}",
+        refused.stderr
+    );
+    let twice = cosign(&witnesses[1]);
+    assert_eq!(
+        twice.matches('\u{2014}').count(),
+        3,
+        "the cosignatures merge: {twice}"
+    );
+    let installed = install("pdf");
+    assert_eq!(installed.code, 0, "{}", installed.stderr);
+    assert!(person.installed("pdf").join("SKILL.md").is_file());
+
+    // A version newer than what the witnesses cosigned waits for them.
+    publish("mail");
+    let waiting = install("mail");
+    assert_eq!(waiting.code, 4, "{}", waiting.stderr);
+    assert!(
+        waiting
+            .stderr
+            .contains("the newest checkpoint its witnesses cosigned holds 1 entries"),
+        "{}",
+        waiting.stderr
+    );
+    assert!(!person.installed("mail").exists());
+    cosign(&witnesses[0]);
+    cosign(&witnesses[1]);
+    let installed = install("mail");
+    assert_eq!(installed.code, 0, "{}", installed.stderr);
+}

@@ -50,6 +50,20 @@ pub enum LogFailure {
         /// The quorum.
         wanted: usize,
     },
+    /// The entry is newer than the newest checkpoint the witnesses cosigned.
+    #[error(
+        "{what} is entry {index} of registry {registry}'s log, and the newest checkpoint its witnesses cosigned holds {size} entries"
+    )]
+    NotYetWitnessed {
+        /// The registry.
+        registry: String,
+        /// What was installed.
+        what: String,
+        /// Its entry.
+        index: u64,
+        /// The cosigned checkpoint's size.
+        size: u64,
+    },
     /// The registry could not be asked.
     #[error(transparent)]
     Source(#[from] ClientError),
@@ -87,6 +101,8 @@ pub struct LogView {
     pub checkpoint: Checkpoint,
     /// The signed note it came in.
     pub note: String,
+    /// Whether it is the newest the witnesses cosigned (else the newest the log signed).
+    pub witnessed: bool,
 }
 
 /// `url` as a file name: every byte but letters, digits, `.` and `-` becomes `_`.
@@ -204,33 +220,13 @@ impl LogTrust {
                 pinned.to_text()
             )));
         }
-        let note_text = client.log_checkpoint().await?;
-        let note = SignedNote::parse(&note_text).map_err(|e| inconsistent(e.to_string()))?;
-        if !signed_by(&note, &key) {
-            return Err(inconsistent(
-                "its checkpoint is not signed by its log key".to_owned(),
-            ));
-        }
-        let checkpoint = Checkpoint::parse(&note.text).map_err(|e| inconsistent(e.to_string()))?;
-        if checkpoint.origin != key.name {
-            return Err(inconsistent(format!(
-                "its checkpoint names the log `{}`, its key `{}`",
-                checkpoint.origin, key.name
-            )));
-        }
-        let found = self
-            .witnesses
-            .iter()
-            .filter(|witness| signed_by(&note, witness))
-            .count();
-        if found < self.quorum {
-            return Err(LogFailure::Unwitnessed {
-                registry,
-                size: checkpoint.size,
-                found,
-                wanted: self.quorum,
-            });
-        }
+        let (note_text, checkpoint) = if self.quorum == 0 {
+            let text = client.log_checkpoint().await?;
+            let checkpoint = checked(&text, &key).map_err(inconsistent)?;
+            (text, checkpoint)
+        } else {
+            self.witnessed(client, &key).await?
+        };
         let checkpoint_file = self.checkpoint_file(&checkpoint.origin);
         if let Some(text) = read_state(&checkpoint_file)? {
             let trusted = SignedNote::parse(&text)
@@ -250,7 +246,44 @@ impl LogTrust {
             key,
             checkpoint,
             note: note_text,
+            witnessed: self.quorum > 0,
         }))
+    }
+
+    /// The newest cosigned checkpoint `quorum` of the configured witnesses signed.
+    async fn witnessed(
+        &self,
+        client: &RegistryClient,
+        key: &NoteKey,
+    ) -> Result<(String, Checkpoint), LogFailure> {
+        let registry = client.base().to_owned();
+        let mut best: Option<(usize, u64)> = None;
+        for text in client.log_cosigned().await?.checkpoints {
+            let Ok(checkpoint) = checked(&text, key) else {
+                continue;
+            };
+            let Ok(note) = SignedNote::parse(&text) else {
+                continue;
+            };
+            let found = self
+                .witnesses
+                .iter()
+                .filter(|witness| signed_by(&note, witness))
+                .count();
+            if found >= self.quorum {
+                return Ok((text, checkpoint));
+            }
+            if best.is_none_or(|(most, _)| found > most) {
+                best = Some((found, checkpoint.size));
+            }
+        }
+        let (found, size) = best.unwrap_or((0, 0));
+        Err(LogFailure::Unwitnessed {
+            registry,
+            size,
+            found,
+            wanted: self.quorum,
+        })
     }
 
     /// Whether `new` extends `trusted`; the reason when it does not.
@@ -285,6 +318,23 @@ impl LogTrust {
     }
 }
 
+/// The checkpoint of a signed note, when `key` signed it and it names `key`'s log; the
+/// reason when not.
+fn checked(text: &str, key: &NoteKey) -> Result<Checkpoint, String> {
+    let note = SignedNote::parse(text).map_err(|e| e.to_string())?;
+    if !signed_by(&note, key) {
+        return Err("its checkpoint is not signed by its log key".to_owned());
+    }
+    let checkpoint = Checkpoint::parse(&note.text).map_err(|e| e.to_string())?;
+    if checkpoint.origin != key.name {
+        return Err(format!(
+            "its checkpoint names the log `{}`, its key `{}`",
+            checkpoint.origin, key.name
+        ));
+    }
+    Ok(checkpoint)
+}
+
 impl LogView {
     /// Proves that `fetched` is what entry `index` of the trusted tree records; returns the
     /// index.
@@ -305,6 +355,14 @@ impl LogView {
         let index =
             index.ok_or_else(|| inconsistent(format!("it gave no log entry for {what}")))?;
         let size = self.checkpoint.size;
+        if index >= size && self.witnessed {
+            return Err(LogFailure::NotYetWitnessed {
+                registry: self.registry.clone(),
+                what,
+                index,
+                size,
+            });
+        }
         if index >= size {
             return Err(inconsistent(format!(
                 "{what} is entry {index}, outside its signed log of {size} entries"

@@ -11,3 +11,10 @@ CREATE TABLE log_entries (
     leaf BYTEA NOT NULL
 );
 ALTER TABLE versions ADD COLUMN log_index BIGINT;
+-- Checkpoints witnesses cosigned: the note's text (one row per text) and the whole note
+-- with every signature; the newest are kept.
+CREATE TABLE log_cosigned (
+    text TEXT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    note TEXT NOT NULL
+);

@@ -11,3 +11,10 @@ CREATE TABLE log_entries (
     leaf BLOB NOT NULL
 );
 ALTER TABLE versions ADD COLUMN log_index INTEGER;
+-- Checkpoints witnesses cosigned: the note's text (one row per text) and the whole note
+-- with every signature; the newest are kept.
+CREATE TABLE log_cosigned (
+    text TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL
+);

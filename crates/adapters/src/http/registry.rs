@@ -427,6 +427,26 @@ impl RegistryClient {
         self.http.json(call).await
     }
 
+    /// The cosigned checkpoints the registry keeps, largest tree first.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn log_cosigned(&self) -> Result<skillreg_api::CosignedCheckpoints, ClientError> {
+        self.http.json(Call::get("/api/v1/log/cosignatures")).await
+    }
+
+    /// Hands the registry a witness's cosignature; the checkpoint as kept comes back.
+    ///
+    /// # Errors
+    /// [`ClientError`].
+    pub async fn log_cosign(
+        &self,
+        body: &skillreg_api::CosignBody,
+    ) -> Result<skillreg_api::CosignedCheckpoints, ClientError> {
+        let call = Call::with(Method::POST, "/api/v1/log/cosignatures").json(body);
+        self.http.json(call).await
+    }
+
     /// Entries from `start`, at most `limit`.
     ///
     /// # Errors

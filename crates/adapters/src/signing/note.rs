@@ -132,6 +132,10 @@ impl NoteSigner for NoteKeyPair {
             signature: self.key.sign(text.as_bytes()).to_bytes().to_vec(),
         }
     }
+
+    fn verifies(&self, note: &SignedNote, key: &NoteKey) -> bool {
+        signed_by(note, key)
+    }
 }
 
 /// Whether `key` signed `note`: a signature line with its name and hash whose signature

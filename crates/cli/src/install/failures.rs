@@ -134,7 +134,7 @@ pub(crate) fn log_failure(error: LogFailure) -> Failure {
              `skillreg log verify` to check the whole log",
         )
         .code(Code::Policy),
-        error @ LogFailure::Unwitnessed { .. } => Failure::new(format!(
+        error @ (LogFailure::Unwitnessed { .. } | LogFailure::NotYetWitnessed { .. }) => Failure::new(format!(
             "{}; nothing was written",
             sanitize_remote(&error.to_string())
         ))

@@ -49,4 +49,21 @@ pub trait LogStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError>;
+
+    /// Keeps a cosigned checkpoint (a signed note with witnesses' signature lines) of
+    /// `size` entries: `note` replaces the one kept with the same text, if any; the newest
+    /// [`MAX_COSIGNED`] are kept.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn keep_cosigned(&self, size: u64, text: &str, note: &str) -> Result<(), StoreError>;
+
+    /// The cosigned checkpoints kept, largest size first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError>;
 }
+
+/// How many cosigned checkpoints a store keeps.
+pub const MAX_COSIGNED: u32 = 16;

@@ -25,7 +25,7 @@ pub mod system;
 pub use blobs::*;
 pub use install::*;
 pub use limits::{LimitStore, Rate};
-pub use log::{LogStore, StoredEntry};
+pub use log::{LogStore, MAX_COSIGNED, StoredEntry};
 pub use lookup::*;
 pub use profiles::{NewProfile, ProfileEdit};
 pub use signing::*;

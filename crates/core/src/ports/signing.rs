@@ -94,4 +94,7 @@ pub trait NoteSigner: Send + Sync + std::fmt::Debug {
 
     /// Signs a note's text.
     fn sign(&self, text: &str) -> crate::log::NoteSignature;
+
+    /// Whether `key` (any Ed25519 note key) signed `note`.
+    fn verifies(&self, note: &crate::log::SignedNote, key: &crate::log::NoteKey) -> bool;
 }

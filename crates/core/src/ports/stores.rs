@@ -385,4 +385,12 @@ impl LogStore for Stores {
     async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {
         self.log.log_entries(from, limit).await
     }
+
+    async fn keep_cosigned(&self, size: u64, text: &str, note: &str) -> Result<(), StoreError> {
+        self.log.keep_cosigned(size, text, note).await
+    }
+
+    async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.log.cosigned(limit).await
+    }
 }

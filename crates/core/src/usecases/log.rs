@@ -195,6 +195,86 @@ impl Registry {
         Ok((new, hashes))
     }
 
+    /// Adds a witness's cosignature to a checkpoint this log signed: `note` is the
+    /// checkpoint with the log's signature and the witness's, `witness` the witness's
+    /// verifier key. The cosignatures kept for the same checkpoint are merged; returns the
+    /// note as kept.
+    ///
+    /// # Errors
+    /// [`RegistryError::Invalid`] for a note that is not a checkpoint this log signed of its
+    /// tree, or that `witness` did not sign; [`RegistryError::NoLogKey`]; a store failure.
+    pub async fn log_cosign(
+        &self,
+        reader: Option<&Actor>,
+        note: &str,
+        witness: &str,
+    ) -> Result<String, RegistryError> {
+        self.admit(reader)?;
+        let signer = self.log.signer.clone().ok_or(RegistryError::NoLogKey)?;
+        let invalid = |why: String| RegistryError::Invalid(why);
+        let note = SignedNote::parse(note).map_err(|e| invalid(e.to_string()))?;
+        let witness = NoteKey::parse(witness).map_err(|e| invalid(e.to_string()))?;
+        let checkpoint = Checkpoint::parse(&note.text).map_err(|e| invalid(e.to_string()))?;
+        let own = signer.key();
+        if !signer.verifies(&note, own) || checkpoint.origin != own.name {
+            return Err(invalid(format!(
+                "the note is not a checkpoint signed by this log ({})",
+                own.to_text()
+            )));
+        }
+        if witness.name == own.name || !signer.verifies(&note, &witness) {
+            return Err(invalid(format!(
+                "the note carries no signature by the witness key {}",
+                witness.to_text()
+            )));
+        }
+        let size = self.synced_log().await?;
+        let root = self.log.tree().root(checkpoint.size).ok();
+        if checkpoint.size > size || root != Some(checkpoint.root) {
+            return Err(invalid(format!(
+                "the checkpoint of {} entries is not this log's tree",
+                checkpoint.size
+            )));
+        }
+        // Only the lines that verify: the log's, those kept before, the witness's (in the
+        // order they first came).
+        let mut lines: Vec<_> = own.claims(&note).cloned().collect();
+        let kept = self.stores.log.cosigned(crate::ports::MAX_COSIGNED).await?;
+        let before = kept
+            .iter()
+            .filter_map(|text| SignedNote::parse(text).ok())
+            .find(|before| before.text == note.text)
+            .map(|before| before.signatures)
+            .unwrap_or_default();
+        for line in before.into_iter().chain(witness.claims(&note).cloned()) {
+            if !lines
+                .iter()
+                .any(|l| l.name == line.name && l.key_hash == line.key_hash)
+            {
+                lines.push(line);
+            }
+        }
+        let merged = SignedNote {
+            text: note.text.clone(),
+            signatures: lines,
+        }
+        .to_text();
+        self.stores
+            .log
+            .keep_cosigned(checkpoint.size, &note.text, &merged)
+            .await?;
+        Ok(merged)
+    }
+
+    /// The cosigned checkpoints kept, largest first.
+    ///
+    /// # Errors
+    /// [`crate::auth::AccessError::SignInRequired`], or a store failure.
+    pub async fn log_cosigned(&self, reader: Option<&Actor>) -> Result<Vec<String>, RegistryError> {
+        self.admit(reader)?;
+        Ok(self.stores.log.cosigned(crate::ports::MAX_COSIGNED).await?)
+    }
+
     /// At most `limit` (at most [`MAX_LOG_PAGE`]) entries from `start`: every leaf hash,
     /// and the bytes of each entry `reader` may read.
     ///

@@ -8,8 +8,8 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use skillreg_api::{
-    ConsistencyBody, ConsistencyParams, ErrorEnvelope, InclusionBody, InclusionParams, LogEntries,
-    LogEntriesParams, LogEntryBody, LogInfo,
+    ConsistencyBody, ConsistencyParams, CosignBody, CosignedCheckpoints, ErrorEnvelope,
+    InclusionBody, InclusionParams, LogEntries, LogEntriesParams, LogEntryBody, LogInfo,
 };
 use skillreg_core::usecases::MAX_LOG_PAGE;
 
@@ -124,5 +124,39 @@ pub(super) async fn consistency(
             .iter()
             .map(skillreg_core::log::hash_to_base64)
             .collect(),
+    }))
+}
+
+/// Adds a witness's cosignature to a checkpoint this log signed; answers with the
+/// checkpoint and every cosignature kept for it.
+#[utoipa::path(post, path = "/api/v1/log/cosignatures", tag = "log", request_body = CosignBody,
+    responses(
+        (status = 200, description = "The cosigned checkpoint as kept", body = CosignedCheckpoints),
+        (status = 400, description = "Not a checkpoint of this log, or not cosigned by the witness", body = ErrorEnvelope),
+    ))]
+pub(super) async fn cosign(
+    State(state): State<Shared>,
+    reader: Reader,
+    body: axum::body::Bytes,
+) -> Result<Json<CosignedCheckpoints>, ApiError> {
+    let body: CosignBody = super::json_body(&body)?;
+    let note = state
+        .registry
+        .log_cosign(reader.actor(), &body.note, &body.witness)
+        .await?;
+    Ok(Json(CosignedCheckpoints {
+        checkpoints: vec![note],
+    }))
+}
+
+/// The cosigned checkpoints kept, largest tree first.
+#[utoipa::path(get, path = "/api/v1/log/cosignatures", tag = "log",
+    responses((status = 200, description = "Cosigned checkpoints", body = CosignedCheckpoints)))]
+pub(super) async fn cosigned(
+    State(state): State<Shared>,
+    reader: Reader,
+) -> Result<Json<CosignedCheckpoints>, ApiError> {
+    Ok(Json(CosignedCheckpoints {
+        checkpoints: state.registry.log_cosigned(reader.actor()).await?,
     }))
 }

@@ -80,6 +80,10 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/v1/log/entries", get(log::entries))
         .route("/api/v1/log/proof/inclusion", get(log::inclusion))
         .route("/api/v1/log/proof/consistency", get(log::consistency))
+        .route(
+            "/api/v1/log/cosignatures",
+            get(log::cosigned).post(log::cosign),
+        )
         .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/tokens",

@@ -139,6 +139,7 @@ fn surface(method: &str, path: &str) -> Option<Surface> {
         // Hashes and the log's key: nothing of any skill.
         | ("get", "/.well-known/skillreg-log" | "/api/v1/log/checkpoint")
         | ("get", "/api/v1/log/proof/consistency")
+        | ("get" | "post", "/api/v1/log/cosignatures")
         | ("get" | "post", "/api/v1/tokens")
         | ("delete", "/api/v1/tokens/{id}")
         | ("post", "/api/v1/keys" | "/api/v1/namespaces" | "/api/v1/import" | "/api/v1/skills")

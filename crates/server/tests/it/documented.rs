@@ -61,6 +61,7 @@ fn conforms(schema: &str, body: &[u8]) -> Result<(), String> {
         "LogEntries" => read::<LogEntries>(body),
         "InclusionBody" => read::<InclusionBody>(body),
         "ConsistencyBody" => read::<ConsistencyBody>(body),
+        "CosignedCheckpoints" => read::<CosignedCheckpoints>(body),
         "ResolveResponse" => read::<ResolveResponse>(body),
         "SkillDetails" => read::<SkillDetails>(body),
         "VersionList" => read::<VersionList>(body),

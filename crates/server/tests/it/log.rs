@@ -191,3 +191,82 @@ pub(crate) async fn the_log_proves_what_it_serves(s: TestServer) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["entries"], serde_json::json!([]));
 }
+
+/// A cosignature is kept only for a checkpoint this log signed of its own tree, and only
+/// with a signature the named witness made; the kept lines merge.
+pub(crate) async fn cosignatures_are_checked_and_merged(s: TestServer) {
+    use skillreg_adapters::signing::note::NoteKeyPair;
+    use skillreg_core::ports::NoteSigner as _;
+
+    let info: LogInfo = get_as(&s, None, "/.well-known/skillreg-log").await;
+    let key = NoteKey::parse(&info.key).unwrap();
+    let (status, _) = publish(
+        &s.app,
+        Some(&s.token),
+        "/api/v1/skills?namespace=acme&version=1.0.0",
+        archive_named("pdf", "Reads PDF files", &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let request = Request::get("/api/v1/log/checkpoint")
+        .body(Body::empty())
+        .unwrap();
+    let (_, body, _) = call(&s.app, request).await;
+    let note = SignedNote::parse(std::str::from_utf8(&body).unwrap()).unwrap();
+    let witness = NoteKeyPair::from_seed("w.test", [5; 32]).unwrap();
+    let other = NoteKeyPair::from_seed("x.test", [6; 32]).unwrap();
+    let cosigned = |note: &SignedNote, by: &NoteKeyPair| {
+        let mut note = note.clone();
+        note.signatures.push(by.sign(&note.text));
+        note
+    };
+    let post = |note: SignedNote, witness: &NoteKeyPair| {
+        let body =
+            serde_json::json!({"note": note.to_text(), "witness": witness.public().to_text()});
+        send(
+            &s.app,
+            "POST",
+            "/api/v1/log/cosignatures",
+            &s.token,
+            body.to_string().into_bytes(),
+        )
+    };
+
+    // Not cosigned by the key named; a checkpoint of another tree; one this log never signed.
+    let (status, body) = post(cosigned(&note, &other), &witness).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let mut wrong_root = note.clone();
+    wrong_root.text = wrong_root.text.replacen(
+        &note.text.lines().nth(2).unwrap().to_owned(),
+        &skillreg_core::log::hash_to_base64(&[1; 32]),
+        1,
+    );
+    let (status, body) = post(cosigned(&wrong_root, &witness), &witness).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let forged = SignedNote {
+        text: note.text.clone(),
+        signatures: vec![other.sign(&note.text)],
+    };
+    let (status, body) = post(cosigned(&forged, &witness), &witness).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, kept) = get(&s.app, "/api/v1/log/cosignatures").await;
+    assert_eq!(
+        kept["checkpoints"],
+        serde_json::json!([]),
+        "nothing refused was kept"
+    );
+
+    // Two witnesses: their lines merge into one note, and stray lines are dropped.
+    let (status, body) = post(cosigned(&cosigned(&note, &witness), &other), &witness).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = post(cosigned(&note, &other), &other).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, kept) = get(&s.app, "/api/v1/log/cosignatures").await;
+    let kept = SignedNote::parse(kept["checkpoints"][0].as_str().unwrap()).unwrap();
+    assert_eq!(kept.text, note.text);
+    let names: Vec<&str> = kept.signatures.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, [key.name.as_str(), "w.test", "x.test"]);
+    for by in [&key, witness.public(), other.public()] {
+        assert!(signed_by(&kept, by));
+    }
+}

@@ -56,7 +56,7 @@ use discovery::{
     the_public_url_is_what_clients_are_told, the_root_index_is_kept_compressed_and_fresh,
 };
 use documented::{every_answer_is_its_documented_type, every_documented_operation_is_routed};
-use log::the_log_proves_what_it_serves;
+use log::{cosignatures_are_checked_and_merged, the_log_proves_what_it_serves};
 use pages::{
     a_hidden_skill_s_page_is_a_missing_one, a_hostile_skill_s_page_runs_nothing,
     cookies_are_secure_behind_https, sessions_sign_in_change_and_sign_out,
@@ -1638,7 +1638,8 @@ on_both_stores!(
     the_oci_read_api_serves_published_versions,
     every_surface_decides_who_reads,
     tokens_hold_on_every_way_in,
-    the_log_proves_what_it_serves
+    the_log_proves_what_it_serves,
+    cosignatures_are_checked_and_merged
 );
 
 /// Tests that build their own servers, once over SQLite and once over PostgreSQL.

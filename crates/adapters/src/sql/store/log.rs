@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use skillreg_core::log::{Hash, LogEntry};
-use skillreg_core::ports::{LogStore, StoreError, StoredEntry};
+use skillreg_core::ports::{LogStore, MAX_COSIGNED, StoreError, StoredEntry};
 
 use crate::sql::dialect::{Dialect, SqlStore, Tx};
 use crate::sql::query::Sql;
@@ -143,6 +143,39 @@ impl<D: Dialect> LogStore for SqlStore<D> {
             )
             .await?;
         rows.into_iter().map(|(leaf,)| to_hash(leaf)).collect()
+    }
+
+    async fn keep_cosigned(&self, size: u64, text: &str, note: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO log_cosigned (text, size, note) VALUES ($1, $2, $3) \
+                 ON CONFLICT (text) DO UPDATE SET note = excluded.note",
+            )
+            .bind(text)
+            .bind(to_row(size))
+            .bind(note),
+        )
+        .await?;
+        tx.execute(
+            Sql::new(
+                "DELETE FROM log_cosigned WHERE text NOT IN \
+                 (SELECT text FROM log_cosigned ORDER BY size DESC, text LIMIT $1)",
+            )
+            .bind(i64::from(MAX_COSIGNED)),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = self
+            .all(
+                Sql::new("SELECT note FROM log_cosigned ORDER BY size DESC, text LIMIT $1")
+                    .bind(i64::from(limit)),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(note,)| note).collect())
     }
 
     async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {

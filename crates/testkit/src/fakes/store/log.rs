@@ -1,7 +1,7 @@
 //! [`LogStore`] of the [`MemoryStore`].
 
 use skillreg_core::log::Hash;
-use skillreg_core::ports::{LogStore, StoredEntry};
+use skillreg_core::ports::{LogStore, MAX_COSIGNED, StoredEntry};
 
 use super::*;
 
@@ -32,5 +32,26 @@ impl LogStore for MemoryStore {
 
     async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<StoredEntry>, StoreError> {
         Ok(self.state().log_range(from, limit).to_vec())
+    }
+
+    async fn keep_cosigned(&self, size: u64, text: &str, note: &str) -> Result<(), StoreError> {
+        let mut state = self.state();
+        state.cosigned.retain(|(_, kept_text, _)| kept_text != text);
+        state
+            .cosigned
+            .push((size, text.to_owned(), note.to_owned()));
+        state.cosigned.sort_by(|a, b| b.0.cmp(&a.0));
+        state.cosigned.truncate(MAX_COSIGNED as usize);
+        Ok(())
+    }
+
+    async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .state()
+            .cosigned
+            .iter()
+            .take(limit as usize)
+            .map(|(_, _, note)| note.clone())
+            .collect())
     }
 }

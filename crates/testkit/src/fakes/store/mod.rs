@@ -53,6 +53,8 @@ struct State {
     skill_sequence: i64,
     /// The transparency log, in index order.
     log: Vec<skillreg_core::ports::StoredEntry>,
+    /// Cosigned checkpoints: size, text, whole note; largest size first.
+    cosigned: Vec<(u64, String, String)>,
 }
 
 impl State {
