@@ -493,3 +493,112 @@ fn installs_can_require_witnesses() {
     let installed = install("mail");
     assert_eq!(installed.code, 0, "{}", installed.stderr);
 }
+
+/// A monitor's report as JSON, checked to have no problem.
+fn verified(person: &Person, replica: &Serving) -> serde_json::Value {
+    let out = person.ok(replica, &["--json", "log", "verify"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["problems"], serde_json::json!([]), "{out}");
+    report
+}
+
+#[test]
+fn sixteen_publishes_on_two_replicas_make_one_tree() {
+    let mut registry = Registry::new();
+    let replicas = [registry.replica(), registry.replica()];
+    let person = Person::new(&registry.admin_token());
+    let sources = tempfile::tempdir().unwrap();
+    let folders: Vec<PathBuf> = (0..16)
+        .map(|i| skill(sources.path(), &format!("racer-{i}"), "Races."))
+        .collect();
+    std::thread::scope(|scope| {
+        for (i, folder) in folders.iter().enumerate() {
+            let (person, replica) = (&person, &replicas[i % 2]);
+            scope.spawn(move || {
+                person.ok(
+                    replica,
+                    &[
+                        "publish",
+                        folder.to_str().unwrap(),
+                        "--namespace",
+                        "acme",
+                        "--version",
+                        "1.0.0",
+                    ],
+                );
+            });
+        }
+    });
+    // Every version in the tree once, whichever replica wrote it and whichever is asked.
+    for replica in &replicas {
+        let report = verified(&person, replica);
+        assert_eq!(
+            (report["size"].as_u64(), report["versions"].as_u64()),
+            (Some(16), Some(16))
+        );
+    }
+    let indexes =
+        registry.sql("SELECT string_agg(log_index::text, ',' ORDER BY log_index) FROM versions");
+    let expected: Vec<String> = (0..16).map(|i| i.to_string()).collect();
+    assert_eq!(indexes, expected.join(","));
+}
+
+#[test]
+fn a_server_killed_while_publishing_leaves_the_tree_and_the_versions_agreeing() {
+    let mut registry = Registry::new();
+    let mut first = registry.replica();
+    let person = Person::new(&registry.admin_token());
+    let sources = tempfile::tempdir().unwrap();
+    let folders: Vec<PathBuf> = (0..24)
+        .map(|i| skill(sources.path(), &format!("crash-{i}"), "Crashes."))
+        .collect();
+    let url = format!("http://{}", first.address);
+    std::thread::scope(|scope| {
+        let publishing = scope.spawn(|| {
+            for folder in &folders {
+                // Some are cut off by the kill; they fail on the client's side.
+                let _ = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+                    .args([
+                        "publish",
+                        folder.to_str().unwrap(),
+                        "--namespace",
+                        "acme",
+                        "--version",
+                        "1.0.0",
+                    ])
+                    .current_dir(person.project.path())
+                    .env("HOME", person.home.path())
+                    .env_remove("XDG_CONFIG_HOME")
+                    .env_remove("XDG_DATA_HOME")
+                    .env("REGISTRY_URL", &url)
+                    .env("REGISTRY_TOKEN", &person.token)
+                    .output();
+            }
+        });
+        // Wait for the first versions, then kill the server mid-stream.
+        while registry
+            .sql("SELECT count(*) FROM versions")
+            .parse::<u32>()
+            .unwrap_or(0)
+            < 4
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        first.kill();
+        publishing.join().unwrap();
+    });
+    let written: u64 = registry
+        .sql("SELECT count(*) FROM versions")
+        .parse()
+        .unwrap();
+    assert!(
+        (4..24).contains(&written),
+        "{written} versions were written"
+    );
+    let restarted = registry.replica();
+    let report = verified(&person, &restarted);
+    assert_eq!(
+        (report["size"].as_u64(), report["versions"].as_u64()),
+        (Some(written), Some(written))
+    );
+}

@@ -40,7 +40,7 @@ impl LogStore for MemoryStore {
         state
             .cosigned
             .push((size, text.to_owned(), note.to_owned()));
-        state.cosigned.sort_by(|a, b| b.0.cmp(&a.0));
+        state.cosigned.sort_by_key(|kept| std::cmp::Reverse(kept.0));
         state.cosigned.truncate(MAX_COSIGNED as usize);
         Ok(())
     }
