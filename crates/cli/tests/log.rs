@@ -576,12 +576,15 @@ fn a_server_killed_while_publishing_leaves_the_tree_and_the_versions_agreeing() 
             }
         });
         // Wait for the first versions, then kill the server mid-stream.
+        let mut polls = 0;
         while registry
             .sql("SELECT count(*) FROM versions")
             .parse::<u32>()
             .unwrap_or(0)
             < 4
         {
+            polls += 1;
+            assert!(polls < 3000, "no version was published in a minute");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         first.kill();
