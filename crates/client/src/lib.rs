@@ -5,7 +5,7 @@
 //! are behind ([`mod@outdated`]), what following the lock does, skill by skill ([`sync`]),
 //! what following an agent profile does ([`profiles`]), and checking a registry's
 //! transparency log before an install ([`transparency`]) and walking all of it
-//! ([`monitor`]). The CLI parses arguments,
+//! ([`mod@monitor`]). The CLI parses arguments,
 //! builds adapters, calls these and prints.
 
 pub mod checks;
