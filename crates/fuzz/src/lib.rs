@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("package_ids", package_ids),
     ("project_files", project_files),
     ("oci", oci),
+    ("transparency_log", transparency_log),
 ];
 
 /// A skill archive: read with the limits, packed again, read again: the same files, and
@@ -185,5 +186,43 @@ pub fn project_files(data: &[u8]) {
         let again: skillreg_client::ProjectManifest =
             toml::from_str(&written).unwrap_or_else(|e| panic!("a written manifest: {e}"));
         assert_eq!(again, manifest);
+    }
+}
+
+/// What a client reads of a registry's transparency log: entries, signed notes,
+/// checkpoints, verifier keys (each accepted one written back the same), and proofs, which
+/// any bytes may claim to be and which must then fail cleanly, never panic.
+pub fn transparency_log(data: &[u8]) {
+    use skillreg_core::log::{
+        Checkpoint, LogEntry, NoteKey, SignedNote, leaf_hash, verify_consistency,
+        verify_inclusion,
+    };
+    if let Ok(entry) = LogEntry::parse(data) {
+        assert_eq!(entry.to_bytes(), data, "an accepted entry is canonical");
+    }
+    // The bytes as a proof: a leaf, then hashes, checked against sizes taken from them.
+    let hashes: Vec<[u8; 32]> = data
+        .chunks_exact(32)
+        .map(|chunk| chunk.try_into().expect("32 bytes"))
+        .collect();
+    if let [first, rest @ ..] = &hashes[..] {
+        let size = u64::from(data[0]) * 3 + u64::from(data.len() as u8);
+        let index = u64::from(data[data.len() - 1]);
+        let _ = verify_inclusion(&leaf_hash(data), index, size, rest, first);
+        let _ = verify_consistency(index, size, first, first, rest);
+    }
+    let Some(text) = text(data) else { return };
+    if let Ok(note) = SignedNote::parse(text) {
+        assert_eq!(
+            SignedNote::parse(&note.to_text()).ok().as_ref(),
+            Some(&note),
+            "a note written back"
+        );
+        if let Ok(checkpoint) = Checkpoint::parse(&note.text) {
+            assert_eq!(checkpoint.to_text(), note.text);
+        }
+    }
+    if let Ok(key) = NoteKey::parse(text) {
+        assert_eq!(NoteKey::parse(&key.to_text()).ok().as_ref(), Some(&key));
     }
 }
