@@ -184,8 +184,8 @@ impl Installer {
         Ok((resolution, fetched))
     }
 
-    /// Fetches with every signature checked, whatever the trust policy says: what
-    /// `skillreg verify` does, writing nothing.
+    /// Fetches with every signature checked, whatever the trust policy says, and proven in
+    /// the registry's transparency log: what `skillreg verify` does, writing nothing.
     ///
     /// # Errors
     /// As [`Installer::fetch`].
@@ -203,9 +203,11 @@ impl Installer {
             limits: &self.limits,
             verifier: Some(&keys),
         };
-        Ok(resolver
+        let fetched = resolver
             .fetch_verified(&resolution, reference, &policy)
-            .await?)
+            .await?;
+        self.prove(sources, &resolution, &fetched).await?;
+        Ok(fetched)
     }
 
     async fn keys(
