@@ -10,7 +10,6 @@
 #![expect(
     clippy::print_stdout,
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "a benchmark prints and stops on failure"
 )]
 #![expect(
@@ -97,7 +96,9 @@ fn main() {
         hashes as f64 * 32.0 / 1e6,
         hashes
     );
-    println!("  an entry's canonical bytes: {mean_entry} bytes on average (a publish with one signer)");
+    println!(
+        "  an entry's canonical bytes: {mean_entry} bytes on average (a publish with one signer)"
+    );
 
     let mut numbers = Numbers(0x9e37_79b9_7f4a_7c15);
     let n = size as u64;
@@ -160,8 +161,14 @@ fn main() {
         let signed = SignedNote::parse(&note).unwrap();
         assert!(signed_by(&signed, key.public()));
         let checkpoint = Checkpoint::parse(&signed.text).unwrap();
-        verify_consistency(old, checkpoint.size, &old_root, &checkpoint.root, &consistency)
-            .unwrap();
+        verify_consistency(
+            old,
+            checkpoint.size,
+            &old_root,
+            &checkpoint.root,
+            &consistency,
+        )
+        .unwrap();
         let leaf = leaf_hash(bytes);
         let parsed = LogEntry::parse(bytes).unwrap();
         assert!(parsed.archive.is_some());

@@ -186,6 +186,16 @@ impl Person {
     }
 }
 
+/// Installs acme/pdf into the project, for Claude Code.
+const INSTALL_PDF: &[&str] = &[
+    "install",
+    "acme/pdf",
+    "--scope",
+    "project",
+    "--client",
+    "claude-code",
+];
+
 fn skill(parent: &Path, name: &str, description: &str) -> PathBuf {
     let dir = parent.join(name);
     std::fs::create_dir_all(&dir).unwrap();
@@ -222,17 +232,7 @@ fn the_client_refuses_what_the_log_contradicts() {
             ],
         );
     }
-    person.ok(
-        &first,
-        &[
-            "install",
-            "acme/pdf",
-            "--scope",
-            "project",
-            "--client",
-            "claude-code",
-        ],
-    );
+    person.ok(&first, INSTALL_PDF);
     let lock = std::fs::read_to_string(person.project.path().join("skills.lock")).unwrap();
     assert!(lock.contains("log_index = 0"), "{lock}");
     let verified = person.ok(&first, &["log", "verify"]);
@@ -254,17 +254,7 @@ fn the_client_refuses_what_the_log_contradicts() {
          WHERE versions.skill_uid = {acme_pdf}"
     ));
     person.new_project();
-    let (_, stderr) = person.refused(
-        &first,
-        &[
-            "install",
-            "acme/pdf",
-            "--scope",
-            "project",
-            "--client",
-            "claude-code",
-        ],
-    );
+    let (_, stderr) = person.refused(&first, INSTALL_PDF);
     assert!(
         stderr.contains("log entry 0 records publish acme/pdf 1.0.0 with archive"),
         "{stderr}"
@@ -281,17 +271,7 @@ fn the_client_refuses_what_the_log_contradicts() {
         "UPDATE versions SET archive_digest = '{archive}', content_digest = '{content}' \
          WHERE skill_uid = {acme_pdf}"
     ));
-    person.ok(
-        &first,
-        &[
-            "install",
-            "acme/pdf",
-            "--scope",
-            "project",
-            "--client",
-            "claude-code",
-        ],
-    );
+    person.ok(&first, INSTALL_PDF);
 
     // A forked tree: entry 0 rewritten (its leaf made to match), the size unchanged.
     let saved = registry.sql(
@@ -303,17 +283,7 @@ fn the_client_refuses_what_the_log_contradicts() {
     registry.sql("UPDATE log_entries SET leaf = sha256('\\x00'::bytea || entry) WHERE idx = 0");
     let forked = registry.replica();
     person.new_project();
-    let (_, stderr) = person.refused(
-        &forked,
-        &[
-            "install",
-            "acme/pdf",
-            "--scope",
-            "project",
-            "--client",
-            "claude-code",
-        ],
-    );
+    let (_, stderr) = person.refused(&forked, INSTALL_PDF);
     assert!(stderr.contains("the log forked"), "{stderr}");
     assert!(!person.installed("pdf").exists());
     let (entry, leaf) = saved.split_once(' ').unwrap();
@@ -324,17 +294,7 @@ fn the_client_refuses_what_the_log_contradicts() {
     // The log rolled back by one entry.
     registry.sql("DELETE FROM log_entries WHERE idx = 1");
     let rolled_back = registry.replica();
-    let (_, stderr) = person.refused(
-        &rolled_back,
-        &[
-            "install",
-            "acme/pdf",
-            "--scope",
-            "project",
-            "--client",
-            "claude-code",
-        ],
-    );
+    let (_, stderr) = person.refused(&rolled_back, INSTALL_PDF);
     assert!(stderr.contains("went back from 2 to 1 entries"), "{stderr}");
     assert!(!person.installed("pdf").exists());
 }

@@ -194,8 +194,7 @@ pub fn project_files(data: &[u8]) {
 /// any bytes may claim to be and which must then fail cleanly, never panic.
 pub fn transparency_log(data: &[u8]) {
     use skillreg_core::log::{
-        Checkpoint, LogEntry, NoteKey, SignedNote, leaf_hash, verify_consistency,
-        verify_inclusion,
+        Checkpoint, LogEntry, NoteKey, SignedNote, leaf_hash, verify_consistency, verify_inclusion,
     };
     if let Ok(entry) = LogEntry::parse(data) {
         assert_eq!(entry.to_bytes(), data, "an accepted entry is canonical");

@@ -241,17 +241,7 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
                 uid,
                 expected_creator,
             } => {
-                let current = tx
-                    .optional::<SkillRow>(
-                        Sql::new(format!(
-                            "SELECT {SKILL_COLUMNS} FROM skills WHERE uid = $1{}",
-                            D::FOR_UPDATE
-                        ))
-                        .bind(uid.as_str()),
-                    )
-                    .await?
-                    .ok_or(StoreError::SkillGone)?
-                    .into_record()?;
+                let current = tx.locked_skill(uid).await?.ok_or(StoreError::SkillGone)?;
                 if &current.created_by != expected_creator {
                     return Err(StoreError::CreatorChanged {
                         created_by: current.created_by,
@@ -370,16 +360,9 @@ impl<D: PointReads> CatalogStore for SqlStore<D> {
         let mut tx = self.begin().await?;
         tx.check_right(right).await?;
         let current = tx
-            .optional::<SkillRow>(
-                Sql::new(format!(
-                    "SELECT {SKILL_COLUMNS} FROM skills WHERE uid = $1{}",
-                    D::FOR_UPDATE
-                ))
-                .bind(skill.as_str()),
-            )
+            .locked_skill(skill)
             .await?
-            .ok_or_else(|| StoreError::Missing("skill".into()))?
-            .into_record()?;
+            .ok_or_else(|| StoreError::Missing("skill".into()))?;
         tx.execute(
             Sql::new("UPDATE skills SET deprecation = $1 WHERE uid = $2")
                 .bind(message)

@@ -3,7 +3,7 @@
 //! events, audit entries, a skill's search columns).
 
 use skillreg_core::model::{
-    AuditEntry, EventKind, Role, SearchQuery, Timestamp, TokenRecord, UserId,
+    AuditEntry, EventKind, Role, SearchQuery, SkillRecord, SkillUid, Timestamp, TokenRecord, UserId,
 };
 use skillreg_core::ports::{StoreError, WriteRight};
 use skillreg_core::{SkillId, Version};
@@ -11,7 +11,8 @@ use skillreg_core::{SkillId, Version};
 use crate::sql::dialect::{Dialect, SqlStore, Tx};
 use crate::sql::query::Sql;
 use crate::sql::rows::{
-    HitRow, SkillVersionRow, TOKEN_COLUMNS, TokenRow, VERSION_COLUMNS_QUALIFIED,
+    HitRow, SKILL_COLUMNS, SkillRow, SkillVersionRow, TOKEN_COLUMNS, TokenRow,
+    VERSION_COLUMNS_QUALIFIED,
 };
 use crate::sql::{
     COUNT_START, HIT_COLUMNS, VersionSummaryRow, push_count_end, push_hit_source, push_order,
@@ -178,6 +179,23 @@ impl<D: Dialect> Tx<D> {
         )
         .await?;
         Ok(())
+    }
+
+    /// The skill with this uid, its row locked until the transaction ends.
+    pub(crate) async fn locked_skill(
+        &mut self,
+        uid: &SkillUid,
+    ) -> Result<Option<SkillRecord>, StoreError> {
+        self.optional::<SkillRow>(
+            Sql::new(format!(
+                "SELECT {SKILL_COLUMNS} FROM skills WHERE uid = $1{}",
+                D::FOR_UPDATE
+            ))
+            .bind(uid.as_str()),
+        )
+        .await?
+        .map(SkillRow::into_record)
+        .transpose()
     }
 
     pub(crate) async fn insert_event(

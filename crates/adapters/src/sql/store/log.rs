@@ -27,9 +27,7 @@ impl<D: Dialect> Tx<D> {
     /// Appends `entry` at the next index and returns it. Under [`Dialect::LOG_LOCK`] until
     /// the transaction ends, so run it last, just before the commit.
     pub(crate) async fn append_log(&mut self, entry: &LogEntry) -> Result<u64, StoreError> {
-        if !D::LOG_LOCK.is_empty() {
-            self.execute(Sql::new(D::LOG_LOCK)).await?;
-        }
+        self.lock_log().await?;
         let (next,): (i64,) = self
             .one(Sql::new(
                 "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries",
@@ -50,6 +48,14 @@ impl<D: Dialect> Tx<D> {
         )
         .await?;
         to_index(next)
+    }
+
+    /// Takes [`Dialect::LOG_LOCK`] until the transaction ends (again, if held already).
+    async fn lock_log(&mut self) -> Result<(), StoreError> {
+        if !D::LOG_LOCK.is_empty() {
+            self.execute(Sql::new(D::LOG_LOCK)).await?;
+        }
+        Ok(())
     }
 
     /// Points a version at the entry that put it where it answers now.
@@ -83,9 +89,7 @@ impl<D: Dialect> SqlStore<D> {
         );
         loop {
             let mut tx = self.begin().await?;
-            if !D::LOG_LOCK.is_empty() {
-                tx.execute(Sql::new(D::LOG_LOCK)).await?;
-            }
+            tx.lock_log().await?;
             let found: Vec<SkillVersionRow> = tx.all(Sql::new(&sql)).await?;
             if found.is_empty() {
                 return Ok(());

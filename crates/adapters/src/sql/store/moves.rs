@@ -9,9 +9,7 @@ use skillreg_core::{SkillId, Version};
 
 use crate::sql::dialect::{Dialect, SqlStore};
 use crate::sql::query::Sql;
-use crate::sql::rows::{
-    SKILL_COLUMNS, SkillRow, SkillVersionRow, VERSION_COLUMNS_QUALIFIED, corrupt,
-};
+use crate::sql::rows::{SkillVersionRow, VERSION_COLUMNS_QUALIFIED, corrupt};
 use skillreg_core::log::LogEntry;
 
 impl<D: Dialect> SqlStore<D> {
@@ -25,16 +23,9 @@ impl<D: Dialect> SqlStore<D> {
         let mut tx = self.begin().await?;
         tx.check_right(right).await?;
         let from = tx
-            .optional::<SkillRow>(
-                Sql::new(format!(
-                    "SELECT {SKILL_COLUMNS} FROM skills WHERE uid = $1{}",
-                    D::FOR_UPDATE
-                ))
-                .bind(skill.as_str()),
-            )
+            .locked_skill(skill)
             .await?
             .ok_or(StoreError::SkillGone)?
-            .into_record()?
             .id;
         let update = Sql::new(
             "UPDATE skills SET namespace = $1, namespace_key = $2, id_key = $3 WHERE uid = $4",
