@@ -97,9 +97,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl CachingStore {
-    /// The store's ports with this layer in front of the five it serves and `inner` behind
-    /// the event outbox and audit log, the profiles and the transparency log, which it
-    /// neither caches nor changes.
+    /// The store's ports: this layer in front of the five it serves, `inner` behind the
+    /// others (events and audit, profiles, the log), which it neither caches nor changes.
     pub fn stores(self: &Arc<Self>) -> Stores {
         Stores {
             catalog: self.clone(),

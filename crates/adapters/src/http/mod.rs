@@ -10,6 +10,7 @@
 //! characters).
 
 mod error;
+mod log;
 mod profiles;
 mod prs;
 mod registry;
