@@ -565,3 +565,27 @@ fn a_server_killed_while_publishing_leaves_the_tree_and_the_versions_agreeing() 
         (Some(written), Some(written))
     );
 }
+
+#[test]
+fn a_replica_given_another_log_key_does_not_start() {
+    let mut registry = Registry::new();
+    let _first = registry.replica();
+    let recorded = registry.sql("SELECT verifier FROM log_key");
+    let data = registry.dirs.path().join("stray");
+    let other_key = registry.dirs.path().join("other.key");
+    let output = Command::new(env!("CARGO_BIN_EXE_skillreg"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .args(["--database-url", &registry.database, "--log-key"])
+        .arg(&other_key)
+        .env("SKILLREG_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("signed by {recorded}")) && stderr.contains("--log-key"),
+        "{stderr}"
+    );
+    assert_eq!(registry.sql("SELECT verifier FROM log_key"), recorded);
+}

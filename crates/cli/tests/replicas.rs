@@ -13,13 +13,17 @@ use skillreg_testkit::fixtures::skill_files;
 use skillreg_testkit::s3_server::S3Server;
 use skillreg_testkit::serving::{Serving, http};
 
-/// One replica: its own data folder, the shared database and bucket.
+/// One replica: its own data folder, the shared database, bucket and log key (beside the
+/// replicas' folders).
 fn start(data_dir: &std::path::Path, database_url: &str, s3: &S3Server) -> Serving {
+    let log_key = data_dir.with_file_name("log.key");
     Serving::start(
         std::path::Path::new(env!("CARGO_BIN_EXE_skillreg")),
         data_dir,
         "127.0.0.1:0",
         &[
+            "--log-key",
+            log_key.to_str().unwrap(),
             "--database-url",
             database_url,
             "--blob-url",

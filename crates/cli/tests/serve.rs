@@ -373,6 +373,8 @@ fn replicas_on_one_database_make_one_admin_token() {
                 "--data-dir",
             ])
             .arg(dir)
+            .arg("--log-key")
+            .arg(shared.path().join("log.key"))
             .env("SKILLREG_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

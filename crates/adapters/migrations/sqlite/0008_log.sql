@@ -18,3 +18,9 @@ CREATE TABLE log_cosigned (
     size INTEGER NOT NULL,
     note TEXT NOT NULL
 );
+-- The verifier key of the key that signs the log, recorded by the first replica to start:
+-- a replica given another key refuses to start.
+CREATE TABLE log_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    verifier TEXT NOT NULL
+);

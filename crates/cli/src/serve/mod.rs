@@ -441,6 +441,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         log_key_path.display()
     );
     let registry = registry.with_log_signer(Arc::new(log_key));
+    registry
+        .claim_log_key()
+        .await
+        .with_context(|| format!("the log key {}", log_key_path.display()))?;
     let token_path = data_dir.join("admin.token");
     let admin_hint = files::ensure_admin_token(&registry, &token_path, args.admin_token).await?;
     let mut limits = skillreg_server::LimitsConfig {

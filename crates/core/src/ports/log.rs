@@ -58,6 +58,13 @@ pub trait LogStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError::Unavailable`].
     async fn keep_cosigned(&self, size: u64, text: &str, note: &str) -> Result<(), StoreError>;
 
+    /// Records `key` (a verifier key's text) as the key that signs this log, unless one is
+    /// recorded already; returns the one recorded. Replicas starting together record one.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn claim_log_key(&self, key: &str) -> Result<String, StoreError>;
+
     /// The cosigned checkpoints kept, largest size first, at most `limit`.
     ///
     /// # Errors

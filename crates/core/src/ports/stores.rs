@@ -390,6 +390,10 @@ impl LogStore for Stores {
         self.log.keep_cosigned(size, text, note).await
     }
 
+    async fn claim_log_key(&self, key: &str) -> Result<String, StoreError> {
+        self.log.claim_log_key(key).await
+    }
+
     async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError> {
         self.log.cosigned(limit).await
     }

@@ -84,6 +84,30 @@ impl Registry {
             .ok_or(RegistryError::NoLogKey)
     }
 
+    /// Records this replica's log key as the one that signs the store's log, or checks it is
+    /// the one recorded: replicas of one database sign one log with one key.
+    ///
+    /// # Errors
+    /// [`RegistryError::Invalid`] naming both keys when another key signs this log;
+    /// [`RegistryError::NoLogKey`]; a store failure.
+    pub async fn claim_log_key(&self) -> Result<(), RegistryError> {
+        let own = self
+            .log
+            .signer
+            .as_ref()
+            .ok_or(RegistryError::NoLogKey)?
+            .key()
+            .to_text();
+        let recorded = self.stores.log.claim_log_key(&own).await?;
+        if recorded != own {
+            return Err(RegistryError::Invalid(format!(
+                "this database's transparency log is signed by {recorded}, and this replica \
+                 was given {own}: give every replica the same log key file (--log-key)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Brings this replica's tree up to the store's entries; returns its size.
     async fn synced_log(&self) -> Result<u64, RegistryError> {
         loop {

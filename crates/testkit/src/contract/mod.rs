@@ -26,7 +26,8 @@ macro_rules! skill_store_contract {
             audit_changes_apply_at_their_revision, stale_audits_are_walked_in_order,
             profiles_are_created_once_and_listed, profile_edits_bind_skill_uids,
             concurrent_profile_edits_get_their_own_revisions, a_moved_skill_keeps_its_uid_and_bindings,
-            the_log_follows_installable_changes, concurrent_appends_leave_no_gap);
+            the_log_follows_installable_changes, concurrent_appends_leave_no_gap,
+            the_log_key_is_claimed_once);
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
         $(

@@ -172,6 +172,22 @@ impl<D: Dialect> LogStore for SqlStore<D> {
         tx.commit().await
     }
 
+    async fn claim_log_key(&self, key: &str) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(
+                "INSERT INTO log_key (id, verifier) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(key),
+        )
+        .await?;
+        let (recorded,): (String,) = tx
+            .one(Sql::new("SELECT verifier FROM log_key WHERE id = 1"))
+            .await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
     async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError> {
         let rows: Vec<(String,)> = self
             .all(

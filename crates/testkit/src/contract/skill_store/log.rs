@@ -149,3 +149,19 @@ pub async fn concurrent_appends_leave_no_gap(store: &dyn SkillStore) {
     assert_eq!(indexes, (0..16).collect());
     assert_eq!(store.log_size().await.unwrap(), 16);
 }
+
+/// The first key claimed signs the log; a later claim gets that one back.
+pub async fn the_log_key_is_claimed_once(store: &dyn SkillStore) {
+    assert_eq!(
+        store.claim_log_key("first+00000000+AQ").await.unwrap(),
+        "first+00000000+AQ"
+    );
+    assert_eq!(
+        store.claim_log_key("second+00000000+AQ").await.unwrap(),
+        "first+00000000+AQ"
+    );
+    assert_eq!(
+        store.claim_log_key("first+00000000+AQ").await.unwrap(),
+        "first+00000000+AQ"
+    );
+}

@@ -45,6 +45,14 @@ impl LogStore for MemoryStore {
         Ok(())
     }
 
+    async fn claim_log_key(&self, key: &str) -> Result<String, StoreError> {
+        Ok(self
+            .state()
+            .log_key
+            .get_or_insert_with(|| key.to_owned())
+            .clone())
+    }
+
     async fn cosigned(&self, limit: u32) -> Result<Vec<String>, StoreError> {
         Ok(self
             .state()

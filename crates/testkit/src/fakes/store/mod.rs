@@ -55,6 +55,8 @@ struct State {
     log: Vec<skillreg_core::ports::StoredEntry>,
     /// Cosigned checkpoints: size, text, whole note; largest size first.
     cosigned: Vec<(u64, String, String)>,
+    /// The log's verifier key, once claimed.
+    log_key: Option<String>,
 }
 
 impl State {
