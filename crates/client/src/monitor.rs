@@ -75,14 +75,13 @@ pub async fn monitor(
         versions: 0,
         problems: Vec::new(),
     };
-    let problem = report_problem;
     let mut problems = Vec::new();
     let mut tree = Tree::new();
     let mut logged: BTreeMap<(String, String), Logged> = BTreeMap::new();
     while tree.size() < size {
         let page = client.log_entries(tree.size(), PAGE).await?;
         if page.entries.is_empty() {
-            problems.push(problem(
+            problems.push(report_problem(
                 Some(tree.size()),
                 format!(
                     "the log ends at {} entries; its checkpoint says {size}",
@@ -97,7 +96,7 @@ pub async fn monitor(
                 break;
             }
             if body.index != index {
-                problems.push(problem(
+                problems.push(report_problem(
                     Some(index),
                     format!("entry {index} came back as entry {}", body.index),
                 ));
@@ -105,7 +104,7 @@ pub async fn monitor(
             let leaf = match body.leaf_hash() {
                 Ok(leaf) => leaf,
                 Err(error) => {
-                    problems.push(problem(Some(index), error));
+                    problems.push(report_problem(Some(index), error));
                     [0; 32]
                 }
             };
@@ -117,26 +116,26 @@ pub async fn monitor(
                     continue;
                 }
                 Err(error) => {
-                    problems.push(problem(Some(index), error));
+                    problems.push(report_problem(Some(index), error));
                     continue;
                 }
             };
             report.checked += 1;
             if leaf_hash(&bytes) != leaf {
-                problems.push(problem(
+                problems.push(report_problem(
                     Some(index),
                     "its bytes do not hash to its leaf".to_owned(),
                 ));
             }
             match LogEntry::parse(&bytes) {
                 Ok(entry) => follow(&mut logged, index, &entry),
-                Err(error) => problems.push(problem(Some(index), error.to_string())),
+                Err(error) => problems.push(report_problem(Some(index), error.to_string())),
             }
         }
         progress(tree.size(), size);
     }
     if tree.size() == size && tree.root(size).ok() != Some(view.checkpoint.root) {
-        problems.push(problem(
+        problems.push(report_problem(
             None,
             format!("its {size} entries do not make the root hash its checkpoint signs"),
         ));

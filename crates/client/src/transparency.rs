@@ -133,15 +133,9 @@ fn read_state(path: &Path) -> Result<Option<String>, LogFailure> {
     }
 }
 
-/// Replaces `path` with `text` whole (a new file renamed over it).
+/// Replaces `path` with `text` whole ([`crate::project::write_atomically`]).
 fn write_state(path: &Path, text: &str) -> Result<(), LogFailure> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| state_error(dir, &e))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| state_error(dir, &e))?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| state_error(path, &e))?;
-    file.persist(path)
-        .map_err(|e| state_error(path, &e.error))?;
-    Ok(())
+    crate::project::write_atomically(path, text.as_bytes()).map_err(|e| state_error(path, &e))
 }
 
 impl LogTrust {

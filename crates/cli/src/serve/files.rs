@@ -119,19 +119,16 @@ fn write_private(path: &Path, secret: &str) -> std::io::Result<()> {
 }
 
 /// The log key at `path`, made there (mode 0600) on the first start and read on every
-/// other; returns it and whether it was made now. Its name, the log's origin, is the public
+/// other. Its name, the log's origin, is the public
 /// URL without its scheme when one is set, else `skillreg-<key hash>`. Replicas serving one
 /// database are given the same file (`--log-key`): they sign one tree.
-pub(super) fn ensure_log_key(
-    path: &Path,
-    public_url: Option<&str>,
-) -> anyhow::Result<(NoteKeyPair, bool)> {
+pub(super) fn ensure_log_key(path: &Path, public_url: Option<&str>) -> anyhow::Result<NoteKeyPair> {
     let read = |text: &str| {
         NoteKeyPair::from_secret_text(text)
             .with_context(|| format!("the log key {} does not read", path.display()))
     };
     match std::fs::read_to_string(path) {
-        Ok(text) => return Ok((read(&text)?, false)),
+        Ok(text) => return read(&text),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => {
             return Err(error).with_context(|| format!("reading the log key {}", path.display()));
@@ -146,12 +143,12 @@ pub(super) fn ensure_log_key(
     }
     .context("making the log key")?;
     match write_private(path, pair.to_secret_text().trim_end()) {
-        Ok(()) => Ok((pair, true)),
+        Ok(()) => Ok(pair),
         // Another replica sharing the file made it first.
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the log key {}", path.display()))?;
-            Ok((read(&text)?, false))
+            read(&text)
         }
         Err(error) => Err(error).with_context(|| format!("writing the log key {}", path.display())),
     }

@@ -434,7 +434,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .log_key
         .clone()
         .unwrap_or_else(|| data_dir.join("log.key"));
-    let (log_key, _) = files::ensure_log_key(&log_key_path, args.public_url.as_deref())?;
+    let log_key = files::ensure_log_key(&log_key_path, args.public_url.as_deref())?;
     let log_hint = format!(
         "transparency log: {} (key in {})",
         skillreg_core::log::NoteKey::to_text(log_key.public()),

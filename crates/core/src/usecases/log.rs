@@ -235,7 +235,7 @@ impl Registry {
     ) -> Result<String, RegistryError> {
         self.admit(reader)?;
         let signer = self.log.signer.clone().ok_or(RegistryError::NoLogKey)?;
-        let invalid = |why: String| RegistryError::Invalid(why);
+        let invalid = RegistryError::Invalid;
         let note = SignedNote::parse(note).map_err(|e| invalid(e.to_string()))?;
         let witness = NoteKey::parse(witness).map_err(|e| invalid(e.to_string()))?;
         let checkpoint = Checkpoint::parse(&note.text).map_err(|e| invalid(e.to_string()))?;
